@@ -1,0 +1,37 @@
+import type { AgentEvent, LogStream, Usage } from "../gen/flightcontrol/v1/run_pb";
+import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+
+/** What an agent needs to execute one run. */
+export interface AgentRunContext {
+  runId: string;
+  spec: JobSpec;
+  /** Decrypted credential variables; they belong in the child's environment only. */
+  credentialEnv: Record<string, string>;
+  /** The run's private temporary directory, used as the agent's working directory. */
+  workDir: string;
+  /** Aborted on cancel or timeout: the agent's process group gets SIGTERM, then SIGKILL after graceMs. */
+  signal: AbortSignal;
+  graceMs: number;
+}
+
+export type AgentOutput =
+  | { kind: "log"; stream: LogStream; text: string }
+  | { kind: "event"; event: AgentEvent };
+
+export interface AgentOutcome {
+  /** True when the agent completed its task; the runner decides cancelled/timed out from its own abort reason. */
+  ok: boolean;
+  exitCode?: number;
+  /** The signal that ended the process, if any. */
+  signal?: string;
+  error?: string;
+  /** The agent's final answer or summary. */
+  result?: string;
+  usage?: Usage;
+}
+
+/** One agent CLI behind a common shape: start a run, stream its output, return its outcome. */
+export interface Agent {
+  readonly name: string;
+  run(ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void>;
+}
