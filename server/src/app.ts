@@ -1,0 +1,178 @@
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import { ApiKeyService, Role } from "./gen/flightcontrol/v1/api_key_pb";
+import { CredentialService } from "./gen/flightcontrol/v1/credential_pb";
+import { JobService } from "./gen/flightcontrol/v1/job_pb";
+import { RunService } from "./gen/flightcontrol/v1/run_pb";
+import { SystemService } from "./gen/flightcontrol/v1/system_pb";
+import { WorkerService } from "./gen/flightcontrol/v1/worker_pb";
+import { Health } from "./gen/grpc/health/v1/health_pb";
+import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb";
+import type { ServerConfig } from "./config";
+import type { AppContext } from "./context";
+import { createKeyStore } from "./domain/auth/api-keys";
+import { loadMasterKeyring } from "./domain/crypto/master-key";
+import { createCredentials } from "./domain/credentials";
+import { createDispatcher } from "./domain/dispatch/dispatcher";
+import { createLeases } from "./domain/dispatch/leases";
+import { createRegistry } from "./domain/dispatch/registry";
+import { createWorkerRecords } from "./domain/dispatch/worker-records";
+import { createEventBus } from "./domain/events";
+import { createLogHub } from "./domain/logs/hub";
+import { createLifecycle } from "./domain/runs/lifecycle";
+import { createFront } from "./http/front";
+import { createProbes } from "./http/probes";
+import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
+import { createLogger, type Logger } from "./logger";
+import { apiKeyService } from "./rpc/api-key-service";
+import { credentialService } from "./rpc/credential-service";
+import { healthService } from "./rpc/health-service";
+import { authInterceptor } from "./rpc/interceptors/auth";
+import { jobService } from "./rpc/job-service";
+import { reflectionService } from "./rpc/reflection-service";
+import { runService } from "./rpc/run-service";
+import { systemService } from "./rpc/system-service";
+import { workerService } from "./rpc/worker-service";
+import { openDatabase } from "./storage/data-source";
+import { createLogStore } from "./storage/log-store";
+import { createRunStore } from "./storage/run-store";
+import { createSql } from "./storage/sql";
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  app: AppContext;
+  /** Keys generated on this start (shown once), or the configured ones. */
+  adminKey?: string;
+  workerKey?: string;
+  close(): Promise<void>;
+}
+
+const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+
+/** The services this server serves, in the order reflection lists them. */
+export const servedServices: DescService[] = [
+  JobService, RunService, CredentialService, WorkerService, ApiKeyService, SystemService, Health, ServerReflection,
+];
+
+export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await openDatabase(config.databaseUrl);
+  const sql = createSql(db);
+  const master = loadMasterKeyring({ envValue: config.masterKey, dataDir: config.dataDir });
+  if (master.source === "generated") {
+    log.warn({ path: master.path }, "generated a new master key for credentials; back this file up, credentials cannot be decrypted without it");
+  }
+  const events = createEventBus();
+  const keys = createKeyStore(db.dataSource);
+  const credentials = createCredentials(db.dataSource, master.keyring);
+  const runs = createRunStore(db, sql);
+  const logs = createLogStore(sql);
+  const registry = createRegistry();
+  const workers = createWorkerRecords(db.dataSource);
+  const lifecycle = createLifecycle({ runs, events, assertCredentialsExist: credentials.assertExist, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
+
+  // The dispatcher and leases refer to each other through kick(); wire them after both exist.
+  let kick = () => {};
+  const leases = createLeases({
+    runs, registry, lifecycle, log, kick: () => kick(),
+    onWorkerLost: (id) => void workers.setState(id, "offline", Date.now()).then(() => events.emit("workerChanged", id)),
+    workerLostAfterMs: config.workerLostAfterMs, assignAckTimeoutMs: config.assignAckTimeoutMs, deadlineGraceMs: config.deadlineGraceMs,
+  });
+  const dispatcher = createDispatcher({
+    runs, registry, events, log,
+    credentialEnv: credentials.credentialEnv,
+    onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
+    async failUndeliverable(runId, attempt, error) {
+      if (await runs.forceFinish(runId, attempt, "failed", error, Date.now())) events.emit("runChanged", runId, "failed");
+    },
+  });
+  kick = dispatcher.kick;
+
+  const app: AppContext = {
+    config, db, sql, log, events, keys, credentials, runs, logs, lifecycle, registry, dispatcher, leases, workers,
+    hub: createLogHub(events), startedAt: Date.now(), version,
+  };
+
+  const adminKey = await keys.ensureBootstrapKey("bootstrap admin", Role.ADMIN, config.defaultAdminKey);
+  const workerKey = await keys.ensureBootstrapKey("bootstrap worker", Role.WORKER, config.workerKey);
+  if (adminKey && !config.defaultAdminKey) log.warn("generated an admin API key (shown once; set ORCH_DEFAULT_ADMIN_KEY to choose your own)");
+  if (workerKey && !config.workerKey) log.warn("generated a worker API key (shown once; set ORCH_WORKER_KEY to choose your own)");
+
+  const recovered = await leases.recover();
+  if (recovered) log.info({ runs: recovered }, "waiting for workers to reclaim runs held before the restart");
+
+  const routes = (router: ConnectRouter) => {
+    router.service(JobService, jobService(app));
+    router.service(RunService, runService(app));
+    router.service(CredentialService, credentialService(app));
+    router.service(WorkerService, workerService(app));
+    router.service(ApiKeyService, apiKeyService(app));
+    router.service(SystemService, systemService(app));
+    router.service(Health, healthService(app, servedServices.map((s) => s.typeName)));
+    router.service(ServerReflection, reflectionService(servedServices));
+  };
+
+  let shuttingDown = false;
+  const probes = createProbes(sql, () => shuttingDown);
+  const serveStatic = createStaticHandler(config.uiDir);
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.maxMessageBytes,
+    interceptors: [authInterceptor(keys), createValidateInterceptor(), errorInterceptor(log)],
+    fallback: (req, res) => {
+      void (async () => {
+        if (await probes(req as never, res as never)) return;
+        if (serveStatic(req as never, res as never)) return;
+        res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
+        res.end("not found");
+      })();
+    },
+  });
+
+  const front = createFront(handler, { tlsCert: config.tlsCert, tlsKey: config.tlsKey });
+  await new Promise<void>((resolve, reject) => {
+    front.server.once("error", reject);
+    front.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (front.server.address() as AddressInfo).port;
+  const scheme = config.tlsCert ? "https" : "http";
+  log.info({ port, database: db.dialect, version }, "Flight Control server listening");
+  dispatcher.kick();
+
+  return {
+    port, url: `${scheme}://127.0.0.1:${port}`, app, adminKey, workerKey,
+    async close() {
+      shuttingDown = true;
+      dispatcher.stop();
+      leases.stop();
+      for (const s of registry.sessions.values()) s.outbox.close();
+      for (const session of front.sessions) session.close();
+      await new Promise<void>((resolve) => {
+        front.server.close(() => resolve());
+        // Streams that outlive the grace period (watchers) must not hold shutdown hostage.
+        setTimeout(() => {
+          for (const session of front.sessions) session.destroy();
+          resolve();
+        }, 2000).unref();
+      });
+      await db.dataSource.destroy();
+    },
+  };
+}
+
+/** Unexpected errors become Internal with a generic message; the detail goes to the log, not the client. */
+function errorInterceptor(log: Logger) {
+  return (next: Parameters<import("@connectrpc/connect").Interceptor>[0]) => async (req: Parameters<Parameters<import("@connectrpc/connect").Interceptor>[0]>[0]) => {
+    try {
+      return await next(req);
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      log.error({ err, method: `${req.service.typeName}/${req.method.name}` }, "request failed");
+      throw new ConnectError("internal error; see the server log", Code.Internal);
+    }
+  };
+}

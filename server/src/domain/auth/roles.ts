@@ -1,0 +1,48 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
+import { CredentialService } from "../../gen/flightcontrol/v1/credential_pb";
+import { JobService } from "../../gen/flightcontrol/v1/job_pb";
+import { RunService } from "../../gen/flightcontrol/v1/run_pb";
+import { ScheduleService } from "../../gen/flightcontrol/v1/schedule_pb";
+import { SystemService } from "../../gen/flightcontrol/v1/system_pb";
+import { WorkerService } from "../../gen/flightcontrol/v1/worker_pb";
+import { ApiKeyService } from "../../gen/flightcontrol/v1/api_key_pb";
+
+const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
+const READ = [ADMIN, OPERATOR, VIEWER];
+const OPERATE = [ADMIN, OPERATOR];
+const ADMIN_ONLY = [ADMIN];
+
+/** Every RPC that needs a key, and the roles that may call it. Methods not listed are refused. */
+const table: Array<[DescService, Record<string, Role[]>]> = [
+  [JobService, { createJob: OPERATE, getJob: READ, listJobs: READ, updateJob: OPERATE, deleteJob: OPERATE, triggerJob: OPERATE }],
+  [RunService, {
+    createRun: OPERATE, getRun: READ, listRuns: READ, cancelRun: OPERATE, retryRun: OPERATE,
+    listRunLogs: READ, watchRun: READ, watchRuns: READ,
+  }],
+  // Listing shows names only (values are write-only), which operators need to attach credentials to jobs.
+  [CredentialService, { createCredential: ADMIN_ONLY, listCredentials: READ, updateCredential: ADMIN_ONLY, deleteCredential: ADMIN_ONLY }],
+  [WorkerService, { listWorkers: READ, getWorker: READ, drainWorker: OPERATE, watchWorkers: READ, connect: [ADMIN, WORKER] }],
+  [ScheduleService, {
+    createSchedule: OPERATE, getSchedule: READ, listSchedules: READ, updateSchedule: OPERATE,
+    deleteSchedule: OPERATE, pauseSchedule: OPERATE, resumeSchedule: OPERATE,
+  }],
+  [ApiKeyService, { createApiKey: ADMIN_ONLY, listApiKeys: ADMIN_ONLY, revokeApiKey: ADMIN_ONLY, whoAmI: [ADMIN, OPERATOR, VIEWER, WORKER] }],
+  [SystemService, { getStats: READ, getInfo: READ }],
+];
+
+/** Keyed by "package.Service/Method", the form a request's URL path names. */
+export const rolePolicy: ReadonlyMap<string, ReadonlySet<Role>> = new Map(
+  table.flatMap(([service, methods]) =>
+    service.methods.map((m) => {
+      const roles = methods[m.localName];
+      if (!roles) throw new Error(`role table has no entry for ${service.typeName}/${m.name}`);
+      return [`${service.typeName}/${m.name}`, new Set(roles)] as const;
+    }),
+  ),
+);
+
+/** Services anyone may call: probes and schema discovery carry no data. */
+export const publicServices: ReadonlySet<string> = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]);
+
+export const roleName = (role: Role): string => Role[role]?.toLowerCase() ?? "unknown";

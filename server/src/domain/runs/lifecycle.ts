@@ -1,0 +1,145 @@
+import { clone } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
+import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
+import { specFromJson, specToJson } from "../../rpc/convert";
+import type { JobRunRow } from "../../storage/entities";
+import type { FinishFields, RunStore } from "../../storage/run-store";
+import type { EventBus } from "../events";
+import { newId } from "../ids";
+import { triggerToColumn } from "./status";
+
+export interface LifecycleDeps {
+  runs: RunStore;
+  events: EventBus;
+  /** Throws NotFound naming the first credential id that does not exist. */
+  assertCredentialsExist(ids: string[]): Promise<void>;
+  defaultTimeoutSeconds: number;
+}
+
+export interface NewRun {
+  spec: JobSpec;
+  jobId?: string;
+  jobName: string;
+  trigger: TriggerKind;
+  labels?: Record<string, string>;
+  scheduleId?: string;
+  retryOfRunId?: string;
+}
+
+const DEFAULT_BACKOFF_SECONDS = 5;
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** Delay before attempt n+1 after attempt n failed: doubles each time, capped. */
+export function retryDelayMs(spec: JobSpec, failedAttempt: number): number {
+  const base = (spec.retryBackoffSeconds || DEFAULT_BACKOFF_SECONDS) * 1000;
+  return Math.min(base * 2 ** (failedAttempt - 1), MAX_BACKOFF_MS);
+}
+
+/**
+ * Run creation, retry and the end of an attempt. The spec is copied and normalised here, once, so a
+ * run's snapshot states exactly what it will execute (defaults filled in) and later job edits never
+ * reach it.
+ */
+export function createLifecycle(deps: LifecycleDeps) {
+  const { runs, events } = deps;
+
+  async function createRun(input: NewRun): Promise<JobRunRow> {
+    const spec = clone(JobSpecSchema, input.spec);
+    spec.timeoutSeconds ||= deps.defaultTimeoutSeconds;
+    spec.maxAttempts ||= 1;
+    spec.retryBackoffSeconds ||= DEFAULT_BACKOFF_SECONDS;
+    await deps.assertCredentialsExist(spec.credentialIds);
+    const now = Date.now();
+    const row: JobRunRow = {
+      id: newId(now),
+      jobId: input.jobId ?? null,
+      jobName: input.jobName,
+      spec: specToJson(spec),
+      agent: spec.agent,
+      requiredLabels: JSON.stringify(spec.requiredLabels),
+      labels: JSON.stringify(input.labels ?? {}),
+      priority: spec.priority,
+      status: "queued",
+      trigger: triggerToColumn(input.trigger),
+      scheduleId: input.scheduleId ?? null,
+      retryOfRunId: input.retryOfRunId ?? null,
+      attempt: 1,
+      maxAttempts: spec.maxAttempts,
+      workerId: null,
+      workerName: null,
+      createdAt: now,
+      availableAt: now,
+      assignedAt: null,
+      startedAt: null,
+      finishedAt: null,
+      deadlineAt: null,
+      timeoutSeconds: spec.timeoutSeconds,
+      exitCode: null,
+      error: "",
+      result: "",
+      usage: "{}",
+      lastSeq: 0,
+      cancelRequested: false,
+      updatedAt: now,
+    };
+    await runs.insert(row);
+    events.emit("runChanged", row.id, row.status);
+    return row;
+  }
+
+  async function retryRun(id: string): Promise<JobRunRow> {
+    const row = await runs.get(id);
+    if (!row) throw new ConnectError(`run ${id} not found`, Code.NotFound);
+    if (["queued", "assigned", "running"].includes(row.status)) {
+      throw new ConnectError(`run ${id} is still ${row.status}; cancel it or wait for it to finish before retrying`, Code.FailedPrecondition);
+    }
+    return createRun({
+      spec: specFromJson(row.spec),
+      jobId: row.jobId ?? undefined,
+      jobName: row.jobName,
+      trigger: TriggerKind.RETRY,
+      labels: JSON.parse(row.labels),
+      scheduleId: row.scheduleId ?? undefined,
+      retryOfRunId: row.id,
+    });
+  }
+
+  /**
+   * The attempt ended without the run being done (worker lost, never acknowledged, agent failed):
+   * queue the next attempt if the policy allows, else end the run in `finalStatus`. A cancelled run
+   * is never retried. Returns the new status, or undefined if the run had already moved on.
+   */
+  async function endAttempt(row: JobRunRow, finalStatus: string, error: string, backoff: boolean): Promise<string | undefined> {
+    const now = Date.now();
+    if (row.cancelRequested) {
+      return (await runs.forceFinish(row.id, row.attempt, "cancelled", row.error || "cancelled", now)) ? emit(row.id, "cancelled") : undefined;
+    }
+    if (row.attempt < row.maxAttempts) {
+      const delay = backoff ? retryDelayMs(specFromJson(row.spec), row.attempt) : 0;
+      const moved = await runs.requeue(row.id, ["assigned", "running"], row.attempt, now + delay, error, now);
+      return moved ? emit(row.id, "queued") : undefined;
+    }
+    return (await runs.forceFinish(row.id, row.attempt, finalStatus, error, now)) ? emit(row.id, finalStatus) : undefined;
+  }
+
+  /**
+   * The worker reported the attempt's outcome. Failures and timeouts are retried while attempts
+   * remain (the error is kept on the run); everything else is final.
+   */
+  async function reportFinish(row: JobRunRow, workerId: string, f: FinishFields): Promise<string | undefined> {
+    const retryable = (f.status === "failed" || f.status === "timed_out") && !row.cancelRequested && row.attempt < row.maxAttempts;
+    if (retryable) return endAttempt(row, f.status, f.error, true);
+    const status = row.cancelRequested && f.status !== "succeeded" ? "cancelled" : f.status;
+    return (await runs.finish(row.id, workerId, row.attempt, { ...f, status }, Date.now())) ? emit(row.id, status) : undefined;
+  }
+
+  function emit(id: string, status: string): string {
+    events.emit("runChanged", id, status);
+    return status;
+  }
+
+  return { createRun, retryRun, endAttempt, reportFinish };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -1,0 +1,85 @@
+import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { ApiKeySchema, type ApiKey } from "../gen/flightcontrol/v1/api_key_pb";
+import { CredentialSchema, type Credential } from "../gen/flightcontrol/v1/credential_pb";
+import { JobSchema, type Job } from "../gen/flightcontrol/v1/job_pb";
+import { RunSchema, UsageSchema, type Run, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import { WorkerSchema, WorkerState, type Worker } from "../gen/flightcontrol/v1/worker_pb";
+import { roleFromColumn } from "../domain/auth/api-keys";
+import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
+import type { ApiKeyRow, CredentialRow, JobDefinitionRow, JobRunRow, WorkerRow } from "../storage/entities";
+
+export const ts = (ms: number | null | undefined): Timestamp | undefined => (ms ? timestampFromMs(ms) : undefined);
+
+export const specToJson = (spec: JobSpec): string => toJsonString(JobSpecSchema, spec);
+export const specFromJson = (json: string): JobSpec => fromJsonString(JobSpecSchema, json);
+export const usageToJson = (u: Usage | undefined): string => (u ? toJsonString(UsageSchema, u) : "{}");
+export const usageFromJson = (json: string): Usage => fromJsonString(UsageSchema, json || "{}");
+
+export function jobToProto(row: JobDefinitionRow): Job {
+  return create(JobSchema, {
+    id: row.id, name: row.name, description: row.description, spec: specFromJson(row.spec),
+    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+  });
+}
+
+export function runToProto(row: JobRunRow): Run {
+  return create(RunSchema, {
+    id: row.id,
+    jobId: row.jobId ?? "",
+    jobName: row.jobName,
+    spec: specFromJson(row.spec),
+    status: statusFromColumn(row.status),
+    trigger: triggerFromColumn(row.trigger),
+    scheduleId: row.scheduleId ?? "",
+    retryOfRunId: row.retryOfRunId ?? "",
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    workerId: row.workerId ?? "",
+    workerName: row.workerName ?? "",
+    labels: JSON.parse(row.labels),
+    createTime: ts(row.createdAt),
+    availableTime: ts(row.availableAt),
+    assignTime: ts(row.assignedAt),
+    startTime: ts(row.startedAt),
+    finishTime: ts(row.finishedAt),
+    exitCode: row.exitCode ?? undefined,
+    error: row.error,
+    result: row.result,
+    usage: usageFromJson(row.usage),
+    lastSeq: BigInt(row.lastSeq),
+    cancelRequested: Boolean(row.cancelRequested),
+  });
+}
+
+export function credentialToProto(row: CredentialRow): Credential {
+  return create(CredentialSchema, {
+    id: row.id, name: row.name, description: row.description, envNames: JSON.parse(row.envNames),
+    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+  });
+}
+
+export function apiKeyToProto(row: ApiKeyRow): ApiKey {
+  return create(ApiKeySchema, {
+    id: row.id, name: row.name, role: roleFromColumn(row.role), prefix: row.prefix,
+    createTime: ts(row.createdAt), lastUsedTime: ts(row.lastUsedAt), revokeTime: ts(row.revokedAt),
+  });
+}
+
+export function workerToProto(row: WorkerRow, activeRunIds: string[]): Worker {
+  return create(WorkerSchema, {
+    id: row.id, name: row.name, hostname: row.hostname, labels: JSON.parse(row.labels), capacity: row.capacity,
+    agents: JSON.parse(row.agents), version: row.version,
+    state: WorkerState[row.state.toUpperCase() as keyof typeof WorkerState] ?? WorkerState.UNSPECIFIED,
+    activeRunIds, connectTime: ts(row.connectedAt), lastHeartbeatTime: ts(row.lastHeartbeatAt),
+    disconnectTime: ts(row.disconnectedAt),
+  });
+}
+
+/** Opaque cursors: callers must not depend on their content. */
+export const encodeCursor = (value: string): string => Buffer.from(value).toString("base64url");
+export function decodeCursor(token: string): string | undefined {
+  if (!token) return undefined;
+  return Buffer.from(token, "base64url").toString();
+}

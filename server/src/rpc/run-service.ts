@@ -1,0 +1,105 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { RunService, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
+import type { AppContext } from "../context";
+import { cancelMessage } from "../domain/dispatch/leases";
+import { isTerminal, statusToColumn } from "../domain/runs/status";
+import { decodeCursor, encodeCursor, runToProto } from "./convert";
+import { notFound } from "./errors";
+import { watchRun } from "./watch-run";
+
+export function runService(app: AppContext): ServiceImpl<typeof RunService> {
+  const get = async (id: string) => {
+    const row = await app.runs.get(id);
+    if (!row) throw notFound("run", id);
+    return row;
+  };
+
+  return {
+    async createRun(req) {
+      const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
+      const row = await app.lifecycle.createRun({ spec: req.spec!, jobName: name, trigger: TriggerKind.AD_HOC, labels: req.labels });
+      app.dispatcher.kick();
+      return { run: runToProto(row) };
+    },
+
+    async getRun(req) {
+      return { run: runToProto(await get(req.id)) };
+    },
+
+    async listRuns(req) {
+      const limit = req.pageSize || 50;
+      const rows = await app.runs.list({
+        jobId: req.jobId || undefined, workerId: req.workerId || undefined, scheduleId: req.scheduleId || undefined,
+        statuses: req.statuses.map(statusToColumn), labels: req.labels, beforeId: decodeCursor(req.pageToken), limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return { runs: page.map(runToProto), nextPageToken: rows.length > limit ? encodeCursor(page[page.length - 1].id) : "" };
+    },
+
+    async cancelRun(req) {
+      const row = await get(req.id);
+      const reason = req.reason || "cancelled by request";
+      if (isTerminal(row.status)) {
+        throw new ConnectError(`run ${row.id} already ended as ${row.status}`, Code.FailedPrecondition);
+      }
+      const now = Date.now();
+      if (await app.runs.cancelQueued(row.id, reason, now)) {
+        app.events.emit("runChanged", row.id, "cancelled");
+      } else if (await app.runs.markCancelRequested(row.id, reason, now)) {
+        // The worker stops the agent (SIGTERM, then SIGKILL) and reports the outcome; if it is gone,
+        // the lost-worker lease ends the run as cancelled.
+        app.registry.holderOf(row.id)?.outbox.push(cancelMessage(row.id, reason, false));
+        app.events.emit("runChanged", row.id, row.status);
+      }
+      return { run: runToProto(await get(row.id)) };
+    },
+
+    async retryRun(req) {
+      const row = await app.lifecycle.retryRun(req.id);
+      app.dispatcher.kick();
+      return { run: runToProto(row) };
+    },
+
+    async listRunLogs(req) {
+      await get(req.runId);
+      const limit = req.pageSize || 1000;
+      const items = await app.logs.list(req.runId, Number(req.afterSeq), limit);
+      const next = items.length ? items[items.length - 1].seq : req.afterSeq;
+      return { items, nextAfterSeq: next, end: items.length < limit };
+    },
+
+    watchRun: (req, ctx) => watchRun(app, req, ctx),
+
+    async *watchRuns(req, ctx: HandlerContext): AsyncGenerator<WatchRunsResponse> {
+      // Changes are coalesced per run: a slow client gets each run's latest state, never a backlog.
+      const pending = new Set<string>();
+      let wake: (() => void) | undefined;
+      const off = app.events.on("runChanged", (id) => {
+        pending.add(id);
+        const w = wake;
+        wake = undefined;
+        w?.();
+      });
+      const onAbort = () => wake?.();
+      ctx.signal.addEventListener("abort", onAbort);
+      try {
+        while (!ctx.signal.aborted) {
+          if (!pending.size) {
+            await new Promise<void>((r) => (wake = r));
+            continue;
+          }
+          const ids = [...pending];
+          pending.clear();
+          for (const id of ids) {
+            const row = await app.runs.get(id);
+            if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
+          }
+        }
+      } finally {
+        off();
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type WatchRunResponse } from "../gen/flightcontrol/v1/run_pb";
+import type { AppContext } from "../context";
+import { isTerminal } from "../domain/runs/status";
+import { runToProto } from "./convert";
+import { notFound } from "./errors";
+
+const PAGE = 2000;
+/** Live items buffered for one watcher before it counts as too slow and is cut off. */
+const MAX_BUFFERED = 100_000;
+
+/**
+ * The run, then everything stored after after_seq, then live output until the run ends. The
+ * subscription starts before the replay, and every item is filtered by seq, so a reconnecting
+ * client sees no gap and no duplicate. A hole between the replay and live items is filled from the
+ * database before the live items are sent.
+ */
+export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: HandlerContext): AsyncGenerator<WatchRunResponse> {
+  const runId = req.runId;
+  let live: RunOutput[] = [];
+  let statusChanged = false;
+  let overflow = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const unsubscribe = app.hub.subscribe(runId, {
+    push(items) {
+      if (live.length + items.length > MAX_BUFFERED) overflow = true;
+      else live.push(...items);
+      notify();
+    },
+    changed() {
+      statusChanged = true;
+      notify();
+    },
+  });
+  const onAbort = () => notify();
+  ctx.signal.addEventListener("abort", onAbort);
+
+  try {
+    let row = await app.runs.get(runId);
+    if (!row) throw notFound("run", runId);
+    yield create(WatchRunResponseSchema, { run: runToProto(row) });
+    let lastSent = req.afterSeq;
+
+    async function* fromDb(upTo?: bigint) {
+      for (;;) {
+        const page = await app.logs.list(runId, Number(lastSent), PAGE);
+        const items = upTo === undefined ? page : page.filter((i) => i.seq < upTo);
+        if (items.length) {
+          lastSent = items[items.length - 1].seq;
+          yield create(WatchRunResponseSchema, { items });
+        }
+        if (page.length < PAGE || items.length < page.length) return;
+      }
+    }
+
+    yield* fromDb();
+    for (;;) {
+      if (ctx.signal.aborted) return;
+      if (overflow) {
+        throw new ConnectError(`watcher fell more than ${MAX_BUFFERED} items behind; reconnect with after_seq=${lastSent}`, Code.ResourceExhausted);
+      }
+      if (live.length) {
+        const batch = live.filter((i) => i.seq > lastSent);
+        live = [];
+        if (batch.length) {
+          if (batch[0].seq > lastSent + 1n) yield* fromDb(batch[0].seq);
+          const fresh = batch.filter((i) => i.seq > lastSent);
+          if (fresh.length) {
+            lastSent = fresh[fresh.length - 1].seq;
+            yield create(WatchRunResponseSchema, { items: fresh });
+          }
+        }
+      }
+      if (statusChanged) {
+        statusChanged = false;
+        row = await app.runs.get(runId);
+        if (!row) return;
+        yield create(WatchRunResponseSchema, { run: runToProto(row) });
+      }
+      if (isTerminal(row.status)) {
+        // Output is stored before the finish is recorded, so what remains is already in the database.
+        yield* fromDb();
+        return;
+      }
+      if (!live.length && !statusChanged) await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    unsubscribe();
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}

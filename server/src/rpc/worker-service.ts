@@ -1,0 +1,83 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { ConnectResponseSchema, WatchWorkersResponseSchema, WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
+import type { AppContext } from "../context";
+import { createSessionHandler } from "../domain/dispatch/session";
+import type { WorkerRow } from "../storage/entities";
+import { workerToProto } from "./convert";
+
+export function workerService(app: AppContext, observe: { logs?(lines: number, bytes: number): void } = {}): ServiceImpl<typeof WorkerService> {
+  const toProto = (row: WorkerRow) => workerToProto(row, [...(app.registry.get(row.id)?.runs.keys() ?? [])]);
+  const connect = createSessionHandler({
+    runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
+    leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log,
+    heartbeatIntervalMs: app.config.heartbeatIntervalMs, flushIntervalMs: app.config.logFlushIntervalMs,
+    flushBytes: app.config.logFlushBytes, observeLogs: observe.logs,
+  });
+
+  return {
+    async listWorkers(req) {
+      const rows = await app.workers.repo.find({ order: { name: "ASC" } });
+      return { workers: rows.filter((r) => req.includeOffline || r.state !== "offline").map(toProto) };
+    },
+
+    async getWorker(req) {
+      return { worker: toProto(await app.workers.get(req.id)) };
+    },
+
+    async drainWorker(req) {
+      const row = await app.workers.get(req.id);
+      const session = app.registry.get(row.id);
+      if (session && !session.draining) {
+        session.draining = true;
+        session.outbox.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
+      }
+      if (row.state !== "offline") {
+        await app.workers.setState(row.id, "draining", Date.now());
+        row.state = "draining";
+      }
+      app.events.emit("workerChanged", row.id);
+      return { worker: toProto(row) };
+    },
+
+    async *watchWorkers(_req, ctx: HandlerContext): AsyncGenerator<WatchWorkersResponse> {
+      const pending = new Set<string>();
+      let wake: (() => void) | undefined;
+      const off = app.events.on("workerChanged", (id) => {
+        pending.add(id);
+        wake?.();
+      });
+      // Slot usage changes with every run transition; resend the holder so "busy slots" stay live.
+      const offRuns = app.events.on("runChanged", (runId) => {
+        const holder = app.registry.holderOf(runId);
+        if (holder) {
+          pending.add(holder.workerId);
+          wake?.();
+        }
+      });
+      const onAbort = () => wake?.();
+      ctx.signal.addEventListener("abort", onAbort);
+      try {
+        while (!ctx.signal.aborted) {
+          if (!pending.size) {
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+            continue;
+          }
+          const ids = [...pending];
+          pending.clear();
+          for (const id of ids) {
+            const row = await app.workers.repo.findOneBy({ id });
+            if (row) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
+          }
+        }
+      } finally {
+        off();
+        offRuns();
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
+    },
+
+    connect: (requests, ctx) => connect(requests, ctx),
+  };
+}

@@ -1,0 +1,29 @@
+import { EntitySchema } from "typeorm";
+import { epochMs, id, str } from "../columns";
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: string;
+  /** SHA-256 of the key, hex. */
+  keyHash: string;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
+  name: "ApiKey",
+  tableName: "api_keys",
+  columns: {
+    id: id(),
+    name: str(100),
+    role: str(16),
+    keyHash: { ...str(64), unique: true, name: "key_hash" },
+    prefix: str(16),
+    createdAt: { ...epochMs(), name: "created_at" },
+    lastUsedAt: { ...epochMs(true), name: "last_used_at" },
+    revokedAt: { ...epochMs(true), name: "revoked_at" },
+  },
+});

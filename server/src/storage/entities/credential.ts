@@ -1,0 +1,28 @@
+import { EntitySchema } from "typeorm";
+import { epochMs, id, str, text } from "../columns";
+
+export interface CredentialRow {
+  id: string;
+  name: string;
+  description: string;
+  /** JSON array of variable names; the values live only in ciphertext. */
+  envNames: string;
+  /** A Fernet token of the JSON object of variables. */
+  ciphertext: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const CredentialEntity = new EntitySchema<CredentialRow>({
+  name: "Credential",
+  tableName: "credentials",
+  columns: {
+    id: id(),
+    name: { ...str(100), unique: true },
+    description: text(),
+    envNames: { ...text(), name: "env_names" },
+    ciphertext: text(),
+    createdAt: { ...epochMs(), name: "created_at" },
+    updatedAt: { ...epochMs(), name: "updated_at" },
+  },
+});

@@ -1,0 +1,29 @@
+import { ApiKeyEntity } from "./api-key";
+import { CredentialEntity } from "./credential";
+import { JobDefinitionEntity } from "./job-definition";
+import { JobLogEntity } from "./job-log";
+import { JobRunEntity } from "./job-run";
+import { RunEventEntity } from "./run-event";
+import { ScheduleEntity } from "./schedule";
+import { WorkerEntity } from "./worker";
+
+export const entities = [
+  JobDefinitionEntity,
+  JobRunEntity,
+  JobLogEntity,
+  RunEventEntity,
+  CredentialEntity,
+  ApiKeyEntity,
+  WorkerEntity,
+  ScheduleEntity,
+];
+
+export { ApiKeyEntity, CredentialEntity, JobDefinitionEntity, JobLogEntity, JobRunEntity, RunEventEntity, ScheduleEntity, WorkerEntity };
+export type { ApiKeyRow } from "./api-key";
+export type { CredentialRow } from "./credential";
+export type { JobDefinitionRow } from "./job-definition";
+export type { JobLogRow } from "./job-log";
+export type { JobRunRow } from "./job-run";
+export type { RunEventRow } from "./run-event";
+export type { ScheduleRow } from "./schedule";
+export type { WorkerRow } from "./worker";

@@ -1,0 +1,85 @@
+import { EntitySchema } from "typeorm";
+import { epochMs, id, int, ref, str, text, bool } from "../columns";
+
+/** A run is both a record and a queue entry: the dispatcher claims rows with status 'queued'. */
+export interface JobRunRow {
+  id: string;
+  jobId: string | null;
+  jobName: string;
+  /** JobSpec snapshot as protobuf JSON. */
+  spec: string;
+  agent: string;
+  /** JSON object; the worker's labels must include all of these. */
+  requiredLabels: string;
+  /** JSON object; free-form labels for filtering. */
+  labels: string;
+  priority: number;
+  status: string;
+  trigger: string;
+  scheduleId: string | null;
+  retryOfRunId: string | null;
+  attempt: number;
+  maxAttempts: number;
+  workerId: string | null;
+  workerName: string | null;
+  createdAt: number;
+  availableAt: number;
+  assignedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  deadlineAt: number | null;
+  timeoutSeconds: number;
+  exitCode: number | null;
+  error: string;
+  result: string;
+  /** Usage as protobuf JSON. */
+  usage: string;
+  lastSeq: number;
+  cancelRequested: boolean;
+  updatedAt: number;
+}
+
+export const JobRunEntity = new EntitySchema<JobRunRow>({
+  name: "JobRun",
+  tableName: "job_runs",
+  columns: {
+    id: id(),
+    jobId: { ...ref(), name: "job_id" },
+    jobName: { ...str(100), name: "job_name" },
+    spec: text(),
+    agent: str(32),
+    requiredLabels: { ...text(), name: "required_labels" },
+    labels: text(),
+    priority: int(),
+    status: str(16),
+    trigger: str(16),
+    scheduleId: { ...ref(), name: "schedule_id" },
+    retryOfRunId: { ...ref(), name: "retry_of_run_id" },
+    attempt: int(),
+    maxAttempts: { ...int(), name: "max_attempts" },
+    workerId: { ...ref(), name: "worker_id" },
+    workerName: { ...str(128, true), name: "worker_name" },
+    createdAt: { ...epochMs(), name: "created_at" },
+    availableAt: { ...epochMs(), name: "available_at" },
+    assignedAt: { ...epochMs(true), name: "assigned_at" },
+    startedAt: { ...epochMs(true), name: "started_at" },
+    finishedAt: { ...epochMs(true), name: "finished_at" },
+    deadlineAt: { ...epochMs(true), name: "deadline_at" },
+    timeoutSeconds: { ...int(), name: "timeout_seconds" },
+    exitCode: { ...int(true), name: "exit_code" },
+    error: text(),
+    result: text(),
+    usage: text(),
+    lastSeq: { ...epochMs(), name: "last_seq" },
+    cancelRequested: { ...bool(), name: "cancel_requested" },
+    updatedAt: { ...epochMs(), name: "updated_at" },
+  },
+  indices: [
+    // The queue scan: queued runs by priority then age (ids are time-ordered).
+    { name: "idx_job_runs_queue", columns: ["status", "priority", "id"] },
+    { name: "idx_job_runs_job", columns: ["jobId", "id"] },
+    { name: "idx_job_runs_worker", columns: ["workerId", "status"] },
+    { name: "idx_job_runs_schedule", columns: ["scheduleId", "id"] },
+    { name: "idx_job_runs_finished", columns: ["finishedAt"] },
+  ],
+});

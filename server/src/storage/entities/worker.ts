@@ -1,0 +1,38 @@
+import { EntitySchema } from "typeorm";
+import { epochMs, id, int, str, text } from "../columns";
+
+export interface WorkerRow {
+  id: string;
+  name: string;
+  hostname: string;
+  /** JSON object. */
+  labels: string;
+  capacity: number;
+  /** JSON array. */
+  agents: string;
+  version: string;
+  state: string;
+  instanceId: string;
+  connectedAt: number;
+  lastHeartbeatAt: number;
+  disconnectedAt: number | null;
+}
+
+export const WorkerEntity = new EntitySchema<WorkerRow>({
+  name: "Worker",
+  tableName: "workers",
+  columns: {
+    id: id(),
+    name: { ...str(128), unique: true },
+    hostname: str(255),
+    labels: text(),
+    capacity: int(),
+    agents: text(),
+    version: str(64),
+    state: str(16),
+    instanceId: { ...str(64), name: "instance_id" },
+    connectedAt: { ...epochMs(), name: "connected_at" },
+    lastHeartbeatAt: { ...epochMs(), name: "last_heartbeat_at" },
+    disconnectedAt: { ...epochMs(true), name: "disconnected_at" },
+  },
+});

@@ -1,0 +1,148 @@
+import type { FindOptionsWhere } from "typeorm";
+import type { Database } from "./data-source";
+import { JobRunEntity, type JobRunRow } from "./entities";
+import type { Sql } from "./sql";
+
+export interface RunFilter {
+  jobId?: string;
+  statuses?: string[];
+  workerId?: string;
+  scheduleId?: string;
+  labels?: Record<string, string>;
+  /** Runs with ids below this (newer-first pagination). */
+  beforeId?: string;
+  limit: number;
+}
+
+export interface QueuedRun {
+  id: string;
+  agent: string;
+  required_labels: string;
+}
+
+export interface FinishFields {
+  status: string;
+  exitCode: number | null;
+  error: string;
+  result: string;
+  usage: string;
+  lastSeq: number;
+}
+
+/**
+ * Reads go through TypeORM; every state change is one guarded UPDATE whose WHERE names the state
+ * (and, for worker reports, the worker and attempt) it expects, so a late, duplicate or foreign
+ * message changes nothing.
+ */
+export function createRunStore(db: Database, sql: Sql) {
+  const repo = db.dataSource.getRepository(JobRunEntity);
+  const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+
+  return {
+    insert: async (row: JobRunRow) => void (await repo.insert(row)),
+    get: (id: string) => repo.findOneBy({ id }),
+
+    async list(f: RunFilter): Promise<JobRunRow[]> {
+      const qb = repo.createQueryBuilder("r").orderBy("r.id", "DESC").limit(f.limit);
+      if (f.jobId) qb.andWhere("r.jobId = :jobId", { jobId: f.jobId });
+      if (f.workerId) qb.andWhere("r.workerId = :workerId", { workerId: f.workerId });
+      if (f.scheduleId) qb.andWhere("r.scheduleId = :scheduleId", { scheduleId: f.scheduleId });
+      if (f.statuses?.length) qb.andWhere("r.status IN (:...statuses)", { statuses: f.statuses });
+      if (f.beforeId) qb.andWhere("r.id < :beforeId", { beforeId: f.beforeId });
+      // Labels are a JSON object; a LIKE on the exact "key":"value" pair is index-free but exact,
+      // since keys and values are JSON-encoded the same way on write.
+      Object.entries(f.labels ?? {}).forEach(([k, v], i) => {
+        qb.andWhere(`r.labels LIKE :l${i}`, { [`l${i}`]: `%${JSON.stringify(k)}:${JSON.stringify(v)}%` });
+      });
+      return qb.getMany();
+    },
+
+    /** Queued runs that may be dispatched now, highest priority first, then oldest. */
+    queued: (now: number, limit: number, afterOffset = 0) =>
+      sql.all<QueuedRun>(
+        "SELECT id, agent, required_labels FROM job_runs WHERE status = 'queued' AND available_at <= ? ORDER BY priority DESC, id ASC LIMIT ? OFFSET ?",
+        [now, limit, afterOffset],
+      ),
+
+    nextAvailableAt: async (now: number) =>
+      (await sql.get<{ t: number | string | null }>("SELECT MIN(available_at) AS t FROM job_runs WHERE status = 'queued' AND available_at > ?", [now]))?.t,
+
+    /** The atomic claim: exactly one caller moves a queued run to assigned. */
+    claim: async (id: string, workerId: string, workerName: string, now: number) =>
+      (await sql.run(
+        `UPDATE job_runs SET status = 'assigned', worker_id = ?, worker_name = ?, assigned_at = ?, updated_at = ? WHERE id = (SELECT id FROM job_runs WHERE id = ? AND status = 'queued'${skipLocked})`,
+        [workerId, workerName, now, now, id],
+      )) === 1,
+
+    /** Undoes a claim whose Assign could not be delivered; the attempt is not spent. */
+    unclaim: async (id: string, workerId: string, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET status = 'queued', worker_id = NULL, worker_name = NULL, assigned_at = NULL, updated_at = ? WHERE id = ? AND status = 'assigned' AND worker_id = ?",
+        [now, id, workerId],
+      )) === 1,
+
+    markStarted: async (id: string, workerId: string, attempt: number, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET status = 'running', started_at = ?, deadline_at = ? + timeout_seconds * 1000, updated_at = ? WHERE id = ? AND status = 'assigned' AND worker_id = ? AND attempt = ?",
+        [now, now, now, id, workerId, attempt],
+      )) === 1,
+
+    finish: async (id: string, workerId: string, attempt: number, f: FinishFields, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET status = ?, exit_code = ?, error = ?, result = ?, usage = ?, last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND worker_id = ? AND attempt = ?",
+        [f.status, f.exitCode, f.error, f.result, f.usage, f.lastSeq, f.lastSeq, now, now, id, workerId, attempt],
+      )) === 1,
+
+    /** Ends a held run from the server's side (lost worker with no attempts left, server-enforced deadline). */
+    forceFinish: async (id: string, attempt: number, status: string, error: string, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND attempt = ?",
+        [status, error, now, now, id, attempt],
+      )) === 1,
+
+    /** Puts a held or just-finished attempt back in the queue as the next attempt. */
+    requeue: async (id: string, fromStatuses: readonly string[], attempt: number, availableAt: number, error: string, now: number) =>
+      (await sql.run(
+        `UPDATE job_runs SET status = 'queued', attempt = attempt + 1, worker_id = NULL, worker_name = NULL, assigned_at = NULL, started_at = NULL, deadline_at = NULL, exit_code = NULL, error = ?, available_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN (${fromStatuses.map(() => "?").join(", ")})`,
+        [error, availableAt, now, id, attempt, ...fromStatuses],
+      )) === 1,
+
+    cancelQueued: async (id: string, reason: string, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET status = 'cancelled', cancel_requested = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+        [true, reason, now, now, id],
+      )) === 1,
+
+    markCancelRequested: async (id: string, reason: string, now: number) =>
+      (await sql.run(
+        "UPDATE job_runs SET cancel_requested = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running')",
+        [true, reason, now, id],
+      )) === 1,
+
+    bumpLastSeq: (id: string, seq: number) =>
+      sql.run("UPDATE job_runs SET last_seq = ? WHERE id = ? AND last_seq < ?", [seq, id, seq]),
+
+    /** Runs a worker holds, or every held run when no worker is given (startup recovery). */
+    held: (workerId?: string) =>
+      repo.find({ where: workerId ? [{ workerId, status: "assigned" }, { workerId, status: "running" }] : [{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[] }),
+
+    countByStatus: () => sql.all<{ status: string; n: number | string }>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+
+    windowCounts: (since: number) =>
+      sql.all<{ status: string; n: number | string }>(
+        "SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? GROUP BY status",
+        [since],
+      ),
+
+    createdSince: async (since: number) =>
+      Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE id >= ? ", [idFloor(since)]))?.n ?? 0),
+  };
+}
+
+/** The smallest UUIDv7 of a millisecond: created_at comparisons through the primary key index. */
+function idFloor(ms: number): string {
+  const hex = ms.toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
+export type RunStore = ReturnType<typeof createRunStore>;

@@ -1,0 +1,80 @@
+import type { Database } from "./data-source";
+
+type Param = string | number | null | boolean;
+
+/**
+ * Plain SQL for the hot paths (claim, transitions, log batches). On SQLite it runs prepared
+ * statements on better-sqlite3's connection synchronously, with no ORM overhead; on Postgres it
+ * rewrites `?` placeholders to `$n` and goes through the pool.
+ */
+export interface Sql {
+  dialect: Database["dialect"];
+  all<T>(query: string, params?: Param[]): Promise<T[]>;
+  get<T>(query: string, params?: Param[]): Promise<T | undefined>;
+  /** Returns the number of rows changed. */
+  run(query: string, params?: Param[]): Promise<number>;
+  /** Runs fn inside one transaction. On SQLite fn must not await anything but this Sql. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+interface SqliteDb {
+  prepare(q: string): { all(...p: unknown[]): unknown[]; get(...p: unknown[]): unknown; run(...p: unknown[]): { changes: number } };
+  exec(q: string): void;
+}
+
+const toSqlite = (p: Param[]) => p.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+
+export function createSql(db: Database): Sql {
+  if (db.dialect === "sqlite") {
+    const raw = (db.dataSource.driver as unknown as { databaseConnection: SqliteDb }).databaseConnection;
+    const cache = new Map<string, ReturnType<SqliteDb["prepare"]>>();
+    const stmt = (q: string) => {
+      let s = cache.get(q);
+      if (!s) cache.set(q, (s = raw.prepare(q)));
+      return s;
+    };
+    let depth = 0;
+    const sql: Sql = {
+      dialect: "sqlite",
+      all: async (q, p = []) => stmt(q).all(...toSqlite(p)) as never,
+      get: async (q, p = []) => stmt(q).get(...toSqlite(p)) as never,
+      run: async (q, p = []) => stmt(q).run(...toSqlite(p)).changes,
+      async transaction(fn) {
+        // Statements are synchronous, so nothing else can interleave between BEGIN and COMMIT as
+        // long as fn only awaits this Sql (whose promises are already settled).
+        const name = `sp${depth++}`;
+        raw.exec(depth === 1 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${name}`);
+        try {
+          const out = await fn(sql);
+          raw.exec(depth === 1 ? "COMMIT" : `RELEASE ${name}`);
+          return out;
+        } catch (e) {
+          raw.exec(depth === 1 ? "ROLLBACK" : `ROLLBACK TO ${name}`);
+          throw e;
+        } finally {
+          depth--;
+        }
+      },
+    };
+    return sql;
+  }
+
+  const pg = (q: string) => {
+    let i = 0;
+    return q.replace(/\?/g, () => `$${++i}`);
+  };
+  const make = (query: (q: string, p: unknown[]) => Promise<unknown>): Sql => ({
+    dialect: "postgres",
+    all: async (q, p = []) => (await query(pg(q), p)) as never,
+    get: async (q, p = []) => ((await query(pg(q), p)) as unknown[])[0] as never,
+    run: async (q, p = []) => {
+      const res = (await query(pg(q), p)) as unknown;
+      // TypeORM returns [rows, affected] for UPDATE/DELETE on postgres.
+      return Array.isArray(res) && typeof res[1] === "number" ? res[1] : Array.isArray(res) ? res.length : 0;
+    },
+    async transaction(fn) {
+      return db.dataSource.transaction(async (m) => fn(make((q, p) => m.query(q, p))));
+    },
+  });
+  return make((q, p) => db.dataSource.query(q, p));
+}

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/storage/data-source";
+
+const dir = mkdtempSync(join(tmpdir(), "fc-migrate-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("migrations", () => {
+  it("create the schema from empty, matching the entities exactly", async () => {
+    const db = await openDatabase(`sqlite:${join(dir, "a.db")}`);
+    const pending = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    const tables = await db.dataSource.query("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    expect(tables.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"]),
+    );
+    const [{ journal_mode }] = await db.dataSource.query("PRAGMA journal_mode");
+    expect(journal_mode).toBe("wal");
+    await db.dataSource.destroy();
+  });
+
+  it("are idempotent on restart", async () => {
+    const url = `sqlite:${join(dir, "b.db")}`;
+    await (await openDatabase(url)).dataSource.destroy();
+    const again = await openDatabase(url);
+    expect(await again.dataSource.showMigrations()).toBe(false);
+    await again.dataSource.destroy();
+  });
+});
