@@ -164,6 +164,11 @@ export function createSessionHandler(deps: SessionDeps) {
     const m = req.message;
     switch (m.case) {
       case "heartbeat":
+        if (m.value.draining && !s.draining) {
+          s.draining = true;
+          await workers.setState(s.workerId, "draining", s.lastSeen);
+          events.emit("workerChanged", s.workerId);
+        }
         await workers.heartbeat(s.workerId, s.lastSeen);
         return;
       case "runStarted":

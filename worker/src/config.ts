@@ -1,0 +1,66 @@
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Worker settings from ORCH_* variables (DESIGN.md section 7). */
+export interface WorkerConfig {
+  serverUrl: string;
+  apiKey: string;
+  name: string;
+  hostname: string;
+  labels: Record<string, string>;
+  capacity: number;
+  /** Agents this worker offers; default every built-in one. */
+  agents: string[];
+  gooseBin: string;
+  claudeBin: string;
+  codexBin: string;
+  workDir: string;
+  /** Time between SIGTERM and SIGKILL when a run is cancelled or times out. */
+  killGraceMs: number;
+  /** Unacknowledged output kept in memory before the rest spills to disk. */
+  maxBufferedBytes: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export function parseLabels(raw: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const i = pair.indexOf("=");
+    if (i <= 0) throw new Error(`ORCH_WORKER_LABELS must be k=v pairs separated by commas, got "${pair}"`);
+    labels[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+  }
+  return labels;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const apiKey = env.ORCH_API_KEY ?? "";
+  if (!apiKey) throw new Error("ORCH_API_KEY is required: a worker-role API key (the server prints one on first start)");
+  const host = hostname();
+  return {
+    serverUrl: env.ORCH_SERVER_URL ?? "http://localhost:8080",
+    apiKey,
+    // hostname-pid is unique per process yet stable across this process's reconnects.
+    name: env.ORCH_WORKER_NAME || `${host}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, "-"),
+    hostname: host,
+    labels: parseLabels(env.ORCH_WORKER_LABELS),
+    capacity: Math.max(1, int(env, "ORCH_WORKER_CAPACITY", 2)),
+    agents: (env.ORCH_WORKER_AGENTS ?? "goose,claude-code,codex,shell").split(",").map((s) => s.trim()).filter(Boolean),
+    gooseBin: env.ORCH_GOOSE_BIN ?? "goose",
+    claudeBin: env.ORCH_CLAUDE_BIN ?? "claude",
+    codexBin: env.ORCH_CODEX_BIN ?? "codex",
+    workDir: env.ORCH_WORK_DIR ?? join(tmpdir(), "flightcontrol-worker"),
+    killGraceMs: int(env, "ORCH_KILL_GRACE_MS", 10_000),
+    maxBufferedBytes: int(env, "ORCH_MAX_BUFFERED_BYTES", 32 * 1024 * 1024),
+    reconnectMinMs: int(env, "ORCH_RECONNECT_MIN_MS", 200),
+    reconnectMaxMs: int(env, "ORCH_RECONNECT_MAX_MS", 10_000),
+  };
+}

@@ -1,0 +1,33 @@
+import { createAgents } from "./agents";
+import { loadWorkerConfig } from "./config";
+import { createAgentWorker } from "./session";
+
+const config = loadWorkerConfig();
+const log = (msg: string, fields: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), worker: config.name, msg, ...fields }));
+
+const agents = createAgents({ gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin });
+const worker = createAgentWorker(config, agents, log);
+
+// SIGTERM/SIGINT drain: take nothing new, let running runs finish and report, then exit 0.
+// A second signal stops at once.
+let signals = 0;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      worker.stop();
+      process.exit(1);
+    }
+    void worker.drain().then(() => {
+      worker.stop();
+      log("drained; exiting");
+      process.exit(0);
+    });
+  });
+}
+
+log("starting", { server: config.serverUrl, capacity: config.capacity, labels: config.labels });
+worker.run().catch((err) => {
+  log("worker stopped", { error: (err as Error).message });
+  process.exit(2);
+});

@@ -1,0 +1,83 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { LogStream, RunStatus, type Usage } from "./gen/flightcontrol/v1/run_pb";
+import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Agent, AgentOutcome } from "./agents/types";
+import { createMasker, maskEvent } from "./masking";
+import type { RunLog } from "./log-streamer";
+
+export interface RunReport {
+  status: RunStatus;
+  exitCode?: number;
+  error: string;
+  result: string;
+  usage?: Usage;
+}
+
+export interface RunnerDeps {
+  agents: Map<string, Agent>;
+  workDir: string;
+  workerName: string;
+  killGraceMs: number;
+}
+
+export type StopReason = "cancel" | "timeout" | "abandon";
+
+/**
+ * The job runner: executes one assignment in its own temp directory with its agent, masks
+ * credential values out of everything it reports, enforces the deadline, and turns the agent's
+ * outcome and any stop reason into the run's final status.
+ */
+export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
+  const controller = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    stopReason ??= reason;
+    controller.abort(reason);
+  };
+
+  const done = (async (): Promise<RunReport> => {
+    const spec = assign.spec!;
+    const mask = createMasker(Object.values(assign.env));
+    const deadline = assign.deadline ? timestampDate(assign.deadline).getTime() : Date.now() + spec.timeoutSeconds * 1000;
+    const timer = setTimeout(() => stop("timeout"), Math.max(0, deadline - Date.now()));
+    let dir: string | undefined;
+    let outcome: AgentOutcome;
+    log.log(LogStream.SYSTEM, `Run started on worker ${deps.workerName} (attempt ${assign.attempt}, agent ${spec.agent})`);
+    try {
+      const agent = deps.agents.get(spec.agent);
+      if (!agent) throw new Error(`this worker cannot run agent "${spec.agent}"`);
+      await mkdir(deps.workDir, { recursive: true });
+      dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
+      const gen = agent.run({
+        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, signal: controller.signal, graceMs: deps.killGraceMs,
+      });
+      for (;;) {
+        const next = await gen.next();
+        if (next.done) {
+          outcome = next.value;
+          break;
+        }
+        const out = next.value;
+        if (out.kind === "log") log.log(out.stream, mask(out.text));
+        else log.event(maskEvent(out.event, mask));
+      }
+    } catch (err) {
+      outcome = { ok: false, error: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+      if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    const status = stopReason === "cancel" || stopReason === "abandon" ? RunStatus.CANCELLED
+      : stopReason === "timeout" ? RunStatus.TIMED_OUT
+      : outcome.ok ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+    const error = stopReason === "timeout" ? `timed out after ${spec.timeoutSeconds} s`
+      : stopReason === "cancel" ? "cancelled"
+      : mask(outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`));
+    log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
+    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };
+  })();
+
+  return { done, stop };
+}

@@ -1,0 +1,224 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import {
+  ConnectRequestSchema,
+  WorkerService,
+  type Assign,
+  type ConnectRequest,
+  type ConnectResponse,
+} from "./gen/flightcontrol/v1/worker_pb";
+import type { Agent } from "./agents/types";
+import type { WorkerConfig } from "./config";
+import { createRunLog, type RunLog } from "./log-streamer";
+import { startRun, type RunReport, type StopReason } from "./runner";
+import { createOutbox, type Outbox } from "./outbox";
+
+type Log = (msg: string, fields?: Record<string, unknown>) => void;
+
+interface ActiveRun {
+  log: RunLog;
+  stop?: (reason: StopReason) => void;
+  /** Set once the agent ended; kept until the server acknowledges the finish. */
+  report?: RunReport;
+}
+
+type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
+const req = (m: RequestInit) => create(ConnectRequestSchema, { message: m });
+
+/**
+ * The agent worker: one outbound bidi stream to the server, reconnected with exponential backoff
+ * and jitter. Runs and their unacknowledged output survive reconnects: the next Hello lists them and
+ * everything unacknowledged is sent again.
+ */
+export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agent>, log: Log, version = "0.1.0") {
+  const instanceId = randomUUID();
+  const runs = new Map<string, ActiveRun>();
+  const budget = { used: 0 };
+  const spillDir = join(config.workDir, "spill");
+  mkdirSync(spillDir, { recursive: true });
+  let outbox: Outbox<ConnectRequest> | undefined;
+  let flush = { bytes: 64 * 1024, ms: 50 };
+  let heartbeat: NodeJS.Timeout | undefined;
+  let draining = false;
+  let stopped = false;
+  let workerId = "";
+  let onIdle: (() => void) | undefined;
+  const stopController = new AbortController();
+
+  const send = (m: RequestInit) => outbox?.push(req(m)) ?? false;
+
+  function checkIdle() {
+    if (draining && runs.size === 0) onIdle?.();
+  }
+
+  function onAssign(a: Assign) {
+    if (runs.has(a.runId)) return;
+    const runLog = createRunLog(a.runId, a.attempt, a.firstSeq, {
+      flushBytes: flush.bytes, flushIntervalMs: flush.ms, maxBufferedBytes: config.maxBufferedBytes, spillDir,
+      send: (batch) => send({ case: "logBatch", value: batch }),
+    }, budget);
+    const active: ActiveRun = { log: runLog };
+    runs.set(a.runId, active);
+    send({ case: "runStarted", value: { runId: a.runId, attempt: a.attempt } });
+    log("run assigned", { runId: a.runId, attempt: a.attempt, agent: a.spec?.agent });
+    const run = startRun(a, runLog, { agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs });
+    active.stop = run.stop;
+    void run.done.then((report) => {
+      if (runs.get(a.runId) !== active) return;
+      active.report = report;
+      active.stop = undefined;
+      runLog.flush();
+      sendFinish(a.runId, active);
+    });
+  }
+
+  function sendFinish(runId: string, active: ActiveRun) {
+    const r = active.report!;
+    send({
+      case: "runFinished",
+      value: { runId, attempt: active.log.attempt, status: r.status, exitCode: r.exitCode, error: r.error, result: r.result, usage: r.usage, lastSeq: active.log.lastSeq },
+    });
+  }
+
+  function forget(runId: string) {
+    runs.get(runId)?.log.dispose();
+    runs.delete(runId);
+    checkIdle();
+  }
+
+  function onMessage(m: ConnectResponse["message"]) {
+    switch (m.case) {
+      case "welcome":
+        workerId = m.value.workerId;
+        flush = { bytes: m.value.flushBytes || flush.bytes, ms: m.value.flushIntervalMs || flush.ms };
+        clearInterval(heartbeat);
+        heartbeat = setInterval(() => send({ case: "heartbeat", value: { draining } }), m.value.heartbeatIntervalMs || 5000);
+        log("connected", { workerId, runs: runs.size });
+        return;
+      case "assign":
+        return onAssign(m.value);
+      case "cancel": {
+        const active = runs.get(m.value.runId);
+        if (!active) return;
+        log(m.value.abandon ? "run taken away" : "run cancelled", { runId: m.value.runId, reason: m.value.reason });
+        if (m.value.abandon) {
+          active.stop?.("abandon");
+          forget(m.value.runId);
+        } else active.stop?.("cancel");
+        return;
+      }
+      case "logAck": {
+        const active = runs.get(m.value.runId);
+        if (!active) return;
+        active.log.ack(m.value.ackedSeq);
+        if (m.value.finished) forget(m.value.runId);
+        return;
+      }
+      case "drain":
+        drain();
+        return;
+    }
+  }
+
+  async function connectOnce(): Promise<void> {
+    const auth: Interceptor = (next) => (r) => {
+      r.header.set("authorization", `Bearer ${config.apiKey}`);
+      return next(r);
+    };
+    const transport = createGrpcTransport({
+      baseUrl: config.serverUrl, interceptors: [auth], pingIntervalMs: 10_000, pingTimeoutMs: 10_000,
+    });
+    const client = createClient(WorkerService, transport);
+    const box = createOutbox<ConnectRequest>();
+    box.push(req({
+      case: "hello",
+      value: {
+        name: config.name, hostname: config.hostname, labels: config.labels, capacity: config.capacity,
+        agents: [...agents.keys()].filter((a) => config.agents.includes(a)), version, instanceId,
+        activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
+      },
+    }));
+    outbox = box;
+    // Everything the previous stream may have lost goes out again; the server stores each seq once.
+    for (const [runId, r] of runs) {
+      r.log.resend();
+      if (r.report) sendFinish(runId, r);
+    }
+    if (draining) send({ case: "heartbeat", value: { draining: true } });
+    const abort = new AbortController();
+    const onStop = () => abort.abort();
+    stopController.signal.addEventListener("abort", onStop);
+    try {
+      for await (const res of client.connect(box, { signal: abort.signal })) onMessage(res.message);
+    } finally {
+      stopController.signal.removeEventListener("abort", onStop);
+      clearInterval(heartbeat);
+      box.close();
+      if (outbox === box) outbox = undefined;
+    }
+  }
+
+  /** Connects until stopped, with exponential backoff and full jitter between attempts. */
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      const started = Date.now();
+      try {
+        await connectOnce();
+      } catch (err) {
+        if (stopped) break;
+        const e = ConnectError.from(err);
+        if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied || e.code === Code.AlreadyExists) {
+          log("server refused this worker", { code: Code[e.code], message: e.rawMessage });
+          if (e.code !== Code.AlreadyExists) throw e;
+        } else log("connection lost", { message: e.rawMessage });
+      }
+      if (stopped) break;
+      failures = Date.now() - started > 30_000 ? 1 : failures + 1;
+      const cap = Math.min(config.reconnectMaxMs, config.reconnectMinMs * 2 ** Math.min(failures, 16));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.random() * cap);
+        stopController.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+      });
+    }
+  }
+
+  /** Take nothing new, finish what runs, then resolve. */
+  function drain(): Promise<void> {
+    if (!draining) {
+      draining = true;
+      log("draining", { runs: runs.size });
+      send({ case: "heartbeat", value: { draining: true } });
+    }
+    return new Promise<void>((resolve) => {
+      onIdle = resolve;
+      checkIdle();
+    });
+  }
+
+  function stop() {
+    stopped = true;
+    for (const r of runs.values()) r.stop?.("abandon");
+    stopController.abort();
+  }
+
+  return {
+    run,
+    drain,
+    stop,
+    onDrained: (fn: () => void) => {
+      const prev = onIdle;
+      onIdle = () => {
+        prev?.();
+        fn();
+      };
+    },
+    get runs() {
+      return runs;
+    },
+  };
+}
