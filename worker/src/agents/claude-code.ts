@@ -1,0 +1,67 @@
+import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import { createClaudeParser } from "./claude-events";
+import { runCliAgent } from "./cli-agent";
+import { buildAgentEnv } from "./env";
+import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
+import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
+
+export interface ClaudeAgentOptions {
+  /** Path or name of the claude binary (ORCH_CLAUDE_BIN). */
+  bin: string;
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
+  return {
+    name: "claude-code",
+    run: (ctx) => runClaude(options, ctx),
+  };
+}
+
+async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
+  // `claude -p` reads the prompt from stdin when none is given: used for prompts the command
+  // line cannot hold or that its parser would take for an option.
+  const viaStdin = promptTooLongForArgv(ctx.spec.prompt) || ctx.spec.prompt.startsWith("-");
+  const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
+  return yield* runCliAgent(ctx, {
+    label: "claude",
+    bin: options.bin,
+    binHint: "set ORCH_CLAUDE_BIN",
+    args: buildClaudeArgs(ctx.spec, viaStdin),
+    env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
+    stdinFile,
+    parser: createClaudeParser(),
+    terminalEvent: "result",
+  });
+}
+
+export function buildClaudeArgs(spec: JobSpec, promptViaStdin = false): string[] {
+  const args = ["-p"];
+  // The prompt goes right after -p: --mcp-config takes several values and would swallow it.
+  if (!promptViaStdin) args.push(spec.prompt);
+  args.push("--output-format", "stream-json", "--verbose");
+  // Nobody is there to answer a permission prompt, and in -p mode an unapproved tool is simply
+  // denied, which leaves the agent unable to run commands or edit files. The run is confined to its
+  // own temporary directory on a worker meant for this, so tools run without asking. (As root,
+  // Claude Code refuses this unless IS_SANDBOX=1 is in the worker's environment: an operator's call.)
+  args.push("--permission-mode", "bypassPermissions");
+  if (spec.systemInstructions !== "") args.push(...option("--append-system-prompt", spec.systemInstructions));
+  if (spec.maxTurns > 0) args.push("--max-turns", String(spec.maxTurns));
+  if (spec.model !== "") args.push(...option("--model", spec.model));
+  const servers = mcpServers(spec);
+  if (Object.keys(servers).length > 0) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
+  return args;
+}
+
+function mcpServers(spec: JobSpec): Record<string, unknown> {
+  const servers: Record<string, unknown> = {};
+  for (const ext of spec.extensions) {
+    const t = ext.transport;
+    if (t.case === "stdio") {
+      servers[ext.name] = { type: "stdio", command: t.value.command, args: t.value.args, env: t.value.env };
+    } else if (t.case === "streamableHttp") {
+      servers[ext.name] = { type: "http", url: t.value.url, headers: t.value.headers };
+    }
+  }
+  return servers;
+}

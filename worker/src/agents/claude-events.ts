@@ -1,0 +1,112 @@
+import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import {
+  contentText,
+  isRecord,
+  jsonText,
+  logLine,
+  makeUsage,
+  notification,
+  parseJsonObject,
+  str,
+  tokens,
+  toolCall,
+  toolResult,
+  usageEvent,
+} from "./events";
+import { createMessageMerger } from "./message-merger";
+import type { StreamParser, StreamVerdict } from "./stream-parser";
+import type { AgentOutput } from "./types";
+
+/**
+ * Parser for `claude -p --output-format stream-json --verbose`: one JSON object per line, tagged by `type`:
+ * - `system` (subtype `init`: session_id, model, tools, mcp_servers, permissionMode, ...)
+ * - `assistant`: {message: {id, role, content: [{type: text, text} | {type: tool_use, id, name, input}
+ *   | {type: thinking, ...}], usage}, parent_tool_use_id, session_id}. Claude Code prints one
+ *   `assistant` line per content block, repeating the API message id.
+ * - `user`: {message: {content: [{type: tool_result, tool_use_id, content: string | blocks, is_error}]}}
+ * - `result`: {subtype: success | error_max_turns | error_during_execution | ..., is_error, result,
+ *   errors?, num_turns, total_cost_usd, usage: {input_tokens, output_tokens,
+ *   cache_creation_input_tokens, cache_read_input_tokens}} — the last line of every run.
+ */
+export function createClaudeParser(): StreamParser {
+  const merger = createMessageMerger();
+  let finished = false;
+  let error: string | undefined;
+  let result: string | undefined;
+  let usage: Usage | undefined;
+
+  const other = (outputs: AgentOutput[]): AgentOutput[] => [...merger.flush(), ...outputs];
+
+  const onAssistant = (message: Record<string, unknown>): AgentOutput[] => {
+    const id = str(message.id) || undefined;
+    const out: AgentOutput[] = [];
+    for (const block of Array.isArray(message.content) ? message.content : []) {
+      if (!isRecord(block)) continue;
+      if (block.type === "text") out.push(...merger.add(id, str(block.text)));
+      else if (block.type === "tool_use" || block.type === "server_tool_use") {
+        out.push(...other([toolCall(str(block.id), str(block.name), jsonText(block.input))]));
+      }
+    }
+    return out;
+  };
+
+  const onUser = (message: Record<string, unknown>): AgentOutput[] => {
+    const out: AgentOutput[] = [];
+    for (const block of Array.isArray(message.content) ? message.content : []) {
+      if (!isRecord(block) || block.type !== "tool_result") continue;
+      const content = typeof block.content === "string" ? block.content : contentText(Array.isArray(block.content) ? block.content : []);
+      out.push(...other([toolResult(str(block.tool_use_id), content, block.is_error === true)]));
+    }
+    return out;
+  };
+
+  const onResult = (obj: Record<string, unknown>): AgentOutput[] => {
+    finished = true;
+    const u = isRecord(obj.usage) ? obj.usage : {};
+    // Cache reads and writes are input the model processed (and was billed for).
+    const input = tokens(u.input_tokens) + tokens(u.cache_creation_input_tokens) + tokens(u.cache_read_input_tokens);
+    usage = makeUsage(input, tokens(u.output_tokens), undefined, obj.total_cost_usd as number);
+    const text = str(obj.result);
+    if (obj.is_error === true || (obj.subtype !== undefined && obj.subtype !== "success")) {
+      const errors = Array.isArray(obj.errors) ? obj.errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];
+      error = text || errors.join("; ") || `claude ended with ${str(obj.subtype) || "an error"}`;
+    } else if (text !== "") {
+      result = text;
+    }
+    return other([usageEvent(usage)]);
+  };
+
+  return {
+    line(text) {
+      const obj = parseJsonObject(text);
+      switch (obj?.type) {
+        case "assistant":
+          if (isRecord(obj.message)) return onAssistant(obj.message);
+          break;
+        case "user":
+          if (isRecord(obj.message)) return onUser(obj.message);
+          break;
+        case "system":
+          return other([notification("claude-code", systemText(obj))]);
+        case "result":
+          return onResult(obj);
+      }
+      return [logLine(LogStream.STDOUT, text)];
+    },
+    end: () => merger.flush(),
+    verdict: (): StreamVerdict => ({ finished, error, result: result ?? merger.lastText(), usage }),
+  };
+}
+
+function systemText(obj: Record<string, unknown>): string {
+  if (obj.subtype === "init") {
+    const tools = Array.isArray(obj.tools) ? obj.tools.length : 0;
+    const servers = Array.isArray(obj.mcp_servers)
+      ? obj.mcp_servers.filter(isRecord).map((s) => `${str(s.name)}:${str(s.status)}`)
+      : [];
+    const parts = [`session ${str(obj.session_id)} started`, `model ${str(obj.model)}`, `${tools} tools`];
+    if (servers.length > 0) parts.push(`mcp ${servers.join(", ")}`);
+    return parts.join(", ");
+  }
+  return `${str(obj.subtype) || "system"}: ${JSON.stringify(obj)}`;
+}

@@ -1,0 +1,79 @@
+import { LogStream } from "../gen/flightcontrol/v1/run_pb";
+import { logLine } from "./events";
+import { runProcess } from "./process";
+import type { StreamParser } from "./stream-parser";
+import type { AgentOutcome, AgentOutput, AgentRunContext } from "./types";
+
+export interface CliInvocation {
+  label: string;
+  bin: string;
+  binHint?: string;
+  args: string[];
+  env: Record<string, string>;
+  stdinFile?: string;
+  parser: StreamParser;
+  /** Names the event that marks a normal end, for the failure message when it never came. */
+  terminalEvent: string;
+}
+
+/** Runs an agent CLI and turns its output and exit into AgentOutputs and an AgentOutcome. */
+export async function* runCliAgent(
+  ctx: AgentRunContext,
+  inv: CliInvocation,
+): AsyncGenerator<AgentOutput, AgentOutcome, void> {
+  const proc = runProcess({
+    label: inv.label,
+    bin: inv.bin,
+    binHint: inv.binHint,
+    args: inv.args,
+    env: inv.env,
+    cwd: ctx.workDir,
+    signal: ctx.signal,
+    graceMs: ctx.graceMs,
+    stdinFile: inv.stdinFile,
+  });
+  let lastStderr = "";
+  try {
+    let next = await proc.next();
+    while (!next.done) {
+      const { stream, text } = next.value;
+      if (stream === "stdout") {
+        yield* inv.parser.line(text);
+      } else {
+        if (text.trim() !== "") lastStderr = text.trim();
+        yield logLine(LogStream.STDERR, text);
+      }
+      next = await proc.next();
+    }
+    yield* inv.parser.end();
+    const exit = next.value;
+    const verdict = inv.parser.verdict();
+    const base: AgentOutcome = {
+      ok: false,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      result: verdict.result,
+      usage: verdict.usage,
+    };
+    const error = failure();
+    return error === undefined ? { ...base, ok: true } : { ...base, error };
+
+    function failure(): string | undefined {
+      if (exit.spawnError !== undefined) return exit.spawnError;
+      if (verdict.error !== undefined) return verdict.error;
+      if (exit.signal !== undefined) return `${inv.label} was killed by ${exit.signal}`;
+      if (exit.exitCode !== 0) {
+        return `${inv.label} exited with code ${exit.exitCode}${lastStderr ? `: ${clip(lastStderr)}` : ""}`;
+      }
+      if (!verdict.finished) return `${inv.label} output ended without a ${inv.terminalEvent} event`;
+      return undefined;
+    }
+  } finally {
+    // Ends the process group when our consumer stopped early.
+    await proc.return({});
+  }
+}
+
+function clip(text: string, max = 500): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

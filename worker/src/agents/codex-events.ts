@@ -1,0 +1,147 @@
+import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import {
+  agentError,
+  assistantMessage,
+  contentText,
+  isRecord,
+  jsonText,
+  logLine,
+  makeUsage,
+  notification,
+  parseJsonObject,
+  str,
+  textLogs,
+  tokens,
+  toolCall,
+  toolResult,
+  usageEvent,
+} from "./events";
+import type { StreamParser, StreamVerdict } from "./stream-parser";
+import type { AgentOutput } from "./types";
+
+/**
+ * Parser for `codex exec --json`: one JSON object per line, tagged by `type`:
+ * - `thread.started` {thread_id}, `turn.started` {}
+ * - `item.started` / `item.updated` / `item.completed` {item: {id, type, ...}} with item types
+ *   agent_message {text}, reasoning {text}, command_execution {command, aggregated_output,
+ *   exit_code, status: in_progress|completed|failed|declined}, file_change {changes: [{path, kind}],
+ *   status}, mcp_tool_call {server, tool, arguments, result: {content, structured_content}, error:
+ *   {message}, status}, web_search {query}, todo_list {items: [{text, completed}]}, error {message}
+ *   (a non-fatal warning). Agent messages arrive whole in item.completed.
+ * - `turn.completed` {usage: {input_tokens, cached_input_tokens, output_tokens}} — totals for the
+ *   thread so far; `turn.failed` {error: {message}}
+ * - `error` {message}: also used for transient stream errors that codex retries, so it fails the
+ *   run only when no turn.completed follows.
+ */
+export function createCodexParser(): StreamParser {
+  const announced = new Set<string>();
+  let turnCompleted = false;
+  let turnFailed: string | undefined;
+  let lastError: string | undefined;
+  let result: string | undefined;
+  let usage: Usage | undefined;
+
+  const announce = (item: Record<string, unknown>): AgentOutput[] => {
+    const id = str(item.id);
+    if (announced.has(id)) return [];
+    const call = describeCall(item);
+    if (call === undefined) return [];
+    announced.add(id);
+    return [toolCall(id, call.name, call.argumentsJson)];
+  };
+
+  const onCompleted = (item: Record<string, unknown>): AgentOutput[] => {
+    const id = str(item.id);
+    switch (item.type) {
+      case "agent_message": {
+        const text = str(item.text);
+        result = text;
+        return [assistantMessage(id, text), ...textLogs(text)];
+      }
+      case "command_execution": {
+        const failed = item.status !== "completed" || (typeof item.exit_code === "number" && item.exit_code !== 0);
+        return [...announce(item), toolResult(id, str(item.aggregated_output), failed)];
+      }
+      case "mcp_tool_call": {
+        const res = isRecord(item.result) ? item.result : undefined;
+        const err = isRecord(item.error) ? str(item.error.message) : "";
+        const output = res !== undefined && Array.isArray(res.content) ? contentText(res.content) : err;
+        return [...announce(item), toolResult(id, output, item.status === "failed" || err !== "")];
+      }
+      case "file_change": {
+        const changes = Array.isArray(item.changes) ? item.changes.filter(isRecord) : [];
+        const output = changes.map((c) => `${str(c.kind)} ${str(c.path)}`).join("\n");
+        return [...announce(item), toolResult(id, output, item.status === "failed")];
+      }
+      case "web_search":
+        return [...announce(item), toolResult(id, "", false)];
+      case "todo_list":
+        return [notification("codex", todoText(item))];
+      case "error":
+        return [notification("codex", `warning: ${str(item.message)}`)];
+      default:
+        // reasoning: nothing in the contract carries it.
+        return [];
+    }
+  };
+
+  return {
+    line(text) {
+      const obj = parseJsonObject(text);
+      const item = obj !== undefined && isRecord(obj.item) ? obj.item : undefined;
+      switch (obj?.type) {
+        case "thread.started":
+          return [notification("codex", `thread ${str(obj.thread_id)} started`)];
+        case "turn.started":
+        case "item.updated":
+          return [];
+        case "item.started":
+          return item !== undefined ? announce(item) : [];
+        case "item.completed":
+          return item !== undefined ? onCompleted(item) : [];
+        case "turn.completed": {
+          turnCompleted = true;
+          const u = isRecord(obj.usage) ? obj.usage : {};
+          // cached_input_tokens is a part of input_tokens, not an addition to it.
+          usage = makeUsage(tokens(u.input_tokens), tokens(u.output_tokens));
+          return [usageEvent(usage)];
+        }
+        case "turn.failed": {
+          turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || "codex turn failed";
+          return [agentError(turnFailed)];
+        }
+        case "error":
+          lastError = str(obj.message) || "codex reported an error";
+          return [agentError(lastError)];
+      }
+      return [logLine(LogStream.STDOUT, text)];
+    },
+    end: () => [],
+    verdict: (): StreamVerdict => ({
+      finished: turnCompleted,
+      error: turnFailed ?? (turnCompleted ? undefined : lastError),
+      result,
+      usage,
+    }),
+  };
+}
+
+function describeCall(item: Record<string, unknown>): { name: string; argumentsJson: string } | undefined {
+  switch (item.type) {
+    case "command_execution":
+      return { name: "command_execution", argumentsJson: jsonText({ command: str(item.command) }) };
+    case "mcp_tool_call":
+      return { name: `${str(item.server)}.${str(item.tool)}`, argumentsJson: jsonText(item.arguments) };
+    case "file_change":
+      return { name: "file_change", argumentsJson: jsonText({ changes: item.changes }) };
+    case "web_search":
+      return { name: "web_search", argumentsJson: jsonText({ query: str(item.query) }) };
+    default:
+      return undefined;
+  }
+}
+
+function todoText(item: Record<string, unknown>): string {
+  const items = Array.isArray(item.items) ? item.items.filter(isRecord) : [];
+  return `plan: ${items.map((t) => `[${t.completed === true ? "x" : " "}] ${str(t.text)}`).join("; ")}`;
+}

@@ -1,0 +1,134 @@
+import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import {
+  agentError,
+  contentText,
+  isRecord,
+  jsonText,
+  logLine,
+  makeUsage,
+  notification,
+  parseJsonObject,
+  str,
+  tokens,
+  toolCall,
+  toolResult,
+  usageEvent,
+} from "./events";
+import { createMessageMerger } from "./message-merger";
+import type { StreamParser, StreamVerdict } from "./stream-parser";
+import type { AgentOutput } from "./types";
+
+/**
+ * Parser for `goose run --output-format stream-json`: one JSON object per line, tagged by `type`:
+ * - `message`: {message: {id, role, created, content: [...], metadata}}; content items are tagged
+ *   by `type` in camelCase: text, toolRequest {id, toolCall: {status, value: {name, arguments}} |
+ *   {status: "error", error}}, toolResponse {id, toolResult: {status, value: {content, isError}} |
+ *   {status: "error", error}}, thinking, redactedThinking, image, systemNotification {msg}, ...
+ *   Goose streams a reply as several messages with the same id, each holding a piece of text.
+ * - `notification`: {extension_id, log: {message}} or {extension_id, progress: {progress, total, message}}
+ * - `model_change`: {model, mode}
+ * - `error`: {error}. Goose still prints `complete` after it and exits 0.
+ * - `complete`: {total_tokens} (null when unknown) — the last line of a normal run.
+ */
+export function createGooseParser(): StreamParser {
+  const merger = createMessageMerger();
+  let finished = false;
+  let error: string | undefined;
+  let usage: Usage | undefined;
+
+  const other = (outputs: AgentOutput[]): AgentOutput[] => [...merger.flush(), ...outputs];
+
+  const onMessage = (message: Record<string, unknown>): AgentOutput[] => {
+    const id = typeof message.id === "string" && message.id !== "" ? message.id : undefined;
+    const role = str(message.role);
+    const content = Array.isArray(message.content) ? message.content : [];
+    const out: AgentOutput[] = [];
+    for (const item of content) {
+      if (!isRecord(item)) continue;
+      switch (item.type) {
+        case "text":
+          // User-role text is goose echoing input back, not an answer.
+          if (role === "assistant") out.push(...merger.add(id, str(item.text)));
+          break;
+        case "toolRequest":
+        case "frontendToolRequest":
+          out.push(...other([toolRequestEvent(item)]));
+          break;
+        case "toolResponse":
+          out.push(...other([toolResponseEvent(item)]));
+          break;
+        case "systemNotification":
+          out.push(...other([notification("goose", str(item.msg))]));
+          break;
+        case "actionRequired":
+        case "toolConfirmationRequest":
+          // GOOSE_MODE=auto should never ask; if it does, nobody can answer, so make it visible.
+          out.push(...other([notification("goose", `goose asked for confirmation: ${JSON.stringify(item)}`)]));
+          break;
+        default:
+          // thinking, redactedThinking, image: nothing in the contract carries them.
+          break;
+      }
+    }
+    return out;
+  };
+
+  return {
+    line(text) {
+      const obj = parseJsonObject(text);
+      switch (obj?.type) {
+        case "message":
+          if (isRecord(obj.message)) return onMessage(obj.message);
+          break;
+        case "notification":
+          return other([notification(str(obj.extension_id) || "goose", notificationText(obj))]);
+        case "model_change":
+          return other([notification("goose", `model changed to ${str(obj.model)} (${str(obj.mode)})`)]);
+        case "error":
+          error = str(obj.error) || "goose reported an error";
+          return other([agentError(error)]);
+        case "complete": {
+          finished = true;
+          const total = tokens(obj.total_tokens);
+          usage = makeUsage(0n, 0n, total);
+          return other([usageEvent(usage)]);
+        }
+      }
+      // Not an event: a raw line the process printed; it does not end a message being streamed.
+      return [logLine(LogStream.STDOUT, text)];
+    },
+    end: () => merger.flush(),
+    verdict: (): StreamVerdict => ({ finished, error, result: merger.lastText(), usage }),
+  };
+}
+
+function toolRequestEvent(item: Record<string, unknown>): AgentOutput {
+  const id = str(item.id);
+  const call = isRecord(item.toolCall) ? item.toolCall : {};
+  if (call.status === "success" && isRecord(call.value)) {
+    return toolCall(id, str(call.value.name), jsonText(call.value.arguments));
+  }
+  // The model produced a call goose could not parse; keep the reason with the call.
+  return toolCall(id, "", jsonText({ error: str(call.error) || "invalid tool call" }));
+}
+
+function toolResponseEvent(item: Record<string, unknown>): AgentOutput {
+  const id = str(item.id);
+  const result = isRecord(item.toolResult) ? item.toolResult : {};
+  if (result.status !== "success") return toolResult(id, str(result.error) || "tool failed", true);
+  const value = result.value;
+  // Older goose versions stored the content list itself as the value.
+  const content = Array.isArray(value) ? value : isRecord(value) && Array.isArray(value.content) ? value.content : [];
+  const isError = isRecord(value) && value.isError === true;
+  return toolResult(id, contentText(content), isError);
+}
+
+function notificationText(obj: Record<string, unknown>): string {
+  if (isRecord(obj.log)) return str(obj.log.message);
+  if (isRecord(obj.progress)) {
+    const { progress, total, message } = obj.progress;
+    const amount = typeof total === "number" ? `${String(progress)}/${total}` : String(progress);
+    return typeof message === "string" && message !== "" ? `${message} (${amount})` : `progress ${amount}`;
+  }
+  return JSON.stringify(obj);
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { createClaudeParser } from "../../src/agents/claude-events";
+import type { AgentOutput } from "../../src/agents/types";
+import { eventSummary, logs } from "./helpers";
+
+const assistant = (id: string, content: unknown[]) =>
+  JSON.stringify({ type: "assistant", message: { id, type: "message", role: "assistant", model: "claude-sonnet-4-5", content }, parent_tool_use_id: null, session_id: "s1" });
+
+function feed(lines: string[]) {
+  const parser = createClaudeParser();
+  const outputs: AgentOutput[] = [];
+  for (const l of lines) outputs.push(...parser.line(l));
+  outputs.push(...parser.end());
+  return { outputs, verdict: parser.verdict() };
+}
+
+const init = JSON.stringify({
+  type: "system", subtype: "init", session_id: "s1", model: "claude-sonnet-4-5", tools: ["Bash", "Read"],
+  mcp_servers: [{ name: "docs", status: "connected" }], permissionMode: "bypassPermissions", cwd: "/tmp/x",
+});
+
+describe("claude stream-json parser", () => {
+  it("maps init, text blocks per message id, tool use and tool results, and the result", () => {
+    const { outputs, verdict } = feed([
+      init,
+      assistant("msg_1", [{ type: "thinking", thinking: "hmm" }]),
+      assistant("msg_1", [{ type: "text", text: "Let me look." }]),
+      assistant("msg_1", [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls" } }]),
+      JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a\nb", is_error: false }] } }),
+      JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: [{ type: "text", text: "denied" }], is_error: true }] } }),
+      assistant("msg_2", [{ type: "text", text: "All " }]),
+      assistant("msg_2", [{ type: "text", text: "done." }]),
+      JSON.stringify({
+        type: "result", subtype: "success", is_error: false, result: "All done.", num_turns: 2, total_cost_usd: 0.25,
+        usage: { input_tokens: 10, cache_creation_input_tokens: 5, cache_read_input_tokens: 100, output_tokens: 30 },
+      }),
+    ]);
+    expect(eventSummary(outputs)).toEqual([
+      ["notification", { source: "claude-code", message: "session s1 started, model claude-sonnet-4-5, 2 tools, mcp docs:connected" }],
+      ["assistantMessage", { messageId: "msg_1", text: "Let me look." }],
+      ["toolCall", { callId: "toolu_1", name: "Bash", argumentsJson: '{"command":"ls"}' }],
+      ["toolResult", { callId: "toolu_1", output: "a\nb", isError: false }],
+      ["toolResult", { callId: "toolu_2", output: "denied", isError: true }],
+      ["assistantMessage", { messageId: "msg_2", text: "All done." }],
+      ["usage", { inputTokens: 115n, outputTokens: 30n, totalTokens: 145n, costUsd: 0.25 }],
+    ]);
+    expect(logs(outputs)).toEqual(["Let me look.", "All done."]);
+    expect(verdict).toMatchObject({ finished: true, error: undefined, result: "All done." });
+  });
+
+  it("fails on an error result and reports its message", () => {
+    const { verdict } = feed([
+      JSON.stringify({ type: "result", subtype: "error_max_turns", is_error: true, num_turns: 3, total_cost_usd: 0.1, usage: {} }),
+    ]);
+    expect(verdict).toMatchObject({ finished: true, error: "claude ended with error_max_turns" });
+    const api = feed([JSON.stringify({ type: "result", subtype: "success", is_error: true, result: "API Error: 401" })]).verdict;
+    expect(api.error).toBe("API Error: 401");
+    const errs = feed([JSON.stringify({ type: "result", subtype: "error_during_execution", is_error: true, errors: ["a", "b"] })]).verdict;
+    expect(errs.error).toBe("a; b");
+  });
+
+  it("has no verdict without a result, and keeps other lines as logs", () => {
+    const { outputs, verdict } = feed([assistant("m", [{ type: "text", text: "partial" }]), "Error: something", '{"type":"rate_limit_event"}']);
+    expect(verdict).toMatchObject({ finished: false, result: "partial" });
+    expect(logs(outputs)).toEqual(["Error: something", '{"type":"rate_limit_event"}', "partial"]);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
+import { createCodexAgent } from "../../src/agents/codex";
+import { FAKE_CODEX, context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
+
+const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret" };
+const codex = createCodexAgent({ bin: FAKE_CODEX, baseEnv });
+
+describe("codex agent (fake codex)", () => {
+  it("invokes codex exec --json unattended and maps its thread events", async () => {
+    const ctx = context(
+      spec({
+        agent: "codex",
+        prompt: "lines=1 tool_call dump_args",
+        systemInstructions: 'Be "brief".\nReally.',
+        provider: "openai",
+        model: "gpt-5-codex",
+        extensions: [
+          { name: "fs.local", timeoutSeconds: 20, transport: { case: "stdio", value: { command: "npx", args: ["-y", "srv"], env: { K: "v" } } } },
+          { name: "remote", transport: { case: "streamableHttp", value: { url: "http://localhost:9/mcp", headers: { "X-Key": "k" } } } },
+        ],
+      }),
+    );
+    const { outputs, outcome } = await runAgent(codex, ctx);
+    expect(dumpedArgs(outputs)).toEqual([
+      "exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write",
+      "--model", "gpt-5-codex",
+      "-c", 'model_provider="openai"',
+      "-c", 'developer_instructions="Be \\"brief\\".\\nReally."',
+      "-c", 'mcp_servers.fs_local.command="npx"',
+      "-c", 'mcp_servers.fs_local.args=["-y", "srv"]',
+      "-c", 'mcp_servers.fs_local.env={ "K" = "v" }',
+      "-c", "mcp_servers.fs_local.tool_timeout_sec=20",
+      "-c", 'mcp_servers.remote.url="http://localhost:9/mcp"',
+      "-c", 'mcp_servers.remote.http_headers={ "X-Key" = "k" }',
+      "lines=1 tool_call dump_args",
+    ]);
+    expect(eventSummary(outputs)).toEqual([
+      ["notification", { source: "codex", message: "thread 0199a213-81c0-7800-8aa1-bbab2a035a53 started" }],
+      ["assistantMessage", { messageId: "item_0", text: "line 0" }],
+      ["toolCall", { callId: "item_1", name: "command_execution", argumentsJson: `{"command":"bash -lc 'echo hi'"}` }],
+      ["toolResult", { callId: "item_1", output: "hi\n", isError: false }],
+      ["assistantMessage", { messageId: "item_2", text: "fake codex finished 1 lines" }],
+      ["usage", { inputTokens: 50n, outputTokens: 6n, totalTokens: 56n, costUsd: 0 }],
+    ]);
+    expect(outcome).toMatchObject({ ok: true, exitCode: 0, result: "fake codex finished 1 lines" });
+  });
+
+  it("fails on turn.failed, and on a stream without turn.completed", async () => {
+    const failed = await runAgent(codex, context(spec({ prompt: "error=quota_exceeded" })));
+    expect(failed.outcome).toMatchObject({ ok: false, exitCode: 1, error: "quota exceeded" });
+    const cut = await runAgent(codex, context(spec({ prompt: "no_complete" })));
+    expect(cut.outcome).toMatchObject({ ok: false, exitCode: 0, error: "codex output ended without a turn.completed event" });
+  });
+
+  it("sends long or dash-led prompts through stdin", async () => {
+    const long = await runAgent(codex, context(spec({ prompt: `dump_args ${"z".repeat(120_000)}` })));
+    expect(dumpedArgs(long.outputs).at(-1)).toBe("-");
+    expect(long.outcome.ok).toBe(true);
+    const dash = await runAgent(codex, context(spec({ prompt: "-v dump_args" })));
+    expect(dumpedArgs(dash.outputs).at(-1)).toBe("-");
+    expect(dash.outcome.ok).toBe(true);
+  });
+
+  it("gives codex the credentials but no ORCH_ variables, and honours a chosen sandbox", async () => {
+    const agent = createCodexAgent({ bin: FAKE_CODEX, baseEnv, sandbox: "danger-full-access" });
+    const ctx = context(spec({ prompt: "dump_args print_env=ORCH_API_KEY print_env=OPENAI_API_KEY" }), { credentialEnv: { OPENAI_API_KEY: "sk-o" } });
+    const { outputs } = await runAgent(agent, ctx);
+    expect(logs(outputs, LogStream.STDOUT).slice(0, 2)).toEqual(["ORCH_API_KEY=<unset>", "OPENAI_API_KEY=sk-o"]);
+    expect(dumpedArgs(outputs).slice(3, 5)).toEqual(["--sandbox", "danger-full-access"]);
+  });
+});

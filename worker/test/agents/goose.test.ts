@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
+import { buildGooseArgs, createGooseAgent } from "../../src/agents/goose";
+import {
+  FAKE_GOOSE,
+  context,
+  dumpedArgs,
+  eventSummary,
+  groupGone,
+  logs,
+  processGone,
+  runAgent,
+  spawnedChild,
+  spec,
+  tempDir,
+  waitFor,
+} from "./helpers";
+
+const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret", ORCH_SERVER_URL: "http://server" };
+const goose = createGooseAgent({ bin: FAKE_GOOSE, baseEnv });
+
+describe("goose agent (fake goose)", () => {
+  it("invokes goose run with the spec's flags and maps its stream to events and an outcome", async () => {
+    const ctx = context(
+      spec({
+        prompt: "lines=2 tool_call dump_args",
+        systemInstructions: "Be brief.",
+        maxTurns: 5,
+        provider: "openai",
+        model: "gpt-4o",
+        builtins: ["developer"],
+        extensions: [
+          {
+            name: "fs",
+            transport: { case: "stdio", value: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], env: { TOKEN: "abc" } } },
+          },
+          { name: "remote", timeoutSeconds: 30, transport: { case: "streamableHttp", value: { url: "http://localhost:9/mcp" } } },
+        ],
+      }),
+    );
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    expect(dumpedArgs(outputs)).toEqual([
+      "run", "--no-session", "-q", "--output-format", "stream-json",
+      "-t", "lines=2 tool_call dump_args",
+      "--system", "Be brief.",
+      "--max-turns", "5",
+      "--provider", "openai",
+      "--model", "gpt-4o",
+      "--with-builtin", "developer",
+      "--with-extension", "TOKEN=abc npx -y @modelcontextprotocol/server-filesystem /tmp",
+      "--with-streamable-http-extension", "http://localhost:9/mcp timeout=30",
+    ]);
+    expect(eventSummary(outputs)).toEqual([
+      ["assistantMessage", { messageId: "msg_line_0", text: "line 0" }],
+      ["assistantMessage", { messageId: "msg_line_1", text: "line 1" }],
+      ["assistantMessage", { messageId: "msg_tool", text: "Let me run a command." }],
+      ["toolCall", { callId: "call_1", name: "developer__shell", argumentsJson: '{"command":"echo hi"}' }],
+      ["toolResult", { callId: "call_1", output: "hi", isError: false }],
+      ["assistantMessage", { messageId: "msg_final", text: "fake goose finished 2 lines" }],
+      ["usage", { inputTokens: 0n, outputTokens: 0n, totalTokens: 102n, costUsd: 0 }],
+    ]);
+    expect(logs(outputs, LogStream.STDOUT)).toEqual(["line 0", "line 1", "Let me run a command.", "fake goose finished 2 lines"]);
+    expect(outcome).toMatchObject({ ok: true, exitCode: 0, result: "fake goose finished 2 lines" });
+    expect(outcome.usage?.totalTokens).toBe(102n);
+  });
+
+  it("fails a run whose stream ends in an error even though goose exits 0", async () => {
+    const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "error=provider_unavailable" })));
+    expect(eventSummary(outputs)).toContainEqual(["error", { message: "provider unavailable" }]);
+    expect(outcome).toMatchObject({ ok: false, exitCode: 0, error: "provider unavailable" });
+  });
+
+  it("fails a run without a complete event, or with a non-zero exit", async () => {
+    const noComplete = await runAgent(goose, context(spec({ prompt: "no_complete" })));
+    expect(noComplete.outcome).toMatchObject({ ok: false, exitCode: 0, error: "goose output ended without a complete event" });
+    const exit3 = await runAgent(goose, context(spec({ prompt: "exit=3" })));
+    expect(exit3.outcome).toMatchObject({ ok: false, exitCode: 3, error: "goose exited with code 3" });
+  });
+
+  it("reports a missing binary as a failed outcome", async () => {
+    const missing = createGooseAgent({ bin: "goose-not-installed-here", baseEnv });
+    const { outcome } = await runAgent(missing, context(spec({ prompt: "hi" })));
+    expect(outcome).toEqual({ ok: false, error: 'goose binary not found: set ORCH_GOOSE_BIN (looked for "goose-not-installed-here")' });
+  });
+
+  it("gives goose no ORCH_ variables, but the credentials and its own settings", async () => {
+    const names = ["ORCH_API_KEY", "ORCH_SERVER_URL", "OPENAI_API_KEY", "GOOSE_MODE", "GOOSE_DISABLE_KEYRING", "GOOSE_PATH_ROOT"];
+    const ctx = context(spec({ prompt: names.map((n) => `print_env=${n}`).join(" ") }), { credentialEnv: { OPENAI_API_KEY: "sk-test" } });
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    expect(outcome.ok).toBe(true);
+    expect(logs(outputs, LogStream.STDOUT).slice(0, names.length)).toEqual([
+      "ORCH_API_KEY=<unset>",
+      "ORCH_SERVER_URL=<unset>",
+      "OPENAI_API_KEY=sk-test",
+      "GOOSE_MODE=auto",
+      "GOOSE_DISABLE_KEYRING=1",
+      `GOOSE_PATH_ROOT=${join(ctx.workDir, ".goose")}`,
+    ]);
+    expect(existsSync(join(ctx.workDir, ".goose"))).toBe(true);
+  });
+
+  it("on abort, SIGKILLs a goose that ignores SIGTERM after the grace period, with its whole process group", async () => {
+    const ctx = context(spec({ prompt: "ignore_sigterm spawn_child sleep_ms=60000" }), { graceMs: 300 });
+    let child: { pid: number; group: number } | undefined;
+    const { outputs, outcome } = await runAgent(goose, ctx, (o) => {
+      if (o.kind === "log" && o.text.startsWith("spawned child")) ctx.abort.abort();
+    });
+    child = spawnedChild(outputs);
+    expect(child).toBeDefined();
+    expect(outcome).toMatchObject({ ok: false, signal: "SIGKILL", error: "goose was killed by SIGKILL" });
+    await waitFor(() => groupGone(child!.group), 10_000, "goose's process group to vanish");
+    expect(processGone(child!.pid)).toBe(true);
+  });
+
+  it("on abort, lets a cooperative goose end on SIGTERM; the execution record shows one start and one end", async () => {
+    const recordDir = tempDir();
+    const agent = createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { ...baseEnv, FAKE_AGENT_RECORD_DIR: recordDir } });
+    const ctx = context(spec({ prompt: "lines=1000 sleep_ms=50" }), { credentialEnv: { FAKE_AGENT_RUN_TAG: "run-a" } });
+    const { outcome } = await runAgent(agent, ctx, (o) => {
+      if (o.kind === "log" && o.text === "line 1") ctx.abort.abort();
+    });
+    expect(outcome).toMatchObject({ ok: false, signal: "SIGTERM" });
+    const records = readFileSync(join(recordDir, "executions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.event, r.tag, r.agent])).toEqual([["start", "run-a", "goose"], ["end", "run-a", "goose"]]);
+    expect(records[1]).toMatchObject({ signal: "SIGTERM", pid: records[0].pid, prompt: "lines=1000 sleep_ms=50" });
+  });
+
+  it("passes a prompt too long for the command line as an instructions file", async () => {
+    const prompt = `dump_args lines=1 ${"y".repeat(150_000)}`;
+    const ctx = context(spec({ prompt }));
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    const argv = dumpedArgs(outputs);
+    expect(argv.slice(0, 7)).toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "-i", join(ctx.workDir, ".flightcontrol-prompt.txt")]);
+    expect(outcome).toMatchObject({ ok: true, result: "fake goose finished 1 lines" });
+  });
+
+  it("passes a prompt that starts with a dash so goose cannot take it for an option", async () => {
+    const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "-x dump_args", systemInstructions: "--be-terse" })));
+    expect(dumpedArgs(outputs)).toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "--text=-x dump_args", "--system=--be-terse"]);
+    expect(outcome.ok).toBe(true);
+  });
+
+  it("carries very long event lines", async () => {
+    const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "lines=3 bytes=300000" })));
+    const texts = eventSummary(outputs).filter(([k]) => k === "assistantMessage").map(([, v]) => v.text as string);
+    expect(texts.slice(0, 3).map((t) => t.slice(0, 7))).toEqual(["line 0 ", "line 1 ", "line 2 "]);
+    expect(texts[0]!.length).toBeGreaterThan(299_000);
+    expect(outcome.ok).toBe(true);
+  });
+});
+
+describe("goose arguments", () => {
+  it("refuses extensions goose's command line cannot express", () => {
+    const stdio = (args: string[], env: Record<string, string> = {}) =>
+      buildGooseArgs(spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "srv", args, env } } }] }));
+    expect(stdio(["a b"])).toEqual({ error: expect.stringContaining("extension x: goose --with-extension cannot carry") });
+    expect(stdio([], { K: "two words" })).toHaveProperty("error");
+    expect(stdio([""])).toHaveProperty("error");
+    const headers = buildGooseArgs(
+      spec({ prompt: "p", extensions: [{ name: "h", transport: { case: "streamableHttp", value: { url: "http://x", headers: { Authorization: "Bearer t" } } } }] }),
+    );
+    expect(headers).toEqual({ error: expect.stringContaining("cannot send HTTP headers") });
+  });
+
+  it("fails the run before starting goose when the spec cannot be expressed", async () => {
+    const ctx = context(
+      spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "my server" } } }] }),
+    );
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    expect(outputs).toEqual([]);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toContain("extension x");
+  });
+});
