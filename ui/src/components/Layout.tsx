@@ -1,0 +1,77 @@
+import { NavLink, Outlet } from "react-router";
+import { useAuth } from "../hooks/useAuth";
+import type { Permission } from "../lib/permissions";
+import { ROLE_LABEL } from "../lib/permissions";
+import { Button } from "./Button";
+
+interface NavItem {
+  to: string;
+  label: string;
+  icon: string;
+  needs?: Permission;
+  end?: boolean;
+}
+
+const NAV: NavItem[] = [
+  { to: "/", label: "Dashboard", icon: "◧", end: true },
+  { to: "/runs", label: "Runs", icon: "▶" },
+  { to: "/jobs", label: "Jobs", icon: "☰" },
+  { to: "/schedules", label: "Schedules", icon: "◷" },
+  { to: "/workers", label: "Workers", icon: "⚙" },
+  { to: "/credentials", label: "Credentials", icon: "⚿", needs: "credentials:read" },
+  { to: "/api-keys", label: "API keys", icon: "⚷", needs: "apikeys:manage" },
+];
+
+export function Layout() {
+  const { identity, role, can, signOut } = useAuth();
+  return (
+    <div className="flex h-full min-h-screen">
+      <aside className="sticky top-0 flex h-screen w-52 shrink-0 flex-col bg-zinc-950 text-zinc-300">
+        <div className="flex items-center gap-2 px-4 py-4">
+          <img src="/favicon.svg" alt="" className="size-6" />
+          <span className="font-semibold tracking-tight text-white">Flight Control</span>
+        </div>
+        {can("runs:write") && (
+          <div className="px-3 pb-3">
+            <NavLink to="/runs/new" className="flex w-full items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+              + New run
+            </NavLink>
+          </div>
+        )}
+        <nav className="flex-1 space-y-0.5 px-2" aria-label="Main">
+          {NAV.filter((n) => !n.needs || can(n.needs)).map((n) => (
+            <NavLink
+              key={n.to}
+              to={n.to}
+              end={n.end}
+              className={({ isActive }) =>
+                `flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm ${isActive ? "bg-zinc-800 font-medium text-white" : "hover:bg-zinc-900 hover:text-white"}`
+              }
+            >
+              <span className="w-4 text-center text-zinc-500" aria-hidden>
+                {n.icon}
+              </span>
+              {n.label}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="border-t border-zinc-800 px-3 py-3 text-xs">
+          <div className="truncate font-medium text-zinc-200" title={identity?.name}>
+            {identity?.name || "API key"}
+          </div>
+          <div className="mt-0.5 flex items-center justify-between gap-2">
+            <span className="rounded bg-zinc-800 px-1.5 py-0.5 text-zinc-300" data-testid="current-role">
+              {role !== undefined ? ROLE_LABEL[role] : "…"}
+            </span>
+            <Button variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" onClick={signOut}>
+              Sign out
+            </Button>
+          </div>
+        </div>
+      </aside>
+      <main className="min-w-0 flex-1 px-6 py-5">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

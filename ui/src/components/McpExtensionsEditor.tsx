@@ -1,0 +1,97 @@
+import type { FieldErrors } from "../lib/errors";
+import { emptyExtension, type ExtensionDraft } from "../lib/job-spec-draft";
+import { Button } from "./Button";
+import { Field, FieldGroup } from "./Field";
+import { KeyValueEditor } from "./KeyValueEditor";
+
+export interface McpExtensionsEditorProps {
+  value: ExtensionDraft[];
+  onChange: (value: ExtensionDraft[]) => void;
+  errors: FieldErrors;
+  /** Proto path of the list, e.g. `spec.extensions`. */
+  path: string;
+}
+
+/** MCP servers for the agent: stdio (command, args, env) or streamable HTTP (url, headers). */
+export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtensionsEditorProps) {
+  const update = (i: number, patch: Partial<ExtensionDraft>) => onChange(value.map((e, j) => (j === i ? { ...e, ...patch } : e)));
+  return (
+    <FieldGroup
+      label="MCP extensions"
+      name={path}
+      error={errors.get(path)}
+      hint={value.length === 0 ? "Extra tools for the agent, as Model Context Protocol servers." : undefined}
+      actions={
+        <Button size="sm" variant="ghost" onClick={() => onChange([...value, emptyExtension()])}>
+          + Add extension
+        </Button>
+      }
+    >
+      <div className="space-y-2">
+        {value.map((ext, i) => {
+          const p = `${path}[${i}]`;
+          return (
+            <div key={i} className="rounded-md border border-zinc-200 bg-zinc-50/60 p-3" data-extension={i}>
+              <div className="mb-2 flex items-end gap-2">
+                <Field label="Name" name={`${p}.name`} error={errors.get(`${p}.name`)} className="flex-1">
+                  {(a) => <input {...a} className="input font-mono" placeholder="github" value={ext.name} onChange={(e) => update(i, { name: e.target.value })} />}
+                </Field>
+                <div role="radiogroup" aria-label={`Extension ${i + 1} transport`} className="flex overflow-hidden rounded-md ring-1 ring-zinc-300">
+                  {(["stdio", "streamable_http"] as const).map((t) => (
+                    <button
+                      key={t}
+                      type="button"
+                      role="radio"
+                      aria-checked={ext.transport === t}
+                      className={`px-2.5 py-1.5 text-xs ${ext.transport === t ? "bg-indigo-600 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50"}`}
+                      onClick={() => update(i, { transport: t })}
+                    >
+                      {t === "stdio" ? "stdio" : "HTTP"}
+                    </button>
+                  ))}
+                </div>
+                <Field label="Timeout (s)" name={`${p}.timeout_seconds`} error={errors.get(`${p}.timeout_seconds`)} className="w-24">
+                  {(a) => <input {...a} className="input" type="number" min={0} value={ext.timeoutSeconds} onChange={(e) => update(i, { timeoutSeconds: e.target.value })} />}
+                </Field>
+                <Button variant="ghost" size="sm" aria-label={`Remove extension ${i + 1}`} onClick={() => onChange(value.filter((_, j) => j !== i))}>
+                  ✕
+                </Button>
+              </div>
+              {ext.transport === "stdio" ? (
+                <div className="grid grid-cols-2 gap-2">
+                  <Field label="Command" name={`${p}.stdio.command`} error={errors.get(`${p}.stdio.command`)} className="col-span-2">
+                    {(a) => <input {...a} className="input font-mono" placeholder="npx" value={ext.command} onChange={(e) => update(i, { command: e.target.value })} />}
+                  </Field>
+                  <Field label="Arguments (one per line)" name={`${p}.stdio.args`} error={errors.get(`${p}.stdio.args`, true)}>
+                    {(a) => (
+                      <textarea
+                        {...a}
+                        className="input font-mono text-xs"
+                        rows={3}
+                        placeholder={"-y\n@modelcontextprotocol/server-github"}
+                        value={ext.args}
+                        onChange={(e) => update(i, { args: e.target.value })}
+                      />
+                    )}
+                  </Field>
+                  <FieldGroup label="Environment" name={`${p}.stdio.env`} error={errors.get(`${p}.stdio.env`, true)}>
+                    <KeyValueEditor ariaLabel={`Extension ${i + 1} env`} rows={ext.env} onChange={(env) => update(i, { env })} keyPlaceholder="NAME" addLabel="Variable" />
+                  </FieldGroup>
+                </div>
+              ) : (
+                <div className="grid grid-cols-2 gap-2">
+                  <Field label="URL" name={`${p}.streamable_http.url`} error={errors.get(`${p}.streamable_http.url`)} className="col-span-2">
+                    {(a) => <input {...a} className="input font-mono" placeholder="https://mcp.example.com/mcp" value={ext.url} onChange={(e) => update(i, { url: e.target.value })} />}
+                  </Field>
+                  <FieldGroup label="Headers" name={`${p}.streamable_http.headers`} error={errors.get(`${p}.streamable_http.headers`, true)}>
+                    <KeyValueEditor ariaLabel={`Extension ${i + 1} headers`} rows={ext.headers} onChange={(headers) => update(i, { headers })} keyPlaceholder="Authorization" secret addLabel="Header" />
+                  </FieldGroup>
+                </div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </FieldGroup>
+  );
+}

@@ -1,0 +1,106 @@
+import { useCallback, useMemo, useState } from "react";
+import { useInfiniteQuery } from "@connectrpc/connect-query";
+import { RunService, type Run, type RunStatus } from "../gen/flightcontrol/v1/run_pb";
+import { newerRun } from "../lib/run-status";
+import { tsToMs } from "../lib/format";
+import { createFrameBatcher } from "../lib/frame";
+import { useWatchRuns } from "./useWatchRuns";
+import type { StreamStatus } from "../lib/stream";
+
+export interface RunFilter {
+  jobId?: string;
+  statuses?: RunStatus[];
+  workerId?: string;
+  scheduleId?: string;
+  labels?: Record<string, string>;
+}
+
+function matches(run: Run, f: RunFilter): boolean {
+  if (f.jobId && run.jobId !== f.jobId) return false;
+  if (f.workerId && run.workerId !== f.workerId) return false;
+  if (f.scheduleId && run.scheduleId !== f.scheduleId) return false;
+  if (f.statuses?.length && !f.statuses.includes(run.status)) return false;
+  for (const [k, v] of Object.entries(f.labels ?? {})) if (run.labels[k] !== v) return false;
+  return true;
+}
+
+const created = (r: Run) => tsToMs(r.createTime) ?? 0;
+
+export interface LiveRuns {
+  runs: Run[];
+  status: StreamStatus;
+  isPending: boolean;
+  error: unknown;
+  hasMore: boolean;
+  loadMore: () => void;
+  loadingMore: boolean;
+}
+
+/**
+ * A page of ListRuns kept current by WatchRuns: state changes replace rows in place, new runs
+ * that match the filter appear on top, and runs that stop matching (status filter) drop out.
+ */
+export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: Run) => void): LiveRuns {
+  const query = useInfiniteQuery(
+    RunService.method.listRuns,
+    { ...filter, pageSize, pageToken: "" },
+    { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
+  );
+  const [overlay, setOverlay] = useState<Map<string, Run>>(() => new Map());
+  const [pending] = useState(() => ({ runs: new Map<string, Run>(), onChange }));
+  pending.onChange = onChange;
+  const [batcher] = useState(() =>
+    createFrameBatcher(() => {
+      const incoming = pending.runs;
+      pending.runs = new Map();
+      setOverlay((prev) => {
+        const next = new Map(prev);
+        for (const [id, run] of incoming) {
+          const old = next.get(id);
+          next.set(id, old ? newerRun(old, run) : run);
+        }
+        return next;
+      });
+    }),
+  );
+
+  const onRun = useCallback(
+    (run: Run) => {
+      const old = pending.runs.get(run.id);
+      pending.runs.set(run.id, old ? newerRun(old, run) : run);
+      batcher.schedule();
+      pending.onChange?.(run);
+    },
+    [pending, batcher],
+  );
+  const { refetch } = query;
+  const status = useWatchRuns({ jobId: filter.jobId || undefined, onRun, onReconnect: () => void refetch() });
+
+  const pages = query.data?.pages;
+  const runs = useMemo(() => {
+    const listed = pages?.flatMap((p) => p.runs) ?? [];
+    const byId = new Map<string, Run>();
+    for (const r of listed) byId.set(r.id, r);
+    const hasMore = !!pages?.at(-1)?.nextPageToken;
+    const oldestListed = listed.length ? Math.min(...listed.map(created)) : 0;
+    for (const [id, run] of overlay) {
+      const old = byId.get(id);
+      if (old) byId.set(id, newerRun(old, run));
+      // A run older than the loaded page belongs to a page not fetched yet.
+      else if (!hasMore || created(run) >= oldestListed) byId.set(id, run);
+    }
+    return [...byId.values()].filter((r) => matches(r, filter)).sort((a, b) => created(b) - created(a));
+    // The filter object is rebuilt by callers each render; its JSON is the real dependency.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pages, overlay, JSON.stringify(filter)]);
+
+  return {
+    runs,
+    status,
+    isPending: query.isPending,
+    error: query.error,
+    hasMore: !!query.hasNextPage,
+    loadMore: () => void query.fetchNextPage(),
+    loadingMore: query.isFetchingNextPage,
+  };
+}

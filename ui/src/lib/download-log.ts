@@ -1,0 +1,36 @@
+import { createClient, type Transport } from "@connectrpc/connect";
+import { RunService } from "../gen/flightcontrol/v1/run_pb";
+import { entryToText, outputToEntries } from "./run-output";
+
+/** Reads every stored output page of a run through ListRunLogs and returns it as text. */
+export async function fetchRunLogText(transport: Transport, runId: string, signal?: AbortSignal, onProgress?: (lines: number) => void): Promise<string> {
+  const client = createClient(RunService, transport);
+  const chunks: string[] = [];
+  let after = 0n;
+  let lines = 0;
+  for (;;) {
+    const page = await client.listRunLogs({ runId, afterSeq: after, pageSize: 10_000 }, { signal });
+    for (const item of page.items) {
+      for (const e of outputToEntries(item)) {
+        chunks.push(entryToText(e));
+        lines++;
+      }
+    }
+    onProgress?.(lines);
+    // Guard against a server that reports no progress, which would otherwise loop forever.
+    if (page.end || page.items.length === 0 || page.nextAfterSeq <= after) break;
+    after = page.nextAfterSeq;
+  }
+  return chunks.length ? `${chunks.join("\n")}\n` : "";
+}
+
+export function saveText(filename: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

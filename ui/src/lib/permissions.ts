@@ -1,0 +1,48 @@
+import { Role } from "../gen/flightcontrol/v1/api_key_pb";
+
+export type Permission =
+  | "jobs:write"
+  | "runs:write"
+  | "schedules:write"
+  | "workers:drain"
+  | "credentials:read"
+  | "credentials:write"
+  | "apikeys:manage";
+
+// Mirrors the server's role rules (DESIGN §6) so the UI hides what a key may not do; the
+// server still enforces them.
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  [Role.UNSPECIFIED]: new Set(),
+  [Role.ADMIN]: new Set<Permission>([
+    "jobs:write",
+    "runs:write",
+    "schedules:write",
+    "workers:drain",
+    "credentials:read",
+    "credentials:write",
+    "apikeys:manage",
+  ]),
+  [Role.OPERATOR]: new Set<Permission>(["jobs:write", "runs:write", "schedules:write", "workers:drain"]),
+  [Role.VIEWER]: new Set(),
+  [Role.WORKER]: new Set(),
+};
+
+export function roleCan(role: Role | undefined, permission: Permission): boolean {
+  return role !== undefined && GRANTS[role].has(permission);
+}
+
+export const ROLE_LABEL: Record<Role, string> = {
+  [Role.UNSPECIFIED]: "unknown",
+  [Role.ADMIN]: "admin",
+  [Role.OPERATOR]: "operator",
+  [Role.VIEWER]: "viewer",
+  [Role.WORKER]: "worker",
+};
+
+export const ROLE_DESCRIPTION: Record<Role, string> = {
+  [Role.UNSPECIFIED]: "",
+  [Role.ADMIN]: "Everything, including credentials and API keys.",
+  [Role.OPERATOR]: "Jobs, runs, schedules and draining workers.",
+  [Role.VIEWER]: "Read only.",
+  [Role.WORKER]: "Only the worker session; not for the dashboard.",
+};

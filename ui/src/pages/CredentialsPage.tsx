@@ -1,0 +1,229 @@
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { CredentialService, type Credential } from "../gen/flightcontrol/v1/credential_pb";
+import { useAuth } from "../hooks/useAuth";
+import { FieldErrors } from "../lib/errors";
+import { rowsToMap, type KeyValueRow } from "../lib/labels";
+import { invalidateService } from "../lib/invalidate";
+import { CREDENTIAL_PRESETS } from "../lib/providers";
+import { PageHeader, Section, Loading, EmptyState } from "../components/PageHeader";
+import { Field, FieldGroup } from "../components/Field";
+import { KeyValueEditor } from "../components/KeyValueEditor";
+import { ErrorBanner, InlineError } from "../components/ErrorBanner";
+import { Button } from "../components/Button";
+import { ConfirmButton } from "../components/ConfirmButton";
+import { Dialog } from "../components/Dialog";
+import { RelativeTime } from "../components/RelativeTime";
+import { Chip } from "../components/StatusBadge";
+
+export function CredentialsPage() {
+  const { can } = useAuth();
+  const list = useQuery(CredentialService.method.listCredentials, {});
+  const [creating, setCreating] = useState(false);
+  const [rotating, setRotating] = useState<Credential>();
+
+  return (
+    <div>
+      <PageHeader
+        title="Credentials"
+        subtitle="Named sets of environment variables for agents. Values are write-only: they are never shown again."
+        actions={
+          can("credentials:write") &&
+          !creating && (
+            <Button variant="primary" onClick={() => setCreating(true)}>
+              New credential
+            </Button>
+          )
+        }
+      />
+      {creating && (
+        <Section title="New credential" className="mb-4">
+          <CreateCredentialForm onDone={() => setCreating(false)} />
+        </Section>
+      )}
+      <ErrorBanner error={list.error} />
+      <Section>
+        {list.isPending ? (
+          <Loading />
+        ) : !list.data?.credentials.length ? (
+          <EmptyState>No credentials yet.</EmptyState>
+        ) : (
+          <table className="table-dense" data-testid="credential-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Variables</th>
+                <th className="w-28">Updated</th>
+                <th className="w-44" />
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.credentials.map((c) => (
+                <CredentialRow key={c.id} credential={c} onRotate={() => setRotating(c)} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+      <Dialog open={!!rotating} onClose={() => setRotating(undefined)} title={`Rotate ${rotating?.name ?? ""}`} wide>
+        {rotating && <RotateCredentialForm key={rotating.id} credential={rotating} onDone={() => setRotating(undefined)} />}
+      </Dialog>
+    </div>
+  );
+}
+
+function CredentialRow({ credential: c, onRotate }: { credential: Credential; onRotate: () => void }) {
+  const { can } = useAuth();
+  const queryClient = useQueryClient();
+  const del = useMutation(CredentialService.method.deleteCredential, { onSuccess: () => invalidateService(queryClient, CredentialService) });
+  return (
+    <tr data-credential-id={c.id}>
+      <td>
+        <div className="font-medium">{c.name}</div>
+        {c.description && <div className="text-xs text-zinc-500">{c.description}</div>}
+      </td>
+      <td>
+        <div className="flex flex-wrap gap-1">
+          {c.envNames.map((n) => (
+            <Chip key={n}>{n}</Chip>
+          ))}
+        </div>
+      </td>
+      <td className="text-xs text-zinc-600">
+        <RelativeTime ts={c.updateTime ?? c.createTime} />
+      </td>
+      <td>
+        {can("credentials:write") && (
+          <div className="flex items-center justify-end gap-1">
+            <InlineError error={del.error} />
+            <Button size="sm" onClick={onRotate}>
+              Rotate
+            </Button>
+            <ConfirmButton size="sm" variant="ghost" onConfirm={() => del.mutate({ id: c.id })} busy={del.isPending} confirmLabel="Delete?">
+              Delete
+            </ConfirmButton>
+          </div>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+const CREATE_CLAIMED = ["name", "description", "env"];
+
+function CreateCredentialForm({ onDone }: { onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [preset, setPreset] = useState("");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [env, setEnv] = useState<KeyValueRow[]>([{ key: "", value: "" }]);
+  const create = useMutation(CredentialService.method.createCredential, {
+    onSuccess: () => {
+      invalidateService(queryClient, CredentialService);
+      onDone();
+    },
+  });
+  const errors = FieldErrors.of(create.error);
+
+  function applyPreset(id: string) {
+    setPreset(id);
+    const p = CREDENTIAL_PRESETS.find((x) => x.id === id);
+    if (!p) return;
+    if (!name || CREDENTIAL_PRESETS.some((x) => x.name === name)) setName(p.name);
+    // Keep values already typed for variables the preset also has.
+    const typed = new Map(env.map((r) => [r.key, r.value]));
+    setEnv(p.env.map((k) => ({ key: k, value: typed.get(k) ?? "" })));
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    create.mutate({ name: name.trim(), description, env: rowsToMap(env) });
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4 p-4" aria-label="New credential">
+      <ErrorBanner error={create.error} fieldErrors={errors} claimed={CREATE_CLAIMED} />
+      <div>
+        <div className="mb-1 text-xs font-medium text-zinc-700">Preset</div>
+        <div className="flex flex-wrap gap-1.5" role="group" aria-label="Provider presets">
+          {CREDENTIAL_PRESETS.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              aria-pressed={preset === p.id}
+              onClick={() => applyPreset(p.id)}
+              className={`rounded-md px-2.5 py-1 text-xs ring-1 ring-inset ${preset === p.id ? "bg-indigo-50 text-indigo-700 ring-indigo-300" : "bg-white text-zinc-700 ring-zinc-300 hover:bg-zinc-50"}`}
+            >
+              {p.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="grid grid-cols-2 gap-3">
+        <Field label="Name" name="name" error={errors.get("name")}>
+          {(a) => <input {...a} className="input" value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label="Description" name="description" error={errors.get("description")}>
+          {(a) => <input {...a} className="input" value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+      </div>
+      <FieldGroup label="Variables" name="env" error={errors.get("env", true)} hint="Values are encrypted on the server and only decrypted for a worker running an assigned run.">
+        <KeyValueEditor ariaLabel="Variables" rows={env} onChange={setEnv} keyPlaceholder="OPENAI_API_KEY" valuePlaceholder="secret value" secret addLabel="Variable" />
+      </FieldGroup>
+      <div className="flex justify-end gap-2">
+        <Button variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" busy={create.isPending}>
+          Save credential
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function RotateCredentialForm({ credential, onDone }: { credential: Credential; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [description, setDescription] = useState(credential.description);
+  const [env, setEnv] = useState<KeyValueRow[]>(credential.envNames.map((key) => ({ key, value: "" })));
+  const update = useMutation(CredentialService.method.updateCredential, {
+    onSuccess: () => {
+      invalidateService(queryClient, CredentialService);
+      onDone();
+    },
+  });
+  const errors = FieldErrors.of(update.error);
+  const anyValue = env.some((r) => r.key.trim() && r.value);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    update.mutate({
+      id: credential.id,
+      description: description !== credential.description ? description : undefined,
+      // An empty env leaves the stored variables alone; otherwise the set is replaced whole.
+      env: anyValue ? rowsToMap(env) : {},
+    });
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4" aria-label="Rotate credential">
+      <ErrorBanner error={update.error} fieldErrors={errors} claimed={["description", "env"]} />
+      <p className="text-xs text-zinc-600">New values replace every variable of this credential. Runs already assigned keep the old values.</p>
+      <Field label="Description" name="description" error={errors.get("description")}>
+        {(a) => <input {...a} className="input" value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+      <FieldGroup label="New values" name="env" error={errors.get("env", true)}>
+        <KeyValueEditor ariaLabel="New values" rows={env} onChange={setEnv} secret addLabel="Variable" />
+      </FieldGroup>
+      <div className="flex justify-end gap-2">
+        <Button variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" busy={update.isPending} disabled={!anyValue && description === credential.description}>
+          {anyValue ? "Rotate values" : "Save"}
+        </Button>
+      </div>
+    </form>
+  );
+}

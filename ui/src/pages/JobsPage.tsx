@@ -1,0 +1,132 @@
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { useInfiniteQuery, useMutation } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { JobService, type Job } from "../gen/flightcontrol/v1/job_pb";
+import { RunService } from "../gen/flightcontrol/v1/run_pb";
+import { useAuth } from "../hooks/useAuth";
+import { useDebounced } from "../hooks/useDebounced";
+import { invalidateService } from "../lib/invalidate";
+import { PageHeader, Section, Loading, EmptyState } from "../components/PageHeader";
+import { RelativeTime } from "../components/RelativeTime";
+import { ErrorBanner, InlineError } from "../components/ErrorBanner";
+import { Button, buttonClass } from "../components/Button";
+import { ConfirmButton } from "../components/ConfirmButton";
+
+export function JobsPage() {
+  const { can } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const search = params.get("q") ?? "";
+  const query = useDebounced(search.trim(), 250);
+  const jobs = useInfiniteQuery(
+    JobService.method.listJobs,
+    { query, pageSize: 50, pageToken: "" },
+    { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined, placeholderData: (prev) => prev },
+  );
+  const list = jobs.data?.pages.flatMap((p) => p.jobs) ?? [];
+
+  return (
+    <div>
+      <PageHeader
+        title="Jobs"
+        subtitle="Reusable agent tasks: run them now, or on a schedule."
+        actions={
+          can("jobs:write") && (
+            <Link to="/jobs/new" className={buttonClass("primary")}>
+              New job
+            </Link>
+          )
+        }
+      />
+      <div className="mb-3">
+        <input
+          type="search"
+          className="input max-w-sm"
+          placeholder="Search jobs by name…"
+          aria-label="Search jobs"
+          value={search}
+          onChange={(e) => setParams(e.target.value ? { q: e.target.value } : {}, { replace: true })}
+        />
+      </div>
+      <ErrorBanner error={jobs.error} />
+      <Section>
+        {jobs.isPending ? (
+          <Loading />
+        ) : list.length === 0 ? (
+          <EmptyState>{query ? `No job matches “${query}”.` : "No jobs yet."}</EmptyState>
+        ) : (
+          <table className="table-dense" data-testid="job-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th className="w-28">Agent</th>
+                <th className="w-56">Provider · model</th>
+                <th className="w-28">Updated</th>
+                <th className="w-56" />
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((j) => (
+                <JobRow key={j.id} job={j} />
+              ))}
+            </tbody>
+          </table>
+        )}
+        {jobs.hasNextPage && (
+          <div className="border-t border-zinc-100 p-2 text-center">
+            <Button size="sm" variant="ghost" onClick={() => void jobs.fetchNextPage()} busy={jobs.isFetchingNextPage}>
+              Load more
+            </Button>
+          </div>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function JobRow({ job }: { job: Job }) {
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const trigger = useMutation(JobService.method.triggerJob, {
+    onSuccess: (res) => {
+      invalidateService(queryClient, RunService);
+      if (res.run) navigate(`/runs/${res.run.id}`);
+    },
+  });
+  const del = useMutation(JobService.method.deleteJob, { onSuccess: () => invalidateService(queryClient, JobService) });
+  return (
+    <tr data-job-id={job.id}>
+      <td className="max-w-0">
+        <Link to={`/jobs/${job.id}`} className="block truncate font-medium text-zinc-900 hover:text-indigo-700">
+          {job.name}
+        </Link>
+        {job.description && <span className="block truncate text-xs text-zinc-500">{job.description}</span>}
+      </td>
+      <td className="text-xs text-zinc-600">{job.spec?.agent}</td>
+      <td className="truncate font-mono text-xs text-zinc-600">{[job.spec?.provider, job.spec?.model].filter(Boolean).join(" · ") || "default"}</td>
+      <td className="text-xs text-zinc-600">
+        <RelativeTime ts={job.updateTime ?? job.createTime} />
+      </td>
+      <td>
+        <div className="flex items-center justify-end gap-1.5">
+          <InlineError error={trigger.error ?? del.error} />
+          {can("runs:write") && (
+            <Button size="sm" onClick={() => trigger.mutate({ id: job.id })} busy={trigger.isPending}>
+              ▶ Run now
+            </Button>
+          )}
+          {can("jobs:write") && (
+            <>
+              <Link to={`/jobs/${job.id}/edit`} className={buttonClass("ghost", "sm")}>
+                Edit
+              </Link>
+              <ConfirmButton size="sm" variant="ghost" onConfirm={() => del.mutate({ id: job.id })} busy={del.isPending} confirmLabel="Delete job?">
+                Delete
+              </ConfirmButton>
+            </>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,182 @@
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { useMutation, useTransport } from "@connectrpc/connect-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { RunService, TriggerKind } from "../gen/flightcontrol/v1/run_pb";
+import { useWatchRun } from "../hooks/useWatchRun";
+import { useAuth } from "../hooks/useAuth";
+import { fetchRunLogText, saveText } from "../lib/download-log";
+import { errorMessage } from "../lib/errors";
+import { isActive, isTerminal, runTitle, TRIGGER_LABEL } from "../lib/run-status";
+import { labelList } from "../lib/labels";
+import { shortId } from "../lib/format";
+import { invalidateService } from "../lib/invalidate";
+import { PageHeader, Section, Loading } from "../components/PageHeader";
+import { RunStatusBadge, Chip } from "../components/StatusBadge";
+import { LiveIndicator } from "../components/LiveIndicator";
+import { RunTimeline } from "../components/RunTimeline";
+import { LogViewer } from "../components/LogViewer";
+import { AgentView } from "../components/AgentView";
+import { JobSpecView } from "../components/JobSpecView";
+import { UsageSummary } from "../components/UsageSummary";
+import { ErrorBanner, InlineError } from "../components/ErrorBanner";
+import { Button, buttonClass } from "../components/Button";
+import { ConfirmButton } from "../components/ConfirmButton";
+
+type Tab = "logs" | "agent" | "definition";
+
+export function RunDetailPage() {
+  const { id = "" } = useParams();
+  const { run, store, version, status, error } = useWatchRun(id);
+  const { can } = useAuth();
+  const transport = useTransport();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [tab, setTab] = useState<Tab>("logs");
+  const [downloading, setDownloading] = useState(false);
+  const [downloadError, setDownloadError] = useState<unknown>();
+
+  const cancel = useMutation(RunService.method.cancelRun, { onSuccess: () => invalidateService(queryClient, RunService) });
+  const retry = useMutation(RunService.method.retryRun, {
+    onSuccess: (res) => {
+      invalidateService(queryClient, RunService);
+      if (res.run) navigate(`/runs/${res.run.id}`);
+    },
+  });
+
+  async function download() {
+    setDownloading(true);
+    setDownloadError(undefined);
+    try {
+      saveText(`run-${id}.txt`, await fetchRunLogText(transport, id));
+    } catch (e) {
+      setDownloadError(e);
+    } finally {
+      setDownloading(false);
+    }
+  }
+
+  if (error) return <ErrorBanner error={error} />;
+  if (!run) return <Loading label="Connecting to the run…" />;
+
+  void version; // The store's arrays are read below; `version` is what re-rendered us.
+  const lines = store.lines;
+  const events = store.events;
+
+  return (
+    <div>
+      <PageHeader
+        title={runTitle(run)}
+        subtitle={
+          <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
+            <RunStatusBadge status={run.status} cancelRequested={run.cancelRequested} />
+            <span className="font-mono text-xs text-zinc-500" title={run.id}>
+              {shortId(run.id)}
+            </span>
+            {run.jobId && (
+              <Link to={`/jobs/${run.jobId}`} className="text-xs text-indigo-700 hover:underline">
+                job {run.jobName || shortId(run.jobId)}
+              </Link>
+            )}
+            <span className="text-xs text-zinc-500" data-testid="run-attempt">
+              attempt {run.attempt || 1} of {Math.max(run.maxAttempts, 1)}
+            </span>
+            {run.trigger !== TriggerKind.UNSPECIFIED && <span className="text-xs text-zinc-500">{TRIGGER_LABEL[run.trigger]}</span>}
+            {run.retryOfRunId && (
+              <Link to={`/runs/${run.retryOfRunId}`} className="text-xs text-indigo-700 hover:underline">
+                retry of {shortId(run.retryOfRunId)}
+              </Link>
+            )}
+            <span className="text-xs text-zinc-500" data-testid="run-worker">
+              worker {run.workerName || (run.workerId ? shortId(run.workerId) : "—")}
+            </span>
+            <LiveIndicator status={status} />
+          </span>
+        }
+        actions={
+          can("runs:write") && (
+            <>
+              <InlineError error={cancel.error ?? retry.error} />
+              {isActive(run.status) && (
+                <ConfirmButton variant="danger" onConfirm={() => cancel.mutate({ id: run.id })} busy={cancel.isPending} disabled={run.cancelRequested} confirmLabel="Cancel this run?">
+                  {run.cancelRequested ? "Cancelling…" : "Cancel"}
+                </ConfirmButton>
+              )}
+              {isTerminal(run.status) && (
+                <Button variant="primary" onClick={() => retry.mutate({ id: run.id })} busy={retry.isPending}>
+                  Retry
+                </Button>
+              )}
+              <Link to={`/runs/new?from=${run.id}`} className={buttonClass("secondary")}>
+                Edit &amp; run again
+              </Link>
+            </>
+          )
+        }
+      />
+
+      <div className="mb-4 grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_auto]">
+        <Section className="px-4 py-3">
+          <RunTimeline run={run} />
+        </Section>
+        <Section className="flex items-center px-4 py-3">
+          <UsageSummary usage={run.usage} />
+        </Section>
+      </div>
+
+      {(run.error || (run.exitCode !== undefined && run.exitCode !== 0)) && (
+        <div className="mb-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" role="status">
+          {run.error || "The agent exited unsuccessfully."}
+          {run.exitCode !== undefined && <span className="ml-2 font-mono text-xs">exit code {run.exitCode}</span>}
+        </div>
+      )}
+      {run.result && tab !== "agent" && (
+        <div className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2">
+          <div className="text-[11px] font-medium tracking-wide text-emerald-800 uppercase">Result</div>
+          <p className="line-clamp-4 text-sm whitespace-pre-wrap text-emerald-950">{run.result}</p>
+        </div>
+      )}
+      {Object.keys(run.labels).length > 0 && (
+        <div className="mb-3 flex flex-wrap gap-1">
+          {labelList(run.labels).map((l) => (
+            <Chip key={l}>{l}</Chip>
+          ))}
+        </div>
+      )}
+
+      <div className="mb-2 flex gap-1 border-b border-zinc-200" role="tablist">
+        {(
+          [
+            ["logs", `Logs`],
+            ["agent", `Agent${events.length ? ` (${events.length.toLocaleString("en")})` : ""}`],
+            ["definition", "Definition"],
+          ] as [Tab, string][]
+        ).map(([t, label]) => (
+          <button
+            key={t}
+            role="tab"
+            type="button"
+            aria-selected={tab === t}
+            onClick={() => setTab(t)}
+            className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-indigo-600 font-medium text-indigo-700" : "border-transparent text-zinc-600 hover:text-zinc-900"}`}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+
+      {tab === "logs" && (
+        <>
+          {downloadError != null && <p className="mb-2 text-xs text-red-700">Download failed: {errorMessage(downloadError)}</p>}
+          <LogViewer lines={lines} count={lines.length} className="h-[calc(100vh-360px)] min-h-[320px]" onDownload={download} downloading={downloading} emptyText={isTerminal(run.status) ? "This run produced no output." : "Waiting for output…"} />
+        </>
+      )}
+      {tab === "agent" && <AgentView events={events} count={events.length} runUsage={run.usage} result={run.result} finished={isTerminal(run.status)} />}
+      {tab === "definition" && (
+        <Section title="Snapshot" actions={<span className="text-xs text-zinc-500">copied from the job when the run was created</span>}>
+          <JobSpecView spec={run.spec} />
+        </Section>
+      )}
+    </div>
+  );
+}

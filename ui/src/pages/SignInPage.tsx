@@ -1,0 +1,76 @@
+import { useState, type FormEvent } from "react";
+import { Code } from "@connectrpc/connect";
+import { useAuth } from "../hooks/useAuth";
+import { parseError } from "../lib/errors";
+import { ROLE_DESCRIPTION, ROLE_LABEL } from "../lib/permissions";
+import { Button } from "../components/Button";
+import type { ApiKey } from "../gen/flightcontrol/v1/api_key_pb";
+
+export function SignInPage({ notice }: { notice?: string }) {
+  const { signIn } = useAuth();
+  const [key, setKey] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [who, setWho] = useState<ApiKey>();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      setWho(await signIn(key.trim()));
+    } catch (err) {
+      const p = parseError(err);
+      setError(p.code === Code.Unauthenticated ? "That key was not accepted. Check it and try again." : p.message || "Sign-in failed.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="flex min-h-screen items-center justify-center bg-zinc-100 px-4">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex items-center justify-center gap-2">
+          <img src="/favicon.svg" alt="" className="size-8" />
+          <span className="text-lg font-semibold tracking-tight">Flight Control</span>
+        </div>
+        <form onSubmit={submit} className="card space-y-4 p-6">
+          <div>
+            <h1 className="text-base font-semibold">Sign in</h1>
+            <p className="mt-1 text-sm text-zinc-500">Paste an API key. The server prints the bootstrap admin key when it starts.</p>
+          </div>
+          {notice && <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">{notice}</p>}
+          <div>
+            <label htmlFor="api-key" className="mb-1 block text-xs font-medium text-zinc-700">
+              API key
+            </label>
+            <input
+              id="api-key"
+              name="apiKey"
+              className="input font-mono"
+              type="password"
+              autoComplete="current-password"
+              autoFocus
+              value={key}
+              aria-invalid={!!error}
+              onChange={(e) => setKey(e.target.value)}
+            />
+            {error && (
+              <p role="alert" className="mt-1 text-xs text-red-700">
+                {error}
+              </p>
+            )}
+          </div>
+          {who && (
+            <p className="text-sm text-zinc-600">
+              Signed in as <strong>{who.name}</strong> ({ROLE_LABEL[who.role]}). {ROLE_DESCRIPTION[who.role]}
+            </p>
+          )}
+          <Button type="submit" variant="primary" className="w-full" busy={busy} disabled={!key.trim()}>
+            Sign in
+          </Button>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import tailwindcss from "@tailwindcss/vite";
+
+// The control plane serves Connect, gRPC-Web and gRPC on one port; during development Vite
+// forwards every RPC path there so the browser still talks to a single origin.
+const apiTarget = process.env.ORCH_UI_API_TARGET ?? "http://localhost:8080";
+const rpcProxy = { target: apiTarget, changeOrigin: false, ws: false };
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: {
+    // The workspace holds two copies of @connectrpc/connect; one copy keeps ConnectError and
+    // the transport types identical for connect-query and our own code.
+    dedupe: ["@connectrpc/connect", "@bufbuild/protobuf", "react", "react-dom"],
+  },
+  server: {
+    port: 3000,
+    strictPort: true,
+    proxy: {
+      "^/flightcontrol\\.v1\\.": rpcProxy,
+      "^/grpc\\.": rpcProxy,
+      "/healthz": rpcProxy,
+    },
+  },
+  preview: { port: 3000 },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1200,
+  },
+});
