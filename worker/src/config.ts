@@ -1,5 +1,8 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CodexSandbox } from "./agents/codex";
+
+const CODEX_SANDBOXES: readonly CodexSandbox[] = ["read-only", "workspace-write", "danger-full-access"];
 
 /** Worker settings from ORCH_* variables (DESIGN.md section 7). */
 export interface WorkerConfig {
@@ -14,6 +17,8 @@ export interface WorkerConfig {
   gooseBin: string;
   claudeBin: string;
   codexBin: string;
+  /** Codex's sandbox mode; "danger-full-access" where its sandbox cannot work (some containers). */
+  codexSandbox?: CodexSandbox;
   workDir: string;
   /** Time between SIGTERM and SIGKILL when a run is cancelled or times out. */
   killGraceMs: number;
@@ -41,6 +46,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+function codexSandbox(raw: string | undefined): CodexSandbox | undefined {
+  if (!raw) return undefined;
+  if (!(CODEX_SANDBOXES as readonly string[]).includes(raw)) {
+    throw new Error(`ORCH_CODEX_SANDBOX must be one of ${CODEX_SANDBOXES.join(", ")}, got "${raw}"`);
+  }
+  return raw as CodexSandbox;
+}
+
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const apiKey = env.ORCH_API_KEY ?? "";
   if (!apiKey) throw new Error("ORCH_API_KEY is required: a worker-role API key (the server prints one on first start)");
@@ -57,6 +70,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     gooseBin: env.ORCH_GOOSE_BIN ?? "goose",
     claudeBin: env.ORCH_CLAUDE_BIN ?? "claude",
     codexBin: env.ORCH_CODEX_BIN ?? "codex",
+    codexSandbox: codexSandbox(env.ORCH_CODEX_SANDBOX),
     workDir: env.ORCH_WORK_DIR ?? join(tmpdir(), "flightcontrol-worker"),
     killGraceMs: int(env, "ORCH_KILL_GRACE_MS", 10_000),
     maxBufferedBytes: int(env, "ORCH_MAX_BUFFERED_BYTES", 32 * 1024 * 1024),

@@ -6,7 +6,9 @@ const config = loadWorkerConfig();
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), worker: config.name, msg, ...fields }));
 
-const agents = createAgents({ gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin });
+const agents = createAgents({
+  gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin, codexSandbox: config.codexSandbox,
+});
 const worker = createAgentWorker(config, agents, log);
 
 // SIGTERM/SIGINT drain: take nothing new, let running runs finish and report, then exit 0.

@@ -24,6 +24,10 @@ export interface RunnerDeps {
 
 export type StopReason = "cancel" | "timeout" | "abandon";
 
+/** Longer lines are cut so one line can never exceed the server's message limit. */
+const MAX_LINE_CHARS = 256 * 1024;
+const clip = (text: string) => (text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} characters]` : text);
+
 /**
  * The job runner: executes one assignment in its own temp directory with its agent, masks
  * credential values out of everything it reports, enforces the deadline, and turns the agent's
@@ -53,15 +57,20 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
       const gen = agent.run({
         runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, signal: controller.signal, graceMs: deps.killGraceMs,
       });
-      for (;;) {
-        const next = await gen.next();
-        if (next.done) {
-          outcome = next.value;
-          break;
+      try {
+        for (;;) {
+          const next = await gen.next();
+          if (next.done) {
+            outcome = next.value;
+            break;
+          }
+          const out = next.value;
+          if (out.kind === "log") log.log(out.stream, clip(mask(out.text)));
+          else log.event(maskEvent(out.event, mask));
         }
-        const out = next.value;
-        if (out.kind === "log") log.log(out.stream, mask(out.text));
-        else log.event(maskEvent(out.event, mask));
+      } finally {
+        // If this loop throws, returning the generator runs the agent's cleanup, which kills its process group.
+        await gen.return({ ok: false }).catch(() => undefined);
       }
     } catch (err) {
       outcome = { ok: false, error: (err as Error).message };

@@ -11,7 +11,7 @@ export function workerService(app: AppContext, observe: { logs?(lines: number, b
   const connect = createSessionHandler({
     runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
     leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log,
-    heartbeatIntervalMs: app.config.heartbeatIntervalMs, flushIntervalMs: app.config.logFlushIntervalMs,
+    heartbeatIntervalMs: app.config.heartbeatIntervalMs, workerLostAfterMs: app.config.workerLostAfterMs, flushIntervalMs: app.config.logFlushIntervalMs,
     flushBytes: app.config.logFlushBytes, observeLogs: observe.logs,
   });
 

@@ -6,7 +6,6 @@ import { WORKER_KEY } from "./server";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const FIXTURES = join(REPO, "worker/test/fixtures");
-const TSX = join(REPO, "node_modules/.bin/tsx");
 
 export interface WorkerProcess {
   name: string;
@@ -28,7 +27,8 @@ export interface WorkerOptions {
 /** A real worker process (worker/src/main.ts) using the fake agents shipped with the tests. */
 export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProcess {
   const workDir = mkdtempSync(join(tmpdir(), `fc-worker-${opts.name}-`));
-  const child = spawn(TSX, [join(REPO, "worker/src/main.ts")], {
+  // node itself, not the tsx CLI: the CLI runs the script in a child that a SIGKILL of the CLI would orphan.
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "worker/src/main.ts")], {
     cwd: REPO,
     env: {
       ...process.env,

@@ -33,6 +33,7 @@ export interface SessionDeps {
   events: EventBus;
   log: Logger;
   heartbeatIntervalMs: number;
+  workerLostAfterMs: number;
   flushIntervalMs: number;
   flushBytes: number;
   observeLogs?(lines: number, bytes: number): void;
@@ -73,7 +74,8 @@ export function createSessionHandler(deps: SessionDeps) {
     session.outbox.push(msg({
       case: "welcome",
       value: {
-        workerId: row.id, heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        // At least three heartbeats fit in the lost-worker lease, however the two are configured.
+        workerId: row.id, heartbeatIntervalMs: Math.min(deps.heartbeatIntervalMs, Math.floor(deps.workerLostAfterMs / 3)),
         flushIntervalMs: deps.flushIntervalMs, flushBytes: deps.flushBytes,
       },
     }));

@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { RunService, RunStatus, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
+import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
+import { client, waitFor } from "../support/clients";
+import { contiguous, seqs } from "../support/records";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import { startWorker, type WorkerProcess } from "../support/worker";
+
+const LOST_AFTER_MS = 1500;
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId: string): Promise<RunOutput[]> {
+  const out: RunOutput[] = [];
+  for (let after = 0n; ;) {
+    const page = await runs.listRunLogs({ runId, afterSeq: after, pageSize: 5000 });
+    out.push(...page.items);
+    if (page.end) return out;
+    after = page.nextAfterSeq;
+  }
+}
+
+async function serverWith(): Promise<TestServer> {
+  const s = await startTestServer({ workerLostAfterMs: LOST_AFTER_MS });
+  cleanups.push(() => s.cleanup());
+  return s;
+}
+
+function worker(url: string, name: string) {
+  const w = startWorker(url, { name });
+  cleanups.push(() => w.kill());
+  return w;
+}
+
+const getRun = (runs: ReturnType<typeof client<typeof RunService>>, id: string) => runs.getRun({ id }).then((r) => r.run!);
+
+describe("faults", () => {
+  it("requeues a SIGKILLed worker's run within the lost-worker timeout + 2 s and finishes it on another worker", async () => {
+    const server = await serverWith();
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const a = worker(server.url, "victim");
+    const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "for i in $(seq 1 40); do echo $i; sleep 0.05; done", maxAttempts: 2 } });
+    await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running on the victim" });
+    const b = worker(server.url, "rescuer");
+    await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 2, { what: "rescuer" });
+    const killedAt = Date.now();
+    await a.kill("SIGKILL");
+    const requeued = await waitFor(async () => {
+      const r = await getRun(runs, run!.id);
+      return r.attempt === 2 ? r : undefined;
+    }, { what: "requeue" });
+    expect(Date.now() - killedAt).toBeLessThan(LOST_AFTER_MS + 2000);
+    expect(requeued.error).toMatch(/victim was lost/);
+    const done = await waitFor(async () => {
+      const r = await getRun(runs, run!.id);
+      return r.finishTime ? r : undefined;
+    }, { what: "finish on the rescuer" });
+    expect(done.status, b.output()).toBe(RunStatus.SUCCEEDED);
+    expect(done.workerName).toBe("rescuer");
+    expect(contiguous(seqs(await allLogs(runs, run!.id)))).toBe(true);
+  });
+
+  it("ends a lost worker's run as lost when no attempts remain", async () => {
+    const server = await serverWith();
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const a = worker(server.url, "lonely");
+    const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "sleep 6", maxAttempts: 1 } });
+    await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running" });
+    await a.kill("SIGKILL");
+    const done = await waitFor(async () => {
+      const r = await getRun(runs, run!.id);
+      return r.finishTime ? r : undefined;
+    }, { timeoutMs: LOST_AFTER_MS + 5000, what: "lost" });
+    expect(done.status).toBe(RunStatus.LOST);
+  });
+
+  it("survives a server SIGKILL and restart mid-run: the worker keeps its run and every seq is stored exactly once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fc-restart-"));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let server: ServerProcess = await startServerProcess(dataDir, port);
+    cleanups.push(() => server.kill());
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const w = worker(server.url, "survivor");
+    const LINES = 3000;
+    const { run } = await runs.createRun({
+      spec: { agent: "shell", prompt: `for i in $(seq 1 ${LINES}); do echo "line $i"; [ $((i % 50)) -eq 0 ] && sleep 0.05; done` },
+    });
+    await waitFor(async () => (await getRun(runs, run!.id)).lastSeq > 200n, { what: "some output stored" });
+    await server.kill("SIGKILL");
+    server = await startServerProcess(dataDir, port);
+    const done = await waitFor(async () => {
+      const r = await getRun(runs, run!.id).catch(() => undefined);
+      return r?.finishTime ? r : undefined;
+    }, { timeoutMs: 30_000, what: "run to finish after the restart" });
+    expect(done.status, w.output()).toBe(RunStatus.SUCCEEDED);
+    expect(done.attempt).toBe(1);
+    expect(done.workerName).toBe("survivor");
+    const items = await allLogs(runs, run!.id);
+    expect(contiguous(seqs(items))).toBe(true);
+    const numbered = items.flatMap((i) => {
+      const m = i.payload.case === "log" ? /^line (\d+)$/.exec(i.payload.value.text) : null;
+      return m ? [Number(m[1])] : [];
+    });
+    expect(numbered).toEqual(Array.from({ length: LINES }, (_, k) => k + 1));
+  });
+
+  it("drains a worker on SIGTERM: nothing new, running runs finish, exit 0", async () => {
+    const server = await serverWith();
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const workers = client(WorkerService, server.url, ADMIN_KEY);
+    const w = worker(server.url, "drainer");
+    const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "sleep 1; echo done" } });
+    await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running" });
+    w.child.kill("SIGTERM");
+    await waitFor(async () => (await workers.listWorkers({})).workers[0]?.state === WorkerState.DRAINING, { what: "draining state" });
+    const { run: later } = await runs.createRun({ spec: { agent: "shell", prompt: "echo later" } });
+    expect(await w.exited).toBe(0);
+    expect((await getRun(runs, run!.id)).status).toBe(RunStatus.SUCCEEDED);
+    expect((await getRun(runs, later!.id)).status).toBe(RunStatus.QUEUED);
+  });
+});
