@@ -33,7 +33,7 @@ export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtens
           return (
             <div key={i} className="rounded-md border border-zinc-200 bg-zinc-50/60 p-3" data-extension={i}>
               <div className="mb-2 flex items-end gap-2">
-                <Field label="Name" name={`${p}.name`} error={errors.get(`${p}.name`)} className="flex-1">
+                <Field label="Extension name" name={`${p}.name`} error={errors.get(`${p}.name`)} className="flex-1">
                   {(a) => <input {...a} className="input font-mono" placeholder="github" value={ext.name} onChange={(e) => update(i, { name: e.target.value })} />}
                 </Field>
                 <div role="radiogroup" aria-label={`Extension ${i + 1} transport`} className="flex overflow-hidden rounded-md ring-1 ring-zinc-300">

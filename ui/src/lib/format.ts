@@ -77,8 +77,8 @@ export function tokens(n: bigint | number): string {
 
 export function cost(usd: number): string {
   if (!usd) return "$0";
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
+  // Agent runs often cost fractions of a cent; whole cents would round them to nothing.
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 }
 
 export function shortId(id: string): string {

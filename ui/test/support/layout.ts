@@ -1,0 +1,1 @@
+export const SCROLLER_HEIGHT = 360;
