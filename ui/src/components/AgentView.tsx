@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { Usage } from "../gen/flightcontrol/v1/run_pb";
-import type { AgentEventEntry } from "../lib/run-output";
+import { stripAnsi, type AgentEventEntry } from "../lib/run-output";
 import { buildTranscript, effectiveUsage, type TranscriptItem } from "../lib/agent-transcript";
 import { cost, tokens } from "../lib/format";
 import { ToolCallCard } from "./ToolCallCard";
@@ -50,7 +50,7 @@ export function AgentView({ events, count, runUsage, result, finished }: AgentVi
       {result && (
         <div className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2">
           <div className="mb-1 text-[11px] font-medium tracking-wide text-emerald-800 uppercase">Result</div>
-          <p className="text-sm whitespace-pre-wrap text-emerald-950">{result}</p>
+          <p className="text-sm whitespace-pre-wrap text-emerald-950">{stripAnsi(result)}</p>
         </div>
       )}
     </div>

@@ -3,23 +3,24 @@ import { useAuth } from "../hooks/useAuth";
 import type { Permission } from "../lib/permissions";
 import { ROLE_LABEL } from "../lib/permissions";
 import { Button } from "./Button";
+import { Icon, type IconName } from "./Icon";
 
 interface NavItem {
   to: string;
   label: string;
-  icon: string;
+  icon: IconName;
   needs?: Permission;
   end?: boolean;
 }
 
 const NAV: NavItem[] = [
-  { to: "/", label: "Dashboard", icon: "◧", end: true },
-  { to: "/runs", label: "Runs", icon: "▶" },
-  { to: "/jobs", label: "Jobs", icon: "☰" },
-  { to: "/schedules", label: "Schedules", icon: "◷" },
-  { to: "/workers", label: "Workers", icon: "⚙" },
-  { to: "/credentials", label: "Credentials", icon: "⚿", needs: "credentials:read" },
-  { to: "/api-keys", label: "API keys", icon: "⚷", needs: "apikeys:manage" },
+  { to: "/", label: "Dashboard", icon: "dashboard", end: true },
+  { to: "/runs", label: "Runs", icon: "runs" },
+  { to: "/jobs", label: "Jobs", icon: "jobs" },
+  { to: "/schedules", label: "Schedules", icon: "schedules" },
+  { to: "/workers", label: "Workers", icon: "workers" },
+  { to: "/credentials", label: "Credentials", icon: "credentials", needs: "credentials:read" },
+  { to: "/api-keys", label: "API keys", icon: "keys", needs: "apikeys:manage" },
 ];
 
 export function Layout() {
@@ -48,9 +49,7 @@ export function Layout() {
                 `flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm ${isActive ? "bg-zinc-800 font-medium text-white" : "hover:bg-zinc-900 hover:text-white"}`
               }
             >
-              <span className="w-4 text-center text-zinc-500" aria-hidden>
-                {n.icon}
-              </span>
+              <Icon name={n.icon} className="size-4 text-zinc-500" />
               {n.label}
             </NavLink>
           ))}

@@ -14,7 +14,8 @@ interface Step {
 
 /** Created → assigned → started → finished, with how long each stage took. */
 export function RunTimeline({ run }: { run: Run }) {
-  useNow();
+  // The stage in progress shows a ticking duration.
+  useNow(isActive(run.status) ? 1000 : 10_000);
   const now = isActive(run.status) ? Date.now() : undefined;
   const steps: Step[] = [
     { label: "Created", ts: run.createTime },

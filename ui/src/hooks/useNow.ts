@@ -1,29 +1,42 @@
 import { useSyncExternalStore } from "react";
 
-// One shared clock for every relative time on screen ("3 min ago"). It only re-renders labels;
-// no data is fetched on this timer.
-const TICK_MS = 10_000;
-const listeners = new Set<() => void>();
-let now = Date.now();
-let timer: ReturnType<typeof setInterval> | undefined;
-
-function subscribe(l: () => void): () => void {
-  listeners.add(l);
-  if (!timer) {
-    timer = setInterval(() => {
-      now = Date.now();
-      listeners.forEach((fn) => fn());
-    }, TICK_MS);
-  }
-  return () => {
-    listeners.delete(l);
-    if (listeners.size === 0 && timer) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
+// Shared clocks for relative times ("3 min ago") and running durations. They only re-render
+// labels; no data is fetched on these timers.
+interface Clock {
+  now: number;
+  listeners: Set<() => void>;
+  timer?: ReturnType<typeof setInterval>;
+  subscribe: (l: () => void) => () => void;
 }
 
-export function useNow(): number {
-  return useSyncExternalStore(subscribe, () => now, () => now);
+const clocks = new Map<number, Clock>();
+
+function clock(intervalMs: number): Clock {
+  let c = clocks.get(intervalMs);
+  if (c) return c;
+  const created: Clock = {
+    now: Date.now(),
+    listeners: new Set(),
+    subscribe(l) {
+      created.listeners.add(l);
+      created.timer ??= setInterval(() => {
+        created.now = Date.now();
+        created.listeners.forEach((fn) => fn());
+      }, intervalMs);
+      return () => {
+        created.listeners.delete(l);
+        if (created.listeners.size === 0 && created.timer) {
+          clearInterval(created.timer);
+          created.timer = undefined;
+        }
+      };
+    },
+  };
+  clocks.set(intervalMs, created);
+  return created;
+}
+
+export function useNow(intervalMs = 10_000): number {
+  const c = clock(intervalMs);
+  return useSyncExternalStore(c.subscribe, () => c.now, () => c.now);
 }

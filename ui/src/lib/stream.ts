@@ -20,6 +20,12 @@ export interface ResilientStreamOptions<T> {
   /** Whether a stream the server closed normally should be reopened (a finished run's is not). */
   reopenAfterEnd?: () => boolean;
   backoff?: BackoffOptions;
+  /**
+   * Connect servers may hold back response headers until a stream's first message, so a quiet
+   * stream (no run changed yet) never confirms it is open. A stream that has not failed after
+   * this long is reported live; refused connections fail well before.
+   */
+  assumeLiveAfterMs?: number;
 }
 
 // Errors a retry cannot fix: the caller has to change something first.
@@ -52,6 +58,7 @@ export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Pr
       failures = 0;
       opts.onStatus?.("live");
     };
+    const assume = setTimeout(markLive, opts.assumeLiveAfterMs ?? 1500);
     try {
       for await (const message of opts.open({ signal, onHeader: markLive })) {
         if (signal.aborted) return;
@@ -71,6 +78,8 @@ export async function runResilientStream<T>(opts: ResilientStreamOptions<T>): Pr
         return;
       }
       opts.onStatus?.("reconnecting", ce);
+    } finally {
+      clearTimeout(assume);
     }
     await sleep(backoffDelay(failures++, opts.backoff ?? DEFAULT_BACKOFF), signal);
   }

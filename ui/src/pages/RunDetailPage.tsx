@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { RunService, TriggerKind } from "../gen/flightcontrol/v1/run_pb";
+import { RunService, TriggerKind, type Usage } from "../gen/flightcontrol/v1/run_pb";
 import { useWatchRun } from "../hooks/useWatchRun";
 import { useAuth } from "../hooks/useAuth";
 import { fetchRunLogText, saveText } from "../lib/download-log";
@@ -10,6 +10,7 @@ import { errorMessage } from "../lib/errors";
 import { isActive, isTerminal, runTitle, TRIGGER_LABEL } from "../lib/run-status";
 import { labelList } from "../lib/labels";
 import { shortId } from "../lib/format";
+import { stripAnsi } from "../lib/run-output";
 import { invalidateService } from "../lib/invalidate";
 import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { RunStatusBadge, Chip } from "../components/StatusBadge";
@@ -24,6 +25,10 @@ import { Button, buttonClass } from "../components/Button";
 import { ConfirmButton } from "../components/ConfirmButton";
 
 type Tab = "logs" | "agent" | "definition";
+
+function hasUsage(u: Usage | undefined): u is Usage {
+  return !!u && (u.inputTokens > 0n || u.outputTokens > 0n || u.totalTokens > 0n || u.costUsd > 0);
+}
 
 export function RunDetailPage() {
   const { id = "" } = useParams();
@@ -115,13 +120,15 @@ export function RunDetailPage() {
         }
       />
 
-      <div className="mb-4 grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_auto]">
-        <Section className="px-4 py-3">
+      <div className="mb-4 flex flex-wrap gap-4">
+        <Section className="min-w-0 flex-1 px-4 py-3">
           <RunTimeline run={run} />
         </Section>
-        <Section className="flex items-center px-4 py-3">
-          <UsageSummary usage={run.usage} />
-        </Section>
+        {hasUsage(run.usage) && (
+          <Section className="flex items-center px-4 py-3">
+            <UsageSummary usage={run.usage} />
+          </Section>
+        )}
       </div>
 
       {(run.error || (run.exitCode !== undefined && run.exitCode !== 0)) && (
@@ -133,7 +140,7 @@ export function RunDetailPage() {
       {run.result && tab !== "agent" && (
         <div className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2">
           <div className="text-[11px] font-medium tracking-wide text-emerald-800 uppercase">Result</div>
-          <p className="line-clamp-4 text-sm whitespace-pre-wrap text-emerald-950">{run.result}</p>
+          <p className="line-clamp-4 text-sm whitespace-pre-wrap text-emerald-950">{stripAnsi(run.result)}</p>
         </div>
       )}
       {Object.keys(run.labels).length > 0 && (
