@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { ApiKeyService, Role } from "./gen/flightcontrol/v1/api_key_pb";
@@ -28,6 +28,9 @@ import { createFront } from "./http/front";
 import { createProbes } from "./http/probes";
 import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
 import { createLogger, type Logger } from "./logger";
+import { createMetrics } from "./observability/metrics";
+import { observeInterceptor } from "./rpc/interceptors/observe";
+import { isTerminal } from "./domain/runs/status";
 import { apiKeyService } from "./rpc/api-key-service";
 import { credentialService } from "./rpc/credential-service";
 import { healthService } from "./rpc/health-service";
@@ -67,6 +70,10 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     log.warn({ path: master.path }, "generated a new master key for credentials; back this file up, credentials cannot be decrypted without it");
   }
   const events = createEventBus();
+  const metrics = createMetrics();
+  events.on("runChanged", (_id, status) => {
+    if (isTerminal(status)) metrics.runsFinished.inc({ status });
+  });
   const keys = createKeyStore(db.dataSource);
   const credentials = createCredentials(db.dataSource, master.keyring);
   const runs = createRunStore(db, sql);
@@ -86,6 +93,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     runs, registry, events, log,
     credentialEnv: credentials.credentialEnv,
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
+    observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
       if (await runs.forceFinish(runId, attempt, "failed", error, Date.now())) events.emit("runChanged", runId, "failed");
     },
@@ -94,8 +102,16 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   const app: AppContext = {
     config, db, sql, log, events, keys, credentials, runs, logs, lifecycle, registry, dispatcher, leases, workers,
-    hub: createLogHub(events), startedAt: Date.now(), version,
+    hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
+  metrics.observeState({
+    runsByStatus: async () => (await runs.countByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),
+    workers: () => {
+      const s = [...registry.sessions.values()];
+      return { connected: s.length, slots: s.reduce((n, w) => n + w.capacity, 0), busy: s.reduce((n, w) => n + w.runs.size, 0) };
+    },
+    watchers: () => app.hub.watchers,
+  });
 
   const adminKey = await keys.ensureBootstrapKey("bootstrap admin", Role.ADMIN, config.defaultAdminKey);
   const workerKey = await keys.ensureBootstrapKey("bootstrap worker", Role.WORKER, config.workerKey);
@@ -122,10 +138,15 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const handler = connectNodeAdapter({
     routes,
     readMaxBytes: config.maxMessageBytes,
-    interceptors: [authInterceptor(keys), createValidateInterceptor(), errorInterceptor(log)],
+    interceptors: [observeInterceptor(log, metrics), authInterceptor(keys), createValidateInterceptor()],
     fallback: (req, res) => {
       void (async () => {
         if (await probes(req as never, res as never)) return;
+        if ((req.url ?? "").split("?")[0] === "/metrics" && req.method === "GET") {
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+          return;
+        }
         if (serveStatic(req as never, res as never)) return;
         res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
         res.end("not found");
@@ -161,18 +182,5 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       });
       await db.dataSource.destroy();
     },
-  };
-}
-
-/** Unexpected errors become Internal with a generic message; the detail goes to the log, not the client. */
-function errorInterceptor(log: Logger) {
-  return (next: Parameters<import("@connectrpc/connect").Interceptor>[0]) => async (req: Parameters<Parameters<import("@connectrpc/connect").Interceptor>[0]>[0]) => {
-    try {
-      return await next(req);
-    } catch (err) {
-      if (err instanceof ConnectError) throw err;
-      log.error({ err, method: `${req.service.typeName}/${req.method.name}` }, "request failed");
-      throw new ConnectError("internal error; see the server log", Code.Internal);
-    }
   };
 }

@@ -9,6 +9,7 @@ import type { EventBus } from "./domain/events";
 import type { LogHub } from "./domain/logs/hub";
 import type { Lifecycle } from "./domain/runs/lifecycle";
 import type { Logger } from "./logger";
+import type { Metrics } from "./observability/metrics";
 import type { Database } from "./storage/data-source";
 import type { LogStore } from "./storage/log-store";
 import type { RunStore } from "./storage/run-store";
@@ -33,4 +34,5 @@ export interface AppContext {
   hub: LogHub;
   startedAt: number;
   version: string;
+  metrics: Metrics;
 }

@@ -6,13 +6,17 @@ import { createSessionHandler } from "../domain/dispatch/session";
 import type { WorkerRow } from "../storage/entities";
 import { workerToProto } from "./convert";
 
-export function workerService(app: AppContext, observe: { logs?(lines: number, bytes: number): void } = {}): ServiceImpl<typeof WorkerService> {
+export function workerService(app: AppContext): ServiceImpl<typeof WorkerService> {
   const toProto = (row: WorkerRow) => workerToProto(row, [...(app.registry.get(row.id)?.runs.keys() ?? [])]);
   const connect = createSessionHandler({
     runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
     leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log,
     heartbeatIntervalMs: app.config.heartbeatIntervalMs, workerLostAfterMs: app.config.workerLostAfterMs, flushIntervalMs: app.config.logFlushIntervalMs,
-    flushBytes: app.config.logFlushBytes, observeLogs: observe.logs,
+    flushBytes: app.config.logFlushBytes,
+    observeLogs: (lines, bytes) => {
+      app.metrics.logLines.inc(lines);
+      app.metrics.logBytes.inc(bytes);
+    },
   });
 
   return {

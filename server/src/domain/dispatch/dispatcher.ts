@@ -18,6 +18,7 @@ export interface DispatcherDeps {
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
   failUndeliverable(runId: string, attempt: number, error: string): Promise<void>;
+  /** Milliseconds from the run becoming dispatchable to its Assign being sent. */
   observeDispatch?(ms: number): void;
 }
 
@@ -100,7 +101,6 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function deliver(runId: string, target: WorkerSession) {
-    const t0 = performance.now();
     const row = await runs.get(runId);
     if (!row || row.status !== "assigned" || row.workerId !== target.workerId) {
       target.runs.delete(runId);
@@ -136,7 +136,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     deps.events.emit("runChanged", runId, "assigned");
     deps.onAssigned(runId, row.attempt, target.workerId);
-    deps.observeDispatch?.(performance.now() - t0);
+    deps.observeDispatch?.(Date.now() - row.availableAt);
   }
 
   async function armBackoffTimer(now: number) {

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * The server's Prometheus metrics. Gauges that mirror state (runs by status, workers, slots,
+ * watchers) are read when scraped, so no hot path pays for them; counters and histograms are
+ * bumped where the event happens, once per batch rather than per line.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "flightcontrol_process_" });
+  const m = {
+    registry,
+    dispatchLatency: new Histogram({
+      name: "flightcontrol_dispatch_latency_seconds",
+      help: "Time from a run becoming dispatchable to its Assign being sent to a worker",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    logLines: new Counter({ name: "flightcontrol_log_lines_ingested_total", help: "Run output items stored", registers: [registry] }),
+    logBytes: new Counter({ name: "flightcontrol_log_bytes_ingested_total", help: "Bytes of log text stored", registers: [registry] }),
+    runsFinished: new Counter({
+      name: "flightcontrol_runs_finished_total", help: "Runs that reached a terminal state", labelNames: ["status"], registers: [registry],
+    }),
+    rpcs: new Counter({
+      name: "flightcontrol_rpc_requests_total", help: "RPCs handled", labelNames: ["method", "code"], registers: [registry],
+    }),
+    rpcDuration: new Histogram({
+      name: "flightcontrol_rpc_duration_seconds", help: "Unary RPC handling time (streams: time to open)", labelNames: ["method"],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry],
+    }),
+    /** Registers the scrape-time gauges once the state they read exists. */
+    observeState(read: StateReader) {
+      const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void> | void) =>
+        new Gauge({ name, help, labelNames, registers: [registry], async collect() { await collect(this); } });
+      gauge("flightcontrol_runs", "Runs by status", ["status"], async (g) => {
+        g.reset();
+        for (const { status, n } of await read.runsByStatus()) g.set({ status }, n);
+      });
+      gauge("flightcontrol_queue_depth", "Queued runs", [], async (g) => g.set((await read.runsByStatus()).find((r) => r.status === "queued")?.n ?? 0));
+      gauge("flightcontrol_workers_connected", "Connected worker sessions", [], (g) => g.set(read.workers().connected));
+      gauge("flightcontrol_worker_slots", "Worker run slots", ["state"], (g) => {
+        const w = read.workers();
+        g.set({ state: "total" }, w.slots);
+        g.set({ state: "busy" }, w.busy);
+      });
+      gauge("flightcontrol_watch_streams", "Open WatchRun streams", [], (g) => g.set(read.watchers()));
+    },
+  };
+  return m;
+}
+
+export interface StateReader {
+  runsByStatus(): Promise<Array<{ status: string; n: number }>>;
+  workers(): { connected: number; slots: number; busy: number };
+  watchers(): number;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
