@@ -1,0 +1,105 @@
+import type { Locator, Page } from "playwright-core";
+
+/**
+ * Page objects for the dashboard: tests say what a user does ("queue a shell run") and these
+ * know which fields and buttons that takes.
+ */
+export class DashboardApp {
+  constructor(
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {}
+
+  async goto(path: string): Promise<void> {
+    await this.page.goto(`${this.baseUrl}${path}`);
+  }
+
+  async signIn(key: string): Promise<void> {
+    await this.goto("/");
+    await this.page.getByLabel("API key").fill(key);
+    await this.page.getByRole("button", { name: "Sign in" }).click();
+  }
+
+  role(): Locator {
+    return this.page.getByTestId("current-role");
+  }
+
+  nav(): Locator {
+    return this.page.getByRole("navigation", { name: "Main" });
+  }
+
+  async signOut(): Promise<void> {
+    await this.page.getByRole("button", { name: "Sign out" }).click();
+    await this.page.getByLabel("API key").waitFor();
+  }
+
+  field(name: string): Locator {
+    return this.page.locator(`[data-field="${name}"]`);
+  }
+
+  fieldError(name: string): Locator {
+    return this.page.locator(`[data-field-error="${name}"]`);
+  }
+
+  alert(): Locator {
+    return this.page.getByRole("alert");
+  }
+
+  /** Fills the shared job-spec fields (new run and job editor). */
+  async fillSpec(spec: { agent?: string; prompt?: string; provider?: string; model?: string; requiredLabels?: Record<string, string>; maxAttempts?: number; timeoutSeconds?: number }) {
+    const p = this.page;
+    if (spec.agent) await p.getByRole("combobox", { name: "Agent" }).selectOption(spec.agent);
+    if (spec.prompt !== undefined) await this.field("spec.prompt").locator("textarea").fill(spec.prompt);
+    if (spec.provider) await p.getByRole("combobox", { name: "Provider" }).selectOption(spec.provider);
+    if (spec.model) await p.getByRole("combobox", { name: "Model" }).fill(spec.model);
+    if (spec.maxAttempts !== undefined) await p.getByRole("spinbutton", { name: "Attempts" }).fill(String(spec.maxAttempts));
+    if (spec.timeoutSeconds !== undefined) await p.getByRole("spinbutton", { name: "Timeout (seconds)" }).fill(String(spec.timeoutSeconds));
+    for (const [k, v] of Object.entries(spec.requiredLabels ?? {})) {
+      const group = this.field("spec.required_labels");
+      await group.getByRole("button", { name: "+ Label" }).click();
+      const n = await group.getByRole("textbox", { name: /name$/ }).count();
+      await group.getByRole("textbox", { name: `Required labels ${n} name` }).fill(k);
+      await group.getByRole("textbox", { name: `Required labels ${n} value` }).fill(v);
+    }
+  }
+
+  /** Queues an ad-hoc run through the form and returns its id from the run page's URL. */
+  async queueRun(spec: Parameters<DashboardApp["fillSpec"]>[0] & { name?: string }): Promise<string> {
+    await this.goto("/runs/new");
+    if (spec.name) await this.page.getByRole("textbox", { name: "Name", exact: true }).fill(spec.name);
+    await this.fillSpec(spec);
+    await this.page.getByRole("button", { name: "Queue run" }).click();
+    await this.page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    return this.page.url().split("/").at(-1)!;
+  }
+
+  runStatus(): Locator {
+    return this.page.locator("[data-status]").first();
+  }
+
+  async waitForRunStatus(label: string, timeout = 60_000): Promise<void> {
+    await this.page.locator(`[data-status="${label}"]`).first().waitFor({ timeout });
+  }
+
+  logLineCount(): Locator {
+    return this.page.getByTestId("log-line-count");
+  }
+
+  logLines(): Locator {
+    return this.page.locator("[data-line]");
+  }
+
+  logScroller(): Locator {
+    return this.page.locator("[data-log-scroller]");
+  }
+
+  async createJob(job: { name: string; description?: string } & Parameters<DashboardApp["fillSpec"]>[0]): Promise<string> {
+    await this.goto("/jobs/new");
+    await this.page.getByRole("textbox", { name: "Name", exact: true }).fill(job.name);
+    if (job.description) await this.page.getByRole("textbox", { name: "Description" }).fill(job.description);
+    await this.fillSpec(job);
+    await this.page.getByRole("button", { name: "Create job" }).click();
+    await this.page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    return this.page.url().split("/").at(-1)!;
+  }
+}

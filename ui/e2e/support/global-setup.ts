@@ -1,0 +1,25 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+
+const UI_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The dashboard built for this test session, served by every test server. */
+    uiDist: string;
+  }
+}
+
+/** Builds the dashboard once per session into a temp folder, leaving ui/dist alone. */
+export default async function setup(project: TestProject) {
+  const outDir = await mkdtemp(join(tmpdir(), "fc-ui-e2e-dist-"));
+  const { build } = await import("vite");
+  await build({ root: UI_DIR, configFile: join(UI_DIR, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true, sourcemap: false } });
+  project.provide("uiDist", outDir);
+  return async () => {
+    await rm(outDir, { recursive: true, force: true });
+  };
+}
