@@ -1,0 +1,22 @@
+import { loadServerConfig } from "../config";
+import { fernetRotate } from "../domain/crypto/fernet";
+import { loadMasterKeyring } from "../domain/crypto/master-key";
+import { openDatabase } from "../storage/data-source";
+import { CredentialEntity } from "../storage/entities";
+
+/**
+ * `npm run credentials:rotate`: re-encrypts every credential under the first key of ORCH_MASTER_KEY.
+ * Rotation: put the new key first ("new,old"), run this, then drop the old key.
+ */
+const config = loadServerConfig();
+const { keyring, source } = loadMasterKeyring({ envValue: config.masterKey, dataDir: config.dataDir });
+const db = await openDatabase(config.databaseUrl);
+let n = 0;
+await db.dataSource.transaction(async (m) => {
+  for (const row of await m.getRepository(CredentialEntity).find()) {
+    await m.getRepository(CredentialEntity).update({ id: row.id }, { ciphertext: fernetRotate(keyring, row.ciphertext) });
+    n++;
+  }
+});
+console.log(`re-encrypted ${n} credential(s) under the first key from ${source === "env" ? "ORCH_MASTER_KEY" : "the data directory"}`);
+await db.dataSource.destroy();
