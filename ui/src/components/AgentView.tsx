@@ -78,7 +78,8 @@ function TranscriptRow({ item, finished }: { item: TranscriptItem; finished?: bo
     case "usage":
       return (
         <p className="px-1 font-mono text-[11px] text-zinc-400" data-agent="usage">
-          usage · {tokens(item.usage.inputTokens)} in · {tokens(item.usage.outputTokens)} out · {cost(item.usage.costUsd)}
+          usage · {tokens(item.usage.totalTokens || item.usage.inputTokens + item.usage.outputTokens)} tokens · {tokens(item.usage.inputTokens)} in ·{" "}
+          {tokens(item.usage.outputTokens)} out · {cost(item.usage.costUsd)}
         </p>
       );
     case "error":

@@ -3,7 +3,6 @@ import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { seconds } from "../lib/format";
 import { labelList } from "../lib/labels";
 import { providerInfo } from "../lib/providers";
-import { useAuth } from "../hooks/useAuth";
 import { useCredentialList } from "./CredentialPicker";
 import { Chip } from "./StatusBadge";
 
@@ -20,7 +19,6 @@ const none = <span className="text-zinc-400">—</span>;
 
 /** A job definition (or a run's snapshot of one), read-only. */
 export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
-  const { can } = useAuth();
   if (!spec) return <p className="px-4 py-6 text-sm text-zinc-500">No definition.</p>;
   return (
     <dl data-testid="job-spec">
@@ -69,7 +67,7 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
         </Row>
       )}
       {spec.builtins.length > 0 && <Row label="Built-ins">{spec.builtins.map((b) => <Chip key={b}>{b}</Chip>)}</Row>}
-      <Row label="Credentials">{spec.credentialIds.length ? <CredentialNames ids={spec.credentialIds} canList={can("credentials:read")} /> : none}</Row>
+      <Row label="Credentials">{spec.credentialIds.length ? <CredentialNames ids={spec.credentialIds} /> : none}</Row>
       <Row label="Required labels">
         {Object.keys(spec.requiredLabels).length ? (
           <span className="flex flex-wrap gap-1">
@@ -92,14 +90,15 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
   );
 }
 
-function CredentialNames({ ids, canList }: { ids: string[]; canList: boolean }) {
+// Names come from ListCredentials when the key may list them; otherwise the ids stand in.
+function CredentialNames({ ids }: { ids: string[] }) {
   const list = useCredentialList();
   const names = new Map(list.data?.credentials.map((c) => [c.id, c.name]) ?? []);
   return (
     <span className="flex flex-wrap gap-1">
       {ids.map((id) => (
         <Chip key={id} tone="indigo">
-          {(canList && names.get(id)) || id.slice(0, 8)}
+          {names.get(id) ?? id.slice(0, 8)}
         </Chip>
       ))}
     </span>

@@ -52,7 +52,7 @@ export function ProviderModelPicker({ provider, model, onChange, providerError, 
               <option value="">Agent default</option>
               {PROVIDERS.map((p) => (
                 <option key={p.id} value={p.id}>
-                  {p.label} · {p.env[0]}
+                  {p.label}
                 </option>
               ))}
               <option value="__other">Other…</option>

@@ -1,5 +1,6 @@
 import type { RunOutput } from "../gen/flightcontrol/v1/run_pb";
 import { outputToEntries, type AgentEventEntry, type LogEntry } from "./run-output";
+import { tsToMs } from "./format";
 
 /**
  * Append-only buffer of a run's output. Arrays are mutated in place and a version number
@@ -23,7 +24,7 @@ export class RunOutputStore {
       if (item.payload.case === "event") {
         this.events.push({
           seq: Number(item.seq),
-          timeMs: this.lines.at(-1)?.timeMs,
+          timeMs: tsToMs(item.time),
           event: item.payload.value,
         });
       }

@@ -39,12 +39,20 @@ function terminalLines(text: string): string[] {
   });
 }
 
-/** One-line summaries of agent events, so the log tab reads as a complete transcript. */
+function usageText(u: { inputTokens: bigint; outputTokens: bigint; totalTokens: bigint; costUsd: number }): string {
+  const total = u.totalTokens || u.inputTokens + u.outputTokens;
+  return `${tokens(total)} tokens (${tokens(u.inputTokens)} in, ${tokens(u.outputTokens)} out), ${cost(u.costUsd)}`;
+}
+
+/**
+ * One-line summaries of agent events, so the log tab reads as a complete transcript. The
+ * worker already writes assistant text to stdout as plain lines, so those are not repeated.
+ */
 export function eventSummary(event: AgentEvent): { kind: LineKind; text: string } | undefined {
   const k = event.kind;
   switch (k.case) {
     case "assistantMessage":
-      return { kind: "agent", text: k.value.text };
+      return undefined;
     case "toolCall":
       return { kind: "agent", text: `→ ${k.value.name}(${clip(k.value.argumentsJson)})` };
     case "toolResult":
@@ -54,7 +62,7 @@ export function eventSummary(event: AgentEvent): { kind: LineKind; text: string 
     case "usage":
       return {
         kind: "system",
-        text: `usage: ${tokens(k.value.inputTokens)} in, ${tokens(k.value.outputTokens)} out, ${cost(k.value.costUsd)}`,
+        text: `usage: ${usageText(k.value)}`,
       };
     case "error":
       return { kind: "stderr", text: `agent error: ${k.value.message}` };
