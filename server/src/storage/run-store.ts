@@ -52,7 +52,8 @@ export function createRunStore(db: Database, sql: Sql) {
       // Labels are a JSON object; a LIKE on the exact "key":"value" pair is index-free but exact,
       // since keys and values are JSON-encoded the same way on write.
       Object.entries(f.labels ?? {}).forEach(([k, v], i) => {
-        qb.andWhere(`r.labels LIKE :l${i}`, { [`l${i}`]: `%${JSON.stringify(k)}:${JSON.stringify(v)}%` });
+        const pair = `${JSON.stringify(k)}:${JSON.stringify(v)}`.replace(/[\\%_]/g, (c) => `\\${c}`);
+        qb.andWhere(`r.labels LIKE :l${i} ESCAPE '\\'`, { [`l${i}`]: `%${pair}%` });
       });
       return qb.getMany();
     },
