@@ -26,6 +26,19 @@ function matches(run: Run, f: RunFilter): boolean {
 
 const created = (r: Run) => tsToMs(r.createTime) ?? 0;
 
+/**
+ * Bounds the overlay of streamed runs: keeps runs the fetched pages hold (to update them in
+ * place) and the newest few others; a dashboard left open through a benchmark must not keep
+ * every run it ever heard of.
+ */
+function prune(overlay: Map<string, Run>, listed: ReadonlySet<string>, limit: number): Map<string, Run> {
+  if (overlay.size <= limit * 2 + listed.size) return overlay;
+  const extra = [...overlay.values()].filter((r) => !listed.has(r.id)).sort((a, b) => created(b) - created(a));
+  const keep = new Set(extra.slice(0, limit).map((r) => r.id));
+  for (const id of overlay.keys()) if (!listed.has(id) && !keep.has(id)) overlay.delete(id);
+  return overlay;
+}
+
 export interface LiveRuns {
   runs: Run[];
   status: StreamStatus;
@@ -47,7 +60,8 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   const [overlay, setOverlay] = useState<Map<string, Run>>(() => new Map());
-  const [pending] = useState(() => ({ runs: new Map<string, Run>(), onChange }));
+  // Mutable per-hook state the stream callbacks read: incoming runs, and what the view shows.
+  const [pending] = useState(() => ({ runs: new Map<string, Run>(), onChange, listed: new Set<string>(), limit: pageSize }));
   pending.onChange = onChange;
   const [batcher] = useState(() =>
     createFrameBatcher(() => {
@@ -59,7 +73,7 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
           const old = next.get(id);
           next.set(id, old ? newerRun(old, run) : run);
         }
-        return next;
+        return prune(next, pending.listed, pending.limit);
       });
     }),
   );
@@ -77,7 +91,7 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
   const status = useWatchRuns({ jobId: filter.jobId || undefined, onRun, onReconnect: () => void refetch() });
 
   const pages = query.data?.pages;
-  const runs = useMemo(() => {
+  const merged = useMemo(() => {
     const listed = pages?.flatMap((p) => p.runs) ?? [];
     const byId = new Map<string, Run>();
     for (const r of listed) byId.set(r.id, r);
@@ -89,10 +103,16 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
       // A run older than the loaded page belongs to a page not fetched yet.
       else if (!hasMore || created(run) >= oldestListed) byId.set(id, run);
     }
-    return [...byId.values()].filter((r) => matches(r, filter)).sort((a, b) => created(b) - created(a));
+    const sorted = [...byId.values()].filter((r) => matches(r, filter)).sort((a, b) => created(b) - created(a));
+    // Under a burst of new runs the view stays one page long instead of growing without bound.
+    const limit = Math.max(listed.length, pageSize);
+    return { listed, runs: sorted.slice(0, limit), limit };
     // The filter object is rebuilt by callers each render; its JSON is the real dependency.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pages, overlay, JSON.stringify(filter)]);
+  }, [pages, overlay, pageSize, JSON.stringify(filter)]);
+  pending.listed = new Set(merged.listed.map((r) => r.id));
+  pending.limit = merged.limit;
+  const runs = merged.runs;
 
   return {
     runs,
