@@ -76,9 +76,11 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
         {!isShell && (
           <>
             <McpExtensionsEditor value={draft.extensions} onChange={(extensions) => onChange({ extensions })} errors={errors} path={p("extensions")} />
-            <Field label="Built-in extensions" name={p("builtins")} error={errors.get(p("builtins"), true)} hint="Comma-separated, e.g. developer (Goose).">
-              {(a) => <input {...a} className="input font-mono" value={draft.builtins} onChange={(e) => onChange({ builtins: e.target.value })} />}
-            </Field>
+            {draft.agent === "goose" && (
+              <Field label="Built-in extensions" name={p("builtins")} error={errors.get(p("builtins"), true)} hint="Comma-separated Goose built-ins, e.g. developer.">
+                {(a) => <input {...a} className="input font-mono" value={draft.builtins} onChange={(e) => onChange({ builtins: e.target.value })} />}
+              </Field>
+            )}
           </>
         )}
       </div>

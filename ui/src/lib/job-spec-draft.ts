@@ -125,24 +125,29 @@ function draftToExtension(d: ExtensionDraft): MessageInitShape<typeof McpExtensi
 }
 
 export function draftToSpec(d: JobSpecDraft): MessageInitShape<typeof JobSpecSchema> {
+  // The form hides fields the chosen agent does not use; hidden values are not sent either.
+  const shell = d.agent === "shell";
   return {
     prompt: d.prompt,
-    systemInstructions: d.systemInstructions,
+    systemInstructions: shell ? "" : d.systemInstructions,
     agent: d.agent,
-    provider: d.provider.trim(),
-    model: d.model.trim(),
-    extensions: d.extensions.map(draftToExtension),
-    builtins: d.builtins
-      .split(/[\s,]+/)
-      .map((b) => b.trim())
-      .filter(Boolean),
+    provider: shell ? "" : d.provider.trim(),
+    model: shell ? "" : d.model.trim(),
+    extensions: shell ? [] : d.extensions.map(draftToExtension),
+    builtins:
+      d.agent === "goose"
+        ? d.builtins
+            .split(/[\s,]+/)
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : [],
     credentialIds: d.credentialIds,
     requiredLabels: rowsToMap(d.requiredLabels),
     timeoutSeconds: uint(d.timeoutSeconds),
     maxAttempts: uint(d.maxAttempts),
     retryBackoffSeconds: uint(d.retryBackoffSeconds),
     priority: int(d.priority),
-    maxTurns: uint(d.maxTurns),
+    maxTurns: shell ? 0 : uint(d.maxTurns),
   };
 }
 
