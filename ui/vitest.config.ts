@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
 
 export default defineConfig({
+  // Explicit, so `vitest -c ui/vitest.config.ts` from the repo root finds ui/test too.
+  root: fileURLToPath(new URL(".", import.meta.url)),
   plugins: [react()],
   resolve: {
     dedupe: ["@connectrpc/connect", "@bufbuild/protobuf", "react", "react-dom"],
