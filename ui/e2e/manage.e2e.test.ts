@@ -69,7 +69,7 @@ describe("managing the control plane", () => {
     await app.goto(`/jobs/${job.id}`);
     await page.getByRole("link", { name: "New schedule" }).click();
     await page.getByRole("form", { name: "New schedule" }).waitFor();
-    await page.getByRole("textbox", { name: "Name" }).fill("weekday mornings");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("weekday mornings");
     await page.getByRole("textbox", { name: "Cron" }).fill("30 9 * * 1-5");
     await page.getByRole("combobox", { name: "Time zone" }).fill("Europe/Berlin");
     await expect(page.getByTestId("cron-description").textContent()).resolves.toMatch(/09:30.*Monday through Friday/);
@@ -86,7 +86,7 @@ describe("managing the control plane", () => {
     // A bad cron is refused by the server and shown at the field.
     await page.getByRole("button", { name: "New schedule" }).click();
     await page.getByRole("combobox", { name: "Job" }).selectOption(job.id);
-    await page.getByRole("textbox", { name: "Name" }).fill("broken");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("broken");
     await page.getByRole("textbox", { name: "Cron" }).fill("every day");
     await page.getByRole("button", { name: "Create schedule" }).click();
     await page.locator('[data-field-error="cron"], [role="alert"]').first().waitFor();
@@ -103,7 +103,7 @@ describe("managing the control plane", () => {
     await page.getByRole("button", { name: "New credential" }).click();
     await page.getByRole("button", { name: "OpenAI", exact: true }).click();
     await expect(page.getByRole("textbox", { name: "Variables 1 name" }).inputValue()).resolves.toBe("OPENAI_API_KEY");
-    await expect(page.getByRole("textbox", { name: "Name" }).inputValue()).resolves.toBe("OpenAI");
+    await expect(page.getByRole("textbox", { name: "Name", exact: true }).inputValue()).resolves.toBe("OpenAI");
     await page.getByLabel("Variables 1 value").fill(secret);
     await page.getByRole("button", { name: "Save credential" }).click();
     const row = page.locator("[data-credential-id]", { hasText: "OpenAI" });
@@ -114,7 +114,7 @@ describe("managing the control plane", () => {
     await app.goto("/runs/new");
     await page.getByRole("combobox", { name: "Provider" }).selectOption("openai");
     await expect(page.getByTestId("provider-env-hint").textContent()).resolves.toContain("OPENAI_API_KEY");
-    await page.getByRole("group", { name: "Credentials" }).getByText("OpenAI").click();
+    await page.getByRole("group", { name: "Credentials" }).getByText("OpenAI", { exact: true }).click();
 
     await app.goto("/credentials");
     await row.getByRole("button", { name: "Rotate" }).click();
@@ -131,7 +131,7 @@ describe("managing the control plane", () => {
   it("creates an API key shown once, limits a viewer to reading, and revokes the key", async () => {
     await app.goto("/api-keys");
     await page.getByRole("button", { name: "New API key" }).click();
-    await page.getByRole("textbox", { name: "Name" }).fill("e2e viewer");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill("e2e viewer");
     await page.getByRole("combobox", { name: "Role" }).selectOption({ label: "viewer" });
     await page.getByRole("button", { name: "Create key" }).click();
     const key = (await page.getByTestId("new-api-key-value").textContent())!.trim();
