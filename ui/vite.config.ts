@@ -10,8 +10,7 @@ const rpcProxy = { target: apiTarget, changeOrigin: false, ws: false };
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: {
-    // The workspace holds two copies of @connectrpc/connect; one copy keeps ConnectError and
-    // the transport types identical for connect-query and our own code.
+    // One copy of each runtime library in the bundle, whatever the workspace layout hoists.
     dedupe: ["@connectrpc/connect", "@bufbuild/protobuf", "react", "react-dom"],
   },
   server: {

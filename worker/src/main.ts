@@ -20,13 +20,16 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       worker.stop();
       process.exit(1);
     }
-    void worker.drain().then(() => {
-      worker.stop();
-      log("drained; exiting");
-      process.exit(0);
-    });
+    void worker.drain();
   });
 }
+
+// Draining ends the process whether a signal or the server's DrainWorker asked for it.
+void worker.drained.then(() => {
+  worker.stop();
+  log("drained; exiting");
+  process.exit(0);
+});
 
 log("starting", { server: config.serverUrl, capacity: config.capacity, labels: config.labels });
 worker.run().catch((err) => {

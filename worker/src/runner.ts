@@ -6,6 +6,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { createMasker, maskEvent } from "./masking";
 import type { RunLog } from "./log-streamer";
+import { withGroupRecords } from "./orphans";
 
 export interface RunReport {
   status: RunStatus;
@@ -41,7 +42,9 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
     controller.abort(reason);
   };
 
-  const done = (async (): Promise<RunReport> => {
+  // Agent process groups started for this run are recorded in the work dir, so a worker restarted
+  // after a SIGKILL can kill the ones its previous incarnation left running (orphans.ts).
+  const done = withGroupRecords(deps.workDir, assign.runId, async (): Promise<RunReport> => {
     const spec = assign.spec!;
     const mask = createMasker(Object.values(assign.env));
     const deadline = assign.deadline ? timestampDate(assign.deadline).getTime() : Date.now() + spec.timeoutSeconds * 1000;
@@ -86,7 +89,7 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
       : mask(outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`));
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
     return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };
-  })();
+  });
 
   return { done, stop };
 }

@@ -46,13 +46,15 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   let draining = false;
   let stopped = false;
   let workerId = "";
-  let onIdle: (() => void) | undefined;
+  let markDrained!: () => void;
+  /** Resolves once draining was asked for (signal or the server's Drain) and no run is left. */
+  const drained = new Promise<void>((r) => (markDrained = r));
   const stopController = new AbortController();
 
   const send = (m: RequestInit) => outbox?.push(req(m)) ?? false;
 
   function checkIdle() {
-    if (draining && runs.size === 0) onIdle?.();
+    if (draining && runs.size === 0) markDrained();
   }
 
   function onAssign(a: Assign) {
@@ -119,7 +121,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         return;
       }
       case "drain":
-        drain();
+        void drain();
         return;
     }
   }
@@ -194,10 +196,8 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       log("draining", { runs: runs.size });
       send({ case: "heartbeat", value: { draining: true } });
     }
-    return new Promise<void>((resolve) => {
-      onIdle = resolve;
-      checkIdle();
-    });
+    checkIdle();
+    return drained;
   }
 
   function stop() {
@@ -210,13 +210,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     run,
     drain,
     stop,
-    onDrained: (fn: () => void) => {
-      const prev = onIdle;
-      onIdle = () => {
-        prev?.();
-        fn();
-      };
-    },
+    drained,
     get runs() {
       return runs;
     },

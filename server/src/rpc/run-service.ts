@@ -84,6 +84,8 @@ export function runService(app: AppContext): ServiceImpl<typeof RunService> {
       const onAbort = () => wake?.();
       ctx.signal.addEventListener("abort", onAbort);
       try {
+        // An empty first message sends the response headers, so a client knows the stream is open.
+        yield create(WatchRunsResponseSchema, {});
         while (!ctx.signal.aborted) {
           if (!pending.size) {
             await new Promise<void>((r) => (wake = r));

@@ -62,6 +62,10 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       const onAbort = () => wake?.();
       ctx.signal.addEventListener("abort", onAbort);
       try {
+        // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
+        for (const row of await app.workers.repo.find({ order: { name: "ASC" } })) {
+          if (row.state !== "offline") yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
+        }
         while (!ctx.signal.aborted) {
           if (!pending.size) {
             await new Promise<void>((r) => (wake = r));

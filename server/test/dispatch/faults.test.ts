@@ -125,4 +125,15 @@ describe("faults", () => {
     expect((await getRun(runs, run!.id)).status).toBe(RunStatus.SUCCEEDED);
     expect((await getRun(runs, later!.id)).status).toBe(RunStatus.QUEUED);
   });
+
+  it("DrainWorker makes an idle worker exit 0 and it shows offline", async () => {
+    const server = await serverWith();
+    const workers = client(WorkerService, server.url, ADMIN_KEY);
+    const w = worker(server.url, "drained-by-rpc");
+    const listed = await waitFor(async () => (await workers.listWorkers({})).workers[0], { what: "worker" });
+    const { worker: drained } = await workers.drainWorker({ id: listed.id });
+    expect(drained!.state).toBe(WorkerState.DRAINING);
+    expect(await w.exited).toBe(0);
+    await waitFor(async () => (await workers.getWorker({ id: listed.id })).worker!.state === WorkerState.OFFLINE, { what: "offline" });
+  });
 });

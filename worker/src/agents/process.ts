@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { recordGroup } from "../orphans";
 import { createLineSplitter, DEFAULT_MAX_LINE_CHARS } from "./lines";
 
 export interface ProcessOptions {
@@ -76,6 +77,8 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
     // The child holds its own copy of the descriptor.
     if (stdinFd !== undefined) closeSync(stdinFd);
   }
+  // Lets a restarted worker kill this group if the worker itself is SIGKILLed (see orphans.ts).
+  const forgetGroup = child.pid !== undefined ? recordGroup(child.pid) : undefined;
 
   let spawnError: string | undefined;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -150,6 +153,7 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
     clearTimeout(graceTimer);
     // Descendants left behind by the agent would otherwise keep running and hold our pipes open.
     killGroup("SIGKILL");
+    forgetGroup?.();
     armDrainTimer();
     wake();
   });
@@ -187,6 +191,7 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
     clearTimeout(drainTimer);
     // The consumer may stop early; the agent must not outlive it.
     if (exit === undefined) killGroup("SIGKILL");
+    forgetGroup?.();
     for (const s of streams) s.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { DataSource } from "typeorm";
+import { IsNull, type DataSource } from "typeorm";
 import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
 import { ApiKeyEntity, type ApiKeyRow } from "../../storage/entities";
 import { newId } from "../ids";
@@ -90,7 +90,7 @@ export function createKeyStore(ds: DataSource) {
   }
 
   return { lookup, create, revoke, ensureBootstrapKey, list: (includeRevoked: boolean) =>
-    repo.find({ where: includeRevoked ? {} : { revokedAt: null as never }, order: { id: "ASC" } }), get: (id: string) => repo.findOneBy({ id }) };
+    repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { id: "ASC" } }), get: (id: string) => repo.findOneBy({ id }) };
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;
