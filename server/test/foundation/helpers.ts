@@ -1,0 +1,61 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { expect } from "vitest";
+import { ViolationsSchema } from "../../src/gen/buf/validate/validate_pb";
+import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import type { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
+import { client } from "../support/clients";
+import { ADMIN_KEY, type TestServer } from "../support/server";
+
+export const REPO_ROOT = new URL("../../../", import.meta.url).pathname.replace(/\/$/, "");
+export const BUF = `${REPO_ROOT}/node_modules/.bin/buf`;
+
+export const PROTOCOLS = ["grpc", "connect"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** A valid job spec; no worker is connected in these tests, so runs stay queued. */
+export function spec(overrides: MessageInitShape<typeof JobSpecSchema> = {}): MessageInitShape<typeof JobSpecSchema> {
+  return { agent: "shell", prompt: "echo hello", requiredLabels: { pool: "nowhere" }, ...overrides };
+}
+
+/** A fresh API key of the given role, created with the admin key; returns the plaintext and its id. */
+export async function newKey(url: string, role: Role, name = `${Role[role].toLowerCase()}-key`): Promise<{ key: string; id: string }> {
+  const res = await client(ApiKeyService, url, ADMIN_KEY).createApiKey({ name, role });
+  return { key: res.key, id: res.apiKey!.id };
+}
+
+/** Awaits a call that must fail, and returns its ConnectError after checking the code. */
+export async function refused(call: Promise<unknown>, code: Code): Promise<ConnectError> {
+  const err = await call.then(
+    (res) => { throw new Error(`expected ${Code[code]}, got a response: ${JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`); },
+    (e: unknown) => ConnectError.from(e),
+  );
+  expect(Code[err.code], err.message).toBe(Code[code]);
+  return err;
+}
+
+/** The field paths ("spec.prompt") of the protovalidate violations in an InvalidArgument error. */
+export function violationPaths(err: ConnectError): string[] {
+  return err.findDetails(ViolationsSchema).flatMap((v) =>
+    v.violations.map((violation) => (violation.field?.elements ?? []).map((e) => e.fieldName).join(".")),
+  );
+}
+
+/**
+ * Every row of every table, for "nothing changed" checks. api_keys.last_used_at is left out: it
+ * records that a key was used, which refused requests legitimately do.
+ */
+export async function dbSnapshot(server: TestServer): Promise<Record<string, string[]>> {
+  const ds = server.app.db.dataSource;
+  const snapshot: Record<string, string[]> = {};
+  for (const meta of ds.entityMetadatas) {
+    const rows: Record<string, unknown>[] = await ds.query(`SELECT * FROM "${meta.tableName}"`);
+    snapshot[meta.tableName] = rows
+      .map((r) => {
+        const { last_used_at: _ignored, ...rest } = r;
+        return JSON.stringify(rest);
+      })
+      .sort();
+  }
+  return snapshot;
+}
