@@ -1,0 +1,210 @@
+import { readdirSync } from "node:fs";
+import { create, type DescMethod, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { servedServices } from "../../src/app";
+import { rolePolicy } from "../../src/domain/auth/roles";
+import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
+import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
+import { client } from "../support/clients";
+import { ADMIN_KEY, WORKER_KEY, startTestServer, type TestServer } from "../support/server";
+import { newKey, spec } from "./helpers";
+
+/** Every service generated from proto/flightcontrol/v1, found by listing the generated files: a new service or RPC is covered without editing this test. */
+const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
+const services: DescService[] = (
+  await Promise.all(readdirSync(genDir).filter((f) => f.endsWith("_pb.ts")).map((f) => import(new URL(f, genDir).href)))
+).flatMap((mod: Record<string, unknown>) => Object.values(mod).filter((v): v is DescService => (v as DescService | undefined)?.kind === "service"));
+
+const path = (m: DescMethod) => `${m.parent.typeName}/${m.name}`;
+const allMethods = services.flatMap((s) => s.methods);
+const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
+const ROLES = [ADMIN, OPERATOR, VIEWER, WORKER] as const;
+
+/**
+ * DESIGN.md section 6, written down independently of server/src/domain/auth/roles.ts: admin everything;
+ * operator jobs, runs, schedules, the fleet (not the worker session), system, listing credential names
+ * and WhoAmI; viewer the read-only subset of that; worker only its session and WhoAmI.
+ */
+function expectedRoles(m: DescMethod): Role[] {
+  const service = m.parent.name;
+  const read = /^(Get|List|Watch)/.test(m.name) || m.name === "WhoAmI";
+  const operator =
+    ["JobService", "RunService", "ScheduleService", "SystemService"].includes(service) ||
+    (service === "WorkerService" && ["ListWorkers", "GetWorker", "WatchWorkers", "DrainWorker"].includes(m.name)) ||
+    path(m) === "flightcontrol.v1.CredentialService/ListCredentials" ||
+    path(m) === "flightcontrol.v1.ApiKeyService/WhoAmI";
+  const worker = ["flightcontrol.v1.WorkerService/Connect", "flightcontrol.v1.ApiKeyService/WhoAmI"].includes(path(m));
+  return [ADMIN, ...(operator ? [OPERATOR] : []), ...(operator && read ? [VIEWER] : []), ...(worker ? [WORKER] : [])];
+}
+
+let server: TestServer;
+let transport: Transport;
+let keys: Record<Role, string>;
+let pokeWorkerId: string;
+let served: Set<string>;
+let names = 0;
+
+/** A request message the server accepts past authentication: empty, except a worker session opens with a Hello. */
+function firstRequest(m: DescMethod) {
+  if (m === WorkerService.method.connect) {
+    const name = `matrix-${++names}`;
+    return create(m.input, { message: { case: "hello", value: { name, capacity: 1, agents: ["codex"], instanceId: `${name}-instance`, version: "test" } } });
+  }
+  return create(m.input);
+}
+
+/**
+ * Streams that send nothing until something changes (WatchRuns, WatchWorkers) get a run and a worker
+ * change from the admin until their first message arrives.
+ */
+async function poke(): Promise<void> {
+  const runs = client(RunService, server.url, ADMIN_KEY, "grpc");
+  await runs.createRun({ spec: spec({ prompt: "poke" }) });
+  await client(WorkerService, server.url, ADMIN_KEY, "grpc").drainWorker({ id: pokeWorkerId });
+}
+
+type Outcome = Code | "ok";
+
+/** Calls a method with an empty request (or reads a stream's first message or error), and says how it ended. */
+async function call(m: DescMethod, key: string | undefined): Promise<Outcome> {
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  try {
+    if (m.methodKind === "unary") {
+      await transport.unary(m as DescMethodUnary, undefined, 10_000, headers, firstRequest(m) as never);
+      return "ok";
+    }
+    const ac = new AbortController();
+    try {
+      // Client and bidi streams stay open until aborted, as a real worker's would.
+      const input = m.methodKind === "server_streaming"
+        ? createAsyncIterable([firstRequest(m)])
+        : (async function* () {
+            yield firstRequest(m);
+            await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
+          })();
+      const first = (async () => {
+        const res = await transport.stream(m as never, ac.signal, undefined, headers, input as never);
+        for await (const _message of res.message) return "ok" as const;
+        return "ok" as const;
+      })();
+      let settled = false;
+      void first.finally(() => (settled = true)).catch(() => undefined);
+      const deadline = Date.now() + 15_000;
+      while (!settled) {
+        if (Date.now() > deadline) throw new Error(`${path(m)} sent neither a message nor an error; teach poke() how to make it send one`);
+        await Promise.race([first.catch(() => undefined), new Promise((r) => setTimeout(r, 50))]);
+        if (!settled && m.methodKind === "server_streaming") await poke();
+      }
+      return await first;
+    } finally {
+      ac.abort();
+    }
+  } catch (err) {
+    if (err instanceof Error && err.message.includes("teach poke()")) throw err;
+    return ConnectError.from(err).code;
+  }
+}
+
+const show = (o: Outcome) => (o === "ok" ? "ok" : Code[o]);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  transport = createGrpcTransport({ baseUrl: server.url });
+  keys = {
+    [ADMIN]: (await newKey(server.url, ADMIN, "matrix admin")).key,
+    [OPERATOR]: (await newKey(server.url, OPERATOR)).key,
+    [VIEWER]: (await newKey(server.url, VIEWER)).key,
+    [WORKER]: (await newKey(server.url, WORKER)).key,
+  } as Record<Role, string>;
+
+  // A worker that connects once and leaves, for DrainWorker to poke WatchWorkers with.
+  const ac = new AbortController();
+  const hello = firstRequest(WorkerService.method.connect);
+  const session = await transport.stream(WorkerService.method.connect as never, ac.signal, undefined, { authorization: `Bearer ${WORKER_KEY}` },
+    (async function* () {
+      yield hello;
+      await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
+    })() as never);
+  for await (const msg of session.message as AsyncIterable<{ message: { case: string; value: { workerId: string } } }>) {
+    expect(msg.message.case).toBe("welcome");
+    pokeWorkerId = msg.message.value.workerId;
+    break;
+  }
+  ac.abort();
+
+  // A service the server does not serve answers Unimplemented before any authentication.
+  served = new Set();
+  for (const s of services) {
+    const outcomes = await Promise.all(s.methods.map((m) => call(m, undefined)));
+    if (outcomes.every((o) => o === Code.Unimplemented)) continue;
+    expect(outcomes.map(show), `${s.typeName} is served, so every method must demand a key`).toEqual(s.methods.map(() => "Unauthenticated"));
+    served.add(s.typeName);
+  }
+});
+afterAll(async () => {
+  await server?.cleanup();
+});
+
+describe("role table", () => {
+  it("has an entry for every RPC of every flightcontrol.v1 service, and nothing else", () => {
+    expect(services.length).toBeGreaterThanOrEqual(7);
+    const missing = allMethods.map(path).filter((p) => !rolePolicy.has(p));
+    expect(missing, "RPCs missing from the role table in server/src/domain/auth/roles.ts").toEqual([]);
+    const stale = [...rolePolicy.keys()].filter((p) => !allMethods.some((m) => path(m) === p));
+    expect(stale, "role table entries for RPCs that do not exist").toEqual([]);
+  });
+
+  it("grants exactly what DESIGN.md section 6 says", () => {
+    const roleNames = (roles: Iterable<Role>) => [...roles].map((r) => Role[r]).sort();
+    const actual = Object.fromEntries(allMethods.map((m) => [path(m), roleNames(rolePolicy.get(path(m)) ?? [])]));
+    const expected = Object.fromEntries(allMethods.map((m) => [path(m), roleNames(expectedRoles(m))]));
+    expect(actual).toEqual(expected);
+  });
+
+  it("is checked below for every service the server serves (the others show as skipped)", () => {
+    expect([...served].sort()).toEqual(servedServices.map((s) => s.typeName).filter((n) => n.startsWith("flightcontrol.v1.")).sort());
+  });
+});
+
+for (const service of services) {
+  describe(`${service.typeName}: every RPC called with every kind of key`, () => {
+    const methods = service.methods;
+    const expectAll = async (key: string | undefined, code: Code) => {
+      const outcomes = await Promise.all(methods.map(async (m) => [path(m), show(await call(m, key))]));
+      expect(Object.fromEntries(outcomes)).toEqual(Object.fromEntries(methods.map((m) => [path(m), Code[code]])));
+    };
+
+    it("without a key: Unauthenticated", async (ctx) => {
+      if (!served.has(service.typeName)) ctx.skip(`${service.typeName} is not served yet`);
+      await expectAll(undefined, Code.Unauthenticated);
+    });
+
+    it("with an unknown key: Unauthenticated", async (ctx) => {
+      if (!served.has(service.typeName)) ctx.skip(`${service.typeName} is not served yet`);
+      await expectAll("fc_unknown_key_0000000000", Code.Unauthenticated);
+    });
+
+    for (const role of ROLES) {
+      it(`as ${Role[role].toLowerCase()}: PermissionDenied where the table forbids, past authorization where it allows`, async (ctx) => {
+        if (!served.has(service.typeName)) ctx.skip(`${service.typeName} is not served yet`);
+        const got: Record<string, string> = {};
+        const want: Record<string, string> = {};
+        const crashed: string[] = [];
+        for (const m of methods) {
+          const outcome = await call(m, keys[role]);
+          const allowed = rolePolicy.get(path(m))?.has(role) ?? false;
+          want[path(m)] = allowed ? "allowed" : "PermissionDenied";
+          got[path(m)] = outcome === Code.PermissionDenied || outcome === Code.Unauthenticated ? show(outcome) : "allowed";
+          // An empty request is bad input, not a reason to fail inside the server.
+          if (outcome === Code.Internal || outcome === Code.Unknown || outcome === Code.Unimplemented) crashed.push(`${path(m)}: ${show(outcome)}`);
+        }
+        expect(got).toEqual(want);
+        expect(crashed).toEqual([]);
+      });
+    }
+  });
+}
