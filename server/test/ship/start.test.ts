@@ -1,0 +1,202 @@
+// `npm start` on a fresh clone: it generates the stubs, builds the dashboard, starts the server and two
+// workers, and Ctrl-C stops all of it with exit code 0 and no process left behind.
+//
+// The clone is of the committed HEAD (uncommitted work is not in it). To keep the test to a minute or
+// two it reuses this checkout's node_modules as hard links when both checkouts have the same
+// package-lock.json — as if `npm ci` had just run in the clone; everything after that (stub generation,
+// UI build, keys, server, workers) really happens in the clone.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import {
+  copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync,
+  statSync, symlinkSync, unlinkSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/clients";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const tmp = mkdtempSync(join(tmpdir(), "fc-start-"));
+const clone = join(tmp, "flight-control");
+let npm: ChildProcess | undefined;
+
+/** Processes whose command line or working directory is inside dir (what `ps` shows, read from /proc). */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let cmd = "";
+    let cwd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // Gone meanwhile, or a zombie.
+    }
+    if (cmd.includes(dir) || cwd === dir || cwd.startsWith(`${dir}/`)) found.push(`${pid} (cwd ${cwd}) ${cmd.slice(0, 200)}`);
+  }
+  return found;
+}
+
+afterAll(async () => {
+  // Only if the test failed half-way: kill what it started, then remove the clone.
+  if (npm && npm.exitCode === null && npm.signalCode === null) {
+    try {
+      process.kill(-npm.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const line of processesIn(clone)) {
+    try {
+      process.kill(Number(line.split(" ")[0]), "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}, 60_000);
+
+/** Hard-links a directory tree (copies across filesystems); symlinks stay symlinks. */
+function linkTree(src: string, dst: string, skip: (name: string) => boolean = () => false): void {
+  mkdirSync(dst, { recursive: true });
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    if (skip(entry.name)) continue;
+    const from = join(src, entry.name);
+    const to = join(dst, entry.name);
+    if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else if (entry.isDirectory()) linkTree(from, to);
+    else {
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+    }
+  }
+}
+
+/** Gives the clone this checkout's installed packages when they match its package-lock.json. */
+function reuseNodeModules(): boolean {
+  const lock = join(REPO, "package-lock.json");
+  const hidden = join(REPO, "node_modules/.package-lock.json");
+  const installed = existsSync(hidden) && statSync(hidden).mtimeMs >= statSync(lock).mtimeMs;
+  if (!installed || !readFileSync(lock).equals(readFileSync(join(clone, "package-lock.json")))) return false;
+  const caches = (name: string) => name.startsWith(".vite") || name === ".cache";
+  linkTree(join(REPO, "node_modules"), join(clone, "node_modules"), caches);
+  for (const workspace of ["server", "worker", "ui"]) {
+    const nm = join(REPO, workspace, "node_modules");
+    if (existsSync(nm)) linkTree(nm, join(clone, workspace, "node_modules"), caches);
+  }
+  // npm writes this file last in an install; a fresh copy (not a link into this checkout) dated now.
+  unlinkSync(join(clone, "node_modules/.package-lock.json"));
+  copyFileSync(hidden, join(clone, "node_modules/.package-lock.json"));
+  return true;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The environment a person's shell would have: nothing from the npm/vitest run around this test. */
+function cleanEnv(port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(npm_|VITEST|ORCH_)/i.test(k) || ["NODE_ENV", "NODE_OPTIONS", "INIT_CWD", "TEST", "FORCE_COLOR"].includes(k)) continue;
+    env[k] = v;
+  }
+  env.PATH = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes(`node_modules${"/"}.bin`)).join(delimiter);
+  env.NO_COLOR = "1";
+  env.ORCH_PORT = String(port);
+  return env;
+}
+
+/** A Connect unary call with JSON, the way curl would make it. */
+async function call<T = Record<string, any>>(url: string, method: string, key: string, body: unknown): Promise<T> {
+  const res = await fetch(`${url}/flightcontrol.v1.${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method}: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json as T;
+}
+
+describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", () => {
+  it("installs what is missing, serves the dashboard, runs a shell run on a local worker, and stops cleanly on Ctrl-C", async () => {
+    execFileSync("git", ["clone", "-q", REPO, clone], { stdio: "pipe" });
+    const reused = reuseNodeModules();
+    if (!reused) console.warn("package-lock.json differs from the installed one: the clone runs a real npm ci");
+    expect(existsSync(join(clone, "server/src/gen"))).toBe(false);
+    expect(existsSync(join(clone, "ui/dist"))).toBe(false);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // Its own process group, like a shell's foreground job: a Ctrl-C signals the whole group.
+    npm = spawn("npm", ["start"], { cwd: clone, env: cleanEnv(port), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    npm.stdout!.on("data", (d) => (out += d));
+    npm.stderr!.on("data", (d) => (out += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      npm!.once("exit", (code, signal) => r({ code, signal })));
+
+    const t0 = Date.now();
+    await waitFor(async () => {
+      if (npm!.exitCode !== null || npm!.signalCode !== null) throw new Error("npm start exited early");
+      return /Admin key:/.test(out) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
+    }, { timeoutMs: 240_000, intervalMs: 100, what: "npm start to be ready" }).catch((err: Error) => {
+      throw new Error(`${err.message}; its output:\n${out}`);
+    });
+    const readyMs = Date.now() - t0;
+
+    expect(out).toContain("running npm run generate");
+    expect(out).toContain("running npm run build -w ui");
+    if (reused) expect(out).not.toContain("running npm ci");
+    expect(out).toContain(`Dashboard:  http://localhost:${port}/`);
+    expect(existsSync(join(clone, "server/src/gen/flightcontrol/v1/run_pb.ts"))).toBe(true);
+    expect(existsSync(join(clone, "ui/dist/index.html"))).toBe(true);
+    expect(statSync(join(clone, "data/dev-keys.json")).mode & 0o777).toBe(0o600);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+
+    const adminKey = /Admin key:\s+(\S+)/.exec(out)![1];
+    const me = await call(url, "ApiKeyService/WhoAmI", adminKey, {});
+    expect(me.apiKey.role).toBe("ROLE_ADMIN");
+
+    const { run } = await call(url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
+    const done = await waitFor(async () => {
+      const { run: r } = await call(url, "RunService/GetRun", adminKey, { id: run.id });
+      return r.finishTime ? r : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100, what: "the shell run to finish" });
+    expect(done.status).toBe("RUN_STATUS_SUCCEEDED");
+    expect(["local-1", "local-2"]).toContain(done.workerName);
+    const logs = await call(url, "RunService/ListRunLogs", adminKey, { runId: run.id });
+    expect(JSON.stringify(logs.items)).toContain("hello");
+
+    // The scan below sees npm, start.mjs, the server and both workers while they run.
+    expect(processesIn(clone).length).toBeGreaterThanOrEqual(5);
+
+    const t1 = Date.now();
+    process.kill(-npm.pid!, "SIGINT");
+    const { code, signal } = await exited;
+    const stopMs = Date.now() - t1;
+    expect({ code, signal }, out).toEqual({ code: 0, signal: null });
+    // Workers drained before the server was asked to stop.
+    expect(out.lastIndexOf("drained")).toBeGreaterThan(-1);
+    expect(out.lastIndexOf("drained")).toBeLessThan(out.indexOf("shutting down"));
+    // A process may still be finishing its exit as npm returns; nothing may stay.
+    await waitFor(() => processesIn(clone).length === 0, { timeoutMs: 3000, intervalMs: 50, what: "no process of the clone" })
+      .catch(() => expect(processesIn(clone)).toEqual([]));
+    console.log(`npm start: ready in ${readyMs} ms (node_modules ${reused ? "reused" : "installed"}), stopped in ${stopMs} ms`);
+  }, 300_000);
+});
