@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { expect } from "vitest";
-import { ViolationsSchema } from "../../src/gen/buf/validate/validate_pb";
+import { ViolationsSchema, type FieldPathElement } from "../../src/gen/buf/validate/validate_pb";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import type { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
 import { client } from "../support/clients";
@@ -34,11 +34,14 @@ export async function refused(call: Promise<unknown>, code: Code): Promise<Conne
   return err;
 }
 
-/** The field paths ("spec.prompt") of the protovalidate violations in an InvalidArgument error. */
+/** The field paths (`spec.prompt`, `spec.extensions[0].transport`, `env["KEY"]`) of the protovalidate violations in an InvalidArgument error. */
 export function violationPaths(err: ConnectError): string[] {
-  return err.findDetails(ViolationsSchema).flatMap((v) =>
-    v.violations.map((violation) => (violation.field?.elements ?? []).map((e) => e.fieldName).join(".")),
-  );
+  const element = (e: FieldPathElement) => {
+    const sub = e.subscript;
+    if (sub.case === undefined) return e.fieldName;
+    return `${e.fieldName}[${sub.case === "stringKey" ? JSON.stringify(sub.value) : String(sub.value)}]`;
+  };
+  return err.findDetails(ViolationsSchema).flatMap((v) => v.violations.map((violation) => (violation.field?.elements ?? []).map(element).join(".")));
 }
 
 /**
@@ -58,4 +61,12 @@ export async function dbSnapshot(server: TestServer): Promise<Record<string, str
       .sort();
   }
   return snapshot;
+}
+
+/** Awaits a call that must fail with `code` and checks that the database is exactly as it was before. */
+export async function refusedUnchanged(server: TestServer, call: () => Promise<unknown>, code: Code): Promise<ConnectError> {
+  const before = await dbSnapshot(server);
+  const err = await refused(call(), code);
+  expect(await dbSnapshot(server), `the refused call changed the database (${err.message})`).toEqual(before);
+  return err;
 }
