@@ -332,19 +332,20 @@ async function maybeFinish() {
 }
 
 // npm passes a Ctrl-C on to us as well as the terminal, so one keypress can arrive twice: signals
-// within a second of the one we acted on are the same request.
+// within half a second of the one we acted on are the same request.
 let lastSignal = 0;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     const now = Date.now();
-    if (now - lastSignal < 1000) return;
+    if (now - lastSignal < 500) return;
     lastSignal = now;
     stop(level + 1);
   });
 }
 
-// `kill <npm pid>` reaches npm and the `sh -c` it runs us with, not us: sh dies and we are re-parented.
-// That is a request to stop too.
+// npm runs us as `exec node …` so that no `sh -c` stands between: npm forwards SIGINT/SIGTERM to us,
+// and our exit code becomes npm's (Debian's sh, with a pending SIGINT, kills itself and then npm even
+// when we exit 0). Should npm or a shell in between die anyway, we are re-parented: stop as well.
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent && level === 0) {

@@ -131,6 +131,52 @@ async function call<T = Record<string, any>>(url: string, method: string, key: s
   return json as T;
 }
 
+interface Started {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readyMs: number;
+}
+
+/** `npm start` in the clone, in its own process group like a shell's foreground job; resolves once ready. */
+async function npmStart(): Promise<Started> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn("npm", ["start"], { cwd: clone, env: cleanEnv(port), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  npm = child;
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })));
+  const t0 = Date.now();
+  await waitFor(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error("npm start exited early");
+    return /Admin key:/.test(out) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
+  }, { timeoutMs: 240_000, intervalMs: 100, what: "npm start to be ready" }).catch((err: Error) => {
+    throw new Error(`${err.message}; its output:\n${out}`);
+  });
+  return { child, url, port, output: () => out, exited, readyMs: Date.now() - t0 };
+}
+
+/** Signals npm start, expects exit code 0 with the workers drained first, and nothing of the clone left running. */
+async function stopCleanly(started: Started, signal: () => void): Promise<number> {
+  const t0 = Date.now();
+  signal();
+  const result = await started.exited;
+  const out = started.output();
+  expect(result, out).toEqual({ code: 0, signal: null });
+  // The workers drained before the server was asked to stop.
+  expect(out.lastIndexOf("drained"), out).toBeGreaterThan(-1);
+  expect(out.lastIndexOf("drained"), out).toBeLessThan(out.lastIndexOf("shutting down"));
+  // A process may still be finishing its exit as npm returns; none may stay.
+  await waitFor(() => processesIn(clone).length === 0, { timeoutMs: 3000, intervalMs: 50, what: "no process of the clone" })
+    .catch(() => expect(processesIn(clone)).toEqual([]));
+  return Date.now() - t0;
+}
+
 describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", () => {
   it("installs what is missing, serves the dashboard, runs a shell run on a local worker, and stops cleanly on Ctrl-C", async () => {
     execFileSync("git", ["clone", "-q", REPO, clone], { stdio: "pipe" });
@@ -139,64 +185,54 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     expect(existsSync(join(clone, "server/src/gen"))).toBe(false);
     expect(existsSync(join(clone, "ui/dist"))).toBe(false);
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    // Its own process group, like a shell's foreground job: a Ctrl-C signals the whole group.
-    npm = spawn("npm", ["start"], { cwd: clone, env: cleanEnv(port), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    npm.stdout!.on("data", (d) => (out += d));
-    npm.stderr!.on("data", (d) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      npm!.once("exit", (code, signal) => r({ code, signal })));
-
-    const t0 = Date.now();
-    await waitFor(async () => {
-      if (npm!.exitCode !== null || npm!.signalCode !== null) throw new Error("npm start exited early");
-      return /Admin key:/.test(out) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
-    }, { timeoutMs: 240_000, intervalMs: 100, what: "npm start to be ready" }).catch((err: Error) => {
-      throw new Error(`${err.message}; its output:\n${out}`);
-    });
-    const readyMs = Date.now() - t0;
-
+    const first = await npmStart();
+    const out = first.output();
     expect(out).toContain("running npm run generate");
     expect(out).toContain("running npm run build -w ui");
     if (reused) expect(out).not.toContain("running npm ci");
-    expect(out).toContain(`Dashboard:  http://localhost:${port}/`);
+    expect(out).toContain(`Dashboard:  http://localhost:${first.port}/`);
     expect(existsSync(join(clone, "server/src/gen/flightcontrol/v1/run_pb.ts"))).toBe(true);
     expect(existsSync(join(clone, "ui/dist/index.html"))).toBe(true);
     expect(statSync(join(clone, "data/dev-keys.json")).mode & 0o777).toBe(0o600);
-    const page = await fetch(`${url}/`);
+    const page = await fetch(`${first.url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
 
     const adminKey = /Admin key:\s+(\S+)/.exec(out)![1];
-    const me = await call(url, "ApiKeyService/WhoAmI", adminKey, {});
+    const me = await call(first.url, "ApiKeyService/WhoAmI", adminKey, {});
     expect(me.apiKey.role).toBe("ROLE_ADMIN");
 
-    const { run } = await call(url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
+    const { run } = await call(first.url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
     const done = await waitFor(async () => {
-      const { run: r } = await call(url, "RunService/GetRun", adminKey, { id: run.id });
+      const { run: r } = await call(first.url, "RunService/GetRun", adminKey, { id: run.id });
       return r.finishTime ? r : undefined;
     }, { timeoutMs: 60_000, intervalMs: 100, what: "the shell run to finish" });
     expect(done.status).toBe("RUN_STATUS_SUCCEEDED");
     expect(["local-1", "local-2"]).toContain(done.workerName);
-    const logs = await call(url, "RunService/ListRunLogs", adminKey, { runId: run.id });
+    const logs = await call(first.url, "RunService/ListRunLogs", adminKey, { runId: run.id });
     expect(JSON.stringify(logs.items)).toContain("hello");
 
-    // The scan below sees npm, start.mjs, the server and both workers while they run.
-    expect(processesIn(clone).length).toBeGreaterThanOrEqual(5);
+    // The scan in stopCleanly sees npm, start.mjs, the server and both workers while they run.
+    expect(processesIn(clone).length).toBeGreaterThanOrEqual(4);
+    // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+    const firstStopMs = await stopCleanly(first, () => process.kill(-first.child.pid!, "SIGINT"));
 
-    const t1 = Date.now();
-    process.kill(-npm.pid!, "SIGINT");
-    const { code, signal } = await exited;
-    const stopMs = Date.now() - t1;
-    expect({ code, signal }, out).toEqual({ code: 0, signal: null });
-    // Workers drained before the server was asked to stop.
-    expect(out.lastIndexOf("drained")).toBeGreaterThan(-1);
-    expect(out.lastIndexOf("drained")).toBeLessThan(out.indexOf("shutting down"));
-    // A process may still be finishing its exit as npm returns; nothing may stay.
-    await waitFor(() => processesIn(clone).length === 0, { timeoutMs: 3000, intervalMs: 50, what: "no process of the clone" })
-      .catch(() => expect(processesIn(clone)).toEqual([]));
-    console.log(`npm start: ready in ${readyMs} ms (node_modules ${reused ? "reused" : "installed"}), stopped in ${stopMs} ms`);
+    // A second start has nothing to install or build and prints the same admin key; SIGINT to npm alone
+    // (as `kill -INT <pid>` would send) stops it as cleanly.
+    const second = await npmStart();
+    const out2 = second.output();
+    expect(out2).not.toMatch(/running npm|generated an admin key/);
+    expect(/Admin key:\s+(\S+)/.exec(out2)![1]).toBe(adminKey);
+    await waitFor(async () => {
+      const { workers } = await call(second.url, "WorkerService/ListWorkers", adminKey, {});
+      const online = workers.filter((w: { state: string }) => w.state === "WORKER_STATE_ONLINE").map((w: { name: string }) => w.name);
+      return online.includes("local-1") && online.includes("local-2");
+    }, { timeoutMs: 30_000, intervalMs: 100, what: "local-1 and local-2 to connect again" });
+    const secondStopMs = await stopCleanly(second, () => second.child.kill("SIGINT"));
+
+    console.log(
+      `npm start: first ready in ${first.readyMs} ms (node_modules ${reused ? "reused" : "installed"}), stopped in ${firstStopMs} ms; ` +
+        `second ready in ${second.readyMs} ms, stopped in ${secondStopMs} ms`,
+    );
   }, 300_000);
 });
