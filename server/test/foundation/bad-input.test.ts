@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyService } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import { ApiKeyService, type Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
@@ -48,7 +48,7 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
       ['env["1BAD"]', () => credentials().createCredential({ name: "c", env: { "1BAD": "v" } })],
       ['env["GOOD"]', () => credentials().createCredential({ name: "c", env: { GOOD: "" } })],
       ["role", () => keys().createApiKey({ name: "k" })],
-      ["role", () => keys().createApiKey({ name: "k", role: 99 })],
+      ["role", () => keys().createApiKey({ name: "k", role: 99 as Role })],
     ];
     const got: string[] = [];
     for (const [field, call] of cases) {

@@ -1,0 +1,171 @@
+import { execFile, execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Code } from "@connectrpc/connect";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
+import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
+import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
+import { openDatabase } from "../../src/storage/data-source";
+import { client } from "../support/clients";
+import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { refusedUnchanged, spec } from "./helpers";
+
+const exec = promisify(execFile);
+
+/** The newest PostgreSQL server binaries on this machine (Debian: /usr/lib/postgresql/<major>/bin). */
+function findPgBin(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  return majors.map((v) => join(root, v, "bin")).find((bin) => existsSync(join(bin, "initdb")) && existsSync(join(bin, "pg_ctl")));
+}
+
+/** initdb and postgres refuse to run as root: as root, run them as the `postgres` user the Debian package creates. */
+function pgUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const [uid, gid] = ["-u", "-g"].map((flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim()));
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+const pgBin = findPgBin();
+const asRoot = process.getuid?.() === 0;
+const runAs = pgUser();
+const havePostgres = Boolean(pgBin && (!asRoot || runAs));
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** A throwaway cluster in a temp dir, on 127.0.0.1 and a socket inside that dir, with trust auth. */
+class TempCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), "fc-pg-"));
+  readonly data = join(this.dir, "data");
+  readonly sockets = join(this.dir, "sock");
+  port = 0;
+  private started = false;
+
+  private run(tool: string, args: string[]) {
+    const bin = join(pgBin!, tool);
+    const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
+    return exec(file, argv, { cwd: this.dir, timeout: 60_000 });
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.sockets);
+    if (runAs) for (const d of [this.dir, this.sockets]) chownSync(d, runAs.uid, runAs.gid);
+    await this.run("initdb", ["-D", this.data, "-U", "fc", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
+    this.port = await freePort();
+    const options = `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.sockets} -c fsync=off`;
+    this.started = true;
+    // -w: pg_ctl returns once the server accepts connections; -l keeps the server's output out of our pipes.
+    await this.run("pg_ctl", ["-D", this.data, "-l", join(this.dir, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
+  }
+
+  url(database: string): string {
+    return `postgres://fc@127.0.0.1:${this.port}/${database}`;
+  }
+
+  async createDatabase(name: string): Promise<void> {
+    const admin = new pg.Client({ connectionString: this.url("postgres") });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  log(): string {
+    const file = join(this.dir, "server.log");
+    return existsSync(file) ? readFileSync(file, "utf8") : "";
+  }
+
+  async destroy(): Promise<void> {
+    try {
+      if (this.started) await this.run("pg_ctl", ["-D", this.data, "-m", "immediate", "-w", "stop"]);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+const TABLES = ["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"];
+
+describe("Postgres", () => {
+  let cluster: TempCluster | undefined;
+  let server: TestServer | undefined;
+
+  beforeAll(async () => {
+    if (!havePostgres) return;
+    cluster = new TempCluster();
+    try {
+      await cluster.start();
+      await cluster.createDatabase("fc_migrate");
+      await cluster.createDatabase("fc_server");
+    } catch (err) {
+      throw new Error(`could not start a temporary Postgres: ${String(err)}\n${cluster.log()}`);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await server?.cleanup();
+    await cluster?.destroy();
+  });
+
+  it.skipIf(!havePostgres)("migrations create every table and leave nothing for the schema builder to change", async () => {
+    const db = await openDatabase(cluster!.url("fc_migrate"));
+    try {
+      expect(db.dialect).toBe("postgres");
+      const rows: Array<{ tablename: string }> = await db.dataSource.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+      expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(TABLES));
+      const pending = await db.dataSource.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await db.dataSource.destroy();
+    }
+    // Running them again on the migrated database is a no-op.
+    const again = await openDatabase(cluster!.url("fc_migrate"));
+    try {
+      expect(await again.dataSource.showMigrations()).toBe(false);
+    } finally {
+      await again.dataSource.destroy();
+    }
+  });
+
+  it.skipIf(!havePostgres)("the server runs on it: jobs, snapshots, AlreadyExists, ListRuns filters and pages", async () => {
+    server = await startTestServer({ databaseUrl: cluster!.url("fc_server") });
+    expect((await client(SystemService, server.url, ADMIN_KEY).getInfo({})).database).toBe("postgres");
+    const jobs = client(JobService, server.url, ADMIN_KEY);
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const { job } = await jobs.createJob({ name: "pg job", spec: spec({ prompt: "on postgres" }) });
+    await refusedUnchanged(server, () => jobs.createJob({ name: "pg job", spec: spec() }), Code.AlreadyExists);
+    const created: string[] = [];
+    for (let i = 0; i < 7; i++) created.push((await jobs.triggerJob({ id: job!.id, labels: { pct: i ? "5_x" : "5%_" } })).run!.id);
+    await jobs.updateJob({ id: job!.id, spec: spec({ prompt: "edited" }) });
+    expect((await runs.getRun({ id: created[0] })).run!.spec!.prompt).toBe("on postgres");
+    await runs.cancelRun({ id: created[1] });
+
+    const walked: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await runs.listRuns({ jobId: job!.id, pageSize: 3, pageToken });
+      walked.push(...page.runs.map((r) => r.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(walked).toEqual([...created].reverse());
+    expect((await runs.listRuns({ statuses: [RunStatus.CANCELLED] })).runs.map((r) => r.id)).toEqual([created[1]]);
+    expect((await runs.listRuns({ labels: { pct: "5%_" } })).runs.map((r) => r.id)).toEqual([created[0]]);
+  });
+});
