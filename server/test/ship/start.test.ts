@@ -225,7 +225,7 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     expect(/Admin key:\s+(\S+)/.exec(out2)![1]).toBe(adminKey);
     await waitFor(async () => {
       const { workers } = await call(second.url, "WorkerService/ListWorkers", adminKey, {});
-      const online = workers.filter((w: { state: string }) => w.state === "WORKER_STATE_ONLINE").map((w: { name: string }) => w.name);
+      const online = (workers ?? []).filter((w: { state: string }) => w.state === "WORKER_STATE_ONLINE").map((w: { name: string }) => w.name);
       return online.includes("local-1") && online.includes("local-2");
     }, { timeoutMs: 30_000, intervalMs: 100, what: "local-1 and local-2 to connect again" });
     const secondStopMs = await stopCleanly(second, () => second.child.kill("SIGINT"));
