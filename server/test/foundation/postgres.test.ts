@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Code } from "@connectrpc/connect";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
@@ -22,7 +21,7 @@ function findPgBin(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
   const majors = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  return majors.map((v) => join(root, v, "bin")).find((bin) => existsSync(join(bin, "initdb")) && existsSync(join(bin, "pg_ctl")));
+  return majors.map((v) => join(root, v, "bin")).find((bin) => ["initdb", "pg_ctl", "createdb"].every((tool) => existsSync(join(bin, tool))));
 }
 
 /** initdb and postgres refuse to run as root: as root, run them as the `postgres` user the Debian package creates. */
@@ -79,13 +78,7 @@ class TempCluster {
   }
 
   async createDatabase(name: string): Promise<void> {
-    const admin = new pg.Client({ connectionString: this.url("postgres") });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
+    await this.run("createdb", ["-h", "127.0.0.1", "-p", String(this.port), "-U", "fc", name]);
   }
 
   log(): string {
