@@ -202,7 +202,7 @@ const orphanGuard = "data:text/javascript," + encodeURIComponent(
   "const p=process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM')}},1000);t.unref();",
 );
 
-/** name -> { child, exit?: {code, signal}, exited: Promise, closed: Promise, output: string[] } */
+/** name -> { name, child, exit?: {code, signal}, exited: Promise, closed: Promise, tail: string[] } */
 const procs = new Map();
 
 function startChild(name, script, childEnv) {
@@ -290,9 +290,11 @@ function stop(to) {
 }
 
 function onChildExit(proc) {
+  if (proc.handled) return; // "error" and "exit" can both come
+  proc.handled = true;
   const { code, signal } = proc.exit;
   // Helpers the child started in its process group (tsx's esbuild service) go with it.
-  if (process.platform !== "win32") {
+  if (process.platform !== "win32" && proc.child.pid) {
     try {
       process.kill(-proc.child.pid, "SIGTERM");
     } catch {
