@@ -88,4 +88,14 @@ describe.each(PROTOCOLS)("jobs over connect-node (%s)", (protocol) => {
     } while (pageToken);
     expect(seen).toEqual(names);
   });
+
+  it("ListJobs query matches % and _ literally, ignoring case", async () => {
+    const names = [`nightly_report ${protocol}`, `nightlyXreport ${protocol}`, `100% DONE ${protocol}`, `1000 done ${protocol}`];
+    const ids = new Map<string, string>();
+    for (const name of names) ids.set(name, (await jobs().createJob({ name, spec: spec() })).job!.id);
+    const found = async (query: string) => (await jobs().listJobs({ query })).jobs.map((j) => j.name);
+    expect(await found(`nightly_report ${protocol}`)).toEqual([`nightly_report ${protocol}`]);
+    expect(await found(`100% done ${protocol}`)).toEqual([`100% DONE ${protocol}`]);
+    expect(await found(`xREPORT ${protocol}`)).toEqual([`nightlyXreport ${protocol}`]);
+  });
 });

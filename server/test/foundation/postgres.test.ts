@@ -145,7 +145,7 @@ describe("Postgres", () => {
     const { job } = await jobs.createJob({ name: "pg job", spec: spec({ prompt: "on postgres" }) });
     await refusedUnchanged(server, () => jobs.createJob({ name: "pg job", spec: spec() }), Code.AlreadyExists);
     const created: string[] = [];
-    for (let i = 0; i < 7; i++) created.push((await jobs.triggerJob({ id: job!.id, labels: { pct: i ? "5_x" : "5%_" } })).run!.id);
+    for (let i = 0; i < 7; i++) created.push((await jobs.triggerJob({ id: job!.id, labels: { pct: i ? "5_x" : "5%_", env: i === 2 ? "Prod" : "prod" } })).run!.id);
     await jobs.updateJob({ id: job!.id, spec: spec({ prompt: "edited" }) });
     expect((await runs.getRun({ id: created[0] })).run!.spec!.prompt).toBe("on postgres");
     await runs.cancelRun({ id: created[1] });
@@ -160,5 +160,8 @@ describe("Postgres", () => {
     expect(walked).toEqual([...created].reverse());
     expect((await runs.listRuns({ statuses: [RunStatus.CANCELLED] })).runs.map((r) => r.id)).toEqual([created[1]]);
     expect((await runs.listRuns({ labels: { pct: "5%_" } })).runs.map((r) => r.id)).toEqual([created[0]]);
+    expect((await runs.listRuns({ labels: { env: "Prod" } })).runs.map((r) => r.id)).toEqual([created[2]]);
+    expect((await jobs.listJobs({ query: "PG_JOB" })).jobs).toEqual([]);
+    expect((await jobs.listJobs({ query: "PG JOB" })).jobs.map((j) => j.id)).toEqual([job!.id]);
   });
 });

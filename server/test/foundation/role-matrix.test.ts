@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedServices } from "../../src/app";
 import { rolePolicy } from "../../src/domain/auth/roles";
 import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
-import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
-import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, WORKER_KEY, startTestServer, type TestServer } from "../support/server";
-import { newKey, spec } from "./helpers";
+import { ConnectRequestSchema, WorkerService, type ConnectRequest } from "../../src/gen/flightcontrol/v1/worker_pb";
+import { WORKER_KEY, startTestServer, type TestServer } from "../support/server";
+import { newKey } from "./helpers";
 
-/** Every service generated from proto/flightcontrol/v1, found by listing the generated files: a new service or RPC is covered without editing this test. */
+/**
+ * Every service generated from proto/flightcontrol/v1, found by listing the generated files: a new
+ * service or RPC is covered without editing this test.
+ */
 const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
 const services: DescService[] = (
   await Promise.all(readdirSync(genDir).filter((f) => f.endsWith("_pb.ts")).map((f) => import(new URL(f, genDir).href)))
@@ -44,27 +45,20 @@ function expectedRoles(m: DescMethod): Role[] {
 let server: TestServer;
 let transport: Transport;
 let keys: Record<Role, string>;
-let pokeWorkerId: string;
 let served: Set<string>;
 let names = 0;
+const fleet = new AbortController();
 
 /** A request message the server accepts past authentication: empty, except a worker session opens with a Hello. */
 function firstRequest(m: DescMethod) {
-  if (m === WorkerService.method.connect) {
-    const name = `matrix-${++names}`;
-    return create(m.input, { message: { case: "hello", value: { name, capacity: 1, agents: ["codex"], instanceId: `${name}-instance`, version: "test" } } });
-  }
-  return create(m.input);
+  return m === WorkerService.method.connect ? hello() : create(m.input);
 }
 
-/**
- * Streams that send nothing until something changes (WatchRuns, WatchWorkers) get a run and a worker
- * change from the admin until their first message arrives.
- */
-async function poke(): Promise<void> {
-  const runs = client(RunService, server.url, ADMIN_KEY, "grpc");
-  await runs.createRun({ spec: spec({ prompt: "poke" }) });
-  await client(WorkerService, server.url, ADMIN_KEY, "grpc").drainWorker({ id: pokeWorkerId });
+function hello(): ConnectRequest {
+  const name = `matrix-${++names}`;
+  return create(ConnectRequestSchema, {
+    message: { case: "hello", value: { name, capacity: 1, agents: ["codex"], instanceId: `${name}-instance`, version: "test" } },
+  });
 }
 
 type Outcome = Code | "ok";
@@ -78,6 +72,7 @@ async function call(m: DescMethod, key: string | undefined): Promise<Outcome> {
       return "ok";
     }
     const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
     try {
       // Client and bidi streams stay open until aborted, as a real worker's would.
       const input = m.methodKind === "server_streaming"
@@ -91,20 +86,17 @@ async function call(m: DescMethod, key: string | undefined): Promise<Outcome> {
         for await (const _message of res.message) return "ok" as const;
         return "ok" as const;
       })();
-      let settled = false;
-      void first.finally(() => (settled = true)).catch(() => undefined);
-      const deadline = Date.now() + 15_000;
-      while (!settled) {
-        if (Date.now() > deadline) throw new Error(`${path(m)} sent neither a message nor an error; teach poke() how to make it send one`);
-        await Promise.race([first.catch(() => undefined), new Promise((r) => setTimeout(r, 50))]);
-        if (!settled && m.methodKind === "server_streaming") await poke();
-      }
-      return await first;
+      // Every stream opens with a message (or fails at once); a bound keeps a silent one from hanging the suite.
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${path(m)} sent neither a message nor an error within 10 s`)), 10_000);
+      });
+      return await Promise.race([first, silent]);
     } finally {
+      clearTimeout(timer);
       ac.abort();
     }
   } catch (err) {
-    if (err instanceof Error && err.message.includes("teach poke()")) throw err;
+    if (err instanceof Error && err.message.includes("sent neither a message")) throw err;
     return ConnectError.from(err).code;
   }
 }
@@ -121,20 +113,16 @@ beforeAll(async () => {
     [WORKER]: (await newKey(server.url, WORKER)).key,
   } as Record<Role, string>;
 
-  // A worker that connects once and leaves, for DrainWorker to poke WatchWorkers with.
-  const ac = new AbortController();
-  const hello = firstRequest(WorkerService.method.connect);
-  const session = await transport.stream(WorkerService.method.connect as never, ac.signal, undefined, { authorization: `Bearer ${WORKER_KEY}` },
+  // A worker that stays connected, so the fleet is not empty (WatchWorkers opens with a snapshot of it).
+  const session = await transport.stream(WorkerService.method.connect, fleet.signal, undefined, { authorization: `Bearer ${WORKER_KEY}` },
     (async function* () {
-      yield hello;
-      await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
-    })() as never);
-  for await (const msg of session.message as AsyncIterable<{ message: { case: string; value: { workerId: string } } }>) {
+      yield hello();
+      await new Promise((r) => fleet.signal.addEventListener("abort", r, { once: true }));
+    })());
+  for await (const msg of session.message) {
     expect(msg.message.case).toBe("welcome");
-    pokeWorkerId = msg.message.value.workerId;
     break;
   }
-  ac.abort();
 
   // A service the server does not serve answers Unimplemented before any authentication.
   served = new Set();
@@ -146,6 +134,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  fleet.abort();
   await server?.cleanup();
 });
 

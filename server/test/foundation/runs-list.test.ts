@@ -25,7 +25,8 @@ beforeAll(async () => {
   }
   for (let i = 0; i < 5; i++) created.push((await jobs.triggerJob({ id: jobB, labels: { team: "even" } })).run!);
   for (let i = 0; i < 6; i++) {
-    created.push((await runs.createRun({ spec: spec({ prompt: `ad hoc ${i}` }), labels: { pct: i === 0 ? "50%" : "50x" } })).run!);
+    const labels = { pct: i === 0 ? "50%" : "50x", env: i % 2 ? "prod" : "Prod" };
+    created.push((await runs.createRun({ spec: spec({ prompt: `ad hoc ${i}` }), labels })).run!);
   }
   // Cancel job A's runs 0, 3, 6, 9: queued runs cancel at once.
   for (const i of [0, 3, 6, 9]) await runs.cancelRun({ id: created[i].id, reason: "test" });
@@ -95,6 +96,10 @@ describe.each(PROTOCOLS)("ListRuns and GetRun over connect-node (%s)", (protocol
     expect(await walk({ labels: { team: "even", n: "4" } }, 4)).toEqual(ids((r) => r.labels.team === "even" && r.labels.n === "4"));
     expect(await walk({ labels: { pct: "50%" } }, 4)).toEqual(ids((r) => r.labels.pct === "50%"));
     expect(await walk({ labels: { team: "nobody" } }, 4)).toEqual([]);
+    // Label values are compared exactly, on SQLite as on Postgres.
+    expect(await walk({ labels: { env: "prod" } }, 4)).toEqual(ids((r) => r.labels.env === "prod"));
+    expect(await walk({ labels: { env: "Prod" } }, 4)).toEqual(ids((r) => r.labels.env === "Prod"));
+    expect(await walk({ labels: { ENV: "prod" } }, 4)).toEqual([]);
   });
 
   it("combines filters", async () => {
