@@ -1,7 +1,7 @@
 import { toJsonString } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyService, ListApiKeysResponseSchema, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import { ApiKeyService, ListApiKeysResponseSchema, Role, WhoAmIResponseSchema } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { client } from "../support/clients";
 import { ADMIN_KEY, WORKER_KEY, startTestServer, type TestServer } from "../support/server";
@@ -43,8 +43,9 @@ describe.each(PROTOCOLS)("API keys over connect-node (%s)", (protocol) => {
     expect((await keys(WORKER_KEY).whoAmI({})).apiKey!.role).toBe(Role.WORKER);
 
     const { apiKey, key } = await keys().createApiKey({ name: `viewer ${protocol}`, role: Role.VIEWER });
-    const me = (await keys(key).whoAmI({})).apiKey!;
-    expect(me).toMatchObject({ id: apiKey!.id, name: `viewer ${protocol}`, role: Role.VIEWER, prefix: apiKey!.prefix });
+    const me = await keys(key).whoAmI({});
+    expect(me.apiKey).toMatchObject({ id: apiKey!.id, name: `viewer ${protocol}`, role: Role.VIEWER, prefix: apiKey!.prefix });
+    expect(toJsonString(WhoAmIResponseSchema, me)).not.toContain(key);
   });
 
   it("a revoked key stops working at once", async () => {
