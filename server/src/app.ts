@@ -8,6 +8,7 @@ import { ApiKeyService, Role } from "./gen/flightcontrol/v1/api_key_pb";
 import { CredentialService } from "./gen/flightcontrol/v1/credential_pb";
 import { JobService } from "./gen/flightcontrol/v1/job_pb";
 import { RunService } from "./gen/flightcontrol/v1/run_pb";
+import { ScheduleService } from "./gen/flightcontrol/v1/schedule_pb";
 import { SystemService } from "./gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "./gen/flightcontrol/v1/worker_pb";
 import { Health } from "./gen/grpc/health/v1/health_pb";
@@ -24,6 +25,7 @@ import { createWorkerRecords } from "./domain/dispatch/worker-records";
 import { createEventBus } from "./domain/events";
 import { createLogHub } from "./domain/logs/hub";
 import { createLifecycle } from "./domain/runs/lifecycle";
+import { createScheduler } from "./domain/schedules/scheduler";
 import { createFront } from "./http/front";
 import { createProbes } from "./http/probes";
 import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
@@ -38,6 +40,7 @@ import { authInterceptor } from "./rpc/interceptors/auth";
 import { jobService } from "./rpc/job-service";
 import { reflectionService } from "./rpc/reflection-service";
 import { runService } from "./rpc/run-service";
+import { scheduleService } from "./rpc/schedule-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
 import { openDatabase } from "./storage/data-source";
@@ -59,7 +62,7 @@ const version: string = JSON.parse(readFileSync(new URL("../package.json", impor
 
 /** The services this server serves, in the order reflection lists them. */
 export const servedServices: DescService[] = [
-  JobService, RunService, CredentialService, WorkerService, ApiKeyService, SystemService, Health, ServerReflection,
+  JobService, RunService, CredentialService, WorkerService, ScheduleService, ApiKeyService, SystemService, Health, ServerReflection,
 ];
 
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
@@ -99,9 +102,10 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     },
   });
   kick = dispatcher.kick;
+  const scheduler = createScheduler({ db, sql, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, credentials, runs, logs, lifecycle, registry, dispatcher, leases, workers,
+    config, db, sql, log, events, keys, credentials, runs, logs, lifecycle, registry, dispatcher, leases, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
   metrics.observeState({
@@ -126,6 +130,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(RunService, runService(app));
     router.service(CredentialService, credentialService(app));
     router.service(WorkerService, workerService(app));
+    router.service(ScheduleService, scheduleService(app));
     router.service(ApiKeyService, apiKeyService(app));
     router.service(SystemService, systemService(app));
     router.service(Health, healthService(app, servedServices.map((s) => s.typeName)));
@@ -163,6 +168,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const scheme = config.tlsCert ? "https" : "http";
   log.info({ port, database: db.dialect, version }, "Flight Control server listening");
   dispatcher.kick();
+  scheduler.start();
 
   return {
     port, url: `${scheme}://127.0.0.1:${port}`, app, adminKey, workerKey,
@@ -170,6 +176,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       shuttingDown = true;
       dispatcher.stop();
       leases.stop();
+      await scheduler.stop();
       for (const s of registry.sessions.values()) s.outbox.close();
       for (const session of front.sessions) session.close();
       await new Promise<void>((resolve) => {

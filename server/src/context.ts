@@ -8,6 +8,7 @@ import type { WorkerRecords } from "./domain/dispatch/worker-records";
 import type { EventBus } from "./domain/events";
 import type { LogHub } from "./domain/logs/hub";
 import type { Lifecycle } from "./domain/runs/lifecycle";
+import type { Scheduler } from "./domain/schedules/scheduler";
 import type { Logger } from "./logger";
 import type { Metrics } from "./observability/metrics";
 import type { Database } from "./storage/data-source";
@@ -30,6 +31,7 @@ export interface AppContext {
   registry: Registry;
   dispatcher: Dispatcher;
   leases: Leases;
+  scheduler: Scheduler;
   workers: WorkerRecords;
   hub: LogHub;
   startedAt: number;

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { RunService, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
 import type { AppContext } from "../context";
-import { cancelMessage } from "../domain/dispatch/leases";
+import { cancelRun } from "../domain/runs/cancel";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
 import { notFound } from "./errors";
@@ -43,15 +43,7 @@ export function runService(app: AppContext): ServiceImpl<typeof RunService> {
       if (isTerminal(row.status)) {
         throw new ConnectError(`run ${row.id} already ended as ${row.status}`, Code.FailedPrecondition);
       }
-      const now = Date.now();
-      if (await app.runs.cancelQueued(row.id, reason, now)) {
-        app.events.emit("runChanged", row.id, "cancelled");
-      } else if (await app.runs.markCancelRequested(row.id, reason, now)) {
-        // The worker stops the agent (SIGTERM, then SIGKILL) and reports the outcome; if it is gone,
-        // the lost-worker lease ends the run as cancelled.
-        app.registry.holderOf(row.id)?.outbox.push(cancelMessage(row.id, reason, false));
-        app.events.emit("runChanged", row.id, row.status);
-      }
+      await cancelRun(app, row, reason);
       return { run: runToProto(await get(row.id)) };
     },
 

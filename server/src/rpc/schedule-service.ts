@@ -1,0 +1,136 @@
+import { create } from "@bufbuild/protobuf";
+import { FieldDescriptorProto_Type } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { ViolationsSchema } from "../gen/buf/validate/validate_pb";
+import { ScheduleSchema, ScheduleService, type Schedule } from "../gen/flightcontrol/v1/schedule_pb";
+import type { AppContext } from "../context";
+import { newId } from "../domain/ids";
+import { canonicalTimeZone, checkTiming, nextAfter, upcoming, type TimingProblem } from "../domain/schedules/cron";
+import { misfireFromColumn, misfireToColumn, overlapFromColumn, overlapToColumn } from "../domain/schedules/policies";
+import { JobDefinitionEntity, type ScheduleRow } from "../storage/entities";
+import { ts } from "./convert";
+import { notFound } from "./errors";
+
+const UPCOMING = 5;
+// Field numbers are the same in CreateScheduleRequest and UpdateScheduleRequest.
+const FIELD_NUMBERS = { cron: 3, time_zone: 4 } as const;
+
+export function scheduleToProto(row: ScheduleRow): Schedule {
+  return create(ScheduleSchema, {
+    id: row.id, jobId: row.jobId, name: row.name, cron: row.cron, timeZone: row.timeZone, paused: Boolean(row.paused),
+    misfirePolicy: misfireFromColumn(row.misfirePolicy), overlapPolicy: overlapFromColumn(row.overlapPolicy),
+    // A paused schedule has no fire times until it is resumed.
+    nextRunTime: row.paused ? undefined : ts(row.nextRunAt),
+    upcomingTimes: row.paused || row.nextRunAt === null ? [] : upcoming(row.cron, row.timeZone, row.nextRunAt, UPCOMING).map((t) => ts(t)!),
+    lastRunTime: ts(row.lastRunAt), lastRunId: row.lastRunId ?? "",
+    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+  });
+}
+
+/** InvalidArgument shaped like protovalidate's, so clients show the reason at the field. */
+function invalidTiming(problems: TimingProblem[]): ConnectError {
+  const violations = create(ViolationsSchema, {
+    violations: problems.map((p) => ({
+      field: { elements: [{ fieldNumber: FIELD_NUMBERS[p.field], fieldName: p.field, fieldType: FieldDescriptorProto_Type.STRING }] },
+      ruleId: `${p.field}.valid`,
+      message: p.message,
+    })),
+  });
+  const text = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
+  return new ConnectError(text, Code.InvalidArgument, undefined, [{ desc: ViolationsSchema, value: violations }]);
+}
+
+/** Trimmed cron and canonical zone, or InvalidArgument naming every bad field. */
+function timing(cron: string, timeZone: string): { cron: string; timeZone: string } {
+  const problems = checkTiming(cron, timeZone);
+  if (problems.length) throw invalidTiming(problems);
+  return { cron: cron.trim(), timeZone: canonicalTimeZone(timeZone)! };
+}
+
+/** SQLite's SQLITE_CONSTRAINT_FOREIGNKEY / Postgres's 23503: the job went away mid-request. */
+function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503";
+}
+
+export function scheduleService(app: AppContext): ServiceImpl<typeof ScheduleService> {
+  const { scheduler } = app;
+  const { store } = scheduler;
+  const jobs = app.db.dataSource.getRepository(JobDefinitionEntity);
+  const get = async (id: string) => {
+    const row = await store.get(id);
+    if (!row) throw notFound("schedule", id);
+    return row;
+  };
+  // Every change re-arms the scheduler's one timer, which may now be due sooner (or never).
+  const changed = async (id: string) => {
+    scheduler.changed();
+    return { schedule: scheduleToProto(await get(id)) };
+  };
+
+  return {
+    async createSchedule(req) {
+      const t = timing(req.cron, req.timeZone);
+      if (!(await jobs.existsBy({ id: req.jobId }))) throw notFound("job", req.jobId);
+      const now = scheduler.now();
+      const row: ScheduleRow = {
+        id: newId(now), jobId: req.jobId, name: req.name, ...t, paused: req.paused,
+        misfirePolicy: misfireToColumn(req.misfirePolicy), overlapPolicy: overlapToColumn(req.overlapPolicy),
+        nextRunAt: req.paused ? null : nextAfter(t.cron, t.timeZone, now),
+        lastRunAt: null, lastRunId: null, createdAt: now, updatedAt: now,
+      };
+      try {
+        await store.insert(row);
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound("job", req.jobId);
+        throw err;
+      }
+      return changed(row.id);
+    },
+
+    async getSchedule(req) {
+      return { schedule: scheduleToProto(await get(req.id)) };
+    },
+
+    async listSchedules(req) {
+      return { schedules: (await store.list(req.jobId || undefined)).map(scheduleToProto) };
+    },
+
+    async updateSchedule(req) {
+      const row = await get(req.id);
+      const now = scheduler.now();
+      const t = timing(req.cron ?? row.cron, req.timeZone ?? row.timeZone);
+      const patch: Parameters<typeof store.update>[1] = { ...t, updatedAt: now };
+      if (req.name !== undefined) patch.name = req.name;
+      if (req.misfirePolicy !== undefined) patch.misfirePolicy = misfireToColumn(req.misfirePolicy);
+      if (req.overlapPolicy !== undefined) patch.overlapPolicy = overlapToColumn(req.overlapPolicy);
+      // New timing starts from now; otherwise the pending firing stays as it is (and may be claimed
+      // meanwhile, which this update must not undo).
+      if (!row.paused && (t.cron !== row.cron || t.timeZone !== row.timeZone)) patch.nextRunAt = nextAfter(t.cron, t.timeZone, now);
+      if (!(await store.update(row.id, patch))) throw notFound("schedule", req.id);
+      return changed(row.id);
+    },
+
+    async deleteSchedule(req) {
+      if (!(await store.remove(req.id))) throw notFound("schedule", req.id);
+      scheduler.changed();
+      return {};
+    },
+
+    async pauseSchedule(req) {
+      if (!(await store.pause(req.id, scheduler.now()))) throw notFound("schedule", req.id);
+      return changed(req.id);
+    },
+
+    async resumeSchedule(req) {
+      const row = await get(req.id);
+      // Firings that fell in the pause are not "missed": the schedule simply carries on from now.
+      if (row.paused) {
+        const now = scheduler.now();
+        await store.resume(row.id, nextAfter(row.cron, row.timeZone, now), now);
+      }
+      return changed(row.id);
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { pino } from "pino";
+import { createRegistry } from "../../src/domain/dispatch/registry";
+import { createEventBus } from "../../src/domain/events";
+import { newId } from "../../src/domain/ids";
+import { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
+import { createLifecycle, type Lifecycle } from "../../src/domain/runs/lifecycle";
+import type { Clock } from "../../src/domain/schedules/clock";
+import { nextAfter } from "../../src/domain/schedules/cron";
+import type { MisfireColumn, OverlapColumn } from "../../src/domain/schedules/policies";
+import { createScheduler, type SchedulerDeps } from "../../src/domain/schedules/scheduler";
+import { createScheduleStore } from "../../src/domain/schedules/store";
+import { specToJson } from "../../src/rpc/convert";
+import { openDatabase } from "../../src/storage/data-source";
+import { JobDefinitionEntity, type JobRunRow, type ScheduleRow } from "../../src/storage/entities";
+import { createRunStore } from "../../src/storage/run-store";
+import { createSql } from "../../src/storage/sql";
+
+export const at = (iso: string) => new Date(iso).getTime();
+export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+interface Timer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/**
+ * A clock tests move by hand. Timers due at the same instant fire together before anything is
+ * awaited, so two schedulers on one clock really race; after each batch the clock waits until
+ * every scheduler registered with `settles` has finished its pass.
+ */
+export function fakeClock(start: number) {
+  let now = start;
+  let nextId = 1;
+  const timers = new Map<number, Timer>();
+  const settles: Array<() => Promise<void>> = [];
+  const settleAll = async () => {
+    // A pass may arm a 0 ms timer, or settle after another pass began; settle until quiet.
+    for (let i = 0; i < 3; i++) for (const s of settles) await s();
+  };
+  const clock: Clock & {
+    readonly timers: Timer[];
+    settles: typeof settles;
+    advanceTo(target: number): Promise<void>;
+    advance(ms: number): Promise<void>;
+    set(ms: number): void;
+  } = {
+    now: () => now,
+    setTimer(fn, ms) {
+      const t = { id: nextId++, at: now + Math.max(0, ms), fn };
+      timers.set(t.id, t);
+      return t.id;
+    },
+    clearTimer: (h) => void timers.delete(h as number),
+    get timers() {
+      return [...timers.values()].sort((a, b) => a.at - b.at);
+    },
+    settles,
+    async advanceTo(target) {
+      for (let guard = 0; ; guard++) {
+        if (guard > 1_000_000) throw new Error("fake clock: timers keep firing without time passing");
+        await settleAll();
+        const first = clock.timers[0];
+        if (!first || first.at > target) break;
+        now = Math.max(now, first.at);
+        const batch = clock.timers.filter((t) => t.at === first.at);
+        for (const t of batch) timers.delete(t.id);
+        for (const t of batch) t.fn();
+      }
+      now = Math.max(now, target);
+      await settleAll();
+    },
+    advance: (ms) => clock.advanceTo(now + ms),
+    /** Jumps without firing timers: time that passed while no scheduler was running. */
+    set(ms) {
+      now = ms;
+    },
+  };
+  return clock;
+}
+export type FakeClock = ReturnType<typeof fakeClock>;
+
+const silent = pino({ level: process.env.FC_TEST_LOG ?? "silent" });
+
+/**
+ * The scheduler's world without the RPC server: a real SQLite file (migrated like the server's),
+ * run store and lifecycle. Several envs may open the same file, as replicas would.
+ */
+export async function openEnv(file?: string) {
+  const dir = file ? undefined : mkdtempSync(join(tmpdir(), "fc-sched-"));
+  const path = file ?? join(dir!, "fc.db");
+  const db = await openDatabase(`sqlite:${path}`);
+  const sql = createSql(db);
+  const runs = createRunStore(db, sql);
+  const events = createEventBus();
+  const registry = createRegistry();
+  const lifecycle = createLifecycle({ runs, events, assertCredentialsExist: async () => {}, defaultTimeoutSeconds: 3600 });
+  const store = createScheduleStore(db, sql);
+  const jobs = db.dataSource.getRepository(JobDefinitionEntity);
+  let kicks = 0;
+  const schedulers: Array<{ stop(): Promise<void> }> = [];
+
+  return {
+    path, db, sql, runs, events, registry, lifecycle, store,
+    get kicks() {
+      return kicks;
+    },
+
+    /** A scheduler on this connection; its passes are awaited by the clock. */
+    scheduler(clock: FakeClock, over: Partial<SchedulerDeps> & { lifecycle?: Pick<Lifecycle, "createRun"> } = {}) {
+      const s = createScheduler({ db, sql, runs, lifecycle, registry, events, log: silent, kick: () => kicks++, clock, ...over });
+      clock.settles.push(s.settled);
+      schedulers.push(s);
+      return s;
+    },
+
+    async job(name = `job-${newId()}`) {
+      const now = Date.now();
+      const spec = create(JobSpecSchema, { agent: "shell", prompt: "echo tick", requiredLabels: { pool: "nowhere" } });
+      await jobs.insert({ id: newId(), name, description: "", spec: specToJson(spec), createdAt: now, updatedAt: now });
+      return (await jobs.findOneByOrFail({ name })).id;
+    },
+
+    /** Inserts a schedule as CreateSchedule would, with its first firing after `now`. */
+    async schedule(jobId: string, now: number, o: { cron: string; timeZone?: string; misfire?: MisfireColumn; overlap?: OverlapColumn; name?: string }) {
+      const timeZone = o.timeZone ?? "UTC";
+      const row: ScheduleRow = {
+        id: newId(), jobId, name: o.name ?? "test schedule", cron: o.cron, timeZone, paused: false,
+        misfirePolicy: o.misfire ?? "skip", overlapPolicy: o.overlap ?? "allow",
+        nextRunAt: nextAfter(o.cron, timeZone, now), lastRunAt: null, lastRunId: null, createdAt: now, updatedAt: now,
+      };
+      await store.insert(row);
+      return row.id;
+    },
+
+    /** Runs the schedule created, oldest first. */
+    async runsOf(scheduleId: string): Promise<JobRunRow[]> {
+      return (await runs.list({ scheduleId, limit: 10_000 })).reverse();
+    },
+
+    /** The due times of the schedule's runs, as the runs record them. */
+    async fired(scheduleId: string): Promise<string[]> {
+      return (await this.runsOf(scheduleId)).map((r) => JSON.parse(r.labels).scheduled_time);
+    },
+
+    async close() {
+      for (const s of schedulers) await s.stop();
+      await db.dataSource.destroy();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+export type Env = Awaited<ReturnType<typeof openEnv>>;
