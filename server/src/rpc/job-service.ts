@@ -38,7 +38,10 @@ export function jobService(app: AppContext): ServiceImpl<typeof JobService> {
       const qb = repo.createQueryBuilder("j").orderBy("j.name", "ASC").limit(limit + 1);
       const after = decodeCursor(req.pageToken);
       if (after) qb.andWhere("j.name > :after", { after });
-      if (req.query) qb.andWhere("LOWER(j.name) LIKE :q", { q: `%${req.query.toLowerCase().replace(/[%_]/g, "")}%` });
+      if (req.query) {
+        const escaped = req.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+        qb.andWhere("LOWER(j.name) LIKE :q ESCAPE '\\'", { q: `%${escaped}%` });
+      }
       const rows = await qb.getMany();
       const page = rows.slice(0, limit);
       return { jobs: page.map(jobToProto), nextPageToken: rows.length > limit ? encodeCursor(page[page.length - 1].name) : "" };

@@ -63,9 +63,9 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       ctx.signal.addEventListener("abort", onAbort);
       try {
         // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
-        for (const row of await app.workers.repo.find({ order: { name: "ASC" } })) {
-          if (row.state !== "offline") yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
-        }
+        const online = (await app.workers.repo.find({ order: { name: "ASC" } })).filter((row) => row.state !== "offline");
+        for (const row of online) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
+        if (!online.length) yield create(WatchWorkersResponseSchema, {});
         while (!ctx.signal.aborted) {
           if (!pending.size) {
             await new Promise<void>((r) => (wake = r));

@@ -49,11 +49,12 @@ export function createRunStore(db: Database, sql: Sql) {
       if (f.scheduleId) qb.andWhere("r.scheduleId = :scheduleId", { scheduleId: f.scheduleId });
       if (f.statuses?.length) qb.andWhere("r.status IN (:...statuses)", { statuses: f.statuses });
       if (f.beforeId) qb.andWhere("r.id < :beforeId", { beforeId: f.beforeId });
-      // Labels are a JSON object; a LIKE on the exact "key":"value" pair is index-free but exact,
-      // since keys and values are JSON-encoded the same way on write.
+      // Labels are a JSON object; a substring search for the exact "key":"value" pair is index-free
+      // but exact and case-sensitive on both dialects (SQLite's LIKE would ignore case), since keys
+      // and values are JSON-encoded the same way on write.
+      const contains = sql.dialect === "postgres" ? "strpos" : "instr";
       Object.entries(f.labels ?? {}).forEach(([k, v], i) => {
-        const pair = `${JSON.stringify(k)}:${JSON.stringify(v)}`.replace(/[\\%_]/g, (c) => `\\${c}`);
-        qb.andWhere(`r.labels LIKE :l${i} ESCAPE '\\'`, { [`l${i}`]: `%${pair}%` });
+        qb.andWhere(`${contains}(r.labels, :l${i}) > 0`, { [`l${i}`]: `${JSON.stringify(k)}:${JSON.stringify(v)}` });
       });
       return qb.getMany();
     },
