@@ -140,8 +140,11 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   let shuttingDown = false;
   const probes = createProbes(sql, () => shuttingDown);
   const serveStatic = createStaticHandler(config.uiDir);
+  // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
+  const shutdown = new AbortController();
   const handler = connectNodeAdapter({
     routes,
+    shutdownSignal: shutdown.signal,
     readMaxBytes: config.maxMessageBytes,
     interceptors: [observeInterceptor(log, metrics), authInterceptor(keys), createValidateInterceptor()],
     fallback: (req, res) => {
@@ -178,10 +181,12 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       leases.stop();
       await scheduler.stop();
       for (const s of registry.sessions.values()) s.outbox.close();
+      shutdown.abort();
       for (const session of front.sessions) session.close();
       await new Promise<void>((resolve) => {
         front.server.close(() => resolve());
-        // Streams that outlive the grace period (watchers) must not hold shutdown hostage.
+        front.closeIdle();
+        // Anything that still holds on after the grace period must not hold shutdown hostage.
         setTimeout(() => {
           for (const session of front.sessions) session.destroy();
           resolve();

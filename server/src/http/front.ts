@@ -16,6 +16,8 @@ export interface Front {
   server: net.Server;
   /** Every open HTTP/2 session, so shutdown can send GOAWAY to workers. */
   sessions: Set<http2.Http2Session>;
+  /** Closes HTTP/1.1 keep-alive connections that carry no request right now. */
+  closeIdle(): void;
 }
 
 /**
@@ -36,7 +38,7 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
       handler as never,
     );
     track(secure);
-    return { server: secure, sessions };
+    return { server: secure, sessions, closeIdle: () => undefined };
   }
 
   const h1 = http.createServer(handler as http.RequestListener);
@@ -66,5 +68,5 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
     h1.close();
     h2.close();
   });
-  return { server, sessions };
+  return { server, sessions, closeIdle: () => h1.closeIdleConnections() };
 }

@@ -3,13 +3,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb";
 import type { AppContext } from "../context";
 
-/** Serving means the database answers; "" is the whole server, and each of our services has the same status. */
+/**
+ * Serving means the database answers and the scheduler is running without failures; "" is the
+ * whole server, and each of our services has the same status.
+ */
 export function healthService(app: AppContext, serviceNames: string[]): ServiceImpl<typeof Health> {
   const known = new Set(["", ...serviceNames]);
   const status = async () => {
     try {
       await app.sql.get("SELECT 1 AS ok");
-      return Status.SERVING;
+      return app.scheduler.healthy ? Status.SERVING : Status.NOT_SERVING;
     } catch {
       return Status.NOT_SERVING;
     }

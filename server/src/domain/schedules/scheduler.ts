@@ -58,6 +58,8 @@ export function createScheduler(deps: SchedulerDeps) {
   let timer: unknown;
   let running: Promise<void> | undefined;
   let again = false;
+  /** The last pass failed (database or a firing); health reports it until a pass succeeds. */
+  let failing = false;
 
   /**
    * Fires what is due now; returns whether any firing failed and should be retried later.
@@ -119,9 +121,11 @@ export function createScheduler(deps: SchedulerDeps) {
       do {
         again = false;
         try {
-          await arm(await pass(sweepStart));
+          failing = await pass(sweepStart);
+          await arm(failing);
         } catch (err) {
           // The database failed outside any one firing; try again rather than stop scheduling.
+          failing = true;
           log.error({ err }, "scheduler pass failed");
           if (!stopped) setTimer(RETRY_MS);
         }
@@ -134,6 +138,10 @@ export function createScheduler(deps: SchedulerDeps) {
   return {
     store,
     now: () => clock.now(),
+    /** Running, and its last pass succeeded. */
+    get healthy() {
+      return !stopped && !failing;
+    },
     start() {
       stopped = false;
       wake();
