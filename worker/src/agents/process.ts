@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { recordGroup } from "../orphans";
+import { agentMarker, recordGroup } from "../orphans";
 import { createLineSplitter, DEFAULT_MAX_LINE_CHARS } from "./lines";
 
 export interface ProcessOptions {
@@ -67,7 +67,8 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
     if (opts.stdinFile !== undefined) stdinFd = openSync(opts.stdinFile, "r");
     child = spawn(opts.bin, opts.args, {
       cwd: opts.cwd,
-      env: opts.env,
+      // The marker lets a restarted worker find this agent's processes if this worker is SIGKILLed.
+      env: { ...opts.env, ...agentMarker() },
       detached: true,
       stdio: [stdinFd ?? "ignore", "pipe", "pipe"],
     });

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { WORKER_KEY } from "../support/server";
+import { FIXTURES, REPO } from "../support/worker";
+import { startProxy, type FaultProxy } from "./proxy";
+
+// worker-entry.ts reaps orphans and then runs worker/src/main.ts; once main.ts reaps at start
+// itself (before logging "starting"), point this at worker/src/main.ts and delete worker-entry.ts.
+const ENTRY = join(REPO, "server/test/faults/worker-entry.ts");
+const KEEP_LINES = 200;
+
+export interface WorkerIncarnation {
+  tag: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** Times (ms) of the worker's "connected" log lines: each is a session the server welcomed. */
+  connects: number[];
+  /** Agent process groups (and stray marked processes) it killed at start, left by the incarnation before it. */
+  reaped: number;
+  /** When it checked for (and killed) its predecessor's agents, before connecting. */
+  reapAt?: number;
+  /** When the test SIGKILLed it. */
+  killedAt?: number;
+  /** What its reap found (kept apart from the bounded tail, for failure messages). */
+  reapedGroups: string[];
+  /** The last lines it printed, for failure messages. */
+  tail(): string;
+}
+
+/**
+ * One worker "slot": a name, a work dir and a proxy that outlive the processes started in it, the
+ * way a supervisor (systemd, Kubernetes) restarts a crashed worker with the same identity and disk.
+ */
+export interface WorkerSlot {
+  name: string;
+  workDir: string;
+  proxy: FaultProxy;
+  current?: WorkerIncarnation;
+  incarnations: WorkerIncarnation[];
+}
+
+export interface SlotOptions {
+  name: string;
+  rootDir: string;
+  serverPort: number;
+  recordDir: string;
+  capacity: number;
+}
+
+export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { start(): WorkerIncarnation; kill(): Promise<void>; dispose(): Promise<void> }> {
+  const workDir = join(opts.rootDir, opts.name);
+  mkdirSync(workDir, { recursive: true });
+  const proxy = await startProxy(opts.serverPort);
+  const slot: WorkerSlot = { name: opts.name, workDir, proxy, incarnations: [] };
+
+  let disposed = false;
+
+  function start(): WorkerIncarnation {
+    // A replacement scheduled by a fault still in flight when the scenario ended must not start.
+    if (disposed) throw new Error(`slot ${opts.name} is disposed`);
+    const tag = `${opts.name}#${slot.incarnations.length + 1}`;
+    // node itself, not the tsx CLI: a SIGKILL of the CLI would leave the real worker running.
+    const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        ORCH_SERVER_URL: proxy.url,
+        ORCH_API_KEY: WORKER_KEY,
+        ORCH_WORKER_NAME: opts.name,
+        ORCH_WORKER_CAPACITY: String(opts.capacity),
+        ORCH_WORKER_AGENTS: "goose",
+        ORCH_GOOSE_BIN: join(FIXTURES, "fake-goose"),
+        ORCH_WORK_DIR: workDir,
+        ORCH_KILL_GRACE_MS: "1000",
+        ORCH_RECONNECT_MIN_MS: "50",
+        ORCH_RECONNECT_MAX_MS: "500",
+        FAKE_AGENT_RECORD_DIR: opts.recordDir,
+        FAKE_AGENT_RUN_TAG: tag,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    const connects: number[] = [];
+    let partial = "";
+    const onData = (d: Buffer) => {
+      const parts = (partial + d).split("\n");
+      partial = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (lines.length > KEEP_LINES) lines.shift();
+        if (!line.startsWith("{")) continue;
+        let entry: { time: string; msg: string; reaped?: Array<{ kind: string; id: number; runId: string; killed: boolean }> };
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const time = Date.parse(entry.time);
+        if (entry.msg === "connected") connects.push(time);
+        // The reap happens before the worker logs "starting" (and before it connects): "starting" bounds its time.
+        else if (entry.msg === "orphan check" || (entry.msg === "starting" && inc.reapAt === undefined)) inc.reapAt = time;
+        if (entry.reaped) {
+          inc.reaped += entry.reaped.filter((r) => r.killed).length;
+          inc.reapedGroups.push(...entry.reaped.map((r) => `${r.kind} ${r.id} (run ${r.runId.slice(0, 13)}…) ${r.killed ? "killed" : "gone"}`));
+        }
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], tail: () => `--- ${tag} ---\n${[...lines, partial].join("\n")}` };
+    slot.incarnations.push(inc);
+    slot.current = inc;
+    return inc;
+  }
+
+  async function kill() {
+    const inc = slot.current;
+    slot.current = undefined;
+    if (!inc) return;
+    if (inc.child.exitCode === null && inc.child.signalCode === null) {
+      inc.killedAt = Date.now();
+      inc.child.kill("SIGKILL");
+    }
+    await inc.exited;
+  }
+
+  async function dispose() {
+    disposed = true;
+    await kill();
+    await proxy.close();
+  }
+
+  return Object.assign(slot, { start, kill, dispose });
+}
+
+export type Slot = Awaited<ReturnType<typeof createSlot>>;
