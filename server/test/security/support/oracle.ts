@@ -1,0 +1,26 @@
+import { fromJsonString, type DescMessage } from "@bufbuild/protobuf";
+import { createValidator } from "@bufbuild/protovalidate";
+
+const validator = createValidator();
+
+export type Verdict =
+  | { kind: "decode"; message: string }
+  | { kind: "invalid"; message: string }
+  | { kind: "valid" };
+
+/**
+ * What the contract says about a request body, computed locally with the same decoder and the same
+ * protovalidate rules the server uses: undecodable, invalid (with the message the server must send),
+ * or valid.
+ */
+export function judge(schema: DescMessage, body: Uint8Array): Verdict {
+  let msg;
+  try {
+    msg = fromJsonString(schema, new TextDecoder().decode(body), { ignoreUnknownFields: true });
+  } catch (err) {
+    return { kind: "decode", message: (err as Error).message };
+  }
+  const result = validator.validate(schema, msg);
+  if (result.kind === "valid") return { kind: "valid" };
+  return { kind: "invalid", message: result.error.message };
+}
