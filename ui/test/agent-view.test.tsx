@@ -54,7 +54,9 @@ describe("AgentView", () => {
     const shell = document.querySelector<HTMLElement>("[data-tool-call='c1']")!;
     const toggle = within(shell).getByRole("button");
     expect(toggle).toHaveAttribute("aria-expanded", "false");
-    expect(within(shell).getByText("developer__shell")).toBeInTheDocument();
+    expect(shell.querySelector("[data-tool-name]")).toHaveTextContent("developer__shell");
+    // Collapsed, the arguments read as key: value pairs.
+    expect(toggle).toHaveTextContent("command: ls -la · cwd: /tmp");
     expect(within(shell).getByText("ok")).toBeInTheDocument();
     expect(within(shell).queryByTestId("tool-args")).toBeNull();
     expect(within(shell).queryByTestId("tool-result")).toBeNull();

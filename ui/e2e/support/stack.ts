@@ -56,6 +56,8 @@ export interface WorkerOptions {
   name: string;
   labels?: Record<string, string>;
   capacity?: number;
+  /** Extra environment, e.g. ORCH_GOOSE_BIN for a scripted agent. */
+  env?: Record<string, string>;
 }
 
 export interface Stack {
@@ -103,7 +105,7 @@ export async function startStack({ uiDist, workers = [] }: { uiDist: string; wor
     workerKey,
     server,
     workers: procs,
-    async startWorker({ name, labels = {}, capacity = 2 }) {
+    async startWorker({ name, labels = {}, capacity = 2, env = {} }) {
       const p = node(
         "worker/src/main.ts",
         {
@@ -115,6 +117,7 @@ export async function startStack({ uiDist, workers = [] }: { uiDist: string; wor
             .join(","),
           ORCH_WORKER_CAPACITY: String(capacity),
           ORCH_WORK_DIR: join(dataDir, `work-${name}`),
+          ...env,
         },
         `worker ${name}`,
       );

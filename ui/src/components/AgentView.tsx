@@ -1,10 +1,11 @@
 import { useMemo, useState } from "react";
 import type { Usage } from "../gen/flightcontrol/v1/run_pb";
-import { stripAnsi, type AgentEventEntry } from "../lib/run-output";
+import type { AgentEventEntry } from "../lib/run-output";
 import { buildTranscript, effectiveUsage, type TranscriptItem } from "../lib/agent-transcript";
-import { cost, tokens } from "../lib/format";
+import { usageCells } from "../lib/usage";
 import { ToolCallCard } from "./ToolCallCard";
 import { UsageSummary } from "./UsageSummary";
+import { ResultBox } from "./ResultBox";
 
 // Rendering every event of a very long session would make the tab sluggish; older items are
 // one click away.
@@ -17,10 +18,12 @@ export interface AgentViewProps {
   runUsage?: Usage;
   result?: string;
   finished?: boolean;
+  /** Off when the page already shows the run's usage next to the timeline. */
+  showUsage?: boolean;
 }
 
 /** The agent's session as a reader wants it: messages, tool calls with results, usage. */
-export function AgentView({ events, count, runUsage, result, finished }: AgentViewProps) {
+export function AgentView({ events, count, runUsage, result, finished, showUsage = true }: AgentViewProps) {
   // `count` stands in for the contents of the mutable events array.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const items = useMemo(() => buildTranscript(events.slice(0, count)), [events, count]);
@@ -30,10 +33,12 @@ export function AgentView({ events, count, runUsage, result, finished }: AgentVi
 
   return (
     <div className="space-y-3">
-      <div className="flex items-center justify-between rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2">
-        <span className="text-xs font-medium text-zinc-600">Token usage</span>
-        <UsageSummary usage={usage} />
-      </div>
+      {showUsage && usage && (
+        <div className="flex items-center justify-between rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2">
+          <span className="text-xs font-medium text-zinc-600">Token usage</span>
+          <UsageSummary usage={usage} />
+        </div>
+      )}
       {items.length === 0 && <p className="px-1 py-6 text-center text-sm text-zinc-500">No agent events {finished ? "were reported" : "yet"}.</p>}
       {items.length > shown && (
         <button type="button" className="text-xs text-indigo-700 hover:underline" onClick={() => setShown((s) => s + WINDOW)}>
@@ -47,12 +52,7 @@ export function AgentView({ events, count, runUsage, result, finished }: AgentVi
           </li>
         ))}
       </ol>
-      {result && (
-        <div className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2">
-          <div className="mb-1 text-[11px] font-medium tracking-wide text-emerald-800 uppercase">Result</div>
-          <p className="text-sm whitespace-pre-wrap text-emerald-950">{stripAnsi(result)}</p>
-        </div>
-      )}
+      {result && <ResultBox result={result} succeeded />}
     </div>
   );
 }
@@ -78,8 +78,7 @@ function TranscriptRow({ item, finished }: { item: TranscriptItem; finished?: bo
     case "usage":
       return (
         <p className="px-1 font-mono text-[11px] text-zinc-400" data-agent="usage">
-          usage · {tokens(item.usage.totalTokens || item.usage.inputTokens + item.usage.outputTokens)} tokens · {tokens(item.usage.inputTokens)} in ·{" "}
-          {tokens(item.usage.outputTokens)} out · {cost(item.usage.costUsd)}
+          usage · {usageCells(item.usage).map((c) => `${c.label.toLowerCase()} ${c.value}`).join(" · ")}
         </p>
       );
     case "error":

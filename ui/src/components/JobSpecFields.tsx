@@ -35,7 +35,7 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
           {(a) => (
             <textarea
               {...a}
-              className="input min-h-32 font-mono text-[13px]"
+              className={`input min-h-32 ${isShell ? "font-mono text-[13px]" : "leading-relaxed"}`}
               rows={isShell ? 3 : 8}
               placeholder={isShell ? "echo hello && uname -a" : "Summarise the open issues in the repository and draft a release note."}
               value={draft.prompt}
@@ -116,8 +116,8 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
           <Field label="Retry backoff (s)" name={p("retry_backoff_seconds")} error={errors.get(p("retry_backoff_seconds"))} hint={secondsHint(draft.retryBackoffSeconds, "Default 5s, doubling")}>
             {(a) => <input {...a} className="input" type="number" min={0} placeholder="5" value={draft.retryBackoffSeconds} onChange={(e) => onChange({ retryBackoffSeconds: e.target.value })} />}
           </Field>
-          <Field label="Priority" name={p("priority")} error={errors.get(p("priority"))} hint="Higher runs first (−1000…1000)">
-            {(a) => <input {...a} className="input" type="number" placeholder="0" value={draft.priority} onChange={(e) => onChange({ priority: e.target.value })} />}
+          <Field label="Priority" name={p("priority")} error={errors.get(p("priority"))} hint="Higher runs first">
+            {(a) => <input {...a} className="input" type="number" min={-1000} max={1000} title="−1000 to 1000" placeholder="0" value={draft.priority} onChange={(e) => onChange({ priority: e.target.value })} />}
           </Field>
         </div>
       </div>

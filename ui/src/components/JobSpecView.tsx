@@ -8,7 +8,7 @@ import { Chip } from "./StatusBadge";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid grid-cols-[150px_minmax(0,1fr)] gap-3 border-b border-zinc-100 px-4 py-2 last:border-0">
+    <div className="grid grid-cols-[150px_minmax(0,1fr)] items-baseline gap-3 border-b border-zinc-100 px-4 py-2 last:border-0">
       <dt className="text-xs font-medium text-zinc-500">{label}</dt>
       <dd className="min-w-0 text-sm text-zinc-900">{children}</dd>
     </div>
@@ -22,12 +22,13 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
   if (!spec) return <p className="px-4 py-6 text-sm text-zinc-500">No definition.</p>;
   return (
     <dl data-testid="job-spec">
+      {/* A command line is code; a prompt is prose and reads better in the text font. */}
       <Row label={spec.agent === "shell" ? "Command line" : "Prompt"}>
-        <pre className="max-h-72 overflow-auto font-mono text-xs whitespace-pre-wrap">{spec.prompt}</pre>
+        <pre className={`max-h-72 overflow-auto whitespace-pre-wrap ${spec.agent === "shell" ? "font-mono text-xs" : "font-sans text-sm leading-relaxed"}`}>{spec.prompt}</pre>
       </Row>
       {spec.systemInstructions && (
         <Row label="System instructions">
-          <pre className="max-h-48 overflow-auto font-mono text-xs whitespace-pre-wrap">{spec.systemInstructions}</pre>
+          <pre className="max-h-48 overflow-auto font-sans text-sm leading-relaxed whitespace-pre-wrap">{spec.systemInstructions}</pre>
         </Row>
       )}
       <Row label="Agent">{spec.agent}</Row>
@@ -81,8 +82,8 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
       </Row>
       <Row label="Limits">
         <span className="text-xs text-zinc-700">
-          timeout {seconds(spec.timeoutSeconds)} · {spec.maxAttempts || 1} attempt{spec.maxAttempts > 1 ? "s" : ""}
-          {spec.maxAttempts > 1 && ` · backoff ${seconds(spec.retryBackoffSeconds)}`} · priority {spec.priority}
+          timeout {spec.timeoutSeconds ? seconds(spec.timeoutSeconds) : "1h (default)"} · {spec.maxAttempts || 1} attempt{spec.maxAttempts > 1 ? "s" : ""}
+          {spec.maxAttempts > 1 && ` · backoff ${spec.retryBackoffSeconds ? seconds(spec.retryBackoffSeconds) : "5s"}, doubling`} · priority {spec.priority}
           {spec.agent !== "shell" && ` · max turns ${spec.maxTurns || "agent default"}`}
         </span>
       </Row>

@@ -51,7 +51,7 @@ export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtens
                   ))}
                 </div>
                 <Field label="Timeout (s)" name={`${p}.timeout_seconds`} error={errors.get(`${p}.timeout_seconds`)} className="w-24">
-                  {(a) => <input {...a} className="input" type="number" min={0} value={ext.timeoutSeconds} onChange={(e) => update(i, { timeoutSeconds: e.target.value })} />}
+                  {(a) => <input {...a} className="input" type="number" min={0} placeholder="default" value={ext.timeoutSeconds} onChange={(e) => update(i, { timeoutSeconds: e.target.value })} />}
                 </Field>
                 <Button variant="ghost" size="sm" aria-label={`Remove extension ${i + 1}`} onClick={() => onChange(value.filter((_, j) => j !== i))}>
                   ✕

@@ -31,11 +31,12 @@ export function RunTimeline({ run }: { run: Run }) {
         const pending = !d;
         const running = pending && i > 0 && !!tsToDate(steps[i - 1]!.ts) && now !== undefined;
         return (
-          <li key={s.label} className="flex items-center">
+          <li key={s.label} className="flex items-start">
             {i > 0 && (
-              <div className="flex w-20 flex-col items-center px-1 text-[11px] text-zinc-400">
-                <span className="tabular-nums">{s.gap !== undefined ? duration(s.gap) : running ? duration(between(steps[i - 1]!.ts, undefined, now)) : ""}</span>
-                <span className={`h-px w-full ${pending ? "bg-zinc-200" : "bg-zinc-400"}`} />
+              // The connector runs at the height of the dots; the stage's duration sits under it.
+              <div className="flex w-20 flex-col items-center px-2 pt-[7px] text-[11px] text-zinc-500">
+                <span className={`h-px w-full ${pending ? "bg-zinc-200" : "bg-indigo-300"}`} />
+                <span className="mt-1.5 tabular-nums">{s.gap !== undefined ? duration(s.gap) : running ? duration(between(steps[i - 1]!.ts, undefined, now)) : ""}</span>
               </div>
             )}
             <div className="min-w-24" data-step={s.label.toLowerCase()}>

@@ -81,8 +81,13 @@ export function cost(usd: number): string {
   return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 }
 
+/**
+ * Eight characters that tell ids apart at a glance. The server's ids are UUIDv7, whose leading
+ * characters are a timestamp shared by everything created in the same minute, so take the
+ * random tail instead of the prefix.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return id.replace(/-/g, "").slice(-8);
 }
 
 export function seconds(s: number): string {

@@ -1,5 +1,6 @@
 import { LogStream, type AgentEvent, type RunOutput } from "../gen/flightcontrol/v1/run_pb";
-import { tsToMs, tokens, cost } from "./format";
+import { tsToMs } from "./format";
+import { usageCells } from "./usage";
 
 export type LineKind = "stdout" | "stderr" | "system" | "agent";
 
@@ -39,10 +40,6 @@ function terminalLines(text: string): string[] {
   });
 }
 
-function usageText(u: { inputTokens: bigint; outputTokens: bigint; totalTokens: bigint; costUsd: number }): string {
-  const total = u.totalTokens || u.inputTokens + u.outputTokens;
-  return `${tokens(total)} tokens (${tokens(u.inputTokens)} in, ${tokens(u.outputTokens)} out), ${cost(u.costUsd)}`;
-}
 
 /**
  * One-line summaries of agent events, so the log tab reads as a complete transcript. The
@@ -62,7 +59,9 @@ export function eventSummary(event: AgentEvent): { kind: LineKind; text: string 
     case "usage":
       return {
         kind: "system",
-        text: `usage: ${usageText(k.value)}`,
+        text: `usage: ${usageCells(k.value)
+          .map((c) => `${c.label.toLowerCase()} ${c.value}`)
+          .join(", ")}`,
       };
     case "error":
       return { kind: "stderr", text: `agent error: ${k.value.message}` };

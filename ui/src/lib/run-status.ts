@@ -66,8 +66,11 @@ export const TRIGGER_LABEL: Record<TriggerKind, string> = {
 };
 
 export function runTitle(run: Run): string {
-  if (run.jobName) return run.jobName;
   const prompt = run.spec?.prompt.trim() ?? "";
-  const firstLine = prompt.split("\n")[0] ?? "";
+  // An ad-hoc run without a name gets the prompt's first 60 characters from the server, cut
+  // mid-word; the prompt itself reads better.
+  const defaulted = !run.jobId && (run.spec?.prompt ?? "").replace(/\s+/g, " ").slice(0, 60) === run.jobName;
+  if (run.jobName && !defaulted) return run.jobName;
+  const firstLine = (prompt.split("\n")[0] ?? "").trim();
   return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine || "Ad-hoc run";
 }

@@ -103,7 +103,9 @@ function JobRow({ job }: { job: Job }) {
         {job.description && <span className="block truncate text-xs text-zinc-500">{job.description}</span>}
       </td>
       <td className="text-xs text-zinc-600">{job.spec?.agent}</td>
-      <td className="truncate font-mono text-xs text-zinc-600">{[job.spec?.provider, job.spec?.model].filter(Boolean).join(" · ") || "default"}</td>
+      <td className="truncate font-mono text-xs text-zinc-600">
+        {job.spec?.agent === "shell" ? <span className="text-zinc-400">—</span> : [job.spec?.provider, job.spec?.model].filter(Boolean).join(" · ") || "agent default"}
+      </td>
       <td className="text-xs text-zinc-600">
         <RelativeTime ts={job.updateTime ?? job.createTime} />
       </td>

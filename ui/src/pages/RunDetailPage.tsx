@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { RunService, TriggerKind, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import { RunService, RunStatus, TriggerKind, type Usage } from "../gen/flightcontrol/v1/run_pb";
 import { useWatchRun } from "../hooks/useWatchRun";
 import { useAuth } from "../hooks/useAuth";
 import { fetchRunLogText, saveText } from "../lib/download-log";
@@ -10,7 +10,6 @@ import { errorMessage } from "../lib/errors";
 import { isActive, isTerminal, runTitle, TRIGGER_LABEL } from "../lib/run-status";
 import { labelList } from "../lib/labels";
 import { shortId } from "../lib/format";
-import { stripAnsi } from "../lib/run-output";
 import { invalidateService } from "../lib/invalidate";
 import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { RunStatusBadge, Chip } from "../components/StatusBadge";
@@ -20,6 +19,8 @@ import { LogViewer } from "../components/LogViewer";
 import { AgentView } from "../components/AgentView";
 import { JobSpecView } from "../components/JobSpecView";
 import { UsageSummary } from "../components/UsageSummary";
+import { ResultBox } from "../components/ResultBox";
+import { RunNotice } from "../components/RunNotice";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
 import { ConfirmButton } from "../components/ConfirmButton";
@@ -131,18 +132,8 @@ export function RunDetailPage() {
         )}
       </div>
 
-      {(run.error || (run.exitCode !== undefined && run.exitCode !== 0)) && (
-        <div className="mb-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" role="status">
-          {run.error || "The agent exited unsuccessfully."}
-          {run.exitCode !== undefined && <span className="ml-2 font-mono text-xs">exit code {run.exitCode}</span>}
-        </div>
-      )}
-      {run.result && tab !== "agent" && (
-        <div className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2">
-          <div className="text-[11px] font-medium tracking-wide text-emerald-800 uppercase">Result</div>
-          <p className="line-clamp-4 text-sm whitespace-pre-wrap text-emerald-950">{stripAnsi(run.result)}</p>
-        </div>
-      )}
+      <RunNotice run={run} />
+      {run.result && tab !== "agent" && <ResultBox result={run.result} succeeded={run.status === RunStatus.SUCCEEDED} clamp />}
       {Object.keys(run.labels).length > 0 && (
         <div className="mb-3 flex flex-wrap gap-1">
           {labelList(run.labels).map((l) => (
@@ -175,10 +166,20 @@ export function RunDetailPage() {
       {tab === "logs" && (
         <>
           {downloadError != null && <p className="mb-2 text-xs text-red-700">Download failed: {errorMessage(downloadError)}</p>}
-          <LogViewer lines={lines} count={lines.length} className="h-[calc(100vh-360px)] min-h-[320px]" onDownload={download} downloading={downloading} emptyText={isTerminal(run.status) ? "This run produced no output." : "Waiting for output…"} />
+          <LogViewer lines={lines} count={lines.length} className="h-[calc(100vh-360px)] min-h-[320px]" onDownload={download} downloading={downloading} emptyText={isTerminal(run.status) ? "This run produced no output." : run.status === RunStatus.QUEUED ? "Waiting for a worker…" : "Waiting for output…"} />
         </>
       )}
-      {tab === "agent" && <AgentView events={events} count={events.length} runUsage={run.usage} result={run.result} finished={isTerminal(run.status)} />}
+      {tab === "agent" && (
+        <AgentView
+          events={events}
+          count={events.length}
+          runUsage={run.usage}
+          // On a run that did not succeed the "result" is only the last message, already in the transcript.
+          result={run.status === RunStatus.SUCCEEDED ? run.result : undefined}
+          finished={isTerminal(run.status)}
+          showUsage={!hasUsage(run.usage)}
+        />
+      )}
       {tab === "definition" && (
         <Section title="Snapshot" actions={<span className="text-xs text-zinc-500">copied from the job when the run was created</span>}>
           <JobSpecView spec={run.spec} />

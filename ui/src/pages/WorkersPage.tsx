@@ -61,7 +61,8 @@ export function WorkersPage() {
                 <tr>
                   <th>Worker</th>
                   <th className="w-24">State</th>
-                  <th>Labels · agents</th>
+                  <th>Labels</th>
+                  <th>Agents</th>
                   <th className="w-32">Slots</th>
                   <th>Current runs</th>
                   <th className="w-28">Heartbeat</th>
@@ -100,10 +101,18 @@ function WorkerRow({ worker: w }: { worker: Worker }) {
         <WorkerStateBadge state={w.state} />
       </td>
       <td>
+        {Object.keys(w.labels).length === 0 ? (
+          <span className="text-xs text-zinc-400">none</span>
+        ) : (
+          <div className="flex flex-wrap gap-1">
+            {labelList(w.labels).map((l) => (
+              <Chip key={l}>{l}</Chip>
+            ))}
+          </div>
+        )}
+      </td>
+      <td>
         <div className="flex flex-wrap gap-1">
-          {labelList(w.labels).map((l) => (
-            <Chip key={l}>{l}</Chip>
-          ))}
           {w.agents.map((a) => (
             <Chip key={a} tone="indigo">
               {a}
