@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { ApiKeyService, Role } from "./gen/flightcontrol/v1/api_key_pb";
@@ -36,7 +36,10 @@ import { isTerminal } from "./domain/runs/status";
 import { apiKeyService } from "./rpc/api-key-service";
 import { credentialService } from "./rpc/credential-service";
 import { healthService } from "./rpc/health-service";
-import { authInterceptor } from "./rpc/interceptors/auth";
+import { authGate } from "./rpc/interceptors/auth";
+import { redactCredentialKeys } from "./rpc/interceptors/redact";
+import { nodeRequestKey } from "./rpc/node-request";
+import { parseErrorsAsInvalidArgument } from "./rpc/parse-errors";
 import { jobService } from "./rpc/job-service";
 import { reflectionService } from "./rpc/reflection-service";
 import { runService } from "./rpc/run-service";
@@ -135,6 +138,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(SystemService, systemService(app));
     router.service(Health, healthService(app, servedServices.map((s) => s.typeName)));
     router.service(ServerReflection, reflectionService(servedServices));
+    router.handlers.splice(0, router.handlers.length, ...router.handlers.map(parseErrorsAsInvalidArgument));
   };
 
   let shuttingDown = false;
@@ -146,7 +150,9 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     routes,
     shutdownSignal: shutdown.signal,
     readMaxBytes: config.maxMessageBytes,
-    interceptors: [observeInterceptor(log, metrics), authInterceptor(keys), createValidateInterceptor()],
+    requestGate: authGate(keys),
+    contextValues: (req) => createContextValues().set(nodeRequestKey, req),
+    interceptors: [observeInterceptor(log, metrics), redactCredentialKeys, createValidateInterceptor()],
     fallback: (req, res) => {
       void (async () => {
         if (await probes(req as never, res as never)) return;

@@ -41,11 +41,11 @@ export function createStaticHandler(rootDir: string) {
     try {
       pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     } catch {
-      res.writeHead(400).end("bad path");
+      res.writeHead(400, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("bad path");
       return true;
     }
     if (pathname.includes("\0")) {
-      res.writeHead(400).end("bad path");
+      res.writeHead(400, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("bad path");
       return true;
     }
     const candidate = resolve(root, "." + pathname);

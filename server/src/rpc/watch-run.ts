@@ -4,11 +4,15 @@ import { WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type Watc
 import type { AppContext } from "../context";
 import { isTerminal } from "../domain/runs/status";
 import { runToProto } from "./convert";
+import * as http2 from "node:http2";
 import { notFound } from "./errors";
+import { nodeRequestKey } from "./node-request";
 
 const PAGE = 2000;
 /** Live items buffered for one watcher before it counts as too slow and is cut off. */
 const MAX_BUFFERED = 100_000;
+/** …or this much log text, whichever comes first. */
+const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
 
 /**
  * The run, then everything stored after after_seq, then live output until the run ends. The
@@ -19,6 +23,8 @@ const MAX_BUFFERED = 100_000;
 export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: HandlerContext): AsyncGenerator<WatchRunResponse> {
   const runId = req.runId;
   let live: RunOutput[] = [];
+  let liveBytes = 0;
+  const size = (items: RunOutput[]) => items.reduce((n, i) => n + (i.payload.case === "log" ? i.payload.value.text.length : 256), 0);
   let statusChanged = false;
   let overflow = false;
   let wake: (() => void) | undefined;
@@ -29,8 +35,21 @@ export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: Hand
   };
   const unsubscribe = app.hub.subscribe(runId, {
     push(items) {
-      if (live.length + items.length > MAX_BUFFERED) overflow = true;
-      else live.push(...items);
+      if (overflow) return;
+      const bytes = size(items);
+      if (live.length + items.length > MAX_BUFFERED || liveBytes + bytes > MAX_BUFFERED_BYTES) {
+        // Too slow: let go of what is held for this reader and end its stream now, not when (if
+        // ever) it reads again. RST_STREAM ENHANCE_YOUR_CALM reaches clients as ResourceExhausted.
+        overflow = true;
+        live = [];
+        liveBytes = 0;
+        const raw = ctx.values.get(nodeRequestKey);
+        if (raw && "stream" in raw) raw.stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+        else raw?.socket.destroy();
+      } else {
+        live.push(...items);
+        liveBytes += bytes;
+      }
       notify();
     },
     changed() {
@@ -68,6 +87,7 @@ export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: Hand
       if (live.length) {
         const batch = live.filter((i) => i.seq > lastSent);
         live = [];
+        liveBytes = 0;
         if (batch.length) {
           if (batch[0].seq > lastSent + 1n) yield* fromDb(batch[0].seq);
           const fresh = batch.filter((i) => i.seq > lastSent);

@@ -59,11 +59,15 @@ export function createRunStore(db: Database, sql: Sql) {
       return qb.getMany();
     },
 
-    /** Queued runs that may be dispatched now, highest priority first, then oldest. */
-    queued: (now: number, limit: number, afterOffset = 0) =>
+    /** Priorities that have queued runs, highest first (an index-only scan). */
+    queuedPriorities: async () =>
+      (await sql.all<{ priority: number }>("SELECT DISTINCT priority FROM job_runs WHERE status = 'queued' ORDER BY priority DESC")).map((r) => Number(r.priority)),
+
+    /** Queued runs of one priority that may be dispatched now, oldest first, after a given id (keyset paging on idx_job_runs_queue). */
+    queued: (now: number, priority: number, afterId: string, limit: number) =>
       sql.all<QueuedRun>(
-        "SELECT id, agent, required_labels FROM job_runs WHERE status = 'queued' AND available_at <= ? ORDER BY priority DESC, id ASC LIMIT ? OFFSET ?",
-        [now, limit, afterOffset],
+        "SELECT id, agent, required_labels FROM job_runs WHERE status = 'queued' AND priority = ? AND id > ? AND available_at <= ? ORDER BY id LIMIT ?",
+        [priority, afterId, now, limit],
       ),
 
     nextAvailableAt: async (now: number) =>

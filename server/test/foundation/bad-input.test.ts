@@ -45,7 +45,8 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
       ["statuses[0]", () => runs().listRuns({ statuses: [0] })],
       ["id", () => runs().getRun({ id: "" })],
       ["env", () => credentials().createCredential({ name: "c", env: {} })],
-      ['env["1BAD"]', () => credentials().createCredential({ name: "c", env: { "1BAD": "v" } })],
+      // An invalid variable name may be a secret pasted into the wrong box, so the server does not echo it.
+      ['env["<not a variable name>"]', () => credentials().createCredential({ name: "c", env: { "1BAD": "v" } })],
       ['env["GOOD"]', () => credentials().createCredential({ name: "c", env: { GOOD: "" } })],
       ["role", () => keys().createApiKey({ name: "k" })],
       ["role", () => keys().createApiKey({ name: "k", role: 99 as Role })],

@@ -29,18 +29,27 @@ export interface Principal {
  */
 export function createKeyStore(ds: DataSource) {
   const repo = ds.getRepository(ApiKeyEntity);
-  const cache = new Map<string, ApiKeyRow | null>();
+  /** Known keys only, each re-read after CACHE_TTL_MS so a revocation by another replica takes effect. */
+  const cache = new Map<string, { row: ApiKeyRow; at: number }>();
+  const CACHE_TTL_MS = 2_000;
   const touched = new Map<string, number>();
 
   async function lookup(key: string): Promise<Principal | undefined> {
     const hash = hashKey(key);
-    let row = cache.get(hash);
-    if (row === undefined) {
-      row = (await repo.findOneBy({ keyHash: hash })) ?? null;
-      cache.set(hash, row);
-    }
-    if (!row || row.revokedAt) return undefined;
     const now = Date.now();
+    let hit = cache.get(hash);
+    if (!hit || now - hit.at > CACHE_TTL_MS) {
+      const found = await repo.findOneBy({ keyHash: hash });
+      // Unknown keys are not remembered: anyone can invent them, without limit.
+      if (!found) {
+        cache.delete(hash);
+        return undefined;
+      }
+      hit = { row: found, at: now };
+      cache.set(hash, hit);
+    }
+    const row = hit.row;
+    if (row.revokedAt) return undefined;
     if ((touched.get(row.id) ?? 0) < now - 60_000) {
       touched.set(row.id, now);
       row.lastUsedAt = now;
@@ -55,7 +64,7 @@ export function createKeyStore(ds: DataSource) {
       createdAt: Date.now(), lastUsedAt: null, revokedAt: null,
     };
     await repo.insert(row);
-    cache.set(row.keyHash, row);
+    cache.set(row.keyHash, { row, at: Date.now() });
     return { row, key: plaintext };
   }
 
@@ -66,7 +75,7 @@ export function createKeyStore(ds: DataSource) {
       row.revokedAt = Date.now();
       await repo.update({ id }, { revokedAt: row.revokedAt });
     }
-    cache.set(row.keyHash, row);
+    cache.set(row.keyHash, { row, at: Date.now() });
     return row;
   }
 

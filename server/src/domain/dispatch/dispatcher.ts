@@ -79,23 +79,27 @@ export function createDispatcher(deps: DispatcherDeps) {
     let sessions = registry.withFreeSlots();
     if (!sessions.length) return;
     const now = Date.now();
-    let skipped = 0;
-    for (;;) {
-      const page = await runs.queued(now, PAGE, skipped);
-      if (!page.length) break;
-      for (const q of page) {
-        const target = pick(sessions, q.agent, JSON.parse(q.required_labels));
-        if (!target) {
-          skipped++;
-          continue;
+    for (const priority of await runs.queuedPriorities()) {
+      let afterId = "";
+      for (;;) {
+        const page = await runs.queued(now, priority, afterId, PAGE);
+        if (!page.length) break;
+        afterId = page[page.length - 1].id;
+        for (const q of page) {
+          const target = pick(sessions, q.agent, JSON.parse(q.required_labels));
+          if (!target) continue;
+          if (!(await runs.claim(q.id, target.workerId, target.name, Date.now()))) continue;
+          target.runs.set(q.id, 0);
+          void deliver(q.id, target);
+          sessions = sessions.filter((s) => freeSlots(s) > 0);
+          if (!sessions.length) return;
         }
-        if (!(await runs.claim(q.id, target.workerId, target.name, Date.now()))) continue;
-        target.runs.set(q.id, 0);
-        void deliver(q.id, target);
-        sessions = sessions.filter((s) => freeSlots(s) > 0);
+        if (page.length < PAGE) break;
+        // better-sqlite3 is synchronous: without this, a long queue nobody can take holds the event loop for the whole walk.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sessions = sessions.filter((s) => freeSlots(s) > 0 && registry.get(s.workerId) === s);
         if (!sessions.length) return;
       }
-      if (page.length < PAGE) break;
     }
     await armBackoffTimer(now);
   }

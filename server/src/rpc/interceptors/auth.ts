@@ -1,25 +1,28 @@
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { KeyStore, Principal } from "../../domain/auth/api-keys";
 import { publicServices, roleName, rolePolicy } from "../../domain/auth/roles";
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "the caller's API key" });
 
-/** Authenticates every RPC with its bearer key and enforces the role table. */
-export function authInterceptor(keys: KeyStore): Interceptor {
-  return (next) => async (req) => {
-    if (publicServices.has(req.service.typeName)) return next(req);
-    const header = req.header.get("authorization") ?? "";
+/**
+ * Authenticates every RPC with its bearer key and enforces the role table, as connect's request
+ * gate: it runs on the headers alone, before any of the body is read or parsed, so a request
+ * without a valid key costs the server nothing more.
+ */
+export function authGate(keys: KeyStore): (ctx: HandlerContext) => Promise<void> {
+  return async (ctx) => {
+    if (publicServices.has(ctx.service.typeName)) return;
+    const header = ctx.requestHeader.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
       throw new ConnectError("missing API key: send the header 'Authorization: Bearer <key>'", Code.Unauthenticated);
     }
     const principal = await keys.lookup(match[1]);
     if (!principal) throw new ConnectError("API key is unknown or revoked", Code.Unauthenticated);
-    const path = `${req.service.typeName}/${req.method.name}`;
+    const path = `${ctx.service.typeName}/${ctx.method.name}`;
     if (!rolePolicy.get(path)?.has(principal.role)) {
       throw new ConnectError(`the ${roleName(principal.role)} role may not call ${path}`, Code.PermissionDenied);
     }
-    req.contextValues.set(principalKey, principal);
-    return next(req);
+    ctx.values.set(principalKey, principal);
   };
 }

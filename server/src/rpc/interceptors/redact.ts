@@ -1,0 +1,29 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ViolationsSchema } from "../../gen/buf/validate/validate_pb";
+import { CredentialService } from "../../gen/flightcontrol/v1/credential_pb";
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const shown = (key: string) => (ENV_NAME.test(key) ? key : "<not a variable name>");
+
+/**
+ * A credential's variable names appear in protovalidate's field paths (env["NAME"]). A name that is
+ * not a valid variable name may well be a secret pasted into the wrong box: never echo it back.
+ * Sits between the auth gate and the validate interceptor, for CredentialService only.
+ */
+export const redactCredentialKeys: Interceptor = (next) => async (req) => {
+  try {
+    return await next(req);
+  } catch (err) {
+    if (req.service.typeName !== CredentialService.typeName || !(err instanceof ConnectError) || err.code !== Code.InvalidArgument) throw err;
+    const message = err.rawMessage.replace(/env\["((?:[^"\\]|\\.)*)"\]/g, (_m, k: string) => `env[${JSON.stringify(shown(JSON.parse(`"${k}"`) as string))}]`);
+    const violations = err.findDetails(ViolationsSchema).flatMap((v) => v.violations);
+    for (const v of violations) {
+      for (const e of v.field?.elements ?? []) {
+        if (e.fieldName === "env" && e.subscript.case === "stringKey") e.subscript.value = shown(e.subscript.value);
+      }
+    }
+    const details = violations.length ? [{ desc: ViolationsSchema, value: create(ViolationsSchema, { violations }) }] : [];
+    throw new ConnectError(message, Code.InvalidArgument, err.metadata, details, err.cause);
+  }
+};
