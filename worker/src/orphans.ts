@@ -75,7 +75,7 @@ const ownStart = () => (ownStartCache ??= startTime(process.pid));
 /**
  * Records a just-started process group; returns the function that forgets it once the group is
  * gone, or undefined outside withGroupRecords. Synchronous, so the record is on disk before the
- * worker can do anything else (a SIGKILL between spawn and this write is the remaining gap).
+ * worker can do anything else (a SIGKILL between spawn and this write is what the marker covers).
  */
 export function recordGroup(pgid: number): (() => void) | undefined {
   const s = scope.getStore();
@@ -92,7 +92,13 @@ export function recordGroup(pgid: number): (() => void) | undefined {
     // A full or read-only disk must not fail the run; the group is simply not recoverable after a crash.
     return undefined;
   }
-  return () => rmSync(file, { force: true });
+  return () => {
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // A stale record is harmless: its group is gone, or the pid is another process's by then (start time).
+    }
+  };
 }
 
 /**

@@ -80,7 +80,17 @@ export function createInjector(ctx: FaultContext) {
     if (again.t >= 0) sample(f, `worker SIGKILL -> run running again (via ${path})`, again.t - t0);
   }
 
-  const kill = (slotIndex: number, replaceAfterMs: number) => withFault("kill", async (f) => {
+  // Kills of one slot run one after another, each after the previous replacement connected: two
+  // overlapping kills of a slot would otherwise both schedule a replacement, i.e. two processes
+  // with one name and work dir, which no supervisor does.
+  const slotChains = new Map<number, Promise<unknown>>();
+  const kill = (slotIndex: number, replaceAfterMs: number) => {
+    const next = (slotChains.get(slotIndex) ?? Promise.resolve()).catch(() => {}).then(() => killNow(slotIndex, replaceAfterMs));
+    slotChains.set(slotIndex, next);
+    return next;
+  };
+
+  const killNow = (slotIndex: number, replaceAfterMs: number) => withFault("kill", async (f) => {
     const slot = slots[slotIndex]!;
     const held = (await ctx.retry(() => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.ASSIGNED, RunStatus.RUNNING], pageSize: 500 }), "held runs"))
       .runs.filter((r) => r.workerName === slot.name);
