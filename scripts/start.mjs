@@ -237,11 +237,15 @@ function startChild(name, script, childEnv) {
 
 /** The last bit of a child's output, for hints when it fails. */
 function remember(proc, chunk) {
+  // A worker logs "starting" once its signal handlers are in place; before that SIGTERM simply ends it.
+  if (!proc.booted && String(chunk).includes('"msg":"starting"')) proc.booted = true;
   proc.tail.push(String(chunk));
   if (proc.tail.length > 50) proc.tail.shift();
 }
 
 const alive = (proc) => proc && !proc.exit;
+/** A worker still booting when asked to stop had nothing to drain: dying by that SIGTERM is clean. */
+const stoppedBeforeBoot = (proc) => proc.name !== "server" && !proc.booted && proc.exit?.signal === "SIGTERM";
 const workers = () => WORKER_NAMES.map((n) => procs.get(n)).filter(Boolean);
 
 function signalChild(proc, signal, group = false) {
@@ -313,7 +317,7 @@ function onChildExit(proc) {
     stop(1);
     // Something is already wrong: do not wait for long runs.
     escalateAfter(30_000, 2);
-  } else if (code !== 0) {
+  } else if (code !== 0 && !stoppedBeforeBoot(proc)) {
     say(`${proc.name} exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
   }
   // Once no worker is left, the server may go.
@@ -328,7 +332,7 @@ async function maybeFinish() {
   clearTimeout(escalation);
   // Let the last lines through; a grandchild holding a pipe open must not keep us waiting.
   await Promise.race([Promise.all([...procs.values()].map((p) => p.closed)), new Promise((r) => setTimeout(r, 1000))]);
-  const clean = !failed && [...procs.values()].every((p) => p.exit.code === 0);
+  const clean = !failed && [...procs.values()].every((p) => p.exit.code === 0 || stoppedBeforeBoot(p));
   say(clean ? "stopped" : "stopped (not cleanly)");
   process.exit(clean ? 0 : 1);
 }
