@@ -86,7 +86,7 @@ export function runService(app: AppContext): ServiceImpl<typeof RunService> {
           const ids = [...pending];
           pending.clear();
           for (const id of ids) {
-            const row = await app.runs.get(id);
+            const row = await app.runs.getShared(id);
             if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
           }
         }

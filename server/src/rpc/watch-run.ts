@@ -99,7 +99,7 @@ export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: Hand
       }
       if (statusChanged) {
         statusChanged = false;
-        row = await app.runs.get(runId);
+        row = await app.runs.getShared(runId);
         if (!row) return;
         yield create(WatchRunResponseSchema, { run: runToProto(row) });
       }

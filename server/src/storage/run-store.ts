@@ -38,9 +38,23 @@ export function createRunStore(db: Database, sql: Sql) {
   const repo = db.dataSource.getRepository(JobRunEntity);
   const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
 
+  // Every live stream re-reads a run when it changes; reads of the same run in the same tick share
+  // one query, so a hundred open dashboards cost one read per change, not a hundred.
+  const inTick = new Map<string, Promise<JobRunRow | null>>();
+  function getShared(id: string): Promise<JobRunRow | null> {
+    let p = inTick.get(id);
+    if (!p) {
+      if (!inTick.size) setImmediate(() => inTick.clear());
+      inTick.set(id, (p = repo.findOneBy({ id })));
+    }
+    return p;
+  }
+
   return {
     insert: async (row: JobRunRow) => void (await repo.insert(row)),
     get: (id: string) => repo.findOneBy({ id }),
+    /** A read of the run for a live stream: concurrent readers in the same tick share it. Do not mutate. */
+    getShared,
 
     async list(f: RunFilter): Promise<JobRunRow[]> {
       const qb = repo.createQueryBuilder("r").orderBy("r.id", "DESC").limit(f.limit);
