@@ -1,5 +1,6 @@
 import { createAgents } from "./agents";
 import { loadWorkerConfig } from "./config";
+import { reapOrphans } from "./orphans";
 import { createAgentWorker } from "./session";
 
 const config = loadWorkerConfig();
@@ -30,6 +31,10 @@ void worker.drained.then(() => {
   log("drained; exiting");
   process.exit(0);
 });
+
+// Agents a SIGKILLed previous worker left running in this work dir die before we connect (orphans.ts).
+const reaped = reapOrphans(config.workDir);
+if (reaped.length) log("killed agents left by a previous worker process", { reaped });
 
 log("starting", { server: config.serverUrl, capacity: config.capacity, labels: config.labels });
 worker.run().catch((err) => {

@@ -183,8 +183,10 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       failures = Date.now() - started > 30_000 ? 1 : failures + 1;
       const cap = Math.min(config.reconnectMaxMs, config.reconnectMinMs * 2 ** Math.min(failures, 16));
       await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.random() * cap);
-        stopController.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+        const onStop = () => (clearTimeout(t), r());
+        // Removed when the wait ends, or every reconnect attempt would leave a listener behind.
+        const t = setTimeout(() => (stopController.signal.removeEventListener("abort", onStop), r()), Math.random() * cap);
+        stopController.signal.addEventListener("abort", onStop, { once: true });
       });
     }
   }

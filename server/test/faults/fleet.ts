@@ -5,9 +5,8 @@ import { WORKER_KEY } from "../support/server";
 import { FIXTURES, REPO } from "../support/worker";
 import { startProxy, type FaultProxy } from "./proxy";
 
-// worker-entry.ts reaps orphans and then runs worker/src/main.ts; once main.ts reaps at start
-// itself (before logging "starting"), point this at worker/src/main.ts and delete worker-entry.ts.
-const ENTRY = join(REPO, "server/test/faults/worker-entry.ts");
+// The real worker entry: it reaps agents a SIGKILLed predecessor left in its work dir before it logs "starting".
+const ENTRY = join(REPO, "worker/src/main.ts");
 const KEEP_LINES = 200;
 
 export interface WorkerIncarnation {

@@ -60,6 +60,7 @@ export function createSessionHandler(deps: SessionDeps) {
       );
     }
     const now = Date.now();
+    const previousInstance = (await workers.repo.findOneBy({ name: hello.name }))?.instanceId;
     const row = await workers.upsertFromHello(hello, now);
     if (current) {
       // The same process reconnected before its old stream was noticed dead: the new stream wins.
@@ -79,7 +80,7 @@ export function createSessionHandler(deps: SessionDeps) {
         flushIntervalMs: deps.flushIntervalMs, flushBytes: deps.flushBytes,
       },
     }));
-    await reconcile(session, hello);
+    await reconcile(session, hello, previousInstance === hello.instanceId);
     registry.add(session);
     leases.watchWorker(row.id, now);
     events.emit("workerChanged", row.id);
@@ -88,8 +89,13 @@ export function createSessionHandler(deps: SessionDeps) {
     return session;
   }
 
-  /** Matches what the worker says it holds against what the database says it holds. */
-  async function reconcile(session: WorkerSession, hello: Hello) {
+  /**
+   * Matches what the worker says it holds against what the database says it holds. The same process
+   * lists every run it ever received until its finish is acknowledged, so an assigned run it does not
+   * list never reached it (e.g. the server died before sending the Assign): that claim is undone
+   * without spending an attempt. Anything else it no longer holds was lost with a previous process.
+   */
+  async function reconcile(session: WorkerSession, hello: Hello, sameProcess: boolean) {
     const reported = new Map(hello.activeRuns.map((r) => [r.runId, r]));
     for (const row of await runs.held(session.workerId)) {
       const r = reported.get(row.id);
@@ -99,6 +105,9 @@ export function createSessionHandler(deps: SessionDeps) {
         if (row.cancelRequested) session.outbox.push(cancelMessage(row.id, row.error || "cancelled", false));
         // Tell the worker what is already stored so it resends only the rest.
         session.outbox.push(ack(row.id, row.lastSeq));
+      } else if (sameProcess && row.status === "assigned") {
+        leases.finished(row.id);
+        if (await runs.unclaim(row.id, session.workerId, Date.now())) events.emit("runChanged", row.id, "queued");
       } else {
         leases.finished(row.id);
         await lifecycle.endAttempt(row, "lost", `worker ${row.workerName} restarted without the run`, false);
