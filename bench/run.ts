@@ -48,11 +48,11 @@ for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scena
 
 const CONFIG = quick
   ? {
-    echo: { n: 1000, paced: 20 },
-    dispatch: { warmupRuns: 300, workers: 4, capacity: 64, levels: [{ rate: 10, seconds: 3 }, { rate: 100, seconds: 3 }, { rate: 1000, seconds: 2 }] },
-    throughput: { workers: 4, capacity: 8, warmupMs: 1500, windowMs: 5000, idleRuns: 10 },
+    echo: { n: 1000, paced: 15 },
+    dispatch: { warmupRuns: 300, workers: 4, capacity: 64, levels: [{ rate: 10, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 1.5 }] },
+    throughput: { workers: 4, capacity: 8, warmupMs: 1000, windowMs: 4000, idleRuns: 10 },
     logs: { subscriberProtocol, runs: 8, linesPerRun: 25_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 3 },
-    fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 2000, hbMs: 4000, dispatchRate: 100, dispatchSeconds: 2 },
+    fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 2000, hbMs: 3000, dispatchRate: 100, dispatchSeconds: 2 },
   }
   : {
     echo: { n: 5000, paced: 100 },
@@ -141,6 +141,14 @@ async function withServer<T>(label: string, body: (s: BenchServer) => Promise<T>
 
 const errors: string[] = [];
 const started = new Date();
+// The code measured: HEAD when the run starts, and whether server/ or worker/ had uncommitted edits.
+let commit = "unknown";
+try {
+  commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+  if (execFileSync("git", ["status", "--porcelain", "--", "server", "worker"], { cwd: REPO, encoding: "utf8" }).trim()) commit += "+uncommitted";
+} catch {
+  /* not a checkout */
+}
 const t0 = now();
 let echo: EchoFloor | undefined;
 let sqlite: SqliteFloor | undefined;
@@ -217,13 +225,6 @@ const anchors = {
   vsPollingMean: ratio(d100?.latencyMs.mean, 2500, 5),
 };
 
-let commit = "unknown";
-try {
-  commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
-} catch {
-  /* not a checkout */
-}
-
 const results = {
   mode: quick ? "quick" : "full",
   startedAt: started.toISOString(),
@@ -290,7 +291,7 @@ if (throughput) {
     `${t!.serverCpuPct}%`, `${t!.workersCpuPct}%`, t!.kind === "real" ? `${t!.agentsCpuPct}%` : "-", `${t!.machineCpuPct}%`,
     t!.serverCpuMsPerRun, `${t!.serverCeilingRunsPerSec}/s`, t!.totalCpuMsPerRun, `${t!.twoCoreCeilingRunsPerSec}/s`,
   ]));
-  L.push("  ceilings: the rate at which the CPU measured per run would fill one core (server) or both cores (everything);\n  they hold even when other processes share the machine.\n");
+  L.push("  ceilings: the rate at which the CPU measured per run would fill one core (server) or both cores (everything);\n  far less sensitive to other load on the machine than the rates themselves.\n");
   if (throughput.real?.idleRunLatencyMs) L.push(`  one run at a time on a real worker: create → finished p50 ${throughput.real.idleRunLatencyMs.p50} ms, p95 ${throughput.real.idleRunLatencyMs.p95} ms\n`);
 }
 if (logs) {
