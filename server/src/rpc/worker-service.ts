@@ -7,7 +7,11 @@ import type { WorkerRow } from "../storage/entities";
 import { workerToProto } from "./convert";
 
 export function workerService(app: AppContext): ServiceImpl<typeof WorkerService> {
-  const toProto = (row: WorkerRow) => workerToProto(row, [...(app.registry.get(row.id)?.runs.keys() ?? [])]);
+  // A connected worker's last heartbeat lives in memory (no write per heartbeat); the row has it after disconnect.
+  const toProto = (row: WorkerRow) => {
+    const session = app.registry.get(row.id);
+    return workerToProto(session ? { ...row, lastHeartbeatAt: session.lastSeen } : row, [...(session?.runs.keys() ?? [])]);
+  };
   const connect = createSessionHandler({
     runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
     leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log,

@@ -180,7 +180,7 @@ export function createSessionHandler(deps: SessionDeps) {
           await workers.setState(s.workerId, "draining", s.lastSeen);
           events.emit("workerChanged", s.workerId);
         }
-        await workers.heartbeat(s.workerId, s.lastSeen);
+        // lastSeen (set above) is the heartbeat: it lives in memory and reaches the row on disconnect.
         return;
       case "runStarted":
         return onStarted(s, m.value.runId, m.value.attempt);
@@ -207,7 +207,7 @@ export function createSessionHandler(deps: SessionDeps) {
     registry.remove(s);
     // The runs stay held: the worker has the lost-worker lease to come back and claim them.
     leases.watchWorker(s.workerId, s.lastSeen);
-    void workers.setState(s.workerId, "offline", Date.now()).then(() => events.emit("workerChanged", s.workerId));
+    void workers.setOffline(s.workerId, s.lastSeen, Date.now()).then(() => events.emit("workerChanged", s.workerId));
     log.info({ workerId: s.workerId, held: s.runs.size }, "worker disconnected");
   }
 

@@ -26,7 +26,9 @@ export function createWorkerRecords(ds: DataSource) {
     },
     setState: (id: string, state: "online" | "draining" | "offline", now: number) =>
       repo.update({ id }, state === "offline" ? { state, disconnectedAt: now } : { state }),
-    heartbeat: (id: string, now: number) => repo.update({ id }, { lastHeartbeatAt: now }),
+    /** The session ended: record when the worker was last heard from. */
+    setOffline: (id: string, lastSeen: number, now: number) =>
+      repo.update({ id }, { state: "offline", disconnectedAt: now, lastHeartbeatAt: lastSeen }),
     async get(id: string): Promise<WorkerRow> {
       const row = await repo.findOneBy({ id });
       if (!row) throw new ConnectError(`worker ${id} not found`, Code.NotFound);
