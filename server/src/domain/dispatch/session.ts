@@ -77,7 +77,7 @@ export function createSessionHandler(deps: SessionDeps) {
       value: {
         // At least three heartbeats fit in the lost-worker lease, however the two are configured.
         workerId: row.id, heartbeatIntervalMs: Math.min(deps.heartbeatIntervalMs, Math.floor(deps.workerLostAfterMs / 3)),
-        flushIntervalMs: deps.flushIntervalMs, flushBytes: deps.flushBytes,
+        flushIntervalMs: deps.flushIntervalMs, flushBytes: deps.flushBytes, leaseMs: deps.workerLostAfterMs,
       },
     }));
     await reconcile(session, hello, previousInstance === hello.instanceId);
@@ -181,6 +181,8 @@ export function createSessionHandler(deps: SessionDeps) {
           events.emit("workerChanged", s.workerId);
         }
         // lastSeen (set above) is the heartbeat: it lives in memory and reaches the row on disconnect.
+        // The ack lets the worker fence itself: it knows the lease clock restarted no earlier than this heartbeat's sending.
+        s.outbox.push(msg({ case: "heartbeatAck", value: { seq: m.value.seq } }));
         return;
       case "runStarted":
         return onStarted(s, m.value.runId, m.value.attempt);
