@@ -28,6 +28,12 @@ export interface WorkerConfig {
   reconnectMaxMs: number;
 }
 
+/**
+ * Variables holding secrets of the worker itself. Once read into the config they are scrubbed from
+ * the process's initial environment (environ.ts), which agents could otherwise read from /proc.
+ */
+export const SECRET_ENV = ["ORCH_API_KEY"] as const;
+
 export function parseLabels(raw: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {

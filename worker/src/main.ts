@@ -1,11 +1,19 @@
 import { createAgents } from "./agents";
-import { loadWorkerConfig } from "./config";
+import { loadWorkerConfig, SECRET_ENV } from "./config";
+import { scrubInitialEnv } from "./environ";
 import { reapOrphans } from "./orphans";
 import { createAgentWorker } from "./session";
 
 const config = loadWorkerConfig();
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), worker: config.name, msg, ...fields }));
+
+// Before any agent can exist: agents run as our user and could read the key from /proc/<our pid>/environ.
+try {
+  scrubInitialEnv(SECRET_ENV);
+} catch (err) {
+  log("warning: could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc", { error: (err as Error).message });
+}
 
 const agents = createAgents({
   gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin, codexSandbox: config.codexSandbox,

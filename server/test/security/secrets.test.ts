@@ -169,10 +169,10 @@ describe("an agent's process", () => {
     expect(found(text)).toEqual([]);
   });
 
-  // Known limitation, documented in the README: the agent runs as the worker's user, so it can read
-  // the worker's initial environment from /proc. Closing it needs agents under another uid (or PID
-  // namespace); until then this stays skipped rather than pretending.
-  it.skip("cannot read the worker's API key from its parent's environment (/proc/$PPID/environ)", async () => {
+  // The agent runs as the worker's user, so /proc/<worker pid>/environ is readable to it: the worker
+  // overwrites the key's bytes in its own initial environment block at start (worker/src/environ.ts).
+  // The worker's parent here is the test runner, whose environment never held the key.
+  it("cannot read the worker's API key from its parent's environment (/proc/$PPID/environ)", async () => {
     // The agent runs as the worker's user; whatever the worker holds in its initial environment,
     // the agent can read from /proc. A worker key there lets a job author become a worker and receive
     // other jobs' decrypted credentials.
