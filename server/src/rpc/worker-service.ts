@@ -37,7 +37,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       const row = await app.workers.get(req.id);
       const session = app.registry.get(row.id);
       if (session && !session.draining) {
-        session.draining = true;
+        app.registry.setDraining(session);
         session.outbox.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
       }
       if (row.state !== "offline") {

@@ -1,7 +1,7 @@
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AgentEventSchema, RunOutputSchema, type RunOutput } from "../gen/flightcontrol/v1/run_pb";
-import type { Sql } from "./sql";
+import type { Param, Sql } from "./sql";
 
 interface LogRowRaw { seq: number | string; time: number | string; stream: number; text: string }
 interface EventRowRaw { seq: number | string; time: number | string; kind: string; payload: string }
@@ -15,31 +15,45 @@ export function createLogStore(sql: Sql) {
   const ignore = sql.dialect === "sqlite" ? "INSERT OR IGNORE" : "INSERT";
   const onConflict = sql.dialect === "sqlite" ? "" : " ON CONFLICT DO NOTHING";
   const ROWS_PER_STATEMENT = 200;
+  const WIDTH = 5;
+  // The statement text for each chunk size is built once: rebuilding a 200-row VALUES list per chunk cost more than binding it.
+  const statements = new Map<string, string>();
+  const statement = (table: string, cols: string, rows: number) => {
+    const key = `${table}:${rows}`;
+    let q = statements.get(key);
+    if (!q) {
+      const row = `(${Array(WIDTH).fill("?").join(", ")})`;
+      statements.set(key, (q = `${ignore} INTO ${table} (${cols}) VALUES ${Array(rows).fill(row).join(", ")}${onConflict}`));
+    }
+    return q;
+  };
 
-  async function insertRows(tx: Sql, table: string, cols: string, rows: unknown[][]) {
-    const width = cols.split(",").length;
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      const values = chunk.map(() => `(${Array(width).fill("?").join(", ")})`).join(", ");
-      await tx.run(`${ignore} INTO ${table} (${cols}) VALUES ${values}${onConflict}`, chunk.flat() as never);
+  /** values is rows flattened, WIDTH per row. */
+  async function insertRows(tx: Sql, table: string, cols: string, values: Param[]) {
+    const per = ROWS_PER_STATEMENT * WIDTH;
+    for (let i = 0; i < values.length; i += per) {
+      const chunk = i === 0 && values.length <= per ? values : values.slice(i, i + per);
+      await tx.run(statement(table, cols, chunk.length / WIDTH), chunk);
     }
   }
 
   return {
     /** Stores a batch and advances the run's last_seq; returns the highest seq in the batch. */
     async append(runId: string, items: RunOutput[]): Promise<number> {
-      const logs: unknown[][] = [];
-      const events: unknown[][] = [];
+      const logs: Param[] = [];
+      const events: Param[] = [];
       let maxSeq = 0;
+      const received = Date.now();
       for (const item of items) {
         const seq = Number(item.seq);
         if (seq > maxSeq) maxSeq = seq;
-        const time = item.time ? timestampDate(item.time).getTime() : Date.now();
+        const t = item.time;
+        const time = t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : received;
         if (item.payload.case === "log") {
-          logs.push([runId, seq, time, item.payload.value.stream, item.payload.value.text]);
+          logs.push(runId, seq, time, item.payload.value.stream, item.payload.value.text);
         } else if (item.payload.case === "event") {
           const ev = item.payload.value;
-          events.push([runId, seq, time, ev.kind.case ?? "unknown", toJsonString(AgentEventSchema, ev)]);
+          events.push(runId, seq, time, ev.kind.case ?? "unknown", toJsonString(AgentEventSchema, ev));
         }
       }
       await sql.transaction(async (tx) => {

@@ -30,13 +30,21 @@ export interface FinishFields {
 }
 
 /**
- * Reads go through TypeORM; every state change is one guarded UPDATE whose WHERE names the state
+ * The per-run hot path (insert, read by id, claim, start) is plain prepared SQL whose column list
+ * and conversions come from the entity's metadata, so it cannot drift from the schema; list
+ * queries go through TypeORM. Every state change is one guarded UPDATE whose WHERE names the state
  * (and, for worker reports, the worker and attempt) it expects, so a late, duplicate or foreign
  * message changes nothing.
  */
 export function createRunStore(db: Database, sql: Sql) {
   const repo = db.dataSource.getRepository(JobRunEntity);
   const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+  const { columns, select, fromSql } = rowMapping(db);
+  const insertSql = `INSERT INTO job_runs (${columns.map((c) => c.databaseName).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+  const get = async (id: string, via: Sql = sql) => {
+    const r = await via.get<Record<string, unknown>>(`SELECT ${select} FROM job_runs WHERE id = ?`, [id]);
+    return r ? fromSql(r) : null;
+  };
 
   // Every live stream re-reads a run when it changes; reads of the same run in the same tick share
   // one query, so a hundred open dashboards cost one read per change, not a hundred.
@@ -45,14 +53,14 @@ export function createRunStore(db: Database, sql: Sql) {
     let p = inTick.get(id);
     if (!p) {
       if (!inTick.size) setImmediate(() => inTick.clear());
-      inTick.set(id, (p = repo.findOneBy({ id })));
+      inTick.set(id, (p = get(id)));
     }
     return p;
   }
 
   return {
-    insert: async (row: JobRunRow) => void (await repo.insert(row)),
-    get: (id: string) => repo.findOneBy({ id }),
+    insert: async (row: JobRunRow) => void (await sql.run(insertSql, columns.map((c) => row[c.propertyName as keyof JobRunRow]))),
+    get,
     /** A read of the run for a live stream: concurrent readers in the same tick share it. Do not mutate. */
     getShared,
 
@@ -87,12 +95,17 @@ export function createRunStore(db: Database, sql: Sql) {
     nextAvailableAt: async (now: number) =>
       (await sql.get<{ t: number | string | null }>("SELECT MIN(available_at) AS t FROM job_runs WHERE status = 'queued' AND available_at > ?", [now]))?.t,
 
-    /** The atomic claim: exactly one caller moves a queued run to assigned. */
-    claim: async (id: string, workerId: string, workerName: string, now: number) =>
-      (await sql.run(
-        `UPDATE job_runs SET status = 'assigned', worker_id = ?, worker_name = ?, assigned_at = ?, updated_at = ? WHERE id = (SELECT id FROM job_runs WHERE id = ? AND status = 'queued'${skipLocked})`,
+    /** Runs fn in one transaction; pass the Sql it gets to the store's methods (group commit of a dispatch pass). */
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => sql.transaction(fn),
+
+    /** The atomic claim: exactly one caller moves a queued run to assigned, and gets the claimed row back. */
+    claim: async (id: string, workerId: string, workerName: string, now: number, via: Sql = sql) => {
+      const [r] = await via.all<Record<string, unknown>>(
+        `UPDATE job_runs SET status = 'assigned', worker_id = ?, worker_name = ?, assigned_at = ?, updated_at = ? WHERE id = (SELECT id FROM job_runs WHERE id = ? AND status = 'queued'${skipLocked}) RETURNING ${select}`,
         [workerId, workerName, now, now, id],
-      )) === 1,
+      );
+      return r ? fromSql(r) : undefined;
+    },
 
     /** Undoes a claim whose Assign could not be delivered; the attempt is not spent. */
     unclaim: async (id: string, workerId: string, now: number) =>
@@ -101,11 +114,14 @@ export function createRunStore(db: Database, sql: Sql) {
         [now, id, workerId],
       )) === 1,
 
-    markStarted: async (id: string, workerId: string, attempt: number, now: number) =>
-      (await sql.run(
-        "UPDATE job_runs SET status = 'running', started_at = ?, deadline_at = ? + timeout_seconds * 1000, updated_at = ? WHERE id = ? AND status = 'assigned' AND worker_id = ? AND attempt = ?",
+    /** What the caller needs of a run this call started; undefined when the run had moved on. */
+    markStarted: async (id: string, workerId: string, attempt: number, now: number) => {
+      const [r] = await sql.all<{ deadline_at: number | string; cancel_requested: number | boolean; error: string }>(
+        "UPDATE job_runs SET status = 'running', started_at = ?, deadline_at = CAST(? AS BIGINT) + timeout_seconds * 1000, updated_at = ? WHERE id = ? AND status = 'assigned' AND worker_id = ? AND attempt = ? RETURNING deadline_at, cancel_requested, error",
         [now, now, now, id, workerId, attempt],
-      )) === 1,
+      );
+      return r ? { deadlineAt: Number(r.deadline_at), cancelRequested: Boolean(r.cancel_requested), error: r.error } : undefined;
+    },
 
     finish: async (id: string, workerId: string, attempt: number, f: FinishFields, now: number) =>
       (await sql.run(
@@ -157,6 +173,29 @@ export function createRunStore(db: Database, sql: Sql) {
     createdSince: async (since: number) =>
       Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE id >= ? ", [idFloor(since)]))?.n ?? 0),
   };
+}
+
+/**
+ * The entity's columns as `db_name AS "propertyName"` plus a converter for what the drivers return
+ * raw: pg gives int8 as strings (the columns' transformers), SQLite gives booleans as 0/1.
+ */
+function rowMapping(db: Database) {
+  const columns = db.dataSource.getMetadata(JobRunEntity).columns;
+  const select = columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(", ");
+  const convert = columns.flatMap((c) => {
+    const name = c.propertyName;
+    if (c.transformer && !Array.isArray(c.transformer)) {
+      const t = c.transformer;
+      return [(r: Record<string, unknown>) => void (r[name] = t.from(r[name]))];
+    }
+    if (c.type === "boolean") return [(r: Record<string, unknown>) => void (r[name] = Boolean(r[name]))];
+    return [];
+  });
+  const fromSql = (r: Record<string, unknown>): JobRunRow => {
+    for (const f of convert) f(r);
+    return r as unknown as JobRunRow;
+  };
+  return { columns, select, fromSql };
 }
 
 /** The smallest UUIDv7 of a millisecond: created_at comparisons through the primary key index. */

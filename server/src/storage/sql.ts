@@ -1,6 +1,6 @@
 import type { Database } from "./data-source";
 
-type Param = string | number | null | boolean;
+export type Param = string | number | null | boolean;
 
 /**
  * Plain SQL for the hot paths (claim, transitions, log batches). On SQLite it runs prepared
@@ -22,7 +22,9 @@ interface SqliteDb {
   exec(q: string): void;
 }
 
-const toSqlite = (p: Param[]) => p.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+// better-sqlite3 binds an array as the anonymous parameters (no spread of a 1,000-value log chunk)
+// but refuses booleans; copy only when there is one.
+const toSqlite = (p: Param[]) => (p.some((v) => typeof v === "boolean") ? p.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v)) : p);
 
 export function createSql(db: Database): Sql {
   if (db.dialect === "sqlite") {
@@ -36,9 +38,9 @@ export function createSql(db: Database): Sql {
     let depth = 0;
     const sql: Sql = {
       dialect: "sqlite",
-      all: async (q, p = []) => stmt(q).all(...toSqlite(p)) as never,
-      get: async (q, p = []) => stmt(q).get(...toSqlite(p)) as never,
-      run: async (q, p = []) => stmt(q).run(...toSqlite(p)).changes,
+      all: async (q, p = []) => stmt(q).all(toSqlite(p)) as never,
+      get: async (q, p = []) => stmt(q).get(toSqlite(p)) as never,
+      run: async (q, p = []) => stmt(q).run(toSqlite(p)).changes,
       async transaction(fn) {
         // Statements are synchronous, so nothing else can interleave between BEGIN and COMMIT as
         // long as fn only awaits this Sql (whose promises are already settled).
@@ -63,10 +65,13 @@ export function createSql(db: Database): Sql {
     let i = 0;
     return q.replace(/\?/g, () => `$${++i}`);
   };
+  // TypeORM returns [rows, affected] for UPDATE/DELETE (with RETURNING, rows are the returned ones).
+  const rowsOf = (res: unknown): unknown[] =>
+    Array.isArray(res) && res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number" ? res[0] : (res as unknown[]);
   const make = (query: (q: string, p: unknown[]) => Promise<unknown>): Sql => ({
     dialect: "postgres",
-    all: async (q, p = []) => (await query(pg(q), p)) as never,
-    get: async (q, p = []) => ((await query(pg(q), p)) as unknown[])[0] as never,
+    all: async (q, p = []) => rowsOf(await query(pg(q), p)) as never,
+    get: async (q, p = []) => rowsOf(await query(pg(q), p))[0] as never,
     run: async (q, p = []) => {
       const res = (await query(pg(q), p)) as unknown;
       // TypeORM returns [rows, affected] for UPDATE/DELETE on postgres.

@@ -10,7 +10,8 @@ import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
 import { openDatabase } from "../../src/storage/data-source";
-import { client } from "../support/clients";
+import { client, waitFor } from "../support/clients";
+import { startWorker, type WorkerProcess } from "../support/worker";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
 import { refusedUnchanged, spec } from "./helpers";
 
@@ -100,6 +101,7 @@ const TABLES = ["api_keys", "credentials", "job_definitions", "job_logs", "job_r
 describe("Postgres", () => {
   let cluster: TempCluster | undefined;
   let server: TestServer | undefined;
+  let worker: WorkerProcess | undefined;
 
   beforeAll(async () => {
     if (!havePostgres) return;
@@ -113,6 +115,7 @@ describe("Postgres", () => {
     }
   }, 120_000);
   afterAll(async () => {
+    await worker?.kill();
     await server?.cleanup();
     await cluster?.destroy();
   });
@@ -163,5 +166,27 @@ describe("Postgres", () => {
     expect((await runs.listRuns({ labels: { env: "Prod" } })).runs.map((r) => r.id)).toEqual([created[2]]);
     expect((await jobs.listJobs({ query: "PG_JOB" })).jobs).toEqual([]);
     expect((await jobs.listJobs({ query: "PG JOB" })).jobs.map((j) => j.id)).toEqual([job!.id]);
+  });
+
+  it.skipIf(!havePostgres)("dispatches to a real worker: claims, starts, logs, finishes and cancels on Postgres", async () => {
+    server ??= await startTestServer({ databaseUrl: cluster!.url("fc_server") });
+    worker = startWorker(server.url, { name: "pg-worker", capacity: 4 });
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => runs.createRun({ spec: { agent: "shell", prompt: `echo run-${i}` } })));
+    const slow = (await runs.createRun({ spec: { agent: "shell", prompt: "sleep 30" } })).run!;
+    const finished = await waitFor(async () => {
+      const all = await Promise.all(created.map(async (c) => (await runs.getRun({ id: c.run!.id })).run!));
+      return all.every((r) => r.finishTime) ? all : undefined;
+    }, { what: "12 runs to finish on Postgres", timeoutMs: 30_000 });
+    expect(finished.map((r) => r.status), worker.output()).toEqual(finished.map(() => RunStatus.SUCCEEDED));
+    const logs = await runs.listRunLogs({ runId: created[3].run!.id });
+    expect(logs.items.filter((i) => i.payload.case === "log").map((i) => (i.payload.value as { text: string }).text)).toContain("run-3");
+    await waitFor(async () => (await runs.getRun({ id: slow.id })).run!.status === RunStatus.RUNNING, { what: "slow run to start" });
+    await runs.cancelRun({ id: slow.id });
+    const cancelled = await waitFor(async () => {
+      const r = (await runs.getRun({ id: slow.id })).run!;
+      return r.finishTime ? r : undefined;
+    }, { what: "cancelled run to end" });
+    expect(cancelled.status).toBe(RunStatus.CANCELLED);
   });
 });

@@ -70,8 +70,8 @@ describe("overlap policy (the previous run from the schedule is still queued, as
       workerId: "w1", name: "worker-1", instanceId: "i1", labels: {}, agents: new Set(["shell"]), capacity: 1, draining: false,
       runs: new Map([[first.id, 1]]), outbox, lastSeen: Date.now(),
     });
-    expect(await env.runs.claim(first.id, "w1", "worker-1", Date.now())).toBe(true);
-    expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toBe(true);
+    expect((await env.runs.claim(first.id, "w1", "worker-1", Date.now()))?.status).toBe("assigned");
+    expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toMatchObject({ cancelRequested: false });
 
     await clock.advanceTo(at("2025-06-01T10:00:20Z"));
     const runs = await env.runsOf(id);

@@ -5,7 +5,8 @@ import { specFromJson } from "../../rpc/convert";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
-import { freeSlots, matches, type Registry, type WorkerSession } from "./registry";
+import type { JobRunRow } from "../../storage/entities";
+import { freeSlots, matches, type Registry, type RequiredLabels, type WorkerSession } from "./registry";
 
 export interface DispatcherDeps {
   runs: RunStore;
@@ -46,8 +47,9 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     if (scheduled) return;
     scheduled = true;
-    // setImmediate folds a burst of synchronous kicks (e.g. 100 runs created in one tick) into one pass.
-    setImmediate(() => {
+    // A microtask folds the kicks of one tick (e.g. 100 runs created by one request) into one pass
+    // and runs it before the reply that caused it is written: the Assign goes out ~0.5 ms sooner.
+    queueMicrotask(() => {
       scheduled = false;
       void loop();
     });
@@ -67,17 +69,22 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  function pick(candidates: WorkerSession[], agent: string, labels: Record<string, string>) {
+  function pick(agent: string, required: RequiredLabels) {
     let best: WorkerSession | undefined;
-    for (const s of candidates) {
-      if (freeSlots(s) > 0 && matches(s, agent, labels) && (!best || freeSlots(s) > freeSlots(best))) best = s;
+    let bestFree = 0;
+    for (const s of registry.withFreeSlots()) {
+      const n = freeSlots(s);
+      if (n > bestFree && matches(s, agent, required)) {
+        best = s;
+        bestFree = n;
+      }
     }
     return best;
   }
 
   async function pass() {
-    let sessions = registry.withFreeSlots();
-    if (!sessions.length) return;
+    const free = registry.withFreeSlots();
+    if (!free.size) return;
     const now = Date.now();
     for (const priority of await runs.queuedPriorities()) {
       let afterId = "";
@@ -85,38 +92,39 @@ export function createDispatcher(deps: DispatcherDeps) {
         const page = await runs.queued(now, priority, afterId, PAGE);
         if (!page.length) break;
         afterId = page[page.length - 1].id;
-        for (const q of page) {
-          const target = pick(sessions, q.agent, JSON.parse(q.required_labels));
-          if (!target) continue;
-          if (!(await runs.claim(q.id, target.workerId, target.name, Date.now()))) continue;
-          target.runs.set(q.id, 0);
-          void deliver(q.id, target);
-          sessions = sessions.filter((s) => freeSlots(s) > 0);
-          if (!sessions.length) return;
-        }
-        if (page.length < PAGE) break;
+        // One transaction for the page's claims: a commit per claim would cost more than the claim.
+        const claimed = await runs.transaction(async (tx) => {
+          const out: Array<[JobRunRow, WorkerSession]> = [];
+          for (const q of page) {
+            const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
+            if (!target) continue;
+            const row = await runs.claim(q.id, target.workerId, target.name, Date.now(), tx);
+            if (!row) continue;
+            registry.hold(target, q.id, row.attempt);
+            out.push([row, target]);
+            if (!free.size) break;
+          }
+          return out;
+        });
+        for (const [row, target] of claimed) void deliver(row, target);
+        if (!free.size || page.length < PAGE) break;
         // better-sqlite3 is synchronous: without this, a long queue nobody can take holds the event loop for the whole walk.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        sessions = sessions.filter((s) => freeSlots(s) > 0 && registry.get(s.workerId) === s);
-        if (!sessions.length) return;
+        if (!free.size) return;
       }
+      if (!free.size) return;
     }
     await armBackoffTimer(now);
   }
 
-  async function deliver(runId: string, target: WorkerSession) {
-    const row = await runs.get(runId);
-    if (!row || row.status !== "assigned" || row.workerId !== target.workerId) {
-      target.runs.delete(runId);
-      return;
-    }
-    target.runs.set(runId, row.attempt);
+  async function deliver(row: JobRunRow, target: WorkerSession) {
+    const runId = row.id;
     let env: Record<string, string>;
     const spec = specFromJson(row.spec);
     try {
       env = await deps.credentialEnv(spec.credentialIds);
     } catch (err) {
-      target.runs.delete(runId);
+      registry.release(target, runId);
       await deps.failUndeliverable(runId, row.attempt, (err as Error).message);
       kick();
       return;
@@ -133,7 +141,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }));
     if (!sent) {
       // The session closed between claim and send: give the run back without spending an attempt.
-      target.runs.delete(runId);
+      registry.release(target, runId);
       await runs.unclaim(runId, target.workerId, Date.now());
       kick();
       return;

@@ -51,7 +51,7 @@ export function createLeases(deps: LeaseDeps) {
   function revoke(runId: string, reason: string) {
     const holder = registry.holderOf(runId);
     if (!holder) return;
-    holder.runs.delete(runId);
+    registry.release(holder, runId);
     holder.outbox.push(cancelMessage(runId, reason, true));
   }
 

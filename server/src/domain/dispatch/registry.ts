@@ -10,7 +10,7 @@ export interface WorkerSession {
   agents: Set<string>;
   capacity: number;
   draining: boolean;
-  /** Runs this session holds, with the attempt it holds. */
+  /** Runs this session holds, with the attempt it holds. Change it through the registry once the session is registered. */
   runs: Map<string, number>;
   outbox: Outbox<ConnectResponse>;
   lastSeen: number;
@@ -18,28 +18,62 @@ export interface WorkerSession {
 
 export const freeSlots = (s: WorkerSession): number => (s.draining ? 0 : s.capacity - s.runs.size);
 
-export function matches(s: WorkerSession, agent: string, requiredLabels: Record<string, string>): boolean {
+/** A run's required labels, parsed once per queued run rather than once per candidate worker. */
+export type RequiredLabels = Array<[string, string]>;
+
+export function matches(s: WorkerSession, agent: string, required: RequiredLabels): boolean {
   if (!s.agents.has(agent)) return false;
-  for (const [k, v] of Object.entries(requiredLabels)) if (s.labels[k] !== v) return false;
+  for (const [k, v] of required) if (s.labels[k] !== v) return false;
   return true;
 }
 
-/** Live sessions by worker id, plus which session holds each run. */
+/**
+ * Live sessions by worker id, with two indexes kept up to date on every change so the hot paths
+ * never scan the fleet: which session holds each run, and which sessions have a free slot.
+ */
 export function createRegistry() {
   const sessions = new Map<string, WorkerSession>();
+  const holders = new Map<string, WorkerSession>();
+  const free = new Set<WorkerSession>();
+
+  const reindex = (s: WorkerSession) => {
+    if (sessions.get(s.workerId) === s && freeSlots(s) > 0) free.add(s);
+    else free.delete(s);
+  };
+
   return {
     sessions,
     get: (workerId: string) => sessions.get(workerId),
-    add: (s: WorkerSession) => void sessions.set(s.workerId, s),
+    add(s: WorkerSession) {
+      sessions.set(s.workerId, s);
+      for (const runId of s.runs.keys()) holders.set(runId, s);
+      reindex(s);
+    },
     /** Removes the session only if it is still the current one for its worker (a takeover may have replaced it). */
-    remove: (s: WorkerSession) => {
-      if (sessions.get(s.workerId) === s) sessions.delete(s.workerId);
+    remove(s: WorkerSession) {
+      if (sessions.get(s.workerId) !== s) return;
+      sessions.delete(s.workerId);
+      for (const runId of s.runs.keys()) if (holders.get(runId) === s) holders.delete(runId);
+      free.delete(s);
     },
-    holderOf(runId: string): WorkerSession | undefined {
-      for (const s of sessions.values()) if (s.runs.has(runId)) return s;
-      return undefined;
+    /** The session now holds the run (attempt 0 while the claim's row is not read back yet). */
+    hold(s: WorkerSession, runId: string, attempt: number) {
+      s.runs.set(runId, attempt);
+      if (sessions.get(s.workerId) === s) holders.set(runId, s);
+      reindex(s);
     },
-    withFreeSlots: () => [...sessions.values()].filter((s) => freeSlots(s) > 0),
+    release(s: WorkerSession, runId: string) {
+      s.runs.delete(runId);
+      if (holders.get(runId) === s) holders.delete(runId);
+      reindex(s);
+    },
+    setDraining(s: WorkerSession) {
+      s.draining = true;
+      reindex(s);
+    },
+    holderOf: (runId: string): WorkerSession | undefined => holders.get(runId),
+    /** Sessions with a free slot, live: the set changes as slots are taken and freed. */
+    withFreeSlots: (): ReadonlySet<WorkerSession> => free,
   };
 }
 

@@ -125,12 +125,12 @@ export function createSessionHandler(deps: SessionDeps) {
 
   async function onStarted(s: WorkerSession, runId: string, attempt: number) {
     if (!holds(s, runId, attempt)) return;
-    const now = Date.now();
-    if (await runs.markStarted(runId, s.workerId, attempt, now)) {
-      const row = await runs.get(runId);
-      if (row?.deadlineAt) leases.started(runId, attempt, row.deadlineAt);
-      events.emit("runChanged", runId, "running");
-    }
+    const started = await runs.markStarted(runId, s.workerId, attempt, Date.now());
+    if (!started) return;
+    leases.started(runId, attempt, started.deadlineAt);
+    // A cancel that arrived while the Assign was being prepared went out before it and was ignored by the worker.
+    if (started.cancelRequested) s.outbox.push(cancelMessage(runId, started.error || "cancelled", false));
+    events.emit("runChanged", runId, "running");
   }
 
   async function onLogs(s: WorkerSession, b: LogBatch) {
@@ -156,7 +156,7 @@ export function createSessionHandler(deps: SessionDeps) {
       return;
     }
     const row = await runs.get(f.runId);
-    s.runs.delete(f.runId);
+    registry.release(s, f.runId);
     leases.finished(f.runId);
     if (row) {
       await lifecycle.reportFinish(row, s.workerId, {
@@ -176,7 +176,7 @@ export function createSessionHandler(deps: SessionDeps) {
     switch (m.case) {
       case "heartbeat":
         if (m.value.draining && !s.draining) {
-          s.draining = true;
+          registry.setDraining(s);
           await workers.setState(s.workerId, "draining", s.lastSeen);
           events.emit("workerChanged", s.workerId);
         }
@@ -200,6 +200,10 @@ export function createSessionHandler(deps: SessionDeps) {
       for (let r = await it.next(); !r.done; r = await it.next()) await handle(s, r.value);
       s.outbox.close();
     } catch (err) {
+      // A refusal (a ConnectError) reaches the worker and a dropped connection is routine; anything
+      // else is a server fault (e.g. a failing query) that would otherwise only show as "internal error" on the worker.
+      const dropped = (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
+      if (!(err instanceof ConnectError) && !dropped) log.error({ err, workerId: s.workerId }, "worker session failed");
       s.outbox.fail(err);
     }
   }
