@@ -23,7 +23,15 @@ export interface RunnerDeps {
   killGraceMs: number;
 }
 
-export type StopReason = "cancel" | "timeout" | "abandon";
+/** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
+export type StopReason = "cancel" | "timeout" | "abandon" | "fence";
+
+export interface StopOptions {
+  /** The run's error when this stop decides its outcome. */
+  error?: string;
+  /** SIGKILL this soon even if the agent's kill grace is longer (the fence has a deadline). */
+  graceMs?: number;
+}
 
 /** Longer lines are cut so one line can never exceed the server's message limit. */
 const MAX_LINE_CHARS = 256 * 1024;
@@ -36,10 +44,26 @@ const clip = (text: string) => (text.length > MAX_LINE_CHARS ? `${text.slice(0, 
  */
 export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
   const controller = new AbortController();
+  const kill = new AbortController();
+  let killTimer: NodeJS.Timeout | undefined;
+  let killAt = Infinity;
   let stopReason: StopReason | undefined;
-  const stop = (reason: StopReason) => {
-    stopReason ??= reason;
+  let stopError: string | undefined;
+  /** The agent has ended: a stop now would only mislabel its outcome. */
+  let agentEnded = false;
+  const stop = (reason: StopReason, opts: StopOptions = {}) => {
+    if (agentEnded) return;
+    if (stopReason === undefined) {
+      stopReason = reason;
+      stopError = opts.error;
+    }
     controller.abort(reason);
+    // Also while an earlier stop is in its grace: this one's deadline may be sooner.
+    if (opts.graceMs !== undefined && Date.now() + opts.graceMs < killAt) {
+      killAt = Date.now() + opts.graceMs;
+      clearTimeout(killTimer);
+      killTimer = setTimeout(() => kill.abort(), opts.graceMs);
+    }
   };
 
   // Agent process groups started for this run are recorded in the work dir, so a worker restarted
@@ -57,8 +81,11 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
       if (!agent) throw new Error(`this worker cannot run agent "${spec.agent}"`);
       await mkdir(deps.workDir, { recursive: true });
       dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
+      // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
+      if (controller.signal.aborted) throw new Error("stopped before the agent started");
       const gen = agent.run({
         runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, signal: controller.signal, graceMs: deps.killGraceMs,
+        killSignal: kill.signal,
       });
       try {
         for (;;) {
@@ -78,14 +105,18 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
     } catch (err) {
       outcome = { ok: false, error: (err as Error).message };
     } finally {
+      agentEnded = true;
       clearTimeout(timer);
+      clearTimeout(killTimer);
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
     const status = stopReason === "cancel" || stopReason === "abandon" ? RunStatus.CANCELLED
       : stopReason === "timeout" ? RunStatus.TIMED_OUT
+      : stopReason === "fence" ? RunStatus.FAILED
       : outcome.ok ? RunStatus.SUCCEEDED : RunStatus.FAILED;
     const error = stopReason === "timeout" ? `timed out after ${spec.timeoutSeconds} s`
       : stopReason === "cancel" ? "cancelled"
+      : stopReason === "fence" ? stopError ?? "stopped by the worker"
       : mask(outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`));
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
     return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };

@@ -14,14 +14,15 @@ import {
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./log-streamer";
-import { startRun, type RunReport, type StopReason } from "./runner";
+import { createSelfFence } from "./fence";
+import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createOutbox, type Outbox } from "./outbox";
 
 type Log = (msg: string, fields?: Record<string, unknown>) => void;
 
 interface ActiveRun {
   log: RunLog;
-  stop?: (reason: StopReason) => void;
+  stop?: (reason: StopReason, opts?: StopOptions) => void;
   /** Set once the agent ended; kept until the server acknowledges the finish. */
   report?: RunReport;
 }
@@ -52,6 +53,23 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   const stopController = new AbortController();
 
   const send = (m: RequestInit) => outbox?.push(req(m)) ?? false;
+  const fence = createSelfFence({ killGraceMs: config.killGraceMs, onFence: fenceRuns });
+  const beat = () => send({ case: "heartbeat", value: { draining, seq: fence.heartbeat() } });
+
+  /**
+   * The server may soon give our runs to another worker (fence.ts): stop every agent still running
+   * and finish its run as failed. The report is kept like any other: a server that still holds the
+   * run when we get back retries it per its policy; one that requeued it already cancels it here.
+   */
+  function fenceRuns(graceMs: number) {
+    const running = [...runs].filter(([, r]) => r.stop);
+    if (running.length === 0) return;
+    const error = fence.reason(config.name);
+    log("lost contact with the server; stopping agents before their runs are given to another worker", {
+      runs: running.map(([id]) => id), graceMs: Math.round(graceMs), error,
+    });
+    for (const [, r] of running) r.stop!("fence", { error, graceMs });
+  }
 
   function checkIdle() {
     if (draining && runs.size === 0) markDrained();
@@ -69,6 +87,11 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     log("run assigned", { runId: a.runId, attempt: a.attempt, agent: a.spec?.agent });
     const run = startRun(a, runLog, { agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs });
     active.stop = run.stop;
+    // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
+    if (fence.expired()) {
+      log("refusing a run assigned while out of contact with the server", { runId: a.runId });
+      run.stop("fence", { error: fence.reason(config.name), graceMs: 0 });
+    }
     void run.done.then((report) => {
       if (runs.get(a.runId) !== active) return;
       active.report = report;
@@ -98,8 +121,14 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         workerId = m.value.workerId;
         flush = { bytes: m.value.flushBytes || flush.bytes, ms: m.value.flushIntervalMs || flush.ms };
         clearInterval(heartbeat);
-        heartbeat = setInterval(() => send({ case: "heartbeat", value: { draining } }), m.value.heartbeatIntervalMs || 5000);
-        log("connected", { workerId, runs: runs.size });
+        fence.welcome(m.value.leaseMs, m.value.heartbeatIntervalMs || 5000);
+        // One at once: its ack is the first proof newer than the Hello, however long the handshake took.
+        beat();
+        heartbeat = setInterval(beat, m.value.heartbeatIntervalMs || 5000);
+        log("connected", { workerId, runs: runs.size, leaseMs: m.value.leaseMs });
+        return;
+      case "heartbeatAck":
+        fence.acked(m.value.seq);
         return;
       case "assign":
         return onAssign(m.value);
@@ -136,6 +165,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     });
     const client = createClient(WorkerService, transport);
     const box = createOutbox<ConnectRequest>();
+    fence.hello();
     box.push(req({
       case: "hello",
       value: {
@@ -150,7 +180,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       r.log.resend();
       if (r.report) sendFinish(runId, r);
     }
-    if (draining) send({ case: "heartbeat", value: { draining: true } });
+    if (draining) beat();
     const abort = new AbortController();
     const onStop = () => abort.abort();
     stopController.signal.addEventListener("abort", onStop);
@@ -159,6 +189,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     } finally {
       stopController.signal.removeEventListener("abort", onStop);
       clearInterval(heartbeat);
+      fence.disconnected();
       box.close();
       if (outbox === box) outbox = undefined;
     }
@@ -196,7 +227,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     if (!draining) {
       draining = true;
       log("draining", { runs: runs.size });
-      send({ case: "heartbeat", value: { draining: true } });
+      beat();
     }
     checkIdle();
     return drained;
@@ -204,6 +235,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
 
   function stop() {
     stopped = true;
+    fence.stop();
     for (const r of runs.values()) r.stop?.("abandon");
     stopController.abort();
   }

@@ -5,6 +5,13 @@ export interface FaultProxy {
   url: string;
   /** Destroys every open connection; with refuseMs, also resets new ones for that long (a network partition). */
   cut(refuseMs?: number): void;
+  /**
+   * Stops forwarding on every open connection without closing it, and resets new ones, until thaw():
+   * a partition in which neither side sees its TCP connection end (half-open).
+   */
+  freeze(): void;
+  /** Forwards again what was held back, and accepts new connections. */
+  thaw(): void;
   /** Connections accepted so far (tests of the proxy itself). */
   readonly accepted: number;
   close(): Promise<void>;
@@ -17,7 +24,9 @@ export interface FaultProxy {
  */
 export async function startProxy(targetPort: number): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let refuseUntil = 0;
+  let frozen = false;
   let accepted = 0;
 
   const track = (s: Socket) => {
@@ -27,7 +36,7 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
 
   const server: Server = createServer((client) => {
     client.on("error", () => {});
-    if (Date.now() < refuseUntil) {
+    if (frozen || Date.now() < refuseUntil) {
       client.resetAndDestroy();
       return;
     }
@@ -40,8 +49,11 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
     upstream.setNoDelay(true);
     client.pipe(upstream);
     upstream.pipe(client);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
     // The server being down shows up as a refused upstream: the worker sees its connection drop.
     const both = () => {
+      pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
@@ -60,6 +72,23 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
     cut(refuseMs = 0) {
       refuseUntil = Date.now() + refuseMs;
       for (const s of sockets) s.resetAndDestroy();
+    },
+    freeze() {
+      frozen = true;
+      for (const [a, b] of pairs) {
+        // Unpiped and paused: bytes stay in the kernel's buffers, as they would behind a dead link.
+        a.unpipe(b);
+        b.unpipe(a);
+        a.pause();
+        b.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (const [a, b] of pairs) {
+        a.pipe(b);
+        b.pipe(a);
+      }
     },
     get accepted() {
       return accepted;

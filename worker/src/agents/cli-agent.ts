@@ -30,6 +30,7 @@ export async function* runCliAgent(
     cwd: ctx.workDir,
     signal: ctx.signal,
     graceMs: ctx.graceMs,
+    killSignal: ctx.killSignal,
     stdinFile: inv.stdinFile,
   });
   let lastStderr = "";

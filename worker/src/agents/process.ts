@@ -14,6 +14,8 @@ export interface ProcessOptions {
   cwd: string;
   signal: AbortSignal;
   graceMs: number;
+  /** Aborting it sends SIGKILL to the group at once (a stop with a deadline shorter than graceMs). */
+  killSignal?: AbortSignal;
   /** Tells the operator how to point at the binary, e.g. "set ORCH_GOOSE_BIN". */
   binHint?: string;
   /** A file to connect to stdin instead of closing it (prompts too long for argv). */
@@ -166,6 +168,11 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
   };
   if (opts.signal.aborted) onAbort();
   else opts.signal.addEventListener("abort", onAbort, { once: true });
+  const onKill = () => {
+    if (exit === undefined) killGroup("SIGKILL");
+  };
+  if (opts.killSignal?.aborted) onKill();
+  else opts.killSignal?.addEventListener("abort", onKill, { once: true });
 
   try {
     for (;;) {
@@ -188,6 +195,7 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
     }
   } finally {
     opts.signal.removeEventListener("abort", onAbort);
+    opts.killSignal?.removeEventListener("abort", onKill);
     clearTimeout(graceTimer);
     clearTimeout(drainTimer);
     // The consumer may stop early; the agent must not outlive it.

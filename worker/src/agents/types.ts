@@ -12,6 +12,8 @@ export interface AgentRunContext {
   /** Aborted on cancel or timeout: the agent's process group gets SIGTERM, then SIGKILL after graceMs. */
   signal: AbortSignal;
   graceMs: number;
+  /** Aborted when the agent must die now, whatever is left of its grace: its process group gets SIGKILL. */
+  killSignal?: AbortSignal;
 }
 
 export type AgentOutput =
