@@ -34,7 +34,7 @@ afterAll(() => {
   print([
     `fault suite: ${results.length} seed(s) from ${FIRST_SEED}, ${RUNS} runs each, ${WORKERS} workers × ${CAPACITY} slots, lost-worker lease ${LOST_AFTER_MS} ms`,
     `  outcomes: succeeded ${total("succeeded")}, lost ${total("lost")}, failed ${total("failed")}, needed a retry ${total("retried")}; agent executions ${total("executions")}`,
-    `  faults: ${results.reduce((n, r) => n + r.faults.length, 0)}; agents that outlived their SIGKILLed worker ${total("orphansOutlivedWorker")}, agent groups killed by replacement workers ${results.reduce((n, r) => n + r.reaped, 0)}; overlaps inside the lease window ${results.reduce((n, r) => n + r.leaseWindow.length, 0)}`,
+    `  faults: ${results.reduce((n, r) => n + r.faults.length, 0)}; agents that outlived their SIGKILLed worker ${total("orphansOutlivedWorker")}, agent groups killed by replacement workers ${results.reduce((n, r) => n + r.reaped, 0)}; agents stopped by their worker's self-fence ${total("fenced")}; overlaps inside the lease window ${results.reduce((n, r) => n + r.leaseWindow.length, 0)}`,
     `  wall time: ${(results.reduce((n, r) => n + r.ms, 0) / 1000).toFixed(0)} s`,
     summarize(results.flatMap((r) => r.samples)),
   ].join("\n"));

@@ -2,6 +2,8 @@ import type { Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { overlaps, type Execution } from "./executions";
 import type { WorkerIncarnation } from "./fleet";
 
+/** How long before an agent's recorded start its worker may have had the run (node starting up). */
+const START_SLACK_MS = 1000;
 /** Time allowed between the replacement's reap and the monitor seeing the orphan gone (kill delivery, 20 ms polls, load). */
 const REAP_SLACK_MS = 1000;
 
@@ -66,14 +68,19 @@ export function checkExecutions(execs: Execution[], incarnations: WorkerIncarnat
   for (const r of runs) {
     const mine = execs.filter((e) => e.mark === markOf(r)).sort((a, b) => a.start - b.start);
     if (mine.length > r.attempt) violations.push(`run ${markOf(r)} (${r.id}) executed ${mine.length} times in ${r.attempt} attempts`);
-    // These agents always succeed, so only a SIGKILLed worker may cause another execution: a cut or
-    // a server restart is a blip the worker rides out, keeping its run. (No finer test on times: an
+    // These agents always succeed, so another execution needs a reason: its worker was SIGKILLed,
+    // or cut off for longer than the lease (a partition: the run was requeued, whether its agent had
+    // finished or its worker had stopped it), or it fenced itself (worker/src/fence.ts) during a cut
+    // or server restart that outlasted the fence. Shorter blips the worker rides out, keeping its run.
+    // Fenced executions get no exception from the overlap check above. (No finer test on times: an
     // agent records its start only once node is up, which can be after its worker was killed.)
-    for (const e of mine.slice(0, -1)) {
-      if (byTag.get(e.tag)?.killedAt === undefined) {
-        violations.push(`run ${markOf(r)} (${r.id}) ran again after ${describe(e)} although ${e.tag} was never killed`);
+    mine.slice(0, -1).forEach((e, i) => {
+      const inc = byTag.get(e.tag);
+      const partitioned = inc?.partitionedAt.some((t) => t >= e.start - START_SLACK_MS && t <= mine[i + 1]!.start);
+      if (inc?.killedAt === undefined && !inc?.fenced.has(r.id) && !partitioned) {
+        violations.push(`run ${markOf(r)} (${r.id}) ran again after ${describe(e)} although ${e.tag} was neither killed, nor partitioned, nor fenced`);
       }
-    }
+    });
   }
   return { violations, leaseWindow, orphansOutlivedWorker };
 }

@@ -21,6 +21,10 @@ export interface WorkerIncarnation {
   reapAt?: number;
   /** When the test SIGKILLed it. */
   killedAt?: number;
+  /** Runs it stopped itself after losing contact with the server (worker/src/fence.ts), by run id. */
+  fenced: Map<string, number>;
+  /** When the test cut it off from the server for longer than the lease. */
+  partitionedAt: number[];
   /** What its reap found (kept apart from the bounded tail, for failure messages). */
   reapedGroups: string[];
   /** The last lines it printed, for failure messages. */
@@ -89,7 +93,7 @@ export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { star
         lines.push(line);
         if (lines.length > KEEP_LINES) lines.shift();
         if (!line.startsWith("{")) continue;
-        let entry: { time: string; msg: string; reaped?: Array<{ kind: string; id: number; runId: string; killed: boolean }> };
+        let entry: { time: string; msg: string; runs?: string[]; reaped?: Array<{ kind: string; id: number; runId: string; killed: boolean }> };
         try {
           entry = JSON.parse(line);
         } catch {
@@ -97,6 +101,7 @@ export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { star
         }
         const time = Date.parse(entry.time);
         if (entry.msg === "connected") connects.push(time);
+        else if (entry.msg.startsWith("lost contact with the server")) for (const id of entry.runs ?? []) inc.fenced.set(id, time);
         // The reap happens before the worker logs "starting" (and before it connects): "starting" bounds its time.
         else if (entry.msg === "orphan check" || (entry.msg === "starting" && inc.reapAt === undefined)) inc.reapAt = time;
         if (entry.reaped) {
@@ -108,7 +113,7 @@ export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { star
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], tail: () => `--- ${tag} ---\n${[...lines, partial].join("\n")}` };
+    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], fenced: new Map(), partitionedAt: [], tail: () => `--- ${tag} ---\n${[...lines, partial].join("\n")}` };
     slot.incarnations.push(inc);
     slot.current = inc;
     return inc;

@@ -4,7 +4,7 @@ import { waitFor } from "../support/clients";
 import type { Slot, WorkerIncarnation } from "./fleet";
 import type { Sample } from "./stats";
 
-export type FaultKind = "kill" | "restart" | "cut";
+export type FaultKind = "kill" | "restart" | "cut" | "partition";
 
 interface Fault {
   kind: FaultKind;
@@ -29,9 +29,11 @@ const TERMINAL = new Set([RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCE
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The three faults, each measured while it plays out: a worker SIGKILL (kill → its runs requeued →
+ * The four faults, each measured while it plays out: a worker SIGKILL (kill → its runs requeued →
  * running again; the replacement connected), a server SIGKILL and restart (kill → server ready →
- * every worker's session back), and a cut of worker connections at the proxy (cut → session back).
+ * every worker's session back), a cut of worker connections at the proxy (cut → session back), and
+ * a partition of one worker for longer than the lease (its runs requeued → running elsewhere; the
+ * worker stops its own agents before that, worker/src/fence.ts).
  */
 export function createInjector(ctx: FaultContext) {
   const { slots, runs } = ctx;
@@ -138,5 +140,33 @@ export function createInjector(ctx: FaultContext) {
     }));
   });
 
-  return { kill, restart, cut };
+  /**
+   * One worker out of touch for `ms` (longer than the lease): its connection reset and new ones
+   * refused, or frozen (half-open: both ends still think it is up).
+   */
+  const partition = (slotIndex: number, ms: number, halfOpen: boolean) => withFault("partition", async (f) => {
+    const slot = slots[slotIndex]!;
+    const inc = slot.current;
+    const held = (await ctx.retry(() => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.RUNNING], pageSize: 500 }), "held runs"))
+      .runs.filter((r) => r.workerName === slot.name);
+    const t0 = Date.now();
+    inc?.partitionedAt.push(t0);
+    if (halfOpen) slot.proxy.freeze();
+    else slot.proxy.cut(ms);
+    const how = halfOpen ? "half-open" : "reset";
+    ctx.note(`partition ${slot.name} (${how}, held ${held.length}) for ${ms} ms`);
+    const back = (async () => {
+      await delay(ms);
+      if (halfOpen) slot.proxy.thaw();
+      if (!inc) return;
+      const c = await reconnected(inc, t0, `${inc.tag} to reconnect after a partition`);
+      if (c !== undefined) sample(f, `partition (${how}, lease + 0.5-1.5 s) -> worker session back`, c - t0);
+    })();
+    await Promise.all([back, ...held.map(async (r) => {
+      const again = await watchRun(r.id, `run ${r.id} to run again after a partition`, (x) => x.attempt > r.attempt && x.status === RunStatus.RUNNING);
+      if (again.t >= 0) sample(f, `partition -> its run running elsewhere`, again.t - t0);
+    })]);
+  });
+
+  return { kill, restart, cut, partition };
 }

@@ -127,15 +127,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       },
     });
 
-    // Each kind once first (seeded order), so even a short run sees all three; then weighted picks.
-    const forced = rnd.shuffle<FaultKind>(["kill", "restart", "cut"]);
+    // Each kind once first (seeded order), so even a short run sees all four; then weighted picks.
+    const forced = rnd.shuffle<FaultKind>(["kill", "restart", "cut", "partition"]);
     const pending: Promise<void>[] = [];
     const deadline = Date.now() + Math.max(120_000, o.runs * 1000);
     while (forced.length || (await unfinished()) > 0) {
       if (Date.now() > deadline) throw new Error("runs did not finish in time");
       // Fault timing is the test's input (seeded), not a wait for a condition.
       await delay(rnd.int(150, 1200));
-      const kind = forced.shift() ?? rnd.weighted<FaultKind>([["kill", 3], ["cut", 2], ["restart", 1]]);
+      const kind = forced.shift() ?? rnd.weighted<FaultKind>([["kill", 3], ["cut", 2], ["restart", 1], ["partition", 1]]);
       const overlap = rnd.chance(0.25);
       let p: Promise<void>;
       if (kind === "kill") {
@@ -145,6 +145,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         p = inject.kill(i, replaceAfter);
       } else if (kind === "restart") {
         p = inject.restart(rnd.int(0, 1000));
+      } else if (kind === "partition") {
+        // Longer than the lease: the server requeues the worker's runs, which the worker must have stopped
+        // first. Reset only for now: after a half-open one the server still stores what the lost session
+        // sends (see server/test/dispatch/self-fence.test.ts), which the log invariants would report.
+        p = inject.partition(rnd.int(0, slots.length - 1), rnd.int(o.lostAfterMs + 500, o.lostAfterMs + 1500), false);
       } else {
         const targets = rnd.chance(0.5) ? slots.map((_, i) => i) : [rnd.int(0, slots.length - 1)];
         // Refusals stay well inside the lease: a worker that reconnects in time keeps its runs.
@@ -177,6 +182,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     violations.push(...execCheck.violations);
     leaseWindow.push(...execCheck.leaseWindow);
     counts.orphansOutlivedWorker = execCheck.orphansOutlivedWorker;
+    // Each is a run whose agent its worker stopped, cut off for longer than the fence allows.
+    counts.fenced = slots.flatMap((s) => s.incarnations).reduce((n, inc) => n + inc.fenced.size, 0);
 
     // Orphans: with every run ended, nothing of this scenario but its workers may still be alive.
     const workerPids = new Set(slots.map((s) => s.current?.child.pid));
