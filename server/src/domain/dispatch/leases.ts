@@ -56,7 +56,13 @@ export function createLeases(deps: LeaseDeps) {
   }
 
   function assigned(runId: string, attempt: number) {
+    const sentAt = Date.now();
     set(ackTimers, runId, deps.assignAckTimeoutMs, async () => {
+      // A worker that has sent nothing since the Assign may be cut off and about to fence itself: that
+      // is the lost-worker lease's call, which comes late enough for the fence to have landed. This
+      // timer only catches a worker that is demonstrably alive yet never starts the run.
+      const holder = registry.holderOf(runId);
+      if (!holder || holder.lastSeen <= sentAt) return;
       const row = await runs.get(runId);
       if (!row || row.status !== "assigned" || row.attempt !== attempt) return;
       const reason = `worker ${row.workerName} did not start the run within ${deps.assignAckTimeoutMs} ms`;
@@ -98,6 +104,9 @@ export function createLeases(deps: LeaseDeps) {
   async function workerLost(workerId: string, session: WorkerSession | undefined) {
     if (session) {
       registry.remove(session);
+      // Whatever this session still sends (a half-open connection that resumes) concerns attempts that
+      // are requeued now: it must store nothing and finish nothing.
+      session.runs.clear();
       session.outbox.close();
     }
     const held = await runs.held(workerId);

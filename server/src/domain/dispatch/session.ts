@@ -197,7 +197,11 @@ export function createSessionHandler(deps: SessionDeps) {
 
   async function consume(s: WorkerSession, it: AsyncIterator<ConnectRequest>) {
     try {
-      for (let r = await it.next(); !r.done; r = await it.next()) await handle(s, r.value);
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        // A session replaced by a reconnect or declared lost reads on only to end: the worker resends to its current session.
+        if (registry.get(s.workerId) !== s) break;
+        await handle(s, r.value);
+      }
       s.outbox.close();
     } catch (err) {
       // A refusal (a ConnectError) reaches the worker and a dropped connection is routine; anything
