@@ -79,8 +79,10 @@ COPY package.json tsconfig.base.json ./
 COPY worker/package.json worker/tsconfig.json ./worker/
 COPY worker/src ./worker/src
 COPY --from=build /app/worker/src/gen ./worker/src/gen
+COPY docker/worker-entrypoint.sh /usr/local/bin/worker-entrypoint
 USER node
 WORKDIR /app/worker
 # The worker only dials out: it listens on nothing, so there is no port and no HTTP health check.
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# The entrypoint keeps the worker key out of every process's environment, then execs tini.
+ENTRYPOINT ["/usr/local/bin/worker-entrypoint"]
 CMD ["node", "--import", "tsx", "src/main.ts"]

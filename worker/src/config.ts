@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CodexSandbox } from "./agents/codex";
@@ -61,8 +62,8 @@ function codexSandbox(raw: string | undefined): CodexSandbox | undefined {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const apiKey = env.ORCH_API_KEY ?? "";
-  if (!apiKey) throw new Error("ORCH_API_KEY is required: a worker-role API key (the server prints one on first start)");
+  const apiKey = env.ORCH_API_KEY || (env.ORCH_API_KEY_FILE ? readFileSync(env.ORCH_API_KEY_FILE, "utf8").trim() : "");
+  if (!apiKey) throw new Error("ORCH_API_KEY (or ORCH_API_KEY_FILE) is required: a worker-role API key (the server prints one on first start)");
   const host = hostname();
   return {
     serverUrl: env.ORCH_SERVER_URL ?? "http://localhost:8080",

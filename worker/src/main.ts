@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { createAgents } from "./agents";
 import { loadWorkerConfig, SECRET_ENV } from "./config";
 import { scrubInitialEnv } from "./environ";
@@ -13,6 +14,15 @@ try {
   scrubInitialEnv(SECRET_ENV);
 } catch (err) {
   log("warning: could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc", { error: (err as Error).message });
+}
+// A key file (the container entrypoint writes one so that no process's environment holds the key) is
+// read once: it is gone before the first agent starts.
+if (process.env.ORCH_API_KEY_FILE) {
+  try {
+    rmSync(process.env.ORCH_API_KEY_FILE);
+  } catch (err) {
+    log("warning: could not delete ORCH_API_KEY_FILE after reading it; agents running as this user can read it", { error: (err as Error).message });
+  }
 }
 
 const agents = createAgents({

@@ -4,7 +4,7 @@
  * plaintext; and an agent's process never gets a Flight Control API key — not in its environment,
  * and not by reading its parent's.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -179,6 +179,21 @@ describe("an agent's process", () => {
     const text = await runShell("for p in $PPID $(ps -o ppid= -p $PPID 2>/dev/null); do tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -a '^ORCH_API_KEY=' | base64 | tr -d '\\n'; echo; done; echo done");
     const decoded = text.split("\n").map((l) => Buffer.from(l.trim(), "base64").toString("utf8")).join("\n");
     expect(decoded.includes(WORKER_KEY), "the agent read ORCH_API_KEY from the worker's /proc/<pid>/environ").toBe(false);
+  });
+
+  it("a worker given its key in ORCH_API_KEY_FILE (as the container entrypoint does) connects and deletes the file first", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fc-keyfile-"));
+    const file = join(dir, "api-key");
+    writeFileSync(file, `${WORKER_KEY}\n`, { mode: 0o600 });
+    const fromFile = startWorker(server.url, { name: "key-file-worker", capacity: 1, env: { ORCH_API_KEY: "", ORCH_API_KEY_FILE: file } });
+    try {
+      const workers = client(WorkerService, server.url, ADMIN_KEY);
+      await waitFor(async () => (await workers.listWorkers({})).workers.some((w) => w.name === "key-file-worker"), { what: "the key-file worker to connect" });
+      expect(existsSync(file), fromFile.output()).toBe(false);
+    } finally {
+      await fromFile.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFernetKeys } from "../../src/domain/crypto/fernet";
@@ -178,9 +178,10 @@ describe("docker-compose.yml", () => {
   it("passes every setting of server/src/config.ts to the server and of worker/src/config.ts to the worker", () => {
     const server = envOf(compose.services.server!);
     const worker = envOf(compose.services.worker!);
-    // The image sets ORCH_UI_DIR (its built dashboard); the worker's name is its container's hostname.
+    // The image sets ORCH_UI_DIR (its built dashboard); the worker's name is its container's hostname;
+    // the worker image's entrypoint sets ORCH_API_KEY_FILE from ORCH_API_KEY.
     const serverMissing = [...orchNames(read("server/src/config.ts"))].filter((n) => !(n in server) && n !== "ORCH_UI_DIR");
-    const workerMissing = [...orchNames(read("worker/src/config.ts"))].filter((n) => !(n in worker) && n !== "ORCH_WORKER_NAME");
+    const workerMissing = [...orchNames(read("worker/src/config.ts"))].filter((n) => !(n in worker) && !["ORCH_WORKER_NAME", "ORCH_API_KEY_FILE"].includes(n));
     expect(serverMissing).toEqual([]);
     expect(workerMissing).toEqual([]);
   });
@@ -327,7 +328,33 @@ describe("Dockerfiles", () => {
     expect(text).toMatch(/GOOSE_BIN_DIR=\/usr\/local\/bin/);
     expect(text).toMatch(/goose --version/);
     expect(text).toMatch(/apt-get install [^\n]*\bgit\b/);
-    expect(lastStage(text)).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
+    expect(lastStage(text)).toMatch(/ENTRYPOINT \["\/usr\/local\/bin\/worker-entrypoint"\]/);
+    expect(lastStage(text)).toContain("COPY docker/worker-entrypoint.sh /usr/local/bin/worker-entrypoint");
+    expect(statSync(join(ROOT, "docker/worker-entrypoint.sh")).mode & 0o111, "the entrypoint is executable").toBeTruthy();
+  });
+
+  it("worker entrypoint: PID 1 (tini) starts without the worker key in its environment; the key waits in a private file", () => {
+    // A stand-in tini on PATH reports what the real one would be started with.
+    const bin = mkdtempSync(join(tmpdir(), "fc-entry-"));
+    writeFileSync(join(bin, "tini"), '#!/bin/sh\ntr "\\0" "\\n" < /proc/$$/environ > "$OUT/environ"\nprintf "%s" "$*" > "$OUT/args"\n', { mode: 0o755 });
+    try {
+      const r = spawnSync("sh", [join(ROOT, "docker/worker-entrypoint.sh"), "node", "--import", "tsx", "src/main.ts"], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, OUT: bin, ORCH_API_KEY: "fc_secret_worker_key", ORCH_SERVER_URL: "http://server:8080" },
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const env = readFileSync(join(bin, "environ"), "utf8");
+      expect(env).not.toContain("fc_secret_worker_key");
+      expect(env).toContain("ORCH_SERVER_URL=http://server:8080");
+      expect(readFileSync(join(bin, "args"), "utf8")).toBe("-- node --import tsx src/main.ts");
+      const file = /^ORCH_API_KEY_FILE=(.+)$/m.exec(env)?.[1];
+      expect(file).toBeDefined();
+      expect(readFileSync(file!, "utf8")).toBe("fc_secret_worker_key");
+      expect(statSync(file!).mode & 0o077, "only the worker's user can read the key file").toBe(0);
+      rmSync(dirname(file!), { recursive: true, force: true });
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 
