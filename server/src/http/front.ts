@@ -34,7 +34,8 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
 
   if (opts.tlsCert && opts.tlsKey) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), allowHTTP1: true },
+      // noDelay: small frames (an Assign, a LogAck) go out at once rather than after the peer's ACK.
+      { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), allowHTTP1: true, noDelay: true },
       handler as never,
     );
     track(secure);
@@ -46,7 +47,10 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
   track(h2);
   h1.keepAliveTimeout = 65_000;
 
-  const server = net.createServer((socket) => {
+  // Sockets accepted here are handed to the HTTP servers by hand, so their own noDelay default never
+  // applies: without it, Nagle's algorithm holds a small frame (an Assign, a LogAck) back until the
+  // peer acknowledges the previous one.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     let seen = Buffer.alloc(0);
     // 'readable' + read() keeps the socket paused; a 'data' listener would switch it to flowing mode
     // and the HTTP/2 server would then miss bytes.
