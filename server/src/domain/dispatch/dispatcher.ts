@@ -93,19 +93,24 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (!page.length) break;
         afterId = page[page.length - 1].id;
         // One transaction for the page's claims: a commit per claim would cost more than the claim.
-        const claimed = await runs.transaction(async (tx) => {
-          const out: Array<[JobRunRow, WorkerSession]> = [];
-          for (const q of page) {
-            const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
-            if (!target) continue;
-            const row = await runs.claim(q.id, target.workerId, target.name, Date.now(), tx);
-            if (!row) continue;
-            registry.hold(target, q.id, row.attempt);
-            out.push([row, target]);
-            if (!free.size) break;
-          }
-          return out;
-        });
+        const claimed: Array<[JobRunRow, WorkerSession]> = [];
+        try {
+          await runs.transaction(async (tx) => {
+            for (const q of page) {
+              const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
+              if (!target) continue;
+              const row = await runs.claim(q.id, target.workerId, target.name, Date.now(), tx);
+              if (!row) continue;
+              registry.hold(target, q.id, row.attempt);
+              claimed.push([row, target]);
+              if (!free.size) break;
+            }
+          });
+        } catch (err) {
+          // The claims were rolled back: so are the slots they took.
+          for (const [row, target] of claimed) registry.release(target, row.id);
+          throw err;
+        }
         for (const [row, target] of claimed) void deliver(row, target);
         if (!free.size || page.length < PAGE) break;
         // better-sqlite3 is synchronous: without this, a long queue nobody can take holds the event loop for the whole walk.

@@ -56,7 +56,7 @@ export function createRegistry() {
       for (const runId of s.runs.keys()) if (holders.get(runId) === s) holders.delete(runId);
       free.delete(s);
     },
-    /** The session now holds the run (attempt 0 while the claim's row is not read back yet). */
+    /** The session now holds this attempt of the run. */
     hold(s: WorkerSession, runId: string, attempt: number) {
       s.runs.set(runId, attempt);
       if (sessions.get(s.workerId) === s) holders.set(runId, s);
