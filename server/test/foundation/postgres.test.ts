@@ -1,6 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -11,6 +10,7 @@ import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
 import { openDatabase } from "../../src/storage/data-source";
 import { client, waitFor } from "../support/clients";
+import { freePort } from "../support/server-process";
 import { startWorker, type WorkerProcess } from "../support/worker";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
 import { refusedUnchanged, spec } from "./helpers";
@@ -40,14 +40,6 @@ const pgBin = findPgBin();
 const asRoot = process.getuid?.() === 0;
 const runAs = pgUser();
 const havePostgres = Boolean(pgBin && (!asRoot || runAs));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 /** A throwaway cluster in a temp dir, on 127.0.0.1 and a socket inside that dir, with trust auth. */
 class TempCluster {

@@ -8,21 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { client, waitFor } from "../support/clients";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-const heapMiB = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 1024 / 1024;
-};
+import { heapMiB } from "./support/heap";
 
 const dir = mkdtempSync(join(tmpdir(), "fc-keys-"));
 let a: TestServer;

@@ -7,8 +7,6 @@
  * no gap and no duplicate. A watcher that keeps up gets everything either way.
  */
 import * as http2 from "node:http2";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,14 +16,7 @@ import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
 import { FULL } from "./support/fuzz";
 import { assignOf, handWorker, hello, type HandWorker } from "./support/hand-worker";
 import { envelope, unenvelope } from "./support/wire";
-
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-const heapMiB = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 1024 / 1024;
-};
+import { heapMiB } from "./support/heap";
 
 let server: TestServer;
 let producer: HandWorker;
