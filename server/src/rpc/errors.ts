@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type DomainErrorKind, isDomainError } from "../domain/errors";
 
 /** SQLite's SQLITE_CONSTRAINT_UNIQUE / Postgres's 23505, through TypeORM's QueryFailedError. */
 export function isUniqueViolation(err: unknown): boolean {
@@ -18,3 +19,19 @@ export async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T
 }
 
 export const notFound = (what: string, id: string) => new ConnectError(`${what} ${id} not found`, Code.NotFound);
+
+const codeOf: Record<DomainErrorKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  permission_denied: Code.PermissionDenied,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+};
+
+/** The one place a domain error becomes a ConnectError; anything else passes through unchanged. */
+export function toConnectError(err: unknown): unknown {
+  if (isDomainError(err)) return new ConnectError(err.message, codeOf[err.kind], undefined, undefined, err);
+  return err;
+}
