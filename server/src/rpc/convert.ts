@@ -1,21 +1,16 @@
-import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeySchema, type ApiKey } from "../gen/flightcontrol/v1/api_key_pb";
 import { CredentialSchema, type Credential } from "../gen/flightcontrol/v1/credential_pb";
 import { JobSchema, type Job } from "../gen/flightcontrol/v1/job_pb";
-import { RunSchema, UsageSchema, type Run, type Usage } from "../gen/flightcontrol/v1/run_pb";
-import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import { RunSchema, type Run } from "../gen/flightcontrol/v1/run_pb";
 import { WorkerSchema, WorkerState, type Worker } from "../gen/flightcontrol/v1/worker_pb";
 import { roleFromColumn } from "../domain/auth/api-keys";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
+import { specFromJson, usageFromJson } from "../storage/codecs";
 import type { ApiKeyRow, CredentialRow, JobDefinitionRow, JobRunRow, WorkerRow } from "../storage/entities";
 
 export const ts = (ms: number | null | undefined): Timestamp | undefined => (ms ? timestampFromMs(ms) : undefined);
-
-export const specToJson = (spec: JobSpec): string => toJsonString(JobSpecSchema, spec);
-export const specFromJson = (json: string): JobSpec => fromJsonString(JobSpecSchema, json);
-export const usageToJson = (u: Usage | undefined): string => (u ? toJsonString(UsageSchema, u) : "{}");
-export const usageFromJson = (json: string): Usage => fromJsonString(UsageSchema, json || "{}");
 
 export function jobToProto(row: JobDefinitionRow): Job {
   return create(JobSchema, {

@@ -6,7 +6,8 @@ import { JobSpecSchema } from "../gen/flightcontrol/v1/spec_pb";
 import type { AppContext } from "../context";
 import { newId } from "../domain/ids";
 import { JobDefinitionEntity, type JobDefinitionRow } from "../storage/entities";
-import { decodeCursor, encodeCursor, jobToProto, runToProto, specToJson } from "./convert";
+import { specToJson } from "../storage/codecs";
+import { decodeCursor, encodeCursor, jobToProto, runToProto } from "./convert";
 import { notFound, uniquely } from "./errors";
 
 export function jobService(app: AppContext): ServiceImpl<typeof JobService> {

@@ -13,7 +13,7 @@ import { nextAfter } from "../../src/domain/schedules/cron";
 import type { MisfireColumn, OverlapColumn } from "../../src/domain/schedules/policies";
 import { createScheduler, type SchedulerDeps } from "../../src/domain/schedules/scheduler";
 import { createScheduleStore } from "../../src/domain/schedules/store";
-import { specToJson } from "../../src/rpc/convert";
+import { specToJson } from "../../src/storage/codecs";
 import { openDatabase } from "../../src/storage/data-source";
 import { JobDefinitionEntity, type JobRunRow, type ScheduleRow } from "../../src/storage/entities";
 import { createRunStore } from "../../src/storage/run-store";

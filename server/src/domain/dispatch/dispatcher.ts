@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConnectResponseSchema } from "../../gen/flightcontrol/v1/worker_pb";
-import { specFromJson } from "../../rpc/convert";
+import { specFromJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";

@@ -9,7 +9,7 @@ import {
   type LogBatch,
   type RunFinished,
 } from "../../gen/flightcontrol/v1/worker_pb";
-import { usageToJson } from "../../rpc/convert";
+import { usageToJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { LogStore } from "../../storage/log-store";
 import type { RunStore } from "../../storage/run-store";

@@ -2,7 +2,7 @@ import { clone } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
-import { specFromJson, specToJson } from "../../rpc/convert";
+import { specFromJson, specToJson } from "../../storage/codecs";
 import type { JobRunRow } from "../../storage/entities";
 import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";

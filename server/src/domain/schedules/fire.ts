@@ -1,5 +1,5 @@
 import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
-import { specFromJson } from "../../rpc/convert";
+import { specFromJson } from "../../storage/codecs";
 import type { JobDefinitionRow, ScheduleRow } from "../../storage/entities";
 import type { RunStore } from "../../storage/run-store";
 import { cancelRun, type CancelDeps } from "../runs/cancel";

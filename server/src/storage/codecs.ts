@@ -1,0 +1,14 @@
+import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { UsageSchema, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+
+/**
+ * How protobuf values are stored in text columns: as protobuf JSON, which stays readable in the
+ * database and tolerates fields added to the contract later. Every layer that writes or reads such
+ * a column goes through these, so the stored form has one definition.
+ */
+export const specToJson = (spec: JobSpec): string => toJsonString(JobSpecSchema, spec);
+export const specFromJson = (json: string): JobSpec => fromJsonString(JobSpecSchema, json);
+/** A run without reported usage stores "{}", which reads back as an empty Usage. */
+export const usageToJson = (u: Usage | undefined): string => (u ? toJsonString(UsageSchema, u) : "{}");
+export const usageFromJson = (json: string): Usage => fromJsonString(UsageSchema, json || "{}");
