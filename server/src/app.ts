@@ -15,7 +15,7 @@ import { Health } from "./gen/grpc/health/v1/health_pb";
 import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb";
 import type { ServerConfig } from "./config";
 import type { AppContext } from "./context";
-import { createKeyStore } from "./domain/auth/api-keys";
+import { createApiKeys } from "./domain/auth/api-keys";
 import { loadMasterKeyring } from "./domain/crypto/master-key";
 import { createCredentials } from "./domain/credentials";
 import { createDispatcher } from "./domain/dispatch/dispatcher";
@@ -31,12 +31,13 @@ import { createProbes } from "./http/probes";
 import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics } from "./observability/metrics";
-import { observeInterceptor } from "./rpc/interceptors/observe";
 import { isTerminal } from "./domain/runs/status";
 import { apiKeyService } from "./rpc/api-key-service";
 import { credentialService } from "./rpc/credential-service";
 import { healthService } from "./rpc/health-service";
 import { authGate } from "./rpc/interceptors/auth";
+import { domainErrorsToConnect } from "./rpc/interceptors/domain-errors";
+import { observeInterceptor } from "./rpc/interceptors/observe";
 import { redactCredentialKeys } from "./rpc/interceptors/redact";
 import { nodeRequestKey } from "./rpc/node-request";
 import { parseErrorsAsInvalidArgument } from "./rpc/parse-errors";
@@ -46,9 +47,14 @@ import { runService } from "./rpc/run-service";
 import { scheduleService } from "./rpc/schedule-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
+import { createApiKeyStore } from "./storage/api-key-store";
+import { createCredentialStore } from "./storage/credential-store";
 import { openDatabase } from "./storage/data-source";
+import { createJobStore } from "./storage/job-store";
 import { createLogStore } from "./storage/log-store";
 import { createRunStore } from "./storage/run-store";
+import { createScheduleStore } from "./storage/schedule-store";
+import { createWorkerStore } from "./storage/worker-store";
 import { createSql } from "./storage/sql";
 
 export interface RunningServer {
@@ -80,12 +86,14 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   events.on("runChanged", (_id, status) => {
     if (isTerminal(status)) metrics.runsFinished.inc({ status });
   });
-  const keys = createKeyStore(db.dataSource);
-  const credentials = createCredentials(db.dataSource, master.keyring);
+  const keys = createApiKeys({ store: createApiKeyStore(db), log });
+  const credentials = createCredentials(createCredentialStore(db), master.keyring);
+  const jobs = createJobStore(db);
   const runs = createRunStore(db, sql);
   const logs = createLogStore(sql);
+  const schedules = createScheduleStore(db, sql);
   const registry = createRegistry();
-  const workers = createWorkerRecords(db.dataSource);
+  const workers = createWorkerRecords(createWorkerStore(db));
   const lifecycle = createLifecycle({ runs, events, assertCredentialsExist: credentials.assertExist, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
 
   // The dispatcher and leases refer to each other through kick(); wire them after both exist.
@@ -105,10 +113,10 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     },
   });
   kick = dispatcher.kick;
-  const scheduler = createScheduler({ db, sql, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
+  const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, credentials, runs, logs, lifecycle, registry, dispatcher, leases, scheduler, workers,
+    config, db, sql, log, events, keys, credentials, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
   metrics.observeState({
@@ -135,7 +143,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(WorkerService, workerService(app));
     router.service(ScheduleService, scheduleService(app));
     router.service(ApiKeyService, apiKeyService(app));
-    router.service(SystemService, systemService(app));
+    router.service(SystemService, systemService({ runs, registry, version, dialect: db.dialect, startedAt: app.startedAt }));
     router.service(Health, healthService(app, servedServices.map((s) => s.typeName)));
     router.service(ServerReflection, reflectionService(servedServices));
     router.handlers.splice(0, router.handlers.length, ...router.handlers.map(parseErrorsAsInvalidArgument));
@@ -156,7 +164,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     requestGate: authGate(keys),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
-    interceptors: [observeInterceptor(log, metrics), redactCredentialKeys, createValidateInterceptor()],
+    // The domain's errors become Connect codes inside observe, which would count them as Internal.
+    interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, redactCredentialKeys, createValidateInterceptor()],
     fallback: (req, res) => {
       void (async () => {
         if (await probes(req as never, res as never)) return;

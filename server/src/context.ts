@@ -1,5 +1,5 @@
 import type { ServerConfig } from "./config";
-import type { KeyStore } from "./domain/auth/api-keys";
+import type { ApiKeys } from "./domain/auth/api-keys";
 import type { Credentials } from "./domain/credentials";
 import type { Dispatcher } from "./domain/dispatch/dispatcher";
 import type { Leases } from "./domain/dispatch/leases";
@@ -12,21 +12,28 @@ import type { Scheduler } from "./domain/schedules/scheduler";
 import type { Logger } from "./logger";
 import type { Metrics } from "./observability/metrics";
 import type { Database } from "./storage/data-source";
+import type { JobStore } from "./storage/job-store";
 import type { LogStore } from "./storage/log-store";
 import type { RunStore } from "./storage/run-store";
+import type { ScheduleStore } from "./storage/schedule-store";
 import type { Sql } from "./storage/sql";
 
-/** Everything the RPC services need, built once by app.ts. */
+/**
+ * Everything app.ts builds, in one record: the wiring, and what tests reach into (the database,
+ * the scheduler). Each RPC service declares the part it uses in its own `XServiceDeps`.
+ */
 export interface AppContext {
   config: ServerConfig;
   db: Database;
   sql: Sql;
   log: Logger;
   events: EventBus;
-  keys: KeyStore;
+  keys: ApiKeys;
   credentials: Credentials;
+  jobs: JobStore;
   runs: RunStore;
   logs: LogStore;
+  schedules: ScheduleStore;
   lifecycle: Lifecycle;
   registry: Registry;
   dispatcher: Dispatcher;

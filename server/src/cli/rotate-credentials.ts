@@ -1,8 +1,8 @@
 import { loadServerConfig } from "../config";
 import { fernetRotate } from "../domain/crypto/fernet";
 import { loadMasterKeyring } from "../domain/crypto/master-key";
+import { createCredentialStore } from "../storage/credential-store";
 import { openDatabase } from "../storage/data-source";
-import { CredentialEntity } from "../storage/entities";
 
 /**
  * `npm run credentials:rotate`: re-encrypts every credential under the first key of ORCH_MASTER_KEY.
@@ -11,12 +11,6 @@ import { CredentialEntity } from "../storage/entities";
 const config = loadServerConfig();
 const { keyring, source } = loadMasterKeyring({ envValue: config.masterKey, dataDir: config.dataDir });
 const db = await openDatabase(config.databaseUrl);
-let n = 0;
-await db.dataSource.transaction(async (m) => {
-  for (const row of await m.getRepository(CredentialEntity).find()) {
-    await m.getRepository(CredentialEntity).update({ id: row.id }, { ciphertext: fernetRotate(keyring, row.ciphertext) });
-    n++;
-  }
-});
+const n = await createCredentialStore(db).resealAll((ciphertext) => fernetRotate(keyring, ciphertext));
 console.log(`re-encrypted ${n} credential(s) under the first key from ${source === "env" ? "ORCH_MASTER_KEY" : "the data directory"}`);
 await db.dataSource.destroy();

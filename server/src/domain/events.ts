@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { RunOutput } from "../gen/flightcontrol/v1/run_pb";
+import type { RunStatusColumn } from "../storage/entities";
 
 /**
  * In-process notifications that drive live streams and dispatch: a run's row changed, a run got
@@ -7,7 +8,7 @@ import type { RunOutput } from "../gen/flightcontrol/v1/run_pb";
  * (plus output items, which are already in memory and must not be re-read from the database).
  */
 export interface Events {
-  runChanged(runId: string, status: string): void;
+  runChanged(runId: string, status: RunStatusColumn): void;
   runOutput(runId: string, items: RunOutput[]): void;
   workerChanged(workerId: string): void;
 }

@@ -1,15 +1,16 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { CredentialService } from "../gen/flightcontrol/v1/credential_pb";
-import type { AppContext } from "../context";
+import type { Credentials } from "../domain/credentials";
 import { credentialToProto } from "./convert";
-import { uniquely } from "./errors";
 
-export function credentialService(app: AppContext): ServiceImpl<typeof CredentialService> {
-  const c = app.credentials;
+export interface CredentialServiceDeps {
+  credentials: Credentials;
+}
+
+export function credentialService({ credentials: c }: CredentialServiceDeps): ServiceImpl<typeof CredentialService> {
   return {
     async createCredential(req) {
-      const row = await uniquely(`a credential named "${req.name}"`, () => c.create(req.name, req.description, req.env));
-      return { credential: credentialToProto(row) };
+      return { credential: credentialToProto(await c.create(req.name, req.description, req.env)) };
     },
     async listCredentials() {
       return { credentials: (await c.list()).map(credentialToProto) };

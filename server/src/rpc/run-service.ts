@@ -1,14 +1,29 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { RunService, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
-import type { AppContext } from "../context";
+import type { Dispatcher } from "../domain/dispatch/dispatcher";
+import type { Registry } from "../domain/dispatch/registry";
+import { failedPrecondition, notFound } from "../domain/errors";
+import type { EventBus } from "../domain/events";
 import { cancelRun } from "../domain/runs/cancel";
+import type { Lifecycle } from "../domain/runs/lifecycle";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
+import type { LogStore } from "../storage/log-store";
+import type { RunStore } from "../storage/run-store";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
-import { notFound } from "./errors";
-import { watchRun } from "./watch-run";
+import { watchRun, type WatchRunDeps } from "./watch-run";
 
-export function runService(app: AppContext): ServiceImpl<typeof RunService> {
+export interface RunServiceDeps extends WatchRunDeps {
+  runs: RunStore;
+  logs: LogStore;
+  lifecycle: Pick<Lifecycle, "createRun" | "retryRun">;
+  dispatcher: Pick<Dispatcher, "kick">;
+  /** A cancelled held run's worker is told through its session. */
+  registry: Registry;
+  events: EventBus;
+}
+
+export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
   const get = async (id: string) => {
     const row = await app.runs.get(id);
     if (!row) throw notFound("run", id);
@@ -41,7 +56,7 @@ export function runService(app: AppContext): ServiceImpl<typeof RunService> {
       const row = await get(req.id);
       const reason = req.reason || "cancelled by request";
       if (isTerminal(row.status)) {
-        throw new ConnectError(`run ${row.id} already ended as ${row.status}`, Code.FailedPrecondition);
+        throw failedPrecondition(`run ${row.id} already ended as ${row.status}`);
       }
       await cancelRun(app, row, reason);
       return { run: runToProto(await get(row.id)) };

@@ -3,13 +3,15 @@ import { FieldDescriptorProto_Type } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ViolationsSchema } from "../gen/buf/validate/validate_pb";
 import { ScheduleSchema, ScheduleService, type Schedule } from "../gen/flightcontrol/v1/schedule_pb";
-import type { AppContext } from "../context";
+import { notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { canonicalTimeZone, checkTiming, nextAfter, upcoming, type TimingProblem } from "../domain/schedules/cron";
 import { misfireFromColumn, misfireToColumn, overlapFromColumn, overlapToColumn } from "../domain/schedules/policies";
-import { JobDefinitionEntity, type ScheduleRow } from "../storage/entities";
+import type { Scheduler } from "../domain/schedules/scheduler";
+import type { ScheduleRow } from "../storage/entities";
+import type { JobStore } from "../storage/job-store";
+import type { ScheduleStore } from "../storage/schedule-store";
 import { ts } from "./convert";
-import { notFound } from "./errors";
 
 const UPCOMING = 5;
 // Field numbers are the same in CreateScheduleRequest and UpdateScheduleRequest.
@@ -47,17 +49,14 @@ function timing(cron: string, timeZone: string): { cron: string; timeZone: strin
   return { cron: cron.trim(), timeZone: canonicalTimeZone(timeZone)! };
 }
 
-/** SQLite's SQLITE_CONSTRAINT_FOREIGNKEY / Postgres's 23503: the job went away mid-request. */
-function isForeignKeyViolation(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503";
+export interface ScheduleServiceDeps {
+  schedules: ScheduleStore;
+  jobs: Pick<JobStore, "exists">;
+  /** Its clock dates changes, and it re-arms its timer after each. */
+  scheduler: Pick<Scheduler, "now" | "changed">;
 }
 
-export function scheduleService(app: AppContext): ServiceImpl<typeof ScheduleService> {
-  const { scheduler } = app;
-  const { store } = scheduler;
-  const jobs = app.db.dataSource.getRepository(JobDefinitionEntity);
+export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleServiceDeps): ServiceImpl<typeof ScheduleService> {
   const get = async (id: string) => {
     const row = await store.get(id);
     if (!row) throw notFound("schedule", id);
@@ -72,7 +71,7 @@ export function scheduleService(app: AppContext): ServiceImpl<typeof ScheduleSer
   return {
     async createSchedule(req) {
       const t = timing(req.cron, req.timeZone);
-      if (!(await jobs.existsBy({ id: req.jobId }))) throw notFound("job", req.jobId);
+      if (!(await jobs.exists(req.jobId))) throw notFound("job", req.jobId);
       const now = scheduler.now();
       const row: ScheduleRow = {
         id: newId(now), jobId: req.jobId, name: req.name, ...t, paused: req.paused,
@@ -80,12 +79,8 @@ export function scheduleService(app: AppContext): ServiceImpl<typeof ScheduleSer
         nextRunAt: req.paused ? null : nextAfter(t.cron, t.timeZone, now),
         lastRunAt: null, lastRunId: null, createdAt: now, updatedAt: now,
       };
-      try {
-        await store.insert(row);
-      } catch (err) {
-        if (isForeignKeyViolation(err)) throw notFound("job", req.jobId);
-        throw err;
-      }
+      // The job may still go away before the insert: the store reports that as NotFound too.
+      await store.insert(row);
       return changed(row.id);
     },
 

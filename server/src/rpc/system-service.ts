@@ -1,29 +1,41 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { SystemService, WindowStatsSchema } from "../gen/flightcontrol/v1/system_pb";
-import type { AppContext } from "../context";
+import type { Registry } from "../domain/dispatch/registry";
 import { statusFromColumn } from "../domain/runs/status";
+import type { Dialect } from "../storage/data-source";
+import type { RunStore } from "../storage/run-store";
 import { ts } from "./convert";
 
 const HOUR = 3_600_000;
 
-export function systemService(app: AppContext): ServiceImpl<typeof SystemService> {
+export interface SystemServiceDeps {
+  runs: Pick<RunStore, "countByStatus" | "windowCounts" | "createdSince">;
+  registry: Pick<Registry, "sessions">;
+  version: string;
+  dialect: Dialect;
+  startedAt: number;
+}
+
+export function systemService(deps: SystemServiceDeps): ServiceImpl<typeof SystemService> {
+  const { runs, registry } = deps;
   async function window(since: number) {
-    const counts = Object.fromEntries((await app.runs.windowCounts(since)).map((r) => [r.status, Number(r.n)]));
+    const counts = new Map((await runs.windowCounts(since)).map((r) => [r.status, Number(r.n)]));
+    const n = (...statuses: Parameters<typeof counts.get>[0][]) => BigInt(statuses.reduce((sum, s) => sum + (counts.get(s) ?? 0), 0));
     return create(WindowStatsSchema, {
-      succeeded: BigInt(counts.succeeded ?? 0),
-      failed: BigInt((counts.failed ?? 0) + (counts.timed_out ?? 0) + (counts.lost ?? 0)),
-      cancelled: BigInt(counts.cancelled ?? 0),
-      created: BigInt(await app.runs.createdSince(since)),
+      succeeded: n("succeeded"),
+      failed: n("failed", "timed_out", "lost"),
+      cancelled: n("cancelled"),
+      created: BigInt(await runs.createdSince(since)),
     });
   }
 
   return {
     async getStats() {
       const now = Date.now();
-      const byStatus = await app.runs.countByStatus();
-      const sessions = [...app.registry.sessions.values()];
-      const fiveMin = await app.runs.windowCounts(now - 5 * 60_000);
+      const byStatus = await runs.countByStatus();
+      const sessions = [...registry.sessions.values()];
+      const fiveMin = await runs.windowCounts(now - 5 * 60_000);
       return {
         queueDepth: BigInt(byStatus.find((r) => r.status === "queued")?.n ?? 0),
         runsByStatus: byStatus.map((r) => ({ status: statusFromColumn(r.status), count: BigInt(r.n) })),
@@ -37,7 +49,7 @@ export function systemService(app: AppContext): ServiceImpl<typeof SystemService
       };
     },
     async getInfo() {
-      return { version: app.version, database: app.db.dialect, startTime: ts(app.startedAt) };
+      return { version: deps.version, database: deps.dialect, startTime: ts(deps.startedAt) };
     },
   };
 }

@@ -1,12 +1,20 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type WatchRunResponse } from "../gen/flightcontrol/v1/run_pb";
-import type { AppContext } from "../context";
-import { isTerminal } from "../domain/runs/status";
-import { runToProto } from "./convert";
 import * as http2 from "node:http2";
-import { notFound } from "./errors";
+import type { HandlerContext } from "@connectrpc/connect";
+import { WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type WatchRunResponse } from "../gen/flightcontrol/v1/run_pb";
+import { notFound, resourceExhausted } from "../domain/errors";
+import type { LogHub } from "../domain/logs/hub";
+import { isTerminal } from "../domain/runs/status";
+import type { LogStore } from "../storage/log-store";
+import type { RunStore } from "../storage/run-store";
+import { runToProto } from "./convert";
 import { nodeRequestKey } from "./node-request";
+
+export interface WatchRunDeps {
+  runs: Pick<RunStore, "get" | "getShared">;
+  logs: Pick<LogStore, "list">;
+  hub: LogHub;
+}
 
 const PAGE = 2000;
 /** Live items buffered for one watcher before it counts as too slow and is cut off. */
@@ -20,7 +28,7 @@ const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
  * client sees no gap and no duplicate. A hole between the replay and live items is filled from the
  * database before the live items are sent.
  */
-export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: HandlerContext): AsyncGenerator<WatchRunResponse> {
+export async function* watchRun(app: WatchRunDeps, req: WatchRunRequest, ctx: HandlerContext): AsyncGenerator<WatchRunResponse> {
   const runId = req.runId;
   let live: RunOutput[] = [];
   let liveBytes = 0;
@@ -82,7 +90,7 @@ export async function* watchRun(app: AppContext, req: WatchRunRequest, ctx: Hand
     for (;;) {
       if (ctx.signal.aborted) return;
       if (overflow) {
-        throw new ConnectError(`watcher fell more than ${MAX_BUFFERED} items behind; reconnect with after_seq=${lastSent}`, Code.ResourceExhausted);
+        throw resourceExhausted(`watcher fell more than ${MAX_BUFFERED} items behind; reconnect with after_seq=${lastSent}`);
       }
       if (live.length) {
         const batch = live.filter((i) => i.seq > lastSent);

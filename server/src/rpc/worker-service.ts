@@ -25,7 +25,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
 
   return {
     async listWorkers(req) {
-      const rows = await app.workers.repo.find({ order: { name: "ASC" } });
+      const rows = await app.workers.list();
       return { workers: rows.filter((r) => req.includeOffline || r.state !== "offline").map(toProto) };
     },
 
@@ -67,7 +67,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       ctx.signal.addEventListener("abort", onAbort);
       try {
         // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
-        const online = (await app.workers.repo.find({ order: { name: "ASC" } })).filter((row) => row.state !== "offline");
+        const online = (await app.workers.list()).filter((row) => row.state !== "offline");
         for (const row of online) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
         if (!online.length) yield create(WatchWorkersResponseSchema, {});
         while (!ctx.signal.aborted) {
@@ -79,7 +79,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
           const ids = [...pending];
           pending.clear();
           for (const id of ids) {
-            const row = await app.workers.repo.findOneBy({ id });
+            const row = await app.workers.find(id);
             if (row) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
           }
         }

@@ -1,11 +1,11 @@
 import type { FindOptionsWhere } from "typeorm";
 import type { Database } from "./data-source";
-import { JobRunEntity, type JobRunRow } from "./entities";
+import { JobRunEntity, type JobRunRow, type RunStatusColumn } from "./entities";
 import type { Sql } from "./sql";
 
 export interface RunFilter {
   jobId?: string;
-  statuses?: string[];
+  statuses?: RunStatusColumn[];
   workerId?: string;
   scheduleId?: string;
   labels?: Record<string, string>;
@@ -20,8 +20,14 @@ export interface QueuedRun {
   required_labels: string;
 }
 
+/** Runs per status; pg returns COUNT as a string. */
+export interface StatusCount {
+  status: RunStatusColumn;
+  n: number | string;
+}
+
 export interface FinishFields {
-  status: string;
+  status: RunStatusColumn;
   exitCode: number | null;
   error: string;
   result: string;
@@ -130,17 +136,17 @@ export function createRunStore(db: Database, sql: Sql) {
       )) === 1,
 
     /** Ends a held run from the server's side (lost worker with no attempts left, server-enforced deadline). */
-    forceFinish: async (id: string, attempt: number, status: string, error: string, now: number) =>
+    forceFinish: async (id: string, attempt: number, status: RunStatusColumn, error: string, now: number) =>
       (await sql.run(
         "UPDATE job_runs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND attempt = ?",
         [status, error, now, now, id, attempt],
       )) === 1,
 
-    /** Puts a held or just-finished attempt back in the queue as the next attempt. */
-    requeue: async (id: string, fromStatuses: readonly string[], attempt: number, availableAt: number, error: string, now: number) =>
+    /** Puts a held attempt back in the queue as the next attempt. */
+    requeue: async (id: string, attempt: number, availableAt: number, error: string, now: number) =>
       (await sql.run(
-        `UPDATE job_runs SET status = 'queued', attempt = attempt + 1, worker_id = NULL, worker_name = NULL, assigned_at = NULL, started_at = NULL, deadline_at = NULL, exit_code = NULL, error = ?, available_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN (${fromStatuses.map(() => "?").join(", ")})`,
-        [error, availableAt, now, id, attempt, ...fromStatuses],
+        "UPDATE job_runs SET status = 'queued', attempt = attempt + 1, worker_id = NULL, worker_name = NULL, assigned_at = NULL, started_at = NULL, deadline_at = NULL, exit_code = NULL, error = ?, available_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN ('assigned', 'running')",
+        [error, availableAt, now, id, attempt],
       )) === 1,
 
     cancelQueued: async (id: string, reason: string, now: number) =>
@@ -155,17 +161,14 @@ export function createRunStore(db: Database, sql: Sql) {
         [true, reason, now, id],
       )) === 1,
 
-    bumpLastSeq: (id: string, seq: number) =>
-      sql.run("UPDATE job_runs SET last_seq = ? WHERE id = ? AND last_seq < ?", [seq, id, seq]),
-
     /** Runs a worker holds, or every held run when no worker is given (startup recovery). */
     held: (workerId?: string) =>
       repo.find({ where: workerId ? [{ workerId, status: "assigned" }, { workerId, status: "running" }] : [{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[] }),
 
-    countByStatus: () => sql.all<{ status: string; n: number | string }>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+    countByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
 
     windowCounts: (since: number) =>
-      sql.all<{ status: string; n: number | string }>(
+      sql.all<StatusCount>(
         "SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? GROUP BY status",
         [since],
       ),

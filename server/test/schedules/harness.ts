@@ -12,11 +12,12 @@ import type { Clock } from "../../src/domain/schedules/clock";
 import { nextAfter } from "../../src/domain/schedules/cron";
 import type { MisfireColumn, OverlapColumn } from "../../src/domain/schedules/policies";
 import { createScheduler, type SchedulerDeps } from "../../src/domain/schedules/scheduler";
-import { createScheduleStore } from "../../src/domain/schedules/store";
 import { specToJson } from "../../src/storage/codecs";
 import { openDatabase } from "../../src/storage/data-source";
 import { JobDefinitionEntity, type JobRunRow, type ScheduleRow } from "../../src/storage/entities";
+import { createJobStore } from "../../src/storage/job-store";
 import { createRunStore } from "../../src/storage/run-store";
+import { createScheduleStore } from "../../src/storage/schedule-store";
 import { createSql } from "../../src/storage/sql";
 
 export const at = (iso: string) => new Date(iso).getTime();
@@ -100,6 +101,7 @@ export async function openEnv(file?: string) {
   const registry = createRegistry();
   const lifecycle = createLifecycle({ runs, events, assertCredentialsExist: async () => {}, defaultTimeoutSeconds: 3600 });
   const store = createScheduleStore(db, sql);
+  const jobStore = createJobStore(db);
   const jobs = db.dataSource.getRepository(JobDefinitionEntity);
   let kicks = 0;
   const schedulers: Array<{ stop(): Promise<void> }> = [];
@@ -112,7 +114,7 @@ export async function openEnv(file?: string) {
 
     /** A scheduler on this connection; its passes are awaited by the clock. */
     scheduler(clock: FakeClock, over: Partial<SchedulerDeps> & { lifecycle?: Pick<Lifecycle, "createRun"> } = {}) {
-      const s = createScheduler({ db, sql, runs, lifecycle, registry, events, log: silent, kick: () => kicks++, clock, ...over });
+      const s = createScheduler({ store, jobs: jobStore, runs, lifecycle, registry, events, log: silent, kick: () => kicks++, clock, ...over });
       clock.settles.push(s.settled);
       schedulers.push(s);
       return s;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Lifecycle } from "../../src/domain/runs/lifecycle";
-import type { ScheduleStore } from "../../src/domain/schedules/store";
+import type { ScheduleStore } from "../../src/storage/schedule-store";
 import { at, fakeClock, iso, openEnv, type Env } from "./harness";
 
 const envs: Env[] = [];

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { IsNull, type DataSource } from "typeorm";
 import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
-import { ApiKeyEntity, type ApiKeyRow } from "../../storage/entities";
+import type { Logger } from "../../logger";
+import type { ApiKeyStore } from "../../storage/api-key-store";
+import type { ApiKeyRow } from "../../storage/entities";
+import { inBackground } from "../background";
+import { notFound } from "../errors";
 import { newId } from "../ids";
 
 export const hashKey = (key: string): string => createHash("sha256").update(key).digest("hex");
@@ -22,13 +25,17 @@ export interface Principal {
   role: Role;
 }
 
+export interface ApiKeysDeps {
+  store: ApiKeyStore;
+  log: Logger;
+}
+
 /**
  * Resolves bearer keys to principals. Active keys are cached by hash so an RPC costs no database
  * read; revocation updates the cache in the same process. last_used_at is written at most once a
  * minute per key.
  */
-export function createKeyStore(ds: DataSource) {
-  const repo = ds.getRepository(ApiKeyEntity);
+export function createApiKeys({ store, log }: ApiKeysDeps) {
   /** Known keys only, each re-read after CACHE_TTL_MS so a revocation by another replica takes effect. */
   const cache = new Map<string, { row: ApiKeyRow; at: number }>();
   const CACHE_TTL_MS = 2_000;
@@ -39,7 +46,7 @@ export function createKeyStore(ds: DataSource) {
     const now = Date.now();
     let hit = cache.get(hash);
     if (!hit || now - hit.at > CACHE_TTL_MS) {
-      const found = await repo.findOneBy({ keyHash: hash });
+      const found = await store.byHash(hash);
       // Unknown keys are not remembered: anyone can invent them, without limit.
       if (!found) {
         cache.delete(hash);
@@ -53,7 +60,8 @@ export function createKeyStore(ds: DataSource) {
     if ((touched.get(row.id) ?? 0) < now - 60_000) {
       touched.set(row.id, now);
       row.lastUsedAt = now;
-      void repo.update({ id: row.id }, { lastUsedAt: now }).catch(() => undefined);
+      // Bookkeeping only: the request does not wait for it, and a failed write must not fail the request.
+      inBackground(log, "recording an API key's last use", () => store.touch(row.id, now), { keyId: row.id });
     }
     return { keyId: row.id, name: row.name, role: roleFromColumn(row.role) };
   }
@@ -63,17 +71,18 @@ export function createKeyStore(ds: DataSource) {
       id: newId(), name, role: roleToColumn(role), keyHash: hashKey(plaintext), prefix: keyPrefix(plaintext),
       createdAt: Date.now(), lastUsedAt: null, revokedAt: null,
     };
-    await repo.insert(row);
+    await store.insert(row);
     cache.set(row.keyHash, { row, at: Date.now() });
     return { row, key: plaintext };
   }
 
-  async function revoke(id: string): Promise<ApiKeyRow | undefined> {
-    const row = await repo.findOneBy({ id });
-    if (!row) return undefined;
+  /** Revokes the key (again is a no-op); NotFound if there is no such key. */
+  async function revoke(id: string): Promise<ApiKeyRow> {
+    const row = await store.get(id);
+    if (!row) throw notFound("API key", id);
     if (!row.revokedAt) {
       row.revokedAt = Date.now();
-      await repo.update({ id }, { revokedAt: row.revokedAt });
+      await store.revoke(id, row.revokedAt);
     }
     cache.set(row.keyHash, { row, at: Date.now() });
     return row;
@@ -85,21 +94,27 @@ export function createKeyStore(ds: DataSource) {
    */
   async function ensureBootstrapKey(name: string, role: Role, given?: string): Promise<string | undefined> {
     if (given) {
-      const existing = await repo.findOneBy({ keyHash: hashKey(given) });
+      const existing = await store.byHash(hashKey(given));
       if (!existing) await create(name, role, given);
       else if (existing.revokedAt || existing.role !== roleToColumn(role)) {
         throw new Error(`the configured ${name} key exists but is revoked or has another role; set a new one`);
       }
       return given;
     }
-    const active = await repo.createQueryBuilder("k")
-      .where("k.role = :role AND k.revokedAt IS NULL", { role: roleToColumn(role) }).getCount();
-    if (active > 0) return undefined;
+    if ((await store.countActive(roleToColumn(role))) > 0) return undefined;
     return (await create(name, role)).key;
   }
 
-  return { lookup, create, revoke, ensureBootstrapKey, list: (includeRevoked: boolean) =>
-    repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { id: "ASC" } }), get: (id: string) => repo.findOneBy({ id }) };
+  return {
+    lookup, create, revoke, ensureBootstrapKey,
+    list: (includeRevoked: boolean) => store.list(includeRevoked),
+    /** NotFound if there is no such key. */
+    async get(id: string): Promise<ApiKeyRow> {
+      const row = await store.get(id);
+      if (!row) throw notFound("API key", id);
+      return row;
+    },
+  };
 }
 
-export type KeyStore = ReturnType<typeof createKeyStore>;
+export type ApiKeys = ReturnType<typeof createApiKeys>;

@@ -60,7 +60,7 @@ export function createSessionHandler(deps: SessionDeps) {
       );
     }
     const now = Date.now();
-    const previousInstance = (await workers.repo.findOneBy({ name: hello.name }))?.instanceId;
+    const previousInstance = (await workers.byName(hello.name))?.instanceId;
     const row = await workers.upsertFromHello(hello, now);
     if (current) {
       // The same process reconnected before its old stream was noticed dead: the new stream wins.

@@ -1,11 +1,12 @@
 import type { RunOutput } from "../../gen/flightcontrol/v1/run_pb";
+import type { RunStatusColumn } from "../../storage/entities";
 import type { EventBus } from "../events";
 
 export interface OutputSubscriber {
   /** Called with items in seq order as they are stored; may include items already seen. */
   push(items: RunOutput[]): void;
   /** The run's row changed. */
-  changed(status: string): void;
+  changed(status: RunStatusColumn): void;
 }
 
 /**

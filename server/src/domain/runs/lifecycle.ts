@@ -1,13 +1,13 @@
 import { clone } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
 import { specFromJson, specToJson } from "../../storage/codecs";
-import type { JobRunRow } from "../../storage/entities";
+import type { JobRunRow, RunStatusColumn } from "../../storage/entities";
 import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
+import { failedPrecondition, notFound } from "../errors";
 import { newId } from "../ids";
-import { triggerToColumn } from "./status";
+import { isActive, triggerToColumn } from "./status";
 
 export interface LifecycleDeps {
   runs: RunStore;
@@ -90,9 +90,9 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function retryRun(id: string): Promise<JobRunRow> {
     const row = await runs.get(id);
-    if (!row) throw new ConnectError(`run ${id} not found`, Code.NotFound);
-    if (["queued", "assigned", "running"].includes(row.status)) {
-      throw new ConnectError(`run ${id} is still ${row.status}; cancel it or wait for it to finish before retrying`, Code.FailedPrecondition);
+    if (!row) throw notFound("run", id);
+    if (isActive(row.status)) {
+      throw failedPrecondition(`run ${id} is still ${row.status}; cancel it or wait for it to finish before retrying`);
     }
     return createRun({
       spec: specFromJson(row.spec),
@@ -110,14 +110,14 @@ export function createLifecycle(deps: LifecycleDeps) {
    * queue the next attempt if the policy allows, else end the run in `finalStatus`. A cancelled run
    * is never retried. Returns the new status, or undefined if the run had already moved on.
    */
-  async function endAttempt(row: JobRunRow, finalStatus: string, error: string, backoff: boolean): Promise<string | undefined> {
+  async function endAttempt(row: JobRunRow, finalStatus: RunStatusColumn, error: string, backoff: boolean): Promise<RunStatusColumn | undefined> {
     const now = Date.now();
     if (row.cancelRequested) {
       return (await runs.forceFinish(row.id, row.attempt, "cancelled", row.error || "cancelled", now)) ? emit(row.id, "cancelled") : undefined;
     }
     if (row.attempt < row.maxAttempts) {
       const delay = backoff ? retryDelayMs(specFromJson(row.spec), row.attempt) : 0;
-      const moved = await runs.requeue(row.id, ["assigned", "running"], row.attempt, now + delay, error, now);
+      const moved = await runs.requeue(row.id, row.attempt, now + delay, error, now);
       return moved ? emit(row.id, "queued") : undefined;
     }
     return (await runs.forceFinish(row.id, row.attempt, finalStatus, error, now)) ? emit(row.id, finalStatus) : undefined;
@@ -127,14 +127,14 @@ export function createLifecycle(deps: LifecycleDeps) {
    * The worker reported the attempt's outcome. Failures and timeouts are retried while attempts
    * remain (the error is kept on the run); everything else is final.
    */
-  async function reportFinish(row: JobRunRow, workerId: string, f: FinishFields): Promise<string | undefined> {
+  async function reportFinish(row: JobRunRow, workerId: string, f: FinishFields): Promise<RunStatusColumn | undefined> {
     const retryable = (f.status === "failed" || f.status === "timed_out") && !row.cancelRequested && row.attempt < row.maxAttempts;
     if (retryable) return endAttempt(row, f.status, f.error, true);
-    const status = row.cancelRequested && f.status !== "succeeded" ? "cancelled" : f.status;
+    const status: RunStatusColumn = row.cancelRequested && f.status !== "succeeded" ? "cancelled" : f.status;
     return (await runs.finish(row.id, workerId, row.attempt, { ...f, status }, Date.now())) ? emit(row.id, status) : undefined;
   }
 
-  function emit(id: string, status: string): string {
+  function emit(id: string, status: RunStatusColumn): RunStatusColumn {
     events.emit("runChanged", id, status);
     return status;
   }

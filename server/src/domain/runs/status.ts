@@ -1,18 +1,19 @@
 import { RunStatus, TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
+import type { RunStatusColumn, TriggerColumn } from "../../storage/entities";
 
-/** Status as stored: the enum name without its prefix, lower case ("queued", "timed_out", …). */
-export type StatusColumn = "queued" | "assigned" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+export type { RunStatusColumn } from "../../storage/entities";
 
-export const ACTIVE: readonly StatusColumn[] = ["queued", "assigned", "running"];
-export const HELD: readonly StatusColumn[] = ["assigned", "running"];
-export const TERMINAL: readonly StatusColumn[] = ["succeeded", "failed", "cancelled", "timed_out", "lost"];
+/** Not ended: waiting in the queue or held by a worker. */
+export const ACTIVE: ReadonlySet<RunStatusColumn> = new Set(["queued", "assigned", "running"]);
+export const TERMINAL: ReadonlySet<RunStatusColumn> = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
-export const isTerminal = (s: string): boolean => (TERMINAL as readonly string[]).includes(s);
+export const isActive = (s: RunStatusColumn): boolean => ACTIVE.has(s);
+export const isTerminal = (s: RunStatusColumn): boolean => TERMINAL.has(s);
 
-export const statusToColumn = (s: RunStatus): StatusColumn => RunStatus[s].toLowerCase() as StatusColumn;
-export const statusFromColumn = (s: string): RunStatus =>
+export const statusToColumn = (s: RunStatus): RunStatusColumn => RunStatus[s].toLowerCase() as RunStatusColumn;
+export const statusFromColumn = (s: RunStatusColumn): RunStatus =>
   RunStatus[s.toUpperCase() as keyof typeof RunStatus] ?? RunStatus.UNSPECIFIED;
 
-export const triggerToColumn = (t: TriggerKind): string => TriggerKind[t].toLowerCase();
-export const triggerFromColumn = (s: string): TriggerKind =>
+export const triggerToColumn = (t: TriggerKind): TriggerColumn => TriggerKind[t].toLowerCase() as TriggerColumn;
+export const triggerFromColumn = (s: TriggerColumn): TriggerKind =>
   TriggerKind[s.toUpperCase() as keyof typeof TriggerKind] ?? TriggerKind.UNSPECIFIED;

@@ -4,9 +4,9 @@ import type { JobDefinitionRow, ScheduleRow } from "../../storage/entities";
 import type { RunStore } from "../../storage/run-store";
 import { cancelRun, type CancelDeps } from "../runs/cancel";
 import type { Lifecycle } from "../runs/lifecycle";
-import { ACTIVE } from "../runs/status";
+import { isActive } from "../runs/status";
 import { nextAfter } from "./cron";
-import type { ScheduleStore } from "./store";
+import type { ScheduleStore } from "../../storage/schedule-store";
 
 export interface FireDeps {
   store: ScheduleStore;
@@ -48,7 +48,7 @@ export async function fire(deps: FireDeps, s: ScheduleRow, now: number, lookedAt
   const firedAt = missed ? now : due;
 
   const previous = s.overlapPolicy !== "allow" && s.lastRunId ? await deps.runs.get(s.lastRunId) : null;
-  const overlapping = previous && (ACTIVE as readonly string[]).includes(previous.status) ? previous : null;
+  const overlapping = previous && isActive(previous.status) ? previous : null;
   if (overlapping && s.overlapPolicy === "skip") {
     return { kind: (await claim(next, null)) ? "overlap_skipped" : "claimed_elsewhere" };
   }

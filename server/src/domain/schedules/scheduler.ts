@@ -1,14 +1,12 @@
 import type { Logger } from "../../logger";
-import type { Database } from "../../storage/data-source";
-import { JobDefinitionEntity } from "../../storage/entities";
+import type { JobStore } from "../../storage/job-store";
 import type { RunStore } from "../../storage/run-store";
-import type { Sql } from "../../storage/sql";
+import type { ScheduleStore } from "../../storage/schedule-store";
 import type { Registry } from "../dispatch/registry";
 import type { EventBus } from "../events";
 import type { Lifecycle } from "../runs/lifecycle";
 import { systemClock, type Clock } from "./clock";
 import { fire, type FireDeps } from "./fire";
-import { createScheduleStore, type ScheduleStore } from "./store";
 
 /** See fire(): firings first seen later than this are "missed" and follow the misfire policy. */
 export const MISFIRE_TOLERANCE_MS = 5_000;
@@ -22,8 +20,8 @@ const RETRY_MS = 1_000;
 const BATCH = 100;
 
 export interface SchedulerDeps {
-  db: Database;
-  sql: Sql;
+  store: ScheduleStore;
+  jobs: Pick<JobStore, "get">;
   runs: RunStore;
   lifecycle: Pick<Lifecycle, "createRun">;
   registry: Registry;
@@ -32,7 +30,6 @@ export interface SchedulerDeps {
   /** Wakes the dispatcher after runs were created. */
   kick(): void;
   clock?: Clock;
-  store?: ScheduleStore;
   misfireToleranceMs?: number;
   maxSleepMs?: number;
 }
@@ -44,10 +41,9 @@ export interface SchedulerDeps {
  */
 export function createScheduler(deps: SchedulerDeps) {
   const clock = deps.clock ?? systemClock;
-  const store = deps.store ?? createScheduleStore(deps.db, deps.sql);
-  const jobs = deps.db.dataSource.getRepository(JobDefinitionEntity);
+  const { store } = deps;
   const fireDeps: FireDeps = {
-    store, runs: deps.runs, lifecycle: deps.lifecycle, getJob: (id) => jobs.findOneBy({ id }),
+    store, runs: deps.runs, lifecycle: deps.lifecycle, getJob: (id) => deps.jobs.get(id),
     cancel: { runs: deps.runs, registry: deps.registry, events: deps.events },
     misfireToleranceMs: deps.misfireToleranceMs ?? MISFIRE_TOLERANCE_MS,
   };
@@ -136,7 +132,6 @@ export function createScheduler(deps: SchedulerDeps) {
   }
 
   return {
-    store,
     now: () => clock.now(),
     /** Running, and its last pass succeeded. */
     get healthy() {

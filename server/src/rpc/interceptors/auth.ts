@@ -1,5 +1,5 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { KeyStore, Principal } from "../../domain/auth/api-keys";
+import type { ApiKeys, Principal } from "../../domain/auth/api-keys";
 import { publicServices, roleName, rolePolicy } from "../../domain/auth/roles";
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "the caller's API key" });
@@ -9,7 +9,7 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
  * gate: it runs on the headers alone, before any of the body is read or parsed, so a request
  * without a valid key costs the server nothing more.
  */
-export function authGate(keys: KeyStore): (ctx: HandlerContext) => Promise<void> {
+export function authGate(keys: Pick<ApiKeys, "lookup">): (ctx: HandlerContext) => Promise<void> {
   return async (ctx) => {
     if (publicServices.has(ctx.service.typeName)) return;
     const header = ctx.requestHeader.get("authorization") ?? "";

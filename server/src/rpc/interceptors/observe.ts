@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../logger";
 import type { Metrics } from "../../observability/metrics";
-
-export const requestIdKey = createContextKey<string>("", { description: "the request id" });
 
 /**
  * Outermost interceptor: gives every RPC a request id (the caller's x-request-id or a new one, echoed
@@ -14,7 +12,6 @@ export function observeInterceptor(log: Logger, metrics: Metrics): Interceptor {
   return (next) => async (req) => {
     const method = `${req.service.typeName}/${req.method.name}`;
     const requestId = req.header.get("x-request-id")?.slice(0, 64) || randomUUID();
-    req.contextValues.set(requestIdKey, requestId);
     const end = metrics.rpcDuration.startTimer({ method });
     let code = "ok";
     try {

@@ -1,6 +1,11 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, int, ref, str, text, bool } from "../columns";
 
+/** Status as stored: RunStatus's name without its prefix, lower case; the sets of them are in domain/runs/status.ts. */
+export type RunStatusColumn = "queued" | "assigned" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+/** TriggerKind's name without its prefix, lower case. */
+export type TriggerColumn = "manual" | "ad_hoc" | "schedule" | "retry" | "unspecified";
+
 /** A run is both a record and a queue entry: the dispatcher claims rows with status 'queued'. */
 export interface JobRunRow {
   id: string;
@@ -14,8 +19,8 @@ export interface JobRunRow {
   /** JSON object; free-form labels for filtering. */
   labels: string;
   priority: number;
-  status: string;
-  trigger: string;
+  status: RunStatusColumn;
+  trigger: TriggerColumn;
   scheduleId: string | null;
   retryOfRunId: string | null;
   attempt: number;

@@ -1,6 +1,9 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, int, str, text } from "../columns";
 
+/** A worker's state as stored: connected, connected but taking no new runs, or gone. */
+export type WorkerStateColumn = "online" | "draining" | "offline";
+
 export interface WorkerRow {
   id: string;
   name: string;
@@ -11,7 +14,7 @@ export interface WorkerRow {
   /** JSON array. */
   agents: string;
   version: string;
-  state: string;
+  state: WorkerStateColumn;
   instanceId: string;
   connectedAt: number;
   lastHeartbeatAt: number;

@@ -1,7 +1,9 @@
 import { LessThanOrEqual } from "typeorm";
-import type { Database } from "../../storage/data-source";
-import { ScheduleEntity, type ScheduleRow } from "../../storage/entities";
-import type { Sql } from "../../storage/sql";
+import { notFound } from "../domain/errors";
+import { isForeignKeyViolation } from "./constraints";
+import type { Database } from "./data-source";
+import { ScheduleEntity, type ScheduleRow } from "./entities";
+import type { Sql } from "./sql";
 
 /** The definition fields an update may change; firing state is written only by the scheduler's claims. */
 export type ScheduleDefinition = Partial<Pick<ScheduleRow, "name" | "cron" | "timeZone" | "misfirePolicy" | "overlapPolicy" | "nextRunAt" | "updatedAt">>;
@@ -15,7 +17,15 @@ export function createScheduleStore(db: Database, sql: Sql) {
   const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
   return {
-    insert: async (row: ScheduleRow) => void (await repo.insert(row)),
+    /** NotFound naming the job if it does not exist (or was deleted mid-request). */
+    async insert(row: ScheduleRow): Promise<void> {
+      try {
+        await repo.insert(row);
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound("job", row.jobId);
+        throw err;
+      }
+    },
     get: (id: string) => repo.findOneBy({ id }),
     list: (jobId?: string) => repo.find({ where: jobId ? { jobId } : {}, order: { name: "ASC", id: "ASC" } }),
     remove: async (id: string) => ((await repo.delete({ id })).affected ?? 0) > 0,

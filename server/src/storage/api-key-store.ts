@@ -1,0 +1,23 @@
+import { IsNull } from "typeorm";
+import type { Database } from "./data-source";
+import { ApiKeyEntity, type ApiKeyRow } from "./entities";
+
+/** API keys as stored: the SHA-256 of each key, never the key (hashing and caching are the domain's, domain/auth/api-keys.ts). */
+export function createApiKeyStore(db: Database) {
+  const repo = db.dataSource.getRepository(ApiKeyEntity);
+
+  return {
+    get: (id: string): Promise<ApiKeyRow | null> => repo.findOneBy({ id }),
+    byHash: (keyHash: string): Promise<ApiKeyRow | null> => repo.findOneBy({ keyHash }),
+    /** Oldest first. */
+    list: (includeRevoked: boolean): Promise<ApiKeyRow[]> =>
+      repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { id: "ASC" } }),
+    countActive: (role: ApiKeyRow["role"]): Promise<number> => repo.countBy({ role, revokedAt: IsNull() }),
+
+    insert: async (row: ApiKeyRow): Promise<void> => void (await repo.insert(row)),
+    touch: async (id: string, at: number): Promise<void> => void (await repo.update({ id }, { lastUsedAt: at })),
+    revoke: async (id: string, at: number): Promise<void> => void (await repo.update({ id }, { revokedAt: at })),
+  };
+}
+
+export type ApiKeyStore = ReturnType<typeof createApiKeyStore>;

@@ -1,0 +1,45 @@
+import type { Database } from "./data-source";
+import { uniquely } from "./constraints";
+import { JobDefinitionEntity, type JobDefinitionRow } from "./entities";
+
+export interface JobQuery {
+  /** Only jobs whose name contains this, ignoring case. */
+  nameContains?: string;
+  /** Jobs named after this (keyset paging in name order). */
+  afterName?: string;
+  limit: number;
+}
+
+/** Job definitions. Names are unique: a clash is AlreadyExists naming the job. */
+export function createJobStore(db: Database) {
+  const repo = db.dataSource.getRepository(JobDefinitionEntity);
+  const clash = (name: string) => `a job named "${name}"`;
+
+  return {
+    get: (id: string): Promise<JobDefinitionRow | null> => repo.findOneBy({ id }),
+    exists: (id: string): Promise<boolean> => repo.existsBy({ id }),
+
+    /** Jobs in name order. */
+    async list(q: JobQuery): Promise<JobDefinitionRow[]> {
+      const qb = repo.createQueryBuilder("j").orderBy("j.name", "ASC").limit(q.limit);
+      if (q.afterName) qb.andWhere("j.name > :after", { after: q.afterName });
+      if (q.nameContains) {
+        // The search text is literal: LIKE's wildcards in it match themselves.
+        const escaped = q.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+        qb.andWhere("LOWER(j.name) LIKE :q ESCAPE '\\'", { q: `%${escaped}%` });
+      }
+      return qb.getMany();
+    },
+
+    insert: async (row: JobDefinitionRow): Promise<void> => void (await uniquely(clash(row.name), () => repo.insert(row))),
+
+    /** Writes the row's fields; false if the job is gone. */
+    update: async (row: JobDefinitionRow): Promise<boolean> =>
+      ((await uniquely(clash(row.name), () => repo.update({ id: row.id }, row))).affected ?? 0) > 0,
+
+    /** Deletes the job (its schedules go with it, by foreign key); false if it was not there. */
+    remove: async (id: string): Promise<boolean> => ((await repo.delete({ id })).affected ?? 0) > 0,
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;

@@ -1,0 +1,38 @@
+import type { Database } from "./data-source";
+import { WorkerEntity, type WorkerRow, type WorkerStateColumn } from "./entities";
+
+/** What a (re)connecting worker states about itself; the id and name stay with the row. */
+export type WorkerFields = Omit<WorkerRow, "id" | "name">;
+
+/** The workers table: one row per worker name, kept across reconnects so a worker keeps its id. */
+export function createWorkerStore(db: Database) {
+  const repo = db.dataSource.getRepository(WorkerEntity);
+
+  return {
+    get: (id: string): Promise<WorkerRow | null> => repo.findOneBy({ id }),
+    byName: (name: string): Promise<WorkerRow | null> => repo.findOneBy({ name }),
+    /** Every worker ever seen, in name order. */
+    list: (): Promise<WorkerRow[]> => repo.find({ order: { name: "ASC" } }),
+
+    /** Updates the row of this name, or inserts one with newId; returns the row as now stored. */
+    async upsert(name: string, fields: WorkerFields, newId: string): Promise<WorkerRow> {
+      const existing = await repo.findOneBy({ name });
+      if (existing) {
+        await repo.update({ id: existing.id }, fields);
+        return { ...existing, ...fields };
+      }
+      const row: WorkerRow = { id: newId, name, ...fields };
+      await repo.insert(row);
+      return row;
+    },
+
+    setState: async (id: string, state: WorkerStateColumn, now: number): Promise<void> =>
+      void (await repo.update({ id }, state === "offline" ? { state, disconnectedAt: now } : { state })),
+
+    /** The session ended: record when the worker was last heard from. */
+    setOffline: async (id: string, lastSeen: number, now: number): Promise<void> =>
+      void (await repo.update({ id }, { state: "offline", disconnectedAt: now, lastHeartbeatAt: lastSeen })),
+  };
+}
+
+export type WorkerStore = ReturnType<typeof createWorkerStore>;
