@@ -52,6 +52,7 @@ import { createCredentialStore } from "./storage/credential-store";
 import { openDatabase } from "./storage/data-source";
 import { createJobStore } from "./storage/job-store";
 import { createLogStore } from "./storage/log-store";
+import { createRunEventStore } from "./storage/run-event-store";
 import { createRunStore } from "./storage/run-store";
 import { createScheduleStore } from "./storage/schedule-store";
 import { createWorkerStore } from "./storage/worker-store";
@@ -90,7 +91,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const credentials = createCredentials(createCredentialStore(db), master.keyring);
   const jobs = createJobStore(db);
   const runs = createRunStore(db, sql);
-  const logs = createLogStore(sql);
+  const logs = createLogStore(sql, { runEvents: createRunEventStore(sql), runs });
   const schedules = createScheduleStore(db, sql);
   const registry = createRegistry();
   const workers = createWorkerRecords(createWorkerStore(db));

@@ -1,41 +1,27 @@
-import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { AgentEventSchema, RunOutputSchema, type RunOutput } from "../gen/flightcontrol/v1/run_pb";
+import { RunOutputSchema, type RunOutput } from "../gen/flightcontrol/v1/run_pb";
+import { createBatchInsert } from "./batch-insert";
+import type { RunEventStore } from "./run-event-store";
+import type { RunStore } from "./run-store";
 import type { Param, Sql } from "./sql";
 
 interface LogRowRaw { seq: number | string; time: number | string; stream: number; text: string }
-interface EventRowRaw { seq: number | string; time: number | string; kind: string; payload: string }
+
+export interface LogStoreDeps {
+  /** Agent events share the batch and the seq space with log lines. */
+  runEvents: RunEventStore;
+  /** The run's last_seq moves in the batch's transaction. */
+  runs: Pick<RunStore, "advanceLastSeq">;
+}
 
 /**
- * Run output storage. A batch is one transaction of insert-or-ignore rows keyed (run_id, seq), so a
- * batch resent after a reconnect stores nothing twice. Log lines and agent events live in separate
- * tables but share the seq space; reads merge them.
+ * Run output: log lines (job_logs) here, agent events through the run-event store. A batch is one
+ * transaction of insert-or-ignore rows keyed (run_id, seq), so a batch resent after a reconnect
+ * stores nothing twice; reads merge the two tables in seq order.
  */
-export function createLogStore(sql: Sql) {
-  const ignore = sql.dialect === "sqlite" ? "INSERT OR IGNORE" : "INSERT";
-  const onConflict = sql.dialect === "sqlite" ? "" : " ON CONFLICT DO NOTHING";
-  const ROWS_PER_STATEMENT = 200;
-  const WIDTH = 5;
-  // The statement text for each chunk size is built once: rebuilding a 200-row VALUES list per chunk cost more than binding it.
-  const statements = new Map<string, string>();
-  const statement = (table: string, cols: string, rows: number) => {
-    const key = `${table}:${rows}`;
-    let q = statements.get(key);
-    if (!q) {
-      const row = `(${Array(WIDTH).fill("?").join(", ")})`;
-      statements.set(key, (q = `${ignore} INTO ${table} (${cols}) VALUES ${Array(rows).fill(row).join(", ")}${onConflict}`));
-    }
-    return q;
-  };
-
-  /** values is rows flattened, WIDTH per row. */
-  async function insertRows(tx: Sql, table: string, cols: string, values: Param[]) {
-    const per = ROWS_PER_STATEMENT * WIDTH;
-    for (let i = 0; i < values.length; i += per) {
-      const chunk = i === 0 && values.length <= per ? values : values.slice(i, i + per);
-      await tx.run(statement(table, cols, chunk.length / WIDTH), chunk);
-    }
-  }
+export function createLogStore(sql: Sql, { runEvents, runs }: LogStoreDeps) {
+  const insertLogs = createBatchInsert(sql, "job_logs", ["run_id", "seq", "time", "stream", "text"]);
 
   return {
     /** Stores a batch and advances the run's last_seq; returns the highest seq in the batch. */
@@ -52,14 +38,13 @@ export function createLogStore(sql: Sql) {
         if (item.payload.case === "log") {
           logs.push(runId, seq, time, item.payload.value.stream, item.payload.value.text);
         } else if (item.payload.case === "event") {
-          const ev = item.payload.value;
-          events.push(runId, seq, time, ev.kind.case ?? "unknown", toJsonString(AgentEventSchema, ev));
+          runEvents.addRow(events, runId, seq, time, item.payload.value);
         }
       }
       await sql.transaction(async (tx) => {
-        if (logs.length) await insertRows(tx, "job_logs", "run_id, seq, time, stream, text", logs);
-        if (events.length) await insertRows(tx, "run_events", "run_id, seq, time, kind, payload", events);
-        await tx.run("UPDATE job_runs SET last_seq = ? WHERE id = ? AND last_seq < ?", [maxSeq, runId, maxSeq]);
+        if (logs.length) await insertLogs(tx, logs);
+        if (events.length) await runEvents.insertRows(tx, events);
+        await runs.advanceLastSeq(runId, maxSeq, tx);
       });
       return maxSeq;
     },
@@ -68,29 +53,17 @@ export function createLogStore(sql: Sql) {
     async list(runId: string, afterSeq: number, limit: number): Promise<RunOutput[]> {
       const [logs, events] = await Promise.all([
         sql.all<LogRowRaw>("SELECT seq, time, stream, text FROM job_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [runId, afterSeq, limit]),
-        sql.all<EventRowRaw>("SELECT seq, time, kind, payload FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [runId, afterSeq, limit]),
+        runEvents.after(runId, afterSeq, limit),
       ]);
       const out: RunOutput[] = [
         ...logs.map((r) => create(RunOutputSchema, {
           seq: BigInt(r.seq), time: timestampFromMs(Number(r.time)),
           payload: { case: "log", value: { stream: r.stream, text: r.text } },
         })),
-        ...events.map((r) => create(RunOutputSchema, {
-          seq: BigInt(r.seq), time: timestampFromMs(Number(r.time)),
-          payload: { case: "event", value: fromJsonString(AgentEventSchema, r.payload) },
-        })),
+        ...events,
       ];
       out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
       return out.slice(0, limit);
-    },
-
-    /** Highest stored seq for the run (0 when none). */
-    async maxSeq(runId: string): Promise<number> {
-      const row = await sql.get<{ m: number | string | null }>(
-        "SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM job_logs WHERE run_id = ? UNION ALL SELECT MAX(seq) AS m FROM run_events WHERE run_id = ?) t",
-        [runId, runId],
-      );
-      return Number(row?.m ?? 0);
     },
   };
 }

@@ -161,6 +161,10 @@ export function createRunStore(db: Database, sql: Sql) {
         [true, reason, now, id],
       )) === 1,
 
+    /** Moves last_seq up to seq (never down); part of a log batch's transaction when via is given. */
+    advanceLastSeq: (id: string, seq: number, via: Sql = sql) =>
+      via.run("UPDATE job_runs SET last_seq = ? WHERE id = ? AND last_seq < ?", [seq, id, seq]),
+
     /** Runs a worker holds, or every held run when no worker is given (startup recovery). */
     held: (workerId?: string) =>
       repo.find({ where: workerId ? [{ workerId, status: "assigned" }, { workerId, status: "running" }] : [{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[] }),
