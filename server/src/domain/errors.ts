@@ -1,6 +1,7 @@
 /**
  * The domain's own errors. The domain knows nothing of transport: it throws these, and the RPC edge
- * (`rpc/errors.ts`, `toConnectError`) maps each kind to a Connect code in one place. The message is
+ * (`toConnectError`, applied to every handler by one interceptor) maps each kind to a Connect code
+ * in one place. The message is
  * written for the person who sent the request: it says what to fix.
  */
 export type DomainErrorKind =

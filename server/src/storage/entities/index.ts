@@ -25,5 +25,5 @@ export type { JobDefinitionRow } from "./job-definition";
 export type { JobLogRow } from "./job-log";
 export type { JobRunRow, RunStatusColumn, TriggerColumn } from "./job-run";
 export type { RunEventRow } from "./run-event";
-export type { ScheduleRow } from "./schedule";
+export type { MisfireColumn, OverlapColumn, ScheduleRow } from "./schedule";
 export type { WorkerRow, WorkerStateColumn } from "./worker";

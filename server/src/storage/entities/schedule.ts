@@ -1,6 +1,10 @@
 import { EntitySchema } from "typeorm";
 import { bool, epochMs, id, ref, str } from "../columns";
 
+/** Policies as stored: the enum name without its prefix, lower case (domain/schedules/policies.ts converts). */
+export type MisfireColumn = "skip" | "run_once";
+export type OverlapColumn = "allow" | "skip" | "cancel_previous";
+
 export interface ScheduleRow {
   id: string;
   jobId: string;
@@ -8,8 +12,8 @@ export interface ScheduleRow {
   cron: string;
   timeZone: string;
   paused: boolean;
-  misfirePolicy: string;
-  overlapPolicy: string;
+  misfirePolicy: MisfireColumn;
+  overlapPolicy: OverlapColumn;
   /** The next firing to claim; null when paused or the expression has no future time. */
   nextRunAt: number | null;
   lastRunAt: number | null;
