@@ -2,7 +2,7 @@
  * Micro-benchmark of the log masker on the worker's hot path (not a test: run it by hand).
  *   node --import tsx worker/test/masking-bench.ts
  * Five credentials of 40–2000 characters (one a multi-line PEM key); ~100-character log lines of
- * which one in a hundred holds a secret in some form. Prints lines/s masked and the build time.
+ * which one in a hundred holds a secret in some form. Prints lines masked per CPU second and the build time.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createMasker } from "../src/masking";
@@ -44,12 +44,14 @@ function measure(name: string, build: () => (text: string) => string) {
     if (i % 100 === 0 && mask(l) === l) leaked++;
   });
   const rounds = 25;
-  const start = performance.now();
+  // CPU time, not wall time: on a shared machine the wait for a core is not the masker's cost.
+  const start = process.cpuUsage();
   let chars = 0;
   for (let r = 0; r < rounds; r++) for (const l of lines) chars += mask(l).length;
-  const seconds = (performance.now() - start) / 1000;
-  console.log(`${name}: built in ${buildMs.toFixed(1)} ms; ${Math.round((rounds * lines.length) / seconds).toLocaleString("en")} lines/s ` +
-    `(${(chars / seconds / 1e6).toFixed(0)} M chars/s); lines holding a secret form left unmasked: ${leaked}/${lines.length / 100}`);
+  const used = process.cpuUsage(start);
+  const seconds = (used.user + used.system) / 1e6;
+  console.log(`${name}: built in ${buildMs.toFixed(1)} ms; ${Math.round((rounds * lines.length) / seconds).toLocaleString("en")} lines/CPU-s ` +
+    `(${(chars / seconds / 1e6).toFixed(0)} M chars/CPU-s); lines holding a secret form left unmasked: ${leaked}/${lines.length / 100}`);
 }
 
 // Alternated, so both see the same machine load.
