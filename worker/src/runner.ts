@@ -4,7 +4,7 @@ import { LogStream, RunStatus, type Usage } from "./gen/flightcontrol/v1/run_pb"
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Agent, AgentOutcome } from "./agents/types";
-import { createMasker, maskEvent } from "./masking";
+import { clip, createMasker, maskedOutput } from "./masking";
 import type { RunLog } from "./log-streamer";
 import { withGroupRecords } from "./orphans";
 
@@ -35,14 +35,19 @@ export interface StopOptions {
 
 /** Longer lines are cut so one line can never exceed the server's message limit. */
 const MAX_LINE_CHARS = 256 * 1024;
-const clip = (text: string) => (text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} characters]` : text);
+/** An error is a summary (the full text is in the log): it may quote a long stderr line (server limit 10,000). */
+const MAX_ERROR_CHARS = 2000;
 
 /**
  * The job runner: executes one assignment in its own temp directory with its agent, masks
  * credential values out of everything it reports, enforces the deadline, and turns the agent's
  * outcome and any stop reason into the run's final status.
  */
-export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
+export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
+  // The one way out for text: every line and event goes through `log`, and the report's error and
+  // result are masked below. Nothing else this run produces reaches the server.
+  const mask = createMasker(Object.values(assign.env));
+  const log = maskedOutput(runLog, mask, MAX_LINE_CHARS);
   const controller = new AbortController();
   const kill = new AbortController();
   let killTimer: NodeJS.Timeout | undefined;
@@ -70,7 +75,6 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
   // after a SIGKILL can kill the ones its previous incarnation left running (orphans.ts).
   const done = withGroupRecords(deps.workDir, assign.runId, async (): Promise<RunReport> => {
     const spec = assign.spec!;
-    const mask = createMasker(Object.values(assign.env));
     const deadline = assign.deadline ? timestampDate(assign.deadline).getTime() : Date.now() + spec.timeoutSeconds * 1000;
     const timer = setTimeout(() => stop("timeout"), Math.max(0, deadline - Date.now()));
     let dir: string | undefined;
@@ -95,8 +99,8 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
             break;
           }
           const out = next.value;
-          if (out.kind === "log") log.log(out.stream, clip(mask(out.text)));
-          else log.event(maskEvent(out.event, mask));
+          if (out.kind === "log") log.log(out.stream, out.text);
+          else log.event(out.event);
         }
       } finally {
         // If this loop throws, returning the generator runs the agent's cleanup, which kills its process group.
@@ -114,10 +118,11 @@ export function startRun(assign: Assign, log: RunLog, deps: RunnerDeps) {
       : stopReason === "timeout" ? RunStatus.TIMED_OUT
       : stopReason === "fence" ? RunStatus.FAILED
       : outcome.ok ? RunStatus.SUCCEEDED : RunStatus.FAILED;
-    const error = stopReason === "timeout" ? `timed out after ${spec.timeoutSeconds} s`
+    const reason = stopReason === "timeout" ? `timed out after ${spec.timeoutSeconds} s`
       : stopReason === "cancel" ? "cancelled"
       : stopReason === "fence" ? stopError ?? "stopped by the worker"
-      : mask(outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`));
+      : outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`);
+    const error = clip(mask(reason), MAX_ERROR_CHARS, "error");
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
     return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };
   });

@@ -64,7 +64,8 @@ export async function* runCliAgent(
       if (verdict.error !== undefined) return verdict.error;
       if (exit.signal !== undefined) return `${inv.label} was killed by ${exit.signal}`;
       if (exit.exitCode !== 0) {
-        return `${inv.label} exited with code ${exit.exitCode}${lastStderr ? `: ${clip(lastStderr)}` : ""}`;
+        // Not cut here: the runner cuts errors after masking them, or a cut secret would no longer match.
+        return `${inv.label} exited with code ${exit.exitCode}${lastStderr ? `: ${lastStderr}` : ""}`;
       }
       if (!verdict.finished) return `${inv.label} output ended without a ${inv.terminalEvent} event`;
       return undefined;
@@ -73,8 +74,4 @@ export async function* runCliAgent(
     // Ends the process group when our consumer stopped early.
     await proc.return({});
   }
-}
-
-function clip(text: string, max = 500): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
