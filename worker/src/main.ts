@@ -3,7 +3,7 @@ import { createAgents } from "./agents";
 import { loadWorkerConfig, SECRET_ENV } from "./config";
 import { scrubInitialEnv } from "./environ";
 import { reapOrphans } from "./orphans";
-import { createAgentWorker } from "./session";
+import { createAgentWorker } from "./agent-worker";
 
 const config = loadWorkerConfig();
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
