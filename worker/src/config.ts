@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { CodexSandbox } from "./agents/codex";
 
 const CODEX_SANDBOXES: readonly CodexSandbox[] = ["read-only", "workspace-write", "danger-full-access"];
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Worker settings from ORCH_* variables (DESIGN.md section 7). */
 export interface WorkerConfig {
@@ -27,6 +28,8 @@ export interface WorkerConfig {
   maxBufferedBytes: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: string;
 }
 
 /**
@@ -61,6 +64,12 @@ function codexSandbox(raw: string | undefined): CodexSandbox | undefined {
   return raw as CodexSandbox;
 }
 
+function logLevel(raw: string | undefined): string {
+  if (!raw) return "info";
+  if (!LOG_LEVELS.includes(raw)) throw new Error(`ORCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return raw;
+}
+
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const apiKey = env.ORCH_API_KEY || (env.ORCH_API_KEY_FILE ? readFileSync(env.ORCH_API_KEY_FILE, "utf8").trim() : "");
   if (!apiKey) throw new Error("ORCH_API_KEY (or ORCH_API_KEY_FILE) is required: a worker-role API key (the server prints one on first start)");
@@ -83,5 +92,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxBufferedBytes: int(env, "ORCH_MAX_BUFFERED_BYTES", 32 * 1024 * 1024),
     reconnectMinMs: int(env, "ORCH_RECONNECT_MIN_MS", 200),
     reconnectMaxMs: int(env, "ORCH_RECONNECT_MAX_MS", 10_000),
+    logLevel: logLevel(env.ORCH_LOG_LEVEL),
   };
 }
