@@ -103,7 +103,7 @@ function devKeys() {
   try {
     const fd = openSync(path, "wx", 0o600);
     try {
-      writeSync(fd, JSON.stringify(generated, null, 2) + "\n");
+      writeSync(fd, `${JSON.stringify(generated, null, 2)}\n`);
     } finally {
       closeSync(fd);
     }
@@ -169,14 +169,14 @@ function parseEntry(line) {
 }
 
 function pipeLines(proc, stream, out) {
-  const prefix = paint(PREFIX_COLORS[proc.name] ?? 0, `${proc.name.padEnd(width)} |`) + " ";
+  const prefix = `${paint(PREFIX_COLORS[proc.name] ?? 0, `${proc.name.padEnd(width)} |`)} `;
   createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
     const entry = parseEntry(line);
     // The worker's documented "started" event (README, "Worker log events"): its signal handlers are in
     // place, so from now on SIGTERM drains it; before that SIGTERM simply ends it.
     if (entry?.event === "worker.started") proc.booted = true;
     const text = entry && pretty ? pretty(entry).replace(/\n$/, "") : line;
-    for (const part of text.split("\n")) out.write(prefix + part + "\n");
+    for (const part of text.split("\n")) out.write(`${prefix + part}\n`);
   });
 }
 
@@ -186,9 +186,11 @@ function pipeLines(proc, stream, out) {
 // Each child gets its own process group, so a Ctrl-C in the terminal reaches only us and we can stop
 // the workers before the server. Should we die without stopping them (SIGKILL), they notice that their
 // parent changed and stop themselves the graceful way.
-const orphanGuard = "data:text/javascript," + encodeURIComponent(
-  "const p=process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM')}},1000);t.unref();",
-);
+const orphanGuard =
+  "data:text/javascript," +
+  encodeURIComponent(
+    "const p=process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM')}},1000);t.unref();",
+  );
 
 /** name -> { name, child, exit?: {code, signal}, exited: Promise, closed: Promise, tail: string[] } */
 const procs = new Map();

@@ -18,6 +18,7 @@ import { createSelfFence } from "./fence";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createOutbox, type Outbox } from "./outbox";
 import { WorkerEvent, type Logger } from "./logger";
+import { reconnectDelayMs, waitUnlessAborted } from "./reconnect-backoff";
 
 interface ActiveRun {
   log: RunLog;
@@ -211,13 +212,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       }
       if (stopped) break;
       failures = Date.now() - started > 30_000 ? 1 : failures + 1;
-      const cap = Math.min(config.reconnectMaxMs, config.reconnectMinMs * 2 ** Math.min(failures, 16));
-      await new Promise<void>((r) => {
-        const onStop = () => (clearTimeout(t), r());
-        // Removed when the wait ends, or every reconnect attempt would leave a listener behind.
-        const t = setTimeout(() => (stopController.signal.removeEventListener("abort", onStop), r()), Math.random() * cap);
-        stopController.signal.addEventListener("abort", onStop, { once: true });
-      });
+      await waitUnlessAborted(reconnectDelayMs(failures, config.reconnectMinMs, config.reconnectMaxMs), stopController.signal);
     }
   }
 

@@ -40,7 +40,10 @@ export const SECRET_ENV = ["ORCH_API_KEY"] as const;
 
 export function parseLabels(raw: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = pair.indexOf("=");
     if (i <= 0) throw new Error(`ORCH_WORKER_LABELS must be k=v pairs separated by commas, got "${pair}"`);
     labels[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
@@ -82,7 +85,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     hostname: host,
     labels: parseLabels(env.ORCH_WORKER_LABELS),
     capacity: Math.max(1, int(env, "ORCH_WORKER_CAPACITY", 2)),
-    agents: (env.ORCH_WORKER_AGENTS ?? "goose,claude-code,codex,shell").split(",").map((s) => s.trim()).filter(Boolean),
+    agents: (env.ORCH_WORKER_AGENTS ?? "goose,claude-code,codex,shell")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     gooseBin: env.ORCH_GOOSE_BIN ?? "goose",
     claudeBin: env.ORCH_CLAUDE_BIN ?? "claude",
     codexBin: env.ORCH_CODEX_BIN ?? "codex",

@@ -27,8 +27,6 @@ export function createWorkerLogger(name: string, level: string): Logger {
     base: { service: "flightcontrol-worker", worker: name },
     timestamp: stdTimeFunctions.isoTime,
     redact: { paths: ["*.env", "*.authorization", "*.apiKey"], censor: "***" },
-    transport: pretty
-      ? { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service,worker" } }
-      : undefined,
+    transport: pretty ? { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service,worker" } } : undefined,
   });
 }

@@ -13,7 +13,10 @@ const log = createWorkerLogger(config.name, config.logLevel);
 try {
   scrubInitialEnv(SECRET_ENV);
 } catch (err) {
-  log.warn({ error: (err as Error).message }, "could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc");
+  log.warn(
+    { error: (err as Error).message },
+    "could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc",
+  );
 }
 // A key file (the container entrypoint writes one so that no process's environment holds the key) is
 // read once: it is gone before the first agent starts.
@@ -26,7 +29,10 @@ if (process.env.ORCH_API_KEY_FILE) {
 }
 
 const agents = createAgents({
-  gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin, codexSandbox: config.codexSandbox,
+  gooseBin: config.gooseBin,
+  claudeBin: config.claudeBin,
+  codexBin: config.codexBin,
+  codexSandbox: config.codexSandbox,
 });
 const worker = createAgentWorker(config, agents, log);
 

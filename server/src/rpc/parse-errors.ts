@@ -91,7 +91,12 @@ export function parseErrorsAsInvalidArgument(handler: UniversalHandler): Univers
     if (!source || !(Symbol.asyncIterator in Object(source))) return res;
     const body = source as AsyncIterable<Uint8Array>;
     if (type.startsWith("application/grpc-web")) {
-      return { ...res, body: (async function* () { for await (const c of body) yield rewriteEnvelope(c, 0x80, input); })() };
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const c of body) yield rewriteEnvelope(c, 0x80, input);
+        })(),
+      };
     }
     if (type.startsWith("application/grpc")) {
       return {
@@ -109,7 +114,12 @@ export function parseErrorsAsInvalidArgument(handler: UniversalHandler): Univers
       };
     }
     if (type.startsWith("application/connect+")) {
-      return { ...res, body: (async function* () { for await (const c of body) yield rewriteEnvelope(c, 0b10, input); })() };
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const c of body) yield rewriteEnvelope(c, 0b10, input);
+        })(),
+      };
     }
     // A Connect unary error: a JSON body with an HTTP status (500 for Internal, 400 for InvalidArgument).
     if (res.status === 500 || res.status === 400) {
@@ -117,10 +127,22 @@ export function parseErrorsAsInvalidArgument(handler: UniversalHandler): Univers
       for await (const c of body) chunks.push(c);
       const text = dec.decode(Buffer.concat(chunks));
       const out = text.startsWith("{") ? rewriteConnectError(text, input) : undefined;
-      if (out === undefined) return { ...res, body: (async function* () { yield* chunks; })() };
+      if (out === undefined)
+        return {
+          ...res,
+          body: (async function* () {
+            yield* chunks;
+          })(),
+        };
       const bytes = enc.encode(out);
       res.header?.set("content-length", String(bytes.length));
-      return { ...res, status: 400, body: (async function* () { yield bytes; })() };
+      return {
+        ...res,
+        status: 400,
+        body: (async function* () {
+          yield bytes;
+        })(),
+      };
     }
     return res;
   };

@@ -16,7 +16,12 @@ export function explainUnknownField(input: DescMessage, message: string): string
   if (!m) return undefined;
   const [, typeName, key] = m as unknown as [string, string, string];
   const found = pathsTo(input, typeName);
-  const where = found.paths.length ? found.paths.slice(0, 3).map((p) => (p ? `${p}.${key}` : key)).join(" or ") : key;
+  const where = found.paths.length
+    ? found.paths
+        .slice(0, 3)
+        .map((p) => (p ? `${p}.${key}` : key))
+        .join(" or ")
+    : key;
   const fields = found.desc ? found.desc.fields : [];
   const guess = closest(key, fields);
   const hint = guess

@@ -85,21 +85,36 @@ describe("an unknown JSON field", () => {
   });
 
   it("in a server stream's request (WatchRun, Connect JSON) ends the stream with InvalidArgument naming it", async () => {
-    const res = await connectStream(server.url, "/flightcontrol.v1.RunService/WatchRun", [JSON.stringify({ runId: "01890000-0000-7000-8000-000000000000", afterSeqq: 1 })], { key: ADMIN_KEY });
+    const res = await connectStream(
+      server.url,
+      "/flightcontrol.v1.RunService/WatchRun",
+      [JSON.stringify({ runId: "01890000-0000-7000-8000-000000000000", afterSeqq: 1 })],
+      { key: ADMIN_KEY },
+    );
     expect(res.code).toBe("invalid_argument");
     expect(res.message).toMatch(/unknown field "afterSeqq" \(did you mean "afterSeq"\?\)/);
   });
 
   it("deep in a repeated or map field is named by its path", async () => {
-    const res = await connectUnary(server.url, "/flightcontrol.v1.RunService/CreateRun", json({
-      spec: { agent: "shell", prompt: "true", extensions: [{ name: "x", stdio: { command: "y", argz: [] } }] },
-    }), { key: ADMIN_KEY });
+    const res = await connectUnary(
+      server.url,
+      "/flightcontrol.v1.RunService/CreateRun",
+      json({
+        spec: { agent: "shell", prompt: "true", extensions: [{ name: "x", stdio: { command: "y", argz: [] } }] },
+      }),
+      { key: ADMIN_KEY },
+    );
     expect(res.code).toBe("invalid_argument");
     expect(res.message).toContain('unknown field "spec.extensions[].stdio.argz" (did you mean "args"?)');
   });
 
   it("the same request without the unknown key is accepted, in both JSON protocols", async () => {
-    const ok = await connectUnary(server.url, "/flightcontrol.v1.RunService/CreateRun", json({ spec: { agent: "shell", prompt: "true", timeoutSeconds: 5 } }), { key: ADMIN_KEY });
+    const ok = await connectUnary(
+      server.url,
+      "/flightcontrol.v1.RunService/CreateRun",
+      json({ spec: { agent: "shell", prompt: "true", timeoutSeconds: 5 } }),
+      { key: ADMIN_KEY },
+    );
     expect(ok.code, ok.message).toBe("ok");
     const web = await grpcWeb("flightcontrol.v1.RunService/CreateRun", json({ spec: { agent: "shell", prompt: "true", timeoutSeconds: 5 } }), "json");
     expect(web.status, web.message).toBe(0);
@@ -113,8 +128,13 @@ describe("an unknown field in binary protobuf", () => {
 
   it("is skipped as protobuf specifies, over Connect and gRPC-Web", async () => {
     const before = await runCount();
-    const createRun = withUnknownField(toBinary(CreateRunRequestSchema, create(CreateRunRequestSchema, { spec: { agent: "shell", prompt: "true" } })));
-    const connect = await connectUnary(server.url, "/flightcontrol.v1.RunService/CreateRun", createRun, { key: ADMIN_KEY, contentType: "application/proto" });
+    const createRun = withUnknownField(
+      toBinary(CreateRunRequestSchema, create(CreateRunRequestSchema, { spec: { agent: "shell", prompt: "true" } })),
+    );
+    const connect = await connectUnary(server.url, "/flightcontrol.v1.RunService/CreateRun", createRun, {
+      key: ADMIN_KEY,
+      contentType: "application/proto",
+    });
     expect(connect.code, connect.message).toBe("ok");
     const web = await grpcWeb("flightcontrol.v1.RunService/CreateRun", createRun, "proto");
     expect(web.status, web.message).toBe(0);
