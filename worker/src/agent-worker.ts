@@ -13,7 +13,7 @@ import {
 } from "./gen/flightcontrol/v1/worker_pb";
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
-import { createRunLog, type RunLog } from "./log-streamer";
+import { createRunLog, type RunLog } from "./run-log";
 import { createSelfFence } from "./fence";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createOutbox, type Outbox } from "./outbox";

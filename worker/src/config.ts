@@ -34,7 +34,7 @@ export interface WorkerConfig {
 
 /**
  * Variables holding secrets of the worker itself. Once read into the config they are scrubbed from
- * the process's initial environment (environ.ts), which agents could otherwise read from /proc.
+ * the process's initial environment (scrub-initial-env.ts), which agents could otherwise read from /proc.
  */
 export const SECRET_ENV = ["ORCH_API_KEY"] as const;
 

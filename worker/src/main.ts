@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { createAgents } from "./agents";
 import { createAgentWorker } from "./agent-worker";
 import { loadWorkerConfig, SECRET_ENV } from "./config";
-import { scrubInitialEnv } from "./environ";
+import { scrubInitialEnv } from "./scrub-initial-env";
 import { createWorkerLogger, WorkerEvent } from "./logger";
 import { reapOrphans } from "./orphans";
 
