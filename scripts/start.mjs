@@ -103,7 +103,7 @@ function devKeys() {
   try {
     const fd = openSync(path, "wx", 0o600);
     try {
-      writeSync(fd, JSON.stringify(generated, null, 2) + "\n");
+      writeSync(fd, `${JSON.stringify(generated, null, 2)}\n`);
     } finally {
       closeSync(fd);
     }
@@ -143,52 +143,40 @@ const paint = (code, s) => (colors ? `\x1b[${code}m${s}\x1b[0m` : s);
 const PREFIX_COLORS = { server: 36, "local-1": 35, "local-2": 33 };
 const width = Math.max(...["server", ...WORKER_NAMES].map((n) => n.length));
 
-/** pino-pretty, which the server depends on, for the server's JSON log on a terminal. */
-function serverPrettifier() {
+/** pino-pretty for the JSON logs on a terminal: the server and the workers both log through pino. */
+function prettifier() {
   if (!tty || env.ORCH_LOG_FORMAT === "json") return undefined;
   try {
     const require = createRequire(join(ROOT, "server/package.json"));
     const { prettyFactory } = require("pino-pretty");
-    return prettyFactory({ colorize: colors, singleLine: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service" });
+    // The prefix already names the process.
+    return prettyFactory({ colorize: colors, singleLine: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service,worker" });
   } catch {
     return undefined;
   }
 }
-const prettyServer = serverPrettifier();
+const pretty = prettifier();
 
-function time(value) {
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value) : d.toTimeString().slice(0, 8) + "." + String(d.getMilliseconds()).padStart(3, "0");
-}
-
-/** The worker logs one JSON object per line: time, worker, msg, fields. */
-function prettyWorker(line) {
-  if (!tty || env.ORCH_LOG_FORMAT === "json" || !line.startsWith("{")) return line;
+/** A line of a child's output as JSON, or undefined when it is not a log entry. */
+function parseEntry(line) {
+  if (!line.startsWith("{")) return undefined;
   try {
-    const { time: t, worker: _worker, msg, ...fields } = JSON.parse(line);
-    if (typeof msg !== "string") return line;
-    const rest = Object.keys(fields).length ? " " + paint(90, JSON.stringify(fields)) : "";
-    return `[${time(t)}] ${msg}${rest}`;
+    const entry = JSON.parse(line);
+    return entry && typeof entry === "object" ? entry : undefined;
   } catch {
-    return line;
+    return undefined;
   }
 }
 
-function format(name, line) {
-  if (name === "server" && prettyServer && line.startsWith("{")) {
-    try {
-      return prettyServer(JSON.parse(line)).replace(/\n$/, "");
-    } catch {
-      return line;
-    }
-  }
-  return name === "server" ? line : prettyWorker(line);
-}
-
-function pipeLines(name, stream, out) {
-  const prefix = paint(PREFIX_COLORS[name] ?? 0, `${name.padEnd(width)} |`) + " ";
+function pipeLines(proc, stream, out) {
+  const prefix = `${paint(PREFIX_COLORS[proc.name] ?? 0, `${proc.name.padEnd(width)} |`)} `;
   createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-    for (const part of format(name, line).split("\n")) out.write(prefix + part + "\n");
+    const entry = parseEntry(line);
+    // The worker's documented "started" event (README, "Worker log events"): its signal handlers are in
+    // place, so from now on SIGTERM drains it; before that SIGTERM simply ends it.
+    if (entry?.event === "worker.started") proc.booted = true;
+    const text = entry && pretty ? pretty(entry).replace(/\n$/, "") : line;
+    for (const part of text.split("\n")) out.write(`${prefix + part}\n`);
   });
 }
 
@@ -198,9 +186,11 @@ function pipeLines(name, stream, out) {
 // Each child gets its own process group, so a Ctrl-C in the terminal reaches only us and we can stop
 // the workers before the server. Should we die without stopping them (SIGKILL), they notice that their
 // parent changed and stop themselves the graceful way.
-const orphanGuard = "data:text/javascript," + encodeURIComponent(
-  "const p=process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM')}},1000);t.unref();",
-);
+const orphanGuard =
+  "data:text/javascript," +
+  encodeURIComponent(
+    "const p=process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM')}},1000);t.unref();",
+  );
 
 /** name -> { name, child, exit?: {code, signal}, exited: Promise, closed: Promise, tail: string[] } */
 const procs = new Map();
@@ -215,8 +205,8 @@ function startChild(name, script, childEnv) {
   const proc = { name, child, exit: undefined, tail: [] };
   child.stdout.on("data", (d) => remember(proc, d));
   child.stderr.on("data", (d) => remember(proc, d));
-  pipeLines(name, child.stdout, process.stdout);
-  pipeLines(name, child.stderr, process.stderr);
+  pipeLines(proc, child.stdout, process.stdout);
+  pipeLines(proc, child.stderr, process.stderr);
   proc.closed = new Promise((r) => child.once("close", r));
   proc.exited = new Promise((r) => {
     child.once("error", (err) => {
@@ -237,8 +227,6 @@ function startChild(name, script, childEnv) {
 
 /** The last bit of a child's output, for hints when it fails. */
 function remember(proc, chunk) {
-  // A worker logs "starting" once its signal handlers are in place; before that SIGTERM simply ends it.
-  if (!proc.booted && String(chunk).includes('"msg":"starting"')) proc.booted = true;
   proc.tail.push(String(chunk));
   if (proc.tail.length > 50) proc.tail.shift();
 }

@@ -159,6 +159,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     routes,
     shutdownSignal: shutdown.signal,
     readMaxBytes: config.maxMessageBytes,
+    // A misspelt JSON field must fail (InvalidArgument, rpc/parse-errors.ts), not be silently ignored.
+    jsonOptions: { ignoreUnknownFields: false },
     // Compressed requests are still accepted, but responses go out uncompressed: a log batch fanned
     // out to many WatchRun streams would otherwise be gzipped once per subscriber (11 % of the
     // server's CPU with 20 gRPC watchers). Put a compressing proxy in front for slow links.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { CodexSandbox } from "./agents/codex";
 
 const CODEX_SANDBOXES: readonly CodexSandbox[] = ["read-only", "workspace-write", "danger-full-access"];
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Worker settings from ORCH_* variables (DESIGN.md section 7). */
 export interface WorkerConfig {
@@ -27,17 +28,22 @@ export interface WorkerConfig {
   maxBufferedBytes: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: string;
 }
 
 /**
  * Variables holding secrets of the worker itself. Once read into the config they are scrubbed from
- * the process's initial environment (environ.ts), which agents could otherwise read from /proc.
+ * the process's initial environment (scrub-initial-env.ts), which agents could otherwise read from /proc.
  */
 export const SECRET_ENV = ["ORCH_API_KEY"] as const;
 
 export function parseLabels(raw: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = pair.indexOf("=");
     if (i <= 0) throw new Error(`ORCH_WORKER_LABELS must be k=v pairs separated by commas, got "${pair}"`);
     labels[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
@@ -61,6 +67,12 @@ function codexSandbox(raw: string | undefined): CodexSandbox | undefined {
   return raw as CodexSandbox;
 }
 
+function logLevel(raw: string | undefined): string {
+  if (!raw) return "info";
+  if (!LOG_LEVELS.includes(raw)) throw new Error(`ORCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return raw;
+}
+
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const apiKey = env.ORCH_API_KEY || (env.ORCH_API_KEY_FILE ? readFileSync(env.ORCH_API_KEY_FILE, "utf8").trim() : "");
   if (!apiKey) throw new Error("ORCH_API_KEY (or ORCH_API_KEY_FILE) is required: a worker-role API key (the server prints one on first start)");
@@ -73,7 +85,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     hostname: host,
     labels: parseLabels(env.ORCH_WORKER_LABELS),
     capacity: Math.max(1, int(env, "ORCH_WORKER_CAPACITY", 2)),
-    agents: (env.ORCH_WORKER_AGENTS ?? "goose,claude-code,codex,shell").split(",").map((s) => s.trim()).filter(Boolean),
+    agents: (env.ORCH_WORKER_AGENTS ?? "goose,claude-code,codex,shell")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     gooseBin: env.ORCH_GOOSE_BIN ?? "goose",
     claudeBin: env.ORCH_CLAUDE_BIN ?? "claude",
     codexBin: env.ORCH_CODEX_BIN ?? "codex",
@@ -83,5 +98,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxBufferedBytes: int(env, "ORCH_MAX_BUFFERED_BYTES", 32 * 1024 * 1024),
     reconnectMinMs: int(env, "ORCH_RECONNECT_MIN_MS", 200),
     reconnectMaxMs: int(env, "ORCH_RECONNECT_MAX_MS", 10_000),
+    logLevel: logLevel(env.ORCH_LOG_LEVEL),
   };
 }

@@ -1,19 +1,22 @@
 import { rmSync } from "node:fs";
 import { createAgents } from "./agents";
+import { createAgentWorker } from "./agent-worker";
 import { loadWorkerConfig, SECRET_ENV } from "./config";
-import { scrubInitialEnv } from "./environ";
+import { scrubInitialEnv } from "./scrub-initial-env";
+import { createWorkerLogger, WorkerEvent } from "./logger";
 import { reapOrphans } from "./orphans";
-import { createAgentWorker } from "./session";
 
 const config = loadWorkerConfig();
-const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  console.log(JSON.stringify({ time: new Date().toISOString(), worker: config.name, msg, ...fields }));
+const log = createWorkerLogger(config.name, config.logLevel);
 
 // Before any agent can exist: agents run as our user and could read the key from /proc/<our pid>/environ.
 try {
   scrubInitialEnv(SECRET_ENV);
 } catch (err) {
-  log("warning: could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc", { error: (err as Error).message });
+  log.warn(
+    { error: (err as Error).message },
+    "could not scrub the API key from this process's initial environment; agents running as this user can read it from /proc",
+  );
 }
 // A key file (the container entrypoint writes one so that no process's environment holds the key) is
 // read once: it is gone before the first agent starts.
@@ -21,12 +24,15 @@ if (process.env.ORCH_API_KEY_FILE) {
   try {
     rmSync(process.env.ORCH_API_KEY_FILE);
   } catch (err) {
-    log("warning: could not delete ORCH_API_KEY_FILE after reading it; agents running as this user can read it", { error: (err as Error).message });
+    log.warn({ error: (err as Error).message }, "could not delete ORCH_API_KEY_FILE after reading it; agents running as this user can read it");
   }
 }
 
 const agents = createAgents({
-  gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin, codexSandbox: config.codexSandbox,
+  gooseBin: config.gooseBin,
+  claudeBin: config.claudeBin,
+  codexBin: config.codexBin,
+  codexSandbox: config.codexSandbox,
 });
 const worker = createAgentWorker(config, agents, log);
 
@@ -46,16 +52,17 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 // Draining ends the process whether a signal or the server's DrainWorker asked for it.
 void worker.drained.then(() => {
   worker.stop();
-  log("drained; exiting");
+  log.info({ event: WorkerEvent.drained }, "drained; exiting");
   process.exit(0);
 });
 
 // Agents a SIGKILLed previous worker left running in this work dir die before we connect (orphans.ts).
 const reaped = reapOrphans(config.workDir);
-if (reaped.length) log("killed agents left by a previous worker process", { reaped });
+if (reaped.length) log.warn({ reaped }, "killed agents left by a previous worker process");
 
-log("starting", { server: config.serverUrl, capacity: config.capacity, labels: config.labels });
+// The signal handlers above are in place: `npm start` waits for this event before it counts on a drain.
+log.info({ event: WorkerEvent.started, server: config.serverUrl, capacity: config.capacity, labels: config.labels }, "starting");
 worker.run().catch((err) => {
-  log("worker stopped", { error: (err as Error).message });
+  log.fatal({ error: (err as Error).message }, "worker stopped");
   process.exit(2);
 });

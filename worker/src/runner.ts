@@ -5,7 +5,7 @@ import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
-import type { RunLog } from "./log-streamer";
+import type { RunLog } from "./run-log";
 import { withGroupRecords } from "./orphans";
 
 export interface RunReport {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createShellAgent } from "../src/agents/shell";
 import { RunStatus } from "../src/gen/flightcontrol/v1/run_pb";
 import { AssignSchema } from "../src/gen/flightcontrol/v1/worker_pb";
-import type { RunLog } from "../src/log-streamer";
+import type { RunLog } from "../src/run-log";
 import { startRun } from "../src/runner";
 import { tempDir } from "./agents/helpers";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createGooseAgent } from "../src/agents/goose";
 import { RunStatus } from "../src/gen/flightcontrol/v1/run_pb";
 import { AssignSchema } from "../src/gen/flightcontrol/v1/worker_pb";
-import type { RunLog } from "../src/log-streamer";
+import type { RunLog } from "../src/run-log";
 import { startRun } from "../src/runner";
 import { FAKE_GOOSE, tempDir, waitFor } from "./agents/helpers";
 

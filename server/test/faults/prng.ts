@@ -1,6 +1,6 @@
 /**
  * mulberry32: a tiny seeded PRNG, so a fault schedule is reproducible from its seed alone
- * (FC_FAULT_SEED=<n>). Not for anything but test input.
+ * (ORCH_TEST_FAULT_SEED=<n>). Not for anything but test input.
  */
 export function createRandom(seed: number) {
   let a = seed >>> 0;

@@ -85,7 +85,7 @@ export function fakeClock(start: number) {
 }
 export type FakeClock = ReturnType<typeof fakeClock>;
 
-const silent = pino({ level: process.env.FC_TEST_LOG ?? "silent" });
+const silent = pino({ level: process.env.ORCH_TEST_LOG ?? "silent" });
 
 /**
  * The scheduler's world without the RPC server: a real SQLite file (migrated like the server's),

@@ -170,7 +170,7 @@ describe("an agent's process", () => {
   });
 
   // The agent runs as the worker's user, so /proc/<worker pid>/environ is readable to it: the worker
-  // overwrites the key's bytes in its own initial environment block at start (worker/src/environ.ts).
+  // overwrites the key's bytes in its own initial environment block at start (worker/src/scrub-initial-env.ts).
   // The worker's parent here is the test runner, whose environment never held the key.
   it("cannot read the worker's API key from its parent's environment (/proc/$PPID/environ)", async () => {
     // The agent runs as the worker's user; whatever the worker holds in its initial environment,

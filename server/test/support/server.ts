@@ -28,7 +28,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}, dat
     defaultAdminKey: ADMIN_KEY,
     workerKey: WORKER_KEY,
     uiDir: join(dir, "no-ui"),
-    logLevel: process.env.FC_TEST_LOG ?? "silent",
+    logLevel: process.env.ORCH_TEST_LOG ?? "silent",
     ...overrides,
   };
   const server = await startServer(config, pino({ level: config.logLevel }));

@@ -1,5 +1,6 @@
 import { fromJsonString, type DescMessage } from "@bufbuild/protobuf";
 import { createValidator } from "@bufbuild/protovalidate";
+import { explainUnknownField } from "../../../src/rpc/unknown-field";
 
 const validator = createValidator();
 
@@ -16,9 +17,11 @@ export type Verdict =
 export function judge(schema: DescMessage, body: Uint8Array): Verdict {
   let msg;
   try {
-    msg = fromJsonString(schema, new TextDecoder().decode(body), { ignoreUnknownFields: true });
+    msg = fromJsonString(schema, new TextDecoder().decode(body), { ignoreUnknownFields: false });
   } catch (err) {
-    return { kind: "decode", message: (err as Error).message };
+    // The server refuses unknown JSON keys, with the message of rpc/unknown-field.ts.
+    const message = (err as Error).message;
+    return { kind: "decode", message: explainUnknownField(schema, message) ?? message };
   }
   const result = validator.validate(schema, msg);
   if (result.kind === "valid") return { kind: "valid" };

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { valueRanges } from "../src/environ";
+import { valueRanges } from "../src/scrub-initial-env";
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));
 const KEY = "fc_environ_test_SECRET_0123456789abcdef";
@@ -20,7 +20,7 @@ afterEach(() => {
 async function scrubbedChild(env: Record<string, string>) {
   const script = `
     const { loadWorkerConfig, SECRET_ENV } = await import(${JSON.stringify(`${SRC}/config.ts`)});
-    const { scrubInitialEnv } = await import(${JSON.stringify(`${SRC}/environ.ts`)});
+    const { scrubInitialEnv } = await import(${JSON.stringify(`${SRC}/scrub-initial-env.ts`)});
     const config = loadWorkerConfig();
     const scrubbed = scrubInitialEnv(SECRET_ENV);
     console.log(JSON.stringify({ apiKey: config.apiKey, scrubbed, inProcessEnv: process.env.ORCH_API_KEY ?? null }));

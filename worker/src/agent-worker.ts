@@ -13,12 +13,12 @@ import {
 } from "./gen/flightcontrol/v1/worker_pb";
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
-import { createRunLog, type RunLog } from "./log-streamer";
+import { createRunLog, type RunLog } from "./run-log";
 import { createSelfFence } from "./fence";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createOutbox, type Outbox } from "./outbox";
-
-type Log = (msg: string, fields?: Record<string, unknown>) => void;
+import { WorkerEvent, type Logger } from "./logger";
+import { reconnectDelayMs, waitUnlessAborted } from "./reconnect-backoff";
 
 interface ActiveRun {
   log: RunLog;
@@ -35,7 +35,7 @@ const req = (m: RequestInit) => create(ConnectRequestSchema, { message: m });
  * and jitter. Runs and their unacknowledged output survive reconnects: the next Hello lists them and
  * everything unacknowledged is sent again.
  */
-export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agent>, log: Log, version = "0.1.0") {
+export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agent>, log: Logger, version = "0.1.0") {
   const instanceId = randomUUID();
   const runs = new Map<string, ActiveRun>();
   const budget = { used: 0 };
@@ -65,9 +65,9 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     const running = [...runs].filter(([, r]) => r.stop);
     if (running.length === 0) return;
     const error = fence.reason(config.name);
-    log("lost contact with the server; stopping agents before their runs are given to another worker", {
+    log.warn({
       runs: running.map(([id]) => id), graceMs: Math.round(graceMs), error,
-    });
+    }, "lost contact with the server; stopping agents before their runs are given to another worker");
     for (const [, r] of running) r.stop!("fence", { error, graceMs });
   }
 
@@ -84,12 +84,12 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     const active: ActiveRun = { log: runLog };
     runs.set(a.runId, active);
     send({ case: "runStarted", value: { runId: a.runId, attempt: a.attempt } });
-    log("run assigned", { runId: a.runId, attempt: a.attempt, agent: a.spec?.agent });
+    log.info({ runId: a.runId, attempt: a.attempt, agent: a.spec?.agent }, "run assigned");
     const run = startRun(a, runLog, { agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs });
     active.stop = run.stop;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
     if (fence.expired()) {
-      log("refusing a run assigned while out of contact with the server", { runId: a.runId });
+      log.warn({ runId: a.runId }, "refusing a run assigned while out of contact with the server");
       run.stop("fence", { error: fence.reason(config.name), graceMs: 0 });
     }
     void run.done.then((report) => {
@@ -125,7 +125,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         // One at once: its ack is the first proof newer than the Hello, however long the handshake took.
         beat();
         heartbeat = setInterval(beat, m.value.heartbeatIntervalMs || 5000);
-        log("connected", { workerId, runs: runs.size, leaseMs: m.value.leaseMs });
+        log.info({ event: WorkerEvent.connected, workerId, runs: runs.size, leaseMs: m.value.leaseMs }, "connected");
         return;
       case "heartbeatAck":
         fence.acked(m.value.seq);
@@ -135,7 +135,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       case "cancel": {
         const active = runs.get(m.value.runId);
         if (!active) return;
-        log(m.value.abandon ? "run taken away" : "run cancelled", { runId: m.value.runId, reason: m.value.reason });
+        log.info({ runId: m.value.runId, reason: m.value.reason }, m.value.abandon ? "run taken away" : "run cancelled");
         if (m.value.abandon) {
           active.stop?.("abandon");
           forget(m.value.runId);
@@ -206,19 +206,13 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         if (stopped) break;
         const e = ConnectError.from(err);
         if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied || e.code === Code.AlreadyExists) {
-          log("server refused this worker", { code: Code[e.code], message: e.rawMessage });
+          log.error({ code: Code[e.code], message: e.rawMessage }, "server refused this worker");
           if (e.code !== Code.AlreadyExists) throw e;
-        } else log("connection lost", { message: e.rawMessage });
+        } else log.warn({ message: e.rawMessage }, "connection lost");
       }
       if (stopped) break;
       failures = Date.now() - started > 30_000 ? 1 : failures + 1;
-      const cap = Math.min(config.reconnectMaxMs, config.reconnectMinMs * 2 ** Math.min(failures, 16));
-      await new Promise<void>((r) => {
-        const onStop = () => (clearTimeout(t), r());
-        // Removed when the wait ends, or every reconnect attempt would leave a listener behind.
-        const t = setTimeout(() => (stopController.signal.removeEventListener("abort", onStop), r()), Math.random() * cap);
-        stopController.signal.addEventListener("abort", onStop, { once: true });
-      });
+      await waitUnlessAborted(reconnectDelayMs(failures, config.reconnectMinMs, config.reconnectMaxMs), stopController.signal);
     }
   }
 
@@ -226,7 +220,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   function drain(): Promise<void> {
     if (!draining) {
       draining = true;
-      log("draining", { runs: runs.size });
+      log.info({ runs: runs.size }, "draining");
       beat();
     }
     checkIdle();
