@@ -5,11 +5,12 @@ import { clientAddress } from "../../http/client-address";
 import { nodeRequestKey } from "../node-request";
 
 /**
- * What an open stream costs, measured on a server process (VmRSS before and after opening N streams,
- * over gRPC on HTTP/2, Node 20): about 20 KiB per grpc.health.v1.Health/Watch stream and about
- * 27 KiB per viewer WatchRun stream on a quiet run (the outside test saw ~50 KiB and ~27 KiB). The
- * defaults (ConnectionLimits in config.ts) therefore hold a single key or address to roughly
- * 4096 × 27 KiB ≈ 110 MiB, and everything without a key to 256 × 20 KiB ≈ 5 MiB.
+ * What an open stream costs, measured on a server process (VmRSS before and after opening 2,000
+ * streams over gRPC on HTTP/2, 10 connections, Node 20, SQLite): about 44 KiB per
+ * grpc.health.v1.Health/Watch stream and about 57 KiB per viewer WatchRun stream on a quiet run
+ * (the outside test saw ~50 KiB and ~27 KiB). At the defaults (ConnectionLimits in config.ts) one
+ * key or one address can hold at most 4096 × 57 KiB ≈ 230 MiB, and all keyless callers together
+ * 256 × 44 KiB ≈ 11 MiB.
  */
 export type StreamLimits = Pick<ConnectionLimits, "maxStreamsPerKey" | "maxStreamsPerAddress" | "maxAnonymousStreamsPerAddress" | "maxAnonymousStreams">;
 
