@@ -146,7 +146,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   let shuttingDown = false;
   const probes = createProbes(sql, () => shuttingDown);
-  const serveStatic = createStaticHandler(config.uiDir);
+  const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
   const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
   const shutdown = new AbortController();

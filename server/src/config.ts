@@ -29,6 +29,8 @@ export interface ServerConfig {
   limits: ConnectionLimits;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Serve the dashboard's source maps (.map files); off unless ORCH_UI_SOURCEMAPS=1. */
+  uiSourceMaps: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     maxMessageBytes: intFrom(env, "ORCH_MAX_MESSAGE_BYTES", 8 * 1024 * 1024),
     limits: loadConnectionLimits(env),
     metricsToken: env.ORCH_METRICS_TOKEN || undefined,
+    uiSourceMaps: env.ORCH_UI_SOURCEMAPS === "1",
   };
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { ConnectError } from "@connectrpc/connect";
 
 export interface StreamFlood {
@@ -17,6 +18,8 @@ export interface StreamFlood {
  */
 export async function floodStreams(n: number, open: (signal: AbortSignal) => AsyncIterable<unknown>, concurrency = 8): Promise<StreamFlood> {
   const abort = new AbortController();
+  // Every stream listens on this one signal.
+  setMaxListeners(n + 10, abort.signal);
   let waiting = 0;
   let slotFreed: (() => void) | undefined;
   const flood: StreamFlood = { open: 0, refused: [], close: async () => undefined };
