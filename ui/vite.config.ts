@@ -26,7 +26,9 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    sourcemap: true,
+    // Source maps publish the dashboard's sources to anyone who loads it: built only when asked
+    // (ORCH_UI_SOURCEMAPS=1 npm run build), and the server serves them only with the same setting.
+    sourcemap: process.env.ORCH_UI_SOURCEMAPS === "1",
     chunkSizeWarningLimit: 1200,
   },
 });

@@ -27,7 +27,9 @@ import { createLogHub } from "./domain/logs/hub";
 import { createLifecycle } from "./domain/runs/lifecycle";
 import { createScheduler } from "./domain/schedules/scheduler";
 import { createFront } from "./http/front";
+import { createMetricsEndpoint } from "./http/metrics-endpoint";
 import { createProbes } from "./http/probes";
+import { streamingRequestPaths } from "./http/request-deadline";
 import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics } from "./observability/metrics";
@@ -38,6 +40,7 @@ import { healthService } from "./rpc/health-service";
 import { authGate } from "./rpc/interceptors/auth";
 import { domainErrorsToConnect } from "./rpc/interceptors/domain-errors";
 import { observeInterceptor } from "./rpc/interceptors/observe";
+import { createStreamLimiter } from "./rpc/interceptors/stream-limits";
 import { redactCredentialKeys } from "./rpc/interceptors/redact";
 import { nodeRequestKey } from "./rpc/node-request";
 import { parseErrorsAsInvalidArgument } from "./rpc/parse-errors";
@@ -152,7 +155,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   let shuttingDown = false;
   const probes = createProbes(sql, () => shuttingDown);
-  const serveStatic = createStaticHandler(config.uiDir);
+  const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
+  const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({
@@ -165,18 +169,14 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     // out to many WatchRun streams would otherwise be gzipped once per subscriber (11 % of the
     // server's CPU with 20 gRPC watchers). Put a compressing proxy in front for slow links.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
-    requestGate: authGate(keys),
+    requestGate: authGate(keys, createStreamLimiter(config.limits)),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
     interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, redactCredentialKeys, createValidateInterceptor()],
     fallback: (req, res) => {
       void (async () => {
         if (await probes(req as never, res as never)) return;
-        if ((req.url ?? "").split("?")[0] === "/metrics" && req.method === "GET") {
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(await metrics.registry.metrics());
-          return;
-        }
+        if (await serveMetrics(req as never, res as never)) return;
         if (serveStatic(req as never, res as never)) return;
         res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
         res.end("not found");
@@ -184,7 +184,9 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     },
   });
 
-  const front = createFront(handler, { tlsCert: config.tlsCert, tlsKey: config.tlsKey });
+  const front = createFront(handler, {
+    tlsCert: config.tlsCert, tlsKey: config.tlsKey, limits: config.limits, isStreamingRequest: streamingRequestPaths(servedServices),
+  });
   await new Promise<void>((resolve, reject) => {
     front.server.once("error", reject);
     front.server.listen(config.port, config.host, () => resolve());

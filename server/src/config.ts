@@ -25,6 +25,38 @@ export interface ServerConfig {
   /** The built dashboard; served when the folder exists. */
   uiDir: string;
   maxMessageBytes: number;
+  /** Connection and stream bounds against clients that hold resources without using them. */
+  limits: ConnectionLimits;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** Serve the dashboard's source maps (.map files); off unless ORCH_UI_SOURCEMAPS=1. */
+  uiSourceMaps: boolean;
+}
+
+/**
+ * Every bound on what a client may hold open. Idle and half-sent connections are closed after these
+ * timeouts; streams are counted per connection, per API key and per client address.
+ */
+export interface ConnectionLimits {
+  /** A new connection must send its first request bytes (cleartext) or finish TLS within this. */
+  prefaceTimeoutMs: number;
+  /** HTTP/1.1: the request's headers must be complete within this. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this; streaming requests are exempt. */
+  requestTimeoutMs: number;
+  /** A keep-alive HTTP/1.1 connection, or an HTTP/2 session with no open stream, closes after this. */
+  idleTimeoutMs: number;
+  maxConnectionsPerAddress: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS. */
+  maxStreamsPerConnection: number;
+  /** Open streaming RPCs per API key (all workers usually share one key: leave room for the fleet). */
+  maxStreamsPerKey: number;
+  /** Open streaming RPCs per client address, with or without a key. */
+  maxStreamsPerAddress: number;
+  /** Open keyless streams (grpc.health.v1.Health/Watch, reflection) per client address … */
+  maxAnonymousStreamsPerAddress: number;
+  /** … and in all. */
+  maxAnonymousStreams: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -59,5 +91,30 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     tlsKey: env.ORCH_TLS_KEY || undefined,
     uiDir: resolve(env.ORCH_UI_DIR ?? join(import.meta.dirname ?? ".", "../../ui/dist")),
     maxMessageBytes: intFrom(env, "ORCH_MAX_MESSAGE_BYTES", 8 * 1024 * 1024),
+    limits: loadConnectionLimits(env),
+    metricsToken: env.ORCH_METRICS_TOKEN || undefined,
+    uiSourceMaps: env.ORCH_UI_SOURCEMAPS === "1",
   };
+}
+
+function loadConnectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
+  const limits: ConnectionLimits = {
+    prefaceTimeoutMs: intFrom(env, "ORCH_PREFACE_TIMEOUT_MS", 10_000),
+    headersTimeoutMs: intFrom(env, "ORCH_HEADERS_TIMEOUT_MS", 20_000),
+    requestTimeoutMs: intFrom(env, "ORCH_REQUEST_TIMEOUT_MS", 60_000),
+    idleTimeoutMs: intFrom(env, "ORCH_IDLE_TIMEOUT_MS", 65_000),
+    maxConnectionsPerAddress: intFrom(env, "ORCH_MAX_CONNECTIONS_PER_ADDRESS", 2048),
+    maxStreamsPerConnection: intFrom(env, "ORCH_MAX_STREAMS_PER_CONNECTION", 256),
+    maxStreamsPerKey: intFrom(env, "ORCH_MAX_STREAMS_PER_KEY", 4096),
+    maxStreamsPerAddress: intFrom(env, "ORCH_MAX_STREAMS_PER_ADDRESS", 4096),
+    maxAnonymousStreamsPerAddress: intFrom(env, "ORCH_MAX_ANONYMOUS_STREAMS_PER_ADDRESS", 16),
+    maxAnonymousStreams: intFrom(env, "ORCH_MAX_ANONYMOUS_STREAMS", 256),
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    if (value === 0) throw new Error(`ORCH_${name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()} must be at least 1`);
+  }
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new Error(`ORCH_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed ORCH_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return limits;
 }

@@ -19,9 +19,11 @@ export const SECURITY_HEADERS: Record<string, string> = {
 /**
  * Serves the built dashboard. A path resolves inside the build folder or not at all: it is decoded
  * once, resolved, and its real path (symlinks followed) must still lie inside the real root.
- * Unknown paths that are not files fall back to index.html so client-side routes load.
+ * Unknown paths that are not files fall back to index.html so client-side routes load. Source maps
+ * (.map) are served only with `sourceMaps` (ORCH_UI_SOURCEMAPS=1): they publish the dashboard's
+ * sources, and a build made before maps were opt-in may still hold them.
  */
-export function createStaticHandler(rootDir: string) {
+export function createStaticHandler(rootDir: string, opts: { sourceMaps?: boolean } = {}) {
   const available = existsSync(join(rootDir, "index.html"));
   const root = available ? realpathSync(rootDir) : rootDir;
 
@@ -46,6 +48,10 @@ export function createStaticHandler(rootDir: string) {
     }
     if (pathname.includes("\0")) {
       res.writeHead(400, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("bad path");
+      return true;
+    }
+    if (!opts.sourceMaps && extname(pathname).toLowerCase() === ".map") {
+      res.writeHead(404, SECURITY_HEADERS).end("not found");
       return true;
     }
     const candidate = resolve(root, "." + pathname);

@@ -1,17 +1,22 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { ApiKeys, Principal } from "../../domain/auth/api-keys";
 import { publicServices, roleName, rolePolicy } from "../../domain/auth/roles";
+import type { StreamLimiter } from "./stream-limits";
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "the caller's API key" });
 
 /**
  * Authenticates every RPC with its bearer key and enforces the role table, as connect's request
  * gate: it runs on the headers alone, before any of the body is read or parsed, so a request
- * without a valid key costs the server nothing more.
+ * without a valid key costs the server nothing more. Streaming calls that pass are counted by
+ * `streams` (per key, per address, keyless ones tightly) and refused beyond its limits.
  */
-export function authGate(keys: Pick<ApiKeys, "lookup">): (ctx: HandlerContext) => Promise<void> {
+export function authGate(keys: Pick<ApiKeys, "lookup">, streams?: StreamLimiter): (ctx: HandlerContext) => Promise<void> {
   return async (ctx) => {
-    if (publicServices.has(ctx.service.typeName)) return;
+    if (publicServices.has(ctx.service.typeName)) {
+      streams?.admit(ctx, undefined);
+      return;
+    }
     const header = ctx.requestHeader.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
@@ -23,6 +28,7 @@ export function authGate(keys: Pick<ApiKeys, "lookup">): (ctx: HandlerContext) =
     if (!rolePolicy.get(path)?.has(principal.role)) {
       throw new ConnectError(`the ${roleName(principal.role)} role may not call ${path}`, Code.PermissionDenied);
     }
+    streams?.admit(ctx, principal);
     ctx.values.set(principalKey, principal);
   };
 }
