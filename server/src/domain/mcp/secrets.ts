@@ -1,6 +1,7 @@
 import { clone } from "@bufbuild/protobuf";
 import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
-import { fernetDecrypt, fernetEncrypt, type FernetKeyring } from "../crypto/fernet";
+import { specFromJson, specToJson } from "../../storage/codecs";
+import { fernetDecrypt, fernetEncrypt, fernetRotate, type FernetKeyring } from "../crypto/fernet";
 import { invalidArgument } from "../errors";
 import { hasMalformedReference, hasReference, substituteReferences, type CredentialReference } from "./references";
 import { describeSite, secretValues, type ValueSite } from "./values";
@@ -67,6 +68,15 @@ export function createMcpSecrets(keyring: FernetKeyring) {
         }
       }
       return out;
+    },
+
+    /** A stored spec's JSON with every sealed value re-encrypted under the keyring's first key (key rotation). */
+    rotateJson(specJson: string): string {
+      const spec = specFromJson(specJson);
+      for (const site of secretValues(spec)) {
+        if (isSealed(site.value)) site.map[site.key] = `${SEALED_PREFIX}${fernetRotate(keyring, site.value.slice(SEALED_PREFIX.length, -1))}}`;
+      }
+      return specToJson(spec);
     },
   };
 }
