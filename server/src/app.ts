@@ -18,6 +18,8 @@ import type { AppContext } from "./context";
 import { createApiKeys } from "./domain/auth/api-keys";
 import { loadMasterKeyring } from "./domain/crypto/master-key";
 import { createCredentials } from "./domain/credentials";
+import { createMcpSecrets } from "./domain/mcp/secrets";
+import { createRunSecrets } from "./domain/run-secrets";
 import { createDispatcher } from "./domain/dispatch/dispatcher";
 import { createLeases } from "./domain/dispatch/leases";
 import { createRegistry } from "./domain/dispatch/registry";
@@ -92,13 +94,14 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   });
   const keys = createApiKeys({ store: createApiKeyStore(db), log });
   const credentials = createCredentials(createCredentialStore(db), master.keyring);
+  const mcpSecrets = createMcpSecrets(master.keyring);
   const jobs = createJobStore(db);
   const runs = createRunStore(db, sql);
   const logs = createLogStore(sql, { runEvents: createRunEventStore(sql), runs });
   const schedules = createScheduleStore(db, sql);
   const registry = createRegistry();
   const workers = createWorkerRecords(createWorkerStore(db));
-  const lifecycle = createLifecycle({ runs, events, assertCredentialsExist: credentials.assertExist, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
+  const lifecycle = createLifecycle({ runs, events, assertRunCredentials: credentials.assertRunSpec, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
 
   // The dispatcher and leases refer to each other through kick(); wire them after both exist.
   let kick = () => {};
@@ -109,7 +112,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   });
   const dispatcher = createDispatcher({
     runs, registry, events, log,
-    credentialEnv: credentials.credentialEnv,
+    openSecrets: createRunSecrets(credentials, mcpSecrets),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
@@ -120,7 +123,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, credentials, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, scheduler, workers,
+    config, db, sql, log, events, keys, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
   metrics.observeState({

@@ -7,6 +7,7 @@ import type { Registry } from "./domain/dispatch/registry";
 import type { WorkerRecords } from "./domain/dispatch/worker-records";
 import type { EventBus } from "./domain/events";
 import type { LogHub } from "./domain/logs/hub";
+import type { McpSecrets } from "./domain/mcp/secrets";
 import type { Lifecycle } from "./domain/runs/lifecycle";
 import type { Scheduler } from "./domain/schedules/scheduler";
 import type { Logger } from "./logger";
@@ -30,6 +31,8 @@ export interface AppContext {
   events: EventBus;
   keys: ApiKeys;
   credentials: Credentials;
+  /** Seals MCP env/header literals before a spec is stored. */
+  mcpSecrets: McpSecrets;
   jobs: JobStore;
   runs: RunStore;
   logs: LogStore;

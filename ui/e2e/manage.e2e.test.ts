@@ -117,7 +117,7 @@ describe("managing the control plane", () => {
     await page.getByRole("group", { name: "Credentials" }).getByText("OpenAI", { exact: true }).click();
 
     await app.goto("/credentials");
-    await row.getByRole("button", { name: "Rotate" }).click();
+    await row.getByRole("button", { name: "Edit" }).click();
     await page.getByLabel("New values 1 value").fill("sk-rotated-value");
     await page.getByRole("button", { name: "Rotate values" }).click();
     await page.getByRole("dialog").waitFor({ state: "hidden" });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { LogStream, RunStatus, type Usage } from "./gen/flightcontrol/v1/run_pb";
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { mcpSecretValues } from "./agents/mcp-files";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
 import type { RunLog } from "./run-log";
@@ -46,7 +47,8 @@ const MAX_ERROR_CHARS = 2000;
 export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
   // The one way out for text: every line and event goes through `log`, and the report's error and
   // result are masked below. Nothing else this run produces reaches the server.
-  const mask = createMasker(Object.values(assign.env));
+  // MCP env and header values are secrets as much as credentials (agents/mcp-files.ts).
+  const mask = createMasker([...Object.values(assign.env), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
   const log = maskedOutput(runLog, mask, MAX_LINE_CHARS);
   const controller = new AbortController();
   const kill = new AbortController();

@@ -6,6 +6,8 @@ import { JobSchema, type Job } from "../gen/flightcontrol/v1/job_pb";
 import { RunSchema, type Run } from "../gen/flightcontrol/v1/run_pb";
 import { WorkerSchema, WorkerState, type Worker } from "../gen/flightcontrol/v1/worker_pb";
 import { roleFromColumn } from "../domain/auth/api-keys";
+import { allowedJobIds } from "../domain/credentials";
+import { redactMcpSecrets } from "../domain/mcp/secrets";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
 import { specFromJson, usageFromJson } from "../storage/codecs";
 import type { ApiKeyRow, CredentialRow, JobDefinitionRow, JobRunRow, WorkerRow } from "../storage/entities";
@@ -14,7 +16,7 @@ export const ts = (ms: number | null | undefined): Timestamp | undefined => (ms 
 
 export function jobToProto(row: JobDefinitionRow): Job {
   return create(JobSchema, {
-    id: row.id, name: row.name, description: row.description, spec: specFromJson(row.spec),
+    id: row.id, name: row.name, description: row.description, spec: redactMcpSecrets(specFromJson(row.spec)),
     createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
   });
 }
@@ -24,7 +26,7 @@ export function runToProto(row: JobRunRow): Run {
     id: row.id,
     jobId: row.jobId ?? "",
     jobName: row.jobName,
-    spec: specFromJson(row.spec),
+    spec: redactMcpSecrets(specFromJson(row.spec)),
     status: statusFromColumn(row.status),
     trigger: triggerFromColumn(row.trigger),
     scheduleId: row.scheduleId ?? "",
@@ -50,7 +52,7 @@ export function runToProto(row: JobRunRow): Run {
 
 export function credentialToProto(row: CredentialRow): Credential {
   return create(CredentialSchema, {
-    id: row.id, name: row.name, description: row.description, envNames: JSON.parse(row.envNames),
+    id: row.id, name: row.name, description: row.description, envNames: JSON.parse(row.envNames), allowedJobIds: allowedJobIds(row),
     createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
   });
 }

@@ -7,20 +7,22 @@ import type { Credentials } from "../domain/credentials";
 import type { Dispatcher } from "../domain/dispatch/dispatcher";
 import { notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
+import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
-import { specToJson } from "../storage/codecs";
+import { specFromJson, specToJson } from "../storage/codecs";
 import type { JobDefinitionRow } from "../storage/entities";
 import type { JobStore } from "../storage/job-store";
 import { decodeCursor, encodeCursor, jobToProto, runToProto } from "./convert";
 
 export interface JobServiceDeps {
   jobs: JobStore;
-  credentials: Pick<Credentials, "assertExist">;
+  credentials: Pick<Credentials, "assertJobSpec">;
+  mcpSecrets: McpSecrets;
   lifecycle: Pick<Lifecycle, "createRun">;
   dispatcher: Pick<Dispatcher, "kick">;
 }
 
-export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServiceDeps): ServiceImpl<typeof JobService> {
+export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatcher }: JobServiceDeps): ServiceImpl<typeof JobService> {
   const get = async (id: string) => {
     const row = await jobs.get(id);
     if (!row) throw notFound("job", id);
@@ -29,8 +31,8 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
 
   return {
     async createJob(req) {
-      const spec = req.spec ?? create(JobSpecSchema);
-      await credentials.assertExist(spec.credentialIds);
+      const spec = mcpSecrets.seal(req.spec ?? create(JobSpecSchema));
+      await credentials.assertJobSpec(spec);
       const now = Date.now();
       const row: JobDefinitionRow = {
         id: newId(now), name: req.name, description: req.description, spec: specToJson(spec), createdAt: now, updatedAt: now,
@@ -55,8 +57,10 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
       if (req.name !== undefined) row.name = req.name;
       if (req.description !== undefined) row.description = req.description;
       if (req.spec) {
-        await credentials.assertExist(req.spec.credentialIds);
-        row.spec = specToJson(req.spec);
+        // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
+        const spec = mcpSecrets.seal(req.spec, specFromJson(row.spec));
+        await credentials.assertJobSpec(spec);
+        row.spec = specToJson(spec);
       }
       row.updatedAt = Date.now();
       if (!(await jobs.update(row))) throw notFound("job", req.id);
@@ -70,9 +74,10 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
     },
 
     async triggerJob(req) {
-      const job = jobToProto(await get(req.id));
+      // The stored spec, not jobToProto's: that one shows MCP secrets as "***".
+      const job = await get(req.id);
       const run = await lifecycle.createRun({
-        spec: job.spec!, jobId: job.id, jobName: job.name, trigger: TriggerKind.MANUAL, labels: req.labels,
+        spec: specFromJson(job.spec), jobId: job.id, jobName: job.name, trigger: TriggerKind.MANUAL, labels: req.labels,
       });
       dispatcher.kick();
       return { run: runToProto(run) };

@@ -6,6 +6,7 @@ import type { Registry } from "../domain/dispatch/registry";
 import { failedPrecondition, notFound } from "../domain/errors";
 import type { EventBus } from "../domain/events";
 import { cancelRun } from "../domain/runs/cancel";
+import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
 import type { LogStore } from "../storage/log-store";
@@ -17,6 +18,7 @@ export interface RunServiceDeps extends WatchRunDeps {
   runs: RunStore;
   logs: LogStore;
   lifecycle: Pick<Lifecycle, "createRun" | "retryRun">;
+  mcpSecrets: McpSecrets;
   dispatcher: Pick<Dispatcher, "kick">;
   /** A cancelled held run's worker is told through its session. */
   registry: Registry;
@@ -33,7 +35,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   return {
     async createRun(req) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
-      const row = await app.lifecycle.createRun({ spec: req.spec!, jobName: name, trigger: TriggerKind.AD_HOC, labels: req.labels });
+      const row = await app.lifecycle.createRun({ spec: app.mcpSecrets.seal(req.spec!), jobName: name, trigger: TriggerKind.AD_HOC, labels: req.labels });
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },

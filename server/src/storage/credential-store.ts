@@ -4,7 +4,7 @@ import { uniquely } from "./constraints";
 import { CredentialEntity, type CredentialRow } from "./entities";
 
 /** The fields an update may change. */
-export type CredentialPatch = Partial<Pick<CredentialRow, "description" | "envNames" | "ciphertext" | "updatedAt">>;
+export type CredentialPatch = Partial<Pick<CredentialRow, "description" | "envNames" | "ciphertext" | "allowedJobIds" | "updatedAt">>;
 
 /** Credentials as stored: names and ciphertext only; sealing and opening is the domain's (domain/credentials.ts). */
 export function createCredentialStore(db: Database) {
@@ -16,9 +16,6 @@ export function createCredentialStore(db: Database) {
     list: (): Promise<CredentialRow[]> => repo.find({ order: { name: "ASC" } }),
     /** The rows of these ids that exist, in no particular order. */
     byIds: (ids: string[]): Promise<CredentialRow[]> => repo.find({ where: { id: In(ids) } }),
-    /** Which of these ids exist (no ciphertext read). */
-    existing: async (ids: string[]): Promise<Set<string>> =>
-      new Set((await repo.find({ select: { id: true }, where: { id: In(ids) } })).map((r) => r.id)),
 
     insert: async (row: CredentialRow): Promise<void> =>
       void (await uniquely(`a credential named "${row.name}"`, () => repo.insert(row))),

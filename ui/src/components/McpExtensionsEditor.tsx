@@ -12,6 +12,9 @@ export interface McpExtensionsEditorProps {
   path: string;
 }
 
+/** How env and header values are kept (proto McpExtension): said where they are typed. */
+const SECRET_HINT = "Reference a secret as ${credential:NAME/VAR} (attach the credential below). Other values are stored encrypted and shown as ***; leave *** to keep one.";
+
 /** MCP servers for the agent: stdio (command, args, env) or streamable HTTP (url, headers). */
 export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtensionsEditorProps) {
   const update = (i: number, patch: Partial<ExtensionDraft>) => onChange(value.map((e, j) => (j === i ? { ...e, ...patch } : e)));
@@ -74,7 +77,7 @@ export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtens
                       />
                     )}
                   </Field>
-                  <FieldGroup label="Environment" name={`${p}.stdio.env`} error={errors.get(`${p}.stdio.env`, true)}>
+                  <FieldGroup label="Environment" name={`${p}.stdio.env`} error={errors.get(`${p}.stdio.env`, true)} hint={SECRET_HINT}>
                     <KeyValueEditor ariaLabel={`Extension ${i + 1} env`} rows={ext.env} onChange={(env) => update(i, { env })} keyPlaceholder="NAME" addLabel="Variable" />
                   </FieldGroup>
                 </div>
@@ -83,7 +86,7 @@ export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtens
                   <Field label="URL" name={`${p}.streamable_http.url`} error={errors.get(`${p}.streamable_http.url`)} className="col-span-2">
                     {(a) => <input {...a} className="input font-mono" placeholder="https://mcp.example.com/mcp" value={ext.url} onChange={(e) => update(i, { url: e.target.value })} />}
                   </Field>
-                  <FieldGroup label="Headers" name={`${p}.streamable_http.headers`} error={errors.get(`${p}.streamable_http.headers`, true)}>
+                  <FieldGroup label="Headers" name={`${p}.streamable_http.headers`} error={errors.get(`${p}.streamable_http.headers`, true)} hint={SECRET_HINT}>
                     <KeyValueEditor ariaLabel={`Extension ${i + 1} headers`} rows={ext.headers} onChange={(headers) => update(i, { headers })} keyPlaceholder="Authorization" secret addLabel="Header" />
                   </FieldGroup>
                 </div>

@@ -16,12 +16,14 @@ import { ConfirmButton } from "../components/ConfirmButton";
 import { Dialog } from "../components/Dialog";
 import { RelativeTime } from "../components/RelativeTime";
 import { Chip } from "../components/StatusBadge";
+import { AllowedJobsPicker, useJobNames } from "../components/AllowedJobsPicker";
 
 export function CredentialsPage() {
   const { can } = useAuth();
   const list = useQuery(CredentialService.method.listCredentials, {});
   const [creating, setCreating] = useState(false);
   const [rotating, setRotating] = useState<Credential>();
+  const jobNames = useJobNames();
 
   return (
     <div>
@@ -54,26 +56,27 @@ export function CredentialsPage() {
               <tr>
                 <th>Name</th>
                 <th>Variables</th>
+                <th>Allowed jobs</th>
                 <th className="w-28">Updated</th>
                 <th className="w-44" />
               </tr>
             </thead>
             <tbody>
               {list.data.credentials.map((c) => (
-                <CredentialRow key={c.id} credential={c} onRotate={() => setRotating(c)} />
+                <CredentialRow key={c.id} credential={c} jobNames={jobNames} onRotate={() => setRotating(c)} />
               ))}
             </tbody>
           </table>
         )}
       </Section>
-      <Dialog open={!!rotating} onClose={() => setRotating(undefined)} title={`Rotate ${rotating?.name ?? ""}`} wide>
+      <Dialog open={!!rotating} onClose={() => setRotating(undefined)} title={`Edit ${rotating?.name ?? ""}`} wide>
         {rotating && <RotateCredentialForm key={rotating.id} credential={rotating} onDone={() => setRotating(undefined)} />}
       </Dialog>
     </div>
   );
 }
 
-function CredentialRow({ credential: c, onRotate }: { credential: Credential; onRotate: () => void }) {
+function CredentialRow({ credential: c, jobNames, onRotate }: { credential: Credential; jobNames: Map<string, string>; onRotate: () => void }) {
   const { can } = useAuth();
   const queryClient = useQueryClient();
   const del = useMutation(CredentialService.method.deleteCredential, { onSuccess: () => invalidateService(queryClient, CredentialService) });
@@ -90,6 +93,17 @@ function CredentialRow({ credential: c, onRotate }: { credential: Credential; on
           ))}
         </div>
       </td>
+      <td data-testid="allowed-jobs">
+        {c.allowedJobIds.length === 0 ? (
+          <span className="text-xs text-zinc-500">any run</span>
+        ) : (
+          <div className="flex flex-wrap gap-1">
+            {c.allowedJobIds.map((id) => (
+              <Chip key={id}>{jobNames.get(id) ?? id}</Chip>
+            ))}
+          </div>
+        )}
+      </td>
       <td className="text-xs text-zinc-600">
         <RelativeTime ts={c.updateTime ?? c.createTime} />
       </td>
@@ -98,7 +112,7 @@ function CredentialRow({ credential: c, onRotate }: { credential: Credential; on
           <div className="flex items-center justify-end gap-1">
             <InlineError error={del.error} />
             <Button size="sm" onClick={onRotate}>
-              Rotate
+              Edit
             </Button>
             <ConfirmButton size="sm" variant="ghost" onConfirm={() => del.mutate({ id: c.id })} busy={del.isPending} confirmLabel="Delete?">
               Delete
@@ -110,7 +124,7 @@ function CredentialRow({ credential: c, onRotate }: { credential: Credential; on
   );
 }
 
-const CREATE_CLAIMED = ["name", "description", "env"];
+const CREATE_CLAIMED = ["name", "description", "env", "allowed_job_ids"];
 
 function CreateCredentialForm({ onDone }: { onDone: () => void }) {
   const queryClient = useQueryClient();
@@ -118,6 +132,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [env, setEnv] = useState<KeyValueRow[]>([{ key: "", value: "" }]);
+  const [allowed, setAllowed] = useState<string[]>([]);
   const create = useMutation(CredentialService.method.createCredential, {
     onSuccess: () => {
       invalidateService(queryClient, CredentialService);
@@ -138,7 +153,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ name: name.trim(), description, env: rowsToMap(env) });
+    create.mutate({ name: name.trim(), description, env: rowsToMap(env), allowedJobIds: allowed });
   }
 
   return (
@@ -171,6 +186,9 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
       <FieldGroup label="Variables" name="env" error={errors.get("env", true)} hint="Values are encrypted on the server and only decrypted for a worker running an assigned run.">
         <KeyValueEditor ariaLabel="Variables" rows={env} onChange={setEnv} keyPlaceholder="OPENAI_API_KEY" valuePlaceholder="secret value" secret addLabel="Variable" />
       </FieldGroup>
+      <FieldGroup label="Allowed jobs" name="allowed_job_ids" error={errors.get("allowed_job_ids", true)}>
+        <AllowedJobsPicker value={allowed} onChange={setAllowed} />
+      </FieldGroup>
       <div className="flex justify-end gap-2">
         <Button variant="ghost" onClick={onDone}>
           Cancel
@@ -187,6 +205,8 @@ function RotateCredentialForm({ credential, onDone }: { credential: Credential; 
   const queryClient = useQueryClient();
   const [description, setDescription] = useState(credential.description);
   const [env, setEnv] = useState<KeyValueRow[]>(credential.envNames.map((key) => ({ key, value: "" })));
+  const [allowed, setAllowed] = useState<string[]>(credential.allowedJobIds);
+  const allowedChanged = allowed.length !== credential.allowedJobIds.length || allowed.some((id) => !credential.allowedJobIds.includes(id));
   const update = useMutation(CredentialService.method.updateCredential, {
     onSuccess: () => {
       invalidateService(queryClient, CredentialService);
@@ -203,24 +223,29 @@ function RotateCredentialForm({ credential, onDone }: { credential: Credential; 
       description: description !== credential.description ? description : undefined,
       // An empty env leaves the stored variables alone; otherwise the set is replaced whole.
       env: anyValue ? rowsToMap(env) : {},
+      // Unset keeps the stored list; a list (even empty, which allows every job) replaces it.
+      allowedJobIds: allowedChanged ? { ids: allowed } : undefined,
     });
   }
 
   return (
-    <form onSubmit={submit} noValidate className="space-y-4" aria-label="Rotate credential">
-      <ErrorBanner error={update.error} fieldErrors={errors} claimed={["description", "env"]} />
-      <p className="text-xs text-zinc-600">New values replace every variable of this credential. Runs already assigned keep the old values.</p>
+    <form onSubmit={submit} noValidate className="space-y-4" aria-label="Edit credential">
+      <ErrorBanner error={update.error} fieldErrors={errors} claimed={["description", "env", "allowed_job_ids"]} />
+      <p className="text-xs text-zinc-600">New values replace every variable of this credential; leave them empty to keep the stored ones. Runs already assigned keep the old values.</p>
       <Field label="Description" name="description" error={errors.get("description")}>
         {(a) => <input {...a} className="input" value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
       <FieldGroup label="New values" name="env" error={errors.get("env", true)}>
         <KeyValueEditor ariaLabel="New values" rows={env} onChange={setEnv} secret addLabel="Variable" />
       </FieldGroup>
+      <FieldGroup label="Allowed jobs" name="allowed_job_ids" error={errors.get("allowed_job_ids", true)}>
+        <AllowedJobsPicker value={allowed} onChange={setAllowed} />
+      </FieldGroup>
       <div className="flex justify-end gap-2">
         <Button variant="ghost" onClick={onDone}>
           Cancel
         </Button>
-        <Button type="submit" variant="primary" busy={update.isPending} disabled={!anyValue && description === credential.description}>
+        <Button type="submit" variant="primary" busy={update.isPending} disabled={!anyValue && !allowedChanged && description === credential.description}>
           {anyValue ? "Rotate values" : "Save"}
         </Button>
       </div>

@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { createClaudeParser } from "./claude-events";
 import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
+import { writePrivateFile } from "./mcp-files";
 import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
 
@@ -23,11 +25,16 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
   // line cannot hold or that its parser would take for an option.
   const viaStdin = promptTooLongForArgv(ctx.spec.prompt) || ctx.spec.prompt.startsWith("-");
   const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
+  const servers = mcpServers(ctx.spec);
+  // The servers' env and headers are secrets: they go in a private file, never on the command line.
+  const mcpConfig = Object.keys(servers).length > 0
+    ? await writePrivateFile(join(ctx.workDir, ".flightcontrol", "mcp.json"), JSON.stringify({ mcpServers: servers }))
+    : undefined;
   return yield* runCliAgent(ctx, {
     label: "claude",
     bin: options.bin,
     binHint: "set ORCH_CLAUDE_BIN",
-    args: buildClaudeArgs(ctx.spec, viaStdin),
+    args: buildClaudeArgs(ctx.spec, viaStdin, mcpConfig),
     env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
     stdinFile,
     parser: createClaudeParser(),
@@ -35,7 +42,8 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
   });
 }
 
-export function buildClaudeArgs(spec: JobSpec, promptViaStdin = false): string[] {
+/** `mcpConfigFile`: the spec's MCP servers as Claude Code's JSON config (mcpServers), written by runClaude. */
+export function buildClaudeArgs(spec: JobSpec, promptViaStdin = false, mcpConfigFile?: string): string[] {
   const args = ["-p"];
   // The prompt goes right after -p: --mcp-config takes several values and would swallow it.
   if (!promptViaStdin) args.push(spec.prompt);
@@ -48,12 +56,14 @@ export function buildClaudeArgs(spec: JobSpec, promptViaStdin = false): string[]
   if (spec.systemInstructions !== "") args.push(...option("--append-system-prompt", spec.systemInstructions));
   if (spec.maxTurns > 0) args.push("--max-turns", String(spec.maxTurns));
   if (spec.model !== "") args.push(...option("--model", spec.model));
-  const servers = mcpServers(spec);
-  if (Object.keys(servers).length > 0) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
+  // "--mcp-config <configs...>: Load MCP servers from JSON files or strings" (Claude Code CLI
+  // reference, https://code.claude.com/docs/en/cli-reference): a path, so no value is in argv.
+  if (mcpConfigFile !== undefined) args.push("--mcp-config", mcpConfigFile);
   return args;
 }
 
-function mcpServers(spec: JobSpec): Record<string, unknown> {
+/** The spec's MCP servers in Claude Code's .mcp.json shape. */
+export function mcpServers(spec: JobSpec): Record<string, unknown> {
   const servers: Record<string, unknown> = {};
   for (const ext of spec.extensions) {
     const t = ext.transport;

@@ -30,18 +30,21 @@ async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): Asyn
   // A prompt of "-" (or none) makes codex read stdin: used when the command line cannot carry it.
   const viaStdin = promptTooLongForArgv(ctx.spec.prompt) || ctx.spec.prompt.startsWith("-");
   const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
+  const mcpEnv = codexMcpEnv(ctx.spec, ctx.credentialEnv);
+  if ("error" in mcpEnv) return { ok: false, error: mcpEnv.error };
   return yield* runCliAgent(ctx, {
     label: "codex",
     bin: options.bin,
     binHint: "set ORCH_CODEX_BIN",
     args: buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", viaStdin),
-    env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
+    env: buildAgentEnv(options.baseEnv ?? process.env, mcpEnv.env, ctx.credentialEnv),
     stdinFile,
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
   });
 }
 
+/** The `codex exec` command line; it names MCP secrets' variables, never their values (codexMcpEnv). */
 export function buildCodexArgs(spec: JobSpec, sandbox: CodexSandbox, promptViaStdin = false): string[] {
   // exec never asks for approval; the run directory is not a git repository, which codex
   // otherwise refuses to work in.
@@ -56,24 +59,63 @@ export function buildCodexArgs(spec: JobSpec, sandbox: CodexSandbox, promptViaSt
   return args;
 }
 
-/** `-c` overrides that declare the spec's MCP servers (codex's [mcp_servers.<name>] tables). */
+/** The variable codex reads header `j` of extension `i` from (env_http_headers). */
+const headerVar = (i: number, j: number) => `FLIGHTCONTROL_MCP_${i}_HEADER_${j}`;
+
+/**
+ * `-c` overrides that declare the spec's MCP servers (codex's [mcp_servers.<name>] tables) without
+ * a secret in them: codex-rs/core/src/config/types.rs lets a stdio server take `env_vars`, names
+ * of variables codex copies from its own environment into the server's, and an HTTP server take
+ * `env_http_headers`, header name → variable holding its value. codexMcpEnv puts the values there.
+ * (A per-run CODEX_HOME with a config.toml would also keep them off argv, but would hide the
+ * operator's codex login and config.toml from the run.)
+ */
 function mcpConfig(spec: JobSpec): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const ext of spec.extensions) {
+  spec.extensions.forEach((ext, i) => {
     // The override key is a dotted path, so a dot in the name would split it.
     const base = `mcp_servers.${ext.name.replaceAll(".", "_")}`;
     const t = ext.transport;
     if (t.case === "stdio") {
       out.push([`${base}.command`, toml(t.value.command)]);
       out.push([`${base}.args`, `[${t.value.args.map(toml).join(", ")}]`]);
-      if (Object.keys(t.value.env).length > 0) out.push([`${base}.env`, tomlTable(t.value.env)]);
+      const names = Object.keys(t.value.env);
+      if (names.length > 0) out.push([`${base}.env_vars`, `[${names.map(toml).join(", ")}]`]);
     } else if (t.case === "streamableHttp") {
       out.push([`${base}.url`, toml(t.value.url)]);
-      if (Object.keys(t.value.headers).length > 0) out.push([`${base}.http_headers`, tomlTable(t.value.headers)]);
+      const headers = Object.keys(t.value.headers);
+      if (headers.length > 0) out.push([`${base}.env_http_headers`, tomlTable(Object.fromEntries(headers.map((h, j) => [h, headerVar(i, j)])))]);
     }
     if (ext.timeoutSeconds > 0) out.push([`${base}.tool_timeout_sec`, String(ext.timeoutSeconds)]);
-  }
+  });
   return out;
+}
+
+/**
+ * The variables the overrides above name, for codex's environment. Stdio env travels under its own
+ * name (env_vars copies by name), so two extensions, or an extension and a credential, that give
+ * one name different values cannot both be honoured: that is an error rather than a silent pick.
+ */
+export function codexMcpEnv(spec: JobSpec, credentialEnv: Record<string, string>): { env: Record<string, string> } | { error: string } {
+  const env: Record<string, string> = {};
+  const owner = new Map<string, string>();
+  for (const [i, ext] of spec.extensions.entries()) {
+    const t = ext.transport;
+    if (t.case === "stdio") {
+      for (const [name, value] of Object.entries(t.value.env)) {
+        const clash = name in env && env[name] !== value ? `extension ${owner.get(name)}`
+          : name in credentialEnv && credentialEnv[name] !== value ? "a credential" : undefined;
+        if (clash) {
+          return { error: `extension ${ext.name}: codex passes MCP env through its own environment, where ${clash} gives ${name} another value; rename one of them` };
+        }
+        env[name] = value;
+        owner.set(name, ext.name);
+      }
+    } else if (t.case === "streamableHttp") {
+      Object.values(t.value.headers).forEach((value, j) => (env[headerVar(i, j)] = value));
+    }
+  }
+  return { env };
 }
 
 /** A TOML basic string: JSON's escapes are TOML's, except that TOML also forbids a raw DEL. */

@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { createClaudeCodeAgent } from "../../src/agents/claude-code";
@@ -35,8 +37,12 @@ describe("claude-code agent (fake claude)", () => {
       "--append-system-prompt", "Be brief.",
       "--max-turns", "4",
       "--model", "claude-opus-4-1",
-      "--mcp-config", JSON.stringify(mcp),
+      "--mcp-config", join(ctx.workDir, ".flightcontrol", "mcp.json"),
     ]);
+    // The servers' env and headers are in a file only the worker's user can read, not in argv.
+    const file = join(ctx.workDir, ".flightcontrol", "mcp.json");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(mcp);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(eventSummary(outputs)).toEqual([
       ["notification", { source: "claude-code", message: expect.stringContaining("model claude-opus-4-1, 3 tools, mcp fs:connected, remote:connected") }],
       ["assistantMessage", { messageId: "msg_line_0", text: "line 0" }],

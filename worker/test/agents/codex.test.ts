@@ -29,10 +29,10 @@ describe("codex agent (fake codex)", () => {
       "-c", 'developer_instructions="Be \\"brief\\".\\nReally."',
       "-c", 'mcp_servers.fs_local.command="npx"',
       "-c", 'mcp_servers.fs_local.args=["-y", "srv"]',
-      "-c", 'mcp_servers.fs_local.env={ "K" = "v" }',
+      "-c", 'mcp_servers.fs_local.env_vars=["K"]',
       "-c", "mcp_servers.fs_local.tool_timeout_sec=20",
       "-c", 'mcp_servers.remote.url="http://localhost:9/mcp"',
-      "-c", 'mcp_servers.remote.http_headers={ "X-Key" = "k" }',
+      "-c", 'mcp_servers.remote.env_http_headers={ "X-Key" = "FLIGHTCONTROL_MCP_1_HEADER_0" }',
       "lines=1 tool_call dump_args",
     ]);
     expect(eventSummary(outputs)).toEqual([

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
-import { buildGooseArgs, createGooseAgent } from "../../src/agents/goose";
+import { buildGooseArgs, createGooseAgent, gooseExtensions } from "../../src/agents/goose";
 import {
   FAKE_GOOSE,
   context,
@@ -49,9 +49,15 @@ describe("goose agent (fake goose)", () => {
       "--provider", "openai",
       "--model", "gpt-4o",
       "--with-builtin", "developer",
-      "--with-extension", "TOKEN=abc npx -y @modelcontextprotocol/server-filesystem /tmp",
-      "--with-streamable-http-extension", "http://localhost:9/mcp timeout=30",
     ]);
+    // The extensions are in the run's goose config, where goose loads enabled extensions from.
+    const config = JSON.parse(readFileSync(join(ctx.workDir, ".goose", "config", "config.yaml"), "utf8"));
+    expect(config).toEqual({
+      extensions: {
+        fs: { enabled: true, type: "stdio", name: "fs", description: "", timeout: 300, cmd: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], envs: { TOKEN: "abc" } },
+        remote: { enabled: true, type: "streamable_http", name: "remote", description: "", timeout: 30, uri: "http://localhost:9/mcp", headers: {} },
+      },
+    });
     expect(eventSummary(outputs)).toEqual([
       ["assistantMessage", { messageId: "msg_line_0", text: "line 0" }],
       ["assistantMessage", { messageId: "msg_line_1", text: "line 1" }],
@@ -151,26 +157,31 @@ describe("goose agent (fake goose)", () => {
   });
 });
 
-describe("goose arguments", () => {
-  it("refuses extensions goose's command line cannot express", () => {
-    const stdio = (args: string[], env: Record<string, string> = {}) =>
-      buildGooseArgs(spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "srv", args, env } } }] }));
-    expect(stdio(["a b"])).toEqual({ error: expect.stringContaining("extension x: goose --with-extension cannot carry") });
-    expect(stdio([], { K: "two words" })).toHaveProperty("error");
-    expect(stdio([""])).toHaveProperty("error");
-    const headers = buildGooseArgs(
-      spec({ prompt: "p", extensions: [{ name: "h", transport: { case: "streamableHttp", value: { url: "http://x", headers: { Authorization: "Bearer t" } } } }] }),
-    );
-    expect(headers).toEqual({ error: expect.stringContaining("cannot send HTTP headers") });
+describe("goose extensions", () => {
+  it("carries what --with-extension could not (whitespace, empty args, headers) in the config file, off the command line", () => {
+    const ext = gooseExtensions(spec({
+      prompt: "p",
+      extensions: [
+        { name: "x", transport: { case: "stdio", value: { command: "my server", args: ["a b", ""], env: { K: "two words" } } } },
+        { name: "h", transport: { case: "streamableHttp", value: { url: "http://x", headers: { Authorization: "Bearer t" } } } },
+      ],
+    }));
+    expect(ext).toEqual({ entries: {
+      x: expect.objectContaining({ type: "stdio", cmd: "my server", args: ["a b", ""], envs: { K: "two words" } }),
+      h: expect.objectContaining({ type: "streamable_http", uri: "http://x", headers: { Authorization: "Bearer t" } }),
+    } });
+    expect(buildGooseArgs(spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "srv", env: { K: "v" } } } }] })))
+      .toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "-t", "p"]);
   });
 
-  it("fails the run before starting goose when the spec cannot be expressed", async () => {
-    const ctx = context(
-      spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "my server" } } }] }),
-    );
+  it("fails the run before starting goose when two extensions share goose's case-insensitive key", async () => {
+    const ctx = context(spec({
+      prompt: "p",
+      extensions: ["Docs", "docs"].map((name) => ({ name, transport: { case: "stdio" as const, value: { command: "srv" } } })),
+    }));
     const { outputs, outcome } = await runAgent(goose, ctx);
     expect(outputs).toEqual([]);
     expect(outcome.ok).toBe(false);
-    expect(outcome.error).toContain("extension x");
+    expect(outcome.error).toContain("extension docs");
   });
 });

@@ -1,11 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
 import { ConnectResponseSchema } from "../../gen/flightcontrol/v1/worker_pb";
 import { specFromJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
 import type { JobRunRow } from "../../storage/entities";
+import type { RunSecrets } from "../run-secrets";
 import { freeSlots, matches, type Registry, type RequiredLabels, type WorkerSession } from "./registry";
 
 export interface DispatcherDeps {
@@ -13,8 +15,8 @@ export interface DispatcherDeps {
   registry: Registry;
   events: EventBus;
   log: Logger;
-  /** Decrypted env for the run's credentials; throws if one no longer exists. */
-  credentialEnv(ids: string[]): Promise<Record<string, string>>;
+  /** The run's credential env and its snapshot with MCP secrets opened; throws if they cannot be. */
+  openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -124,10 +126,9 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function deliver(row: JobRunRow, target: WorkerSession) {
     const runId = row.id;
-    let env: Record<string, string>;
-    const spec = specFromJson(row.spec);
+    let secrets: RunSecrets;
     try {
-      env = await deps.credentialEnv(spec.credentialIds);
+      secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
     } catch (err) {
       registry.release(target, runId);
       await deps.failUndeliverable(runId, row.attempt, (err as Error).message);
@@ -138,7 +139,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       message: {
         case: "assign",
         value: {
-          runId, attempt: row.attempt, spec, env, jobName: row.jobName,
+          runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, jobName: row.jobName,
           deadline: timestampFromMs(Date.now() + row.timeoutSeconds * 1000),
           firstSeq: BigInt(row.lastSeq + 1),
         },

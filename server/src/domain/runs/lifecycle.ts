@@ -12,12 +12,17 @@ import { isActive, triggerToColumn } from "./status";
 export interface LifecycleDeps {
   runs: RunStore;
   events: EventBus;
-  /** Throws NotFound naming the first credential id that does not exist. */
-  assertCredentialsExist(ids: string[]): Promise<void>;
+  /**
+   * Throws when the run may not use its credentials: one does not exist (NotFound), does not allow
+   * runs of this job (PermissionDenied; jobId undefined for an ad-hoc run), or an MCP reference
+   * does not resolve to them.
+   */
+  assertRunCredentials(spec: JobSpec, jobId: string | undefined): Promise<void>;
   defaultTimeoutSeconds: number;
 }
 
 export interface NewRun {
+  /** As stored: MCP literals already sealed (domain/mcp/secrets.ts). */
   spec: JobSpec;
   jobId?: string;
   jobName: string;
@@ -49,7 +54,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     spec.timeoutSeconds ||= deps.defaultTimeoutSeconds;
     spec.maxAttempts ||= 1;
     spec.retryBackoffSeconds ||= DEFAULT_BACKOFF_SECONDS;
-    await deps.assertCredentialsExist(spec.credentialIds);
+    await deps.assertRunCredentials(spec, input.jobId);
     const now = Date.now();
     const row: JobRunRow = {
       id: newId(now),

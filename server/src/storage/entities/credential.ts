@@ -9,6 +9,8 @@ export interface CredentialRow {
   envNames: string;
   /** A Fernet token of the JSON object of variables. */
   ciphertext: string;
+  /** JSON array of the job ids whose runs may use it; "[]" means any run. */
+  allowedJobIds: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -22,6 +24,7 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
     description: text(),
     envNames: { ...text(), name: "env_names" },
     ciphertext: text(),
+    allowedJobIds: { ...text(), name: "allowed_job_ids", default: "[]" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
   },

@@ -1,4 +1,5 @@
 import { InitialSchema1732480000000 } from "./1732480000000-initial-schema";
+import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-allowed-jobs";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
-export const migrations = [InitialSchema1732480000000];
+export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000];

@@ -1,0 +1,36 @@
+import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import type { Credentials } from "./credentials";
+import { describeSite } from "./mcp/values";
+import type { McpSecrets } from "./mcp/secrets";
+
+/** What an Assign carries besides the snapshot's plain fields: the secrets, opened. */
+export interface RunSecrets {
+  /** The run's credential variables merged, later credentials winning on a clash. */
+  env: Record<string, string>;
+  /** The snapshot with its MCP literals opened and its credential references filled in. */
+  spec: JobSpec;
+}
+
+/**
+ * Opens a run's secrets for its Assign, the one place they exist in plaintext on the server.
+ * Throws a plain Error (the run cannot be delivered) when a credential is gone, no longer allows
+ * the run's job, or no longer holds a referenced variable.
+ */
+export function createRunSecrets(credentials: Pick<Credentials, "open">, mcp: McpSecrets) {
+  return async (spec: JobSpec, jobId: string | undefined): Promise<RunSecrets> => {
+    const opened = await credentials.open(spec.credentialIds, jobId);
+    const env: Record<string, string> = {};
+    for (const c of opened) Object.assign(env, c.env);
+    const byName = new Map(opened.map((c) => [c.name, c.env]));
+    const resolved = mcp.resolve(spec, (ref, site) => {
+      const value = byName.get(ref.credential)?.[ref.variable];
+      if (value === undefined) {
+        throw new Error(`${describeSite(site)} refers to ${ref.variable} of credential "${ref.credential}", which the run does not have; attach the credential or add the variable`);
+      }
+      return value;
+    });
+    return { env, spec: resolved };
+  };
+}
+
+export type OpenRunSecrets = ReturnType<typeof createRunSecrets>;
