@@ -13,6 +13,7 @@ import {
   type LogAck,
   type Welcome,
 } from "../../server/src/gen/flightcontrol/v1/worker_pb";
+import { createSendQueue } from "../../shared-src/send-queue";
 import { now } from "./util";
 
 export const bearer = (key: string): Interceptor => (next) => (req) => {
@@ -34,36 +35,11 @@ export function connection(baseUrl: string, key: string): Connection {
 
 type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
 
-/** A push-fed async iterable carrying the worker's requests (what the real worker's outbox does). */
-export class Outbox implements AsyncIterable<ConnectRequest> {
-  private queue: ConnectRequest[] = [];
-  private wake?: () => void;
-  private done = false;
-  push(m: RequestInit): boolean {
-    if (this.done) return false;
-    this.queue.push(create(ConnectRequestSchema, { message: m }));
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-    return true;
-  }
-  close() {
-    this.done = true;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-  async *[Symbol.asyncIterator]() {
-    for (;;) {
-      if (this.queue.length) {
-        yield this.queue.shift()!;
-        continue;
-      }
-      if (this.done) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
-}
+/** A worker's request stream: what it has yet to send, in order. */
+export const requestQueue = () => createSendQueue<ConnectRequest>();
+
+/** One ConnectRequest from the message it carries. */
+export const request = (m: RequestInit): ConnectRequest => create(ConnectRequestSchema, { message: m });
 
 export interface SimWorkerOptions {
   name: string;
@@ -86,7 +62,7 @@ export interface SimWorkerOptions {
  */
 export class SimWorker {
   readonly instanceId = randomUUID();
-  private outbox = new Outbox();
+  private sendQueue = requestQueue();
   private client: Client<typeof WorkerService>;
   private abort = new AbortController();
   welcome!: Promise<Welcome>;
@@ -102,7 +78,7 @@ export class SimWorker {
   }
 
   send(m: RequestInit): boolean {
-    return this.outbox.push(m);
+    return this.sendQueue.push(request(m));
   }
 
   heartbeat() {
@@ -112,7 +88,7 @@ export class SimWorker {
   /** Opens the session (Hello) and resolves once Welcome arrives (fails after timeoutMs). */
   start(timeoutMs = 30_000): Promise<Welcome> {
     const o = this.opts;
-    this.outbox.push({
+    this.send({
       case: "hello",
       value: {
         name: o.name, hostname: "bench", labels: o.labels ?? {}, capacity: o.capacity, agents: ["shell"],
@@ -128,7 +104,7 @@ export class SimWorker {
     const timer = setTimeout(() => failed(new Error(`${o.name}: no Welcome within ${timeoutMs} ms`)), timeoutMs);
     this.ended = (async () => {
       try {
-        for await (const res of this.client.connect(this.outbox, { signal: this.abort.signal })) this.onMessage(res, welcomed);
+        for await (const res of this.client.connect(this.sendQueue, { signal: this.abort.signal })) this.onMessage(res, welcomed);
         failed(new Error(`${o.name}: stream ended before Welcome`));
       } catch (err) {
         if (!this.abort.signal.aborted) this.error = err as Error;
@@ -186,7 +162,7 @@ export class SimWorker {
 
   /** Ends the session from the worker's side (half-close), then waits briefly for the server to close. */
   async close(timeoutMs = 5000) {
-    this.outbox.close();
+    this.sendQueue.close();
     const t = setTimeout(() => this.abort.abort(), timeoutMs);
     await this.ended;
     clearTimeout(t);
@@ -194,7 +170,7 @@ export class SimWorker {
 
   /** Drops the stream at once. */
   kill() {
-    this.outbox.close();
+    this.sendQueue.close();
     this.abort.abort();
   }
 }

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { WorkerService, type ConnectResponse } from "../../server/src/gen/flightcontrol/v1/worker_pb";
 import { REPO, removeDir, startChild, tempDir } from "../lib/procs";
-import { connection, Outbox } from "../lib/sim-worker";
+import { connection, request, requestQueue } from "../lib/sim-worker";
 import { logLine, now, round, Samples, sleep, type Summary } from "../lib/util";
 import { roundSummary } from "./dispatch";
 
@@ -29,12 +29,12 @@ export async function echoFloor(opts: { n: number; paced: number }): Promise<Ech
     }
     const conn = connection(`http://127.0.0.1:${port}`, "none");
     const client = createClient(WorkerService, conn.transport);
-    const out = new Outbox();
+    const out = requestQueue();
     const responses = client.connect(out)[Symbol.asyncIterator]();
     const runId = randomUUID();
     const rtt = async (): Promise<number> => {
       const t0 = now();
-      out.push({ case: "runStarted", value: { runId, attempt: 1 } });
+      out.push(request({ case: "runStarted", value: { runId, attempt: 1 } }));
       const r: IteratorResult<ConnectResponse> = await responses.next();
       if (r.done) throw new Error("echo stream ended");
       return now() - t0;

@@ -38,7 +38,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       const session = app.registry.get(row.id);
       if (session && !session.draining) {
         app.registry.setDraining(session);
-        session.outbox.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
+        session.sendQueue.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
       }
       if (row.state !== "offline") {
         await app.workers.setState(row.id, "draining", Date.now());
