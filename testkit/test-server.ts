@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startServer, type RunningServer } from "../../src/app";
-import { loadServerConfig, type ServerConfig } from "../../src/config";
-
-export const ADMIN_KEY = "fc_test_admin_key_0123456789abcdef";
-export const WORKER_KEY = "fc_test_worker_key_0123456789abcdef";
+import { startServer, type RunningServer } from "../server/src/app";
+import { loadServerConfig, type ServerConfig } from "../server/src/config";
+import { ADMIN_KEY, WORKER_KEY } from "./keys";
+import { removeDir, tempDir } from "./temp-dir";
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -16,9 +13,9 @@ export interface TestServer extends RunningServer {
   cleanup(): Promise<void>;
 }
 
-/** The real server on an ephemeral 127.0.0.1 port with a temp SQLite file. */
+/** The real server in this process, on an ephemeral 127.0.0.1 port with a temp SQLite file (server tests only). */
 export async function startTestServer(overrides: Partial<ServerConfig> = {}, dataDir?: string): Promise<TestServer> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "fc-test-"));
+  const dir = dataDir ?? tempDir("fc-test-");
   const config: ServerConfig = {
     ...loadServerConfig({}),
     port: 0,
@@ -45,7 +42,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}, dat
     stop,
     async cleanup() {
       await stop();
-      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+      if (!dataDir) removeDir(dir);
     },
   };
 }

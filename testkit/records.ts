@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
+import type { RunOutput } from "../server/src/gen/flightcontrol/v1/run_pb";
 
 export interface Execution {
   event: "start" | "end";
@@ -34,12 +34,3 @@ export const seqs = (items: RunOutput[]) => items.map((i) => Number(i.seq));
 
 /** True when seqs are exactly 1..n. */
 export const contiguous = (s: number[]) => s.every((v, i) => v === i + 1);
-
-export const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
