@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { client } from "../../../testkit/clients";
@@ -38,8 +39,6 @@ export interface ScenarioResult {
   reaped: number;
   ms: number;
 }
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The agent each run executes: mostly chatty (a line every 10 ms), some quiet for long stretches (an
