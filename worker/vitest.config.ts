@@ -1,3 +1,3 @@
-import { processSuiteConfig } from "../testkit/vitest-process-suite";
+import { processSuiteConfig } from "../testkit/vitest-process-suite.ts";
 
 export default processSuiteConfig();
