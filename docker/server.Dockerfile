@@ -55,6 +55,8 @@ COPY --from=deps /app/server/node_modules ./server/node_modules
 COPY package.json tsconfig.base.json ./
 COPY server/package.json server/tsconfig.json ./server/
 COPY server/src ./server/src
+# The send queue is shared with the worker (and the bench): imported from ../../shared-src.
+COPY shared-src/send-queue.ts ./shared-src/
 COPY --from=build /app/server/src/gen ./server/src/gen
 # Served from ../../ui/dist relative to server/src (the ORCH_UI_DIR default).
 COPY --from=build /app/ui/dist ./ui/dist

@@ -78,6 +78,8 @@ COPY --from=deps /app/worker/node_modules ./worker/node_modules
 COPY package.json tsconfig.base.json ./
 COPY worker/package.json worker/tsconfig.json ./worker/
 COPY worker/src ./worker/src
+# The send queue is shared with the server (and the bench): imported from ../../shared-src.
+COPY shared-src/send-queue.ts ./shared-src/
 COPY --from=build /app/worker/src/gen ./worker/src/gen
 COPY docker/worker-entrypoint.sh /usr/local/bin/worker-entrypoint
 USER node

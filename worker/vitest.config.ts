@@ -1,10 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { processSuiteConfig } from "../testkit/vitest-process-suite";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: "forks",
-  },
-});
+export default processSuiteConfig();

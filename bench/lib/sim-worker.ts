@@ -1,24 +1,17 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { randomUUID } from "node:crypto";
 import { LogStream, RunStatus, type RunOutput, type RunOutputSchema } from "../../server/src/gen/flightcontrol/v1/run_pb";
-import {
-  ConnectRequestSchema,
-  WorkerService,
-  type Assign,
-  type ConnectRequest,
-  type ConnectResponse,
-  type LogAck,
-  type Welcome,
-} from "../../server/src/gen/flightcontrol/v1/worker_pb";
+import type { Assign, ConnectRequest, ConnectResponse, LogAck, Welcome } from "../../server/src/gen/flightcontrol/v1/worker_pb";
+import { createSendQueue } from "../../shared-src/send-queue";
+import { bearer } from "../../testkit/clients";
+import { openWorkerSession, type RequestInit, type WorkerSession } from "../../testkit/worker-session";
 import { now } from "./util";
 
-export const bearer = (key: string): Interceptor => (next) => (req) => {
-  req.header.set("authorization", `Bearer ${key}`);
-  return next(req);
-};
+export { bearer };
+export { request } from "../../testkit/worker-session";
 
 /** One HTTP/2 connection (connect-node gRPC transport) that can be closed explicitly. */
 export interface Connection {
@@ -32,38 +25,8 @@ export function connection(baseUrl: string, key: string): Connection {
   return { transport, close: () => sessionManager.abort() };
 }
 
-type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
-
-/** A push-fed async iterable carrying the worker's requests (what the real worker's outbox does). */
-export class Outbox implements AsyncIterable<ConnectRequest> {
-  private queue: ConnectRequest[] = [];
-  private wake?: () => void;
-  private done = false;
-  push(m: RequestInit): boolean {
-    if (this.done) return false;
-    this.queue.push(create(ConnectRequestSchema, { message: m }));
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-    return true;
-  }
-  close() {
-    this.done = true;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-  async *[Symbol.asyncIterator]() {
-    for (;;) {
-      if (this.queue.length) {
-        yield this.queue.shift()!;
-        continue;
-      }
-      if (this.done) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
-}
+/** A worker's request stream: what it has yet to send, in order. */
+export const requestQueue = () => createSendQueue<ConnectRequest>();
 
 export interface SimWorkerOptions {
   name: string;
@@ -81,14 +44,13 @@ export interface SimWorkerOptions {
 }
 
 /**
- * A lightweight worker that speaks the real protocol (WorkerService.Connect over connect-node's gRPC
- * transport) but runs no agent, so its timings are the server's and the transport's alone.
+ * A lightweight worker that speaks the real protocol (the test kit's worker session over connect-node's
+ * gRPC transport) but runs no agent, so its timings are the server's and the transport's alone.
  */
 export class SimWorker {
   readonly instanceId = randomUUID();
-  private outbox = new Outbox();
-  private client: Client<typeof WorkerService>;
-  private abort = new AbortController();
+  private session?: WorkerSession;
+  private killed = false;
   welcome!: Promise<Welcome>;
   workerId = "";
   assigns = 0;
@@ -97,12 +59,10 @@ export class SimWorker {
   /** Resolves when the response stream ends (normally or not). */
   ended!: Promise<void>;
 
-  constructor(transport: Transport, readonly opts: SimWorkerOptions) {
-    this.client = createClient(WorkerService, transport);
-  }
+  constructor(private readonly transport: Transport, readonly opts: SimWorkerOptions) {}
 
   send(m: RequestInit): boolean {
-    return this.outbox.push(m);
+    return this.session?.send(m) ?? false;
   }
 
   heartbeat() {
@@ -112,13 +72,6 @@ export class SimWorker {
   /** Opens the session (Hello) and resolves once Welcome arrives (fails after timeoutMs). */
   start(timeoutMs = 30_000): Promise<Welcome> {
     const o = this.opts;
-    this.outbox.push({
-      case: "hello",
-      value: {
-        name: o.name, hostname: "bench", labels: o.labels ?? {}, capacity: o.capacity, agents: ["shell"],
-        version: "bench", instanceId: this.instanceId, activeRuns: [],
-      },
-    });
     let welcomed!: (w: Welcome) => void;
     let failed!: (e: Error) => void;
     this.welcome = new Promise<Welcome>((res, rej) => {
@@ -126,18 +79,20 @@ export class SimWorker {
       failed = rej;
     });
     const timer = setTimeout(() => failed(new Error(`${o.name}: no Welcome within ${timeoutMs} ms`)), timeoutMs);
-    this.ended = (async () => {
-      try {
-        for await (const res of this.client.connect(this.outbox, { signal: this.abort.signal })) this.onMessage(res, welcomed);
-        failed(new Error(`${o.name}: stream ended before Welcome`));
-      } catch (err) {
-        if (!this.abort.signal.aborted) this.error = err as Error;
-        failed(err as Error);
-      }
-    })();
+    // Not recorded: under load nobody reads old messages, and keeping them would skew the bench's memory.
+    this.session = openWorkerSession(this.transport, {
+      case: "hello",
+      value: {
+        name: o.name, hostname: "bench", labels: o.labels ?? {}, capacity: o.capacity, agents: ["shell"],
+        version: "bench", instanceId: this.instanceId, activeRuns: [],
+      },
+    }, { record: false, onMessage: (res) => this.onMessage(res, welcomed) });
+    this.ended = this.session.ended.then((err) => {
+      if (err && !this.killed) this.error = err;
+      failed(err ?? new Error(`${o.name}: stream ended before Welcome`));
+    });
     return this.welcome.finally(() => clearTimeout(timer));
   }
-
   private onMessage(res: ConnectResponse, welcomed: (w: Welcome) => void) {
     const t = now();
     const m = res.message;
@@ -186,15 +141,13 @@ export class SimWorker {
 
   /** Ends the session from the worker's side (half-close), then waits briefly for the server to close. */
   async close(timeoutMs = 5000) {
-    this.outbox.close();
-    const t = setTimeout(() => this.abort.abort(), timeoutMs);
+    await this.session?.close(timeoutMs);
     await this.ended;
-    clearTimeout(t);
   }
 
   /** Drops the stream at once. */
   kill() {
-    this.outbox.close();
-    this.abort.abort();
+    this.killed = true;
+    this.session?.kill();
   }
 }

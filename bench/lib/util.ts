@@ -1,20 +1,15 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { pollUntil } from "../../testkit/poll-until";
 
 /** The bench's one clock: milliseconds (sub-ms precision) on this process's monotonic clock. */
 export const now = (): number => performance.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** Resolves when check() is truthy; bounded in time. Polls a cheap condition. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
+/** The test kit's pollUntil with the bench's positional arguments. */
+export const waitUntil = (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 10): Promise<void> =>
+  pollUntil(check, { timeoutMs, what, intervalMs }).then(() => undefined);
 
 export interface Summary {
   n: number;

@@ -3,8 +3,9 @@ import { createClient } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { WorkerService, type ConnectResponse } from "../../server/src/gen/flightcontrol/v1/worker_pb";
+import { pollUntil } from "../../testkit/poll-until";
 import { REPO, removeDir, startChild, tempDir } from "../lib/procs";
-import { connection, Outbox } from "../lib/sim-worker";
+import { connection, request, requestQueue } from "../lib/sim-worker";
 import { logLine, now, round, Samples, sleep, type Summary } from "../lib/util";
 import { roundSummary } from "./dispatch";
 
@@ -19,22 +20,18 @@ export interface EchoFloor {
 export async function echoFloor(opts: { n: number; paced: number }): Promise<EchoFloor> {
   const proc = startChild(process.execPath, ["--import", "tsx", join(REPO, "bench/echo-server.ts")], { name: "echo", cwd: REPO, env: { ...process.env, NODE_ENV: "production" } });
   try {
-    const deadline = Date.now() + 30_000;
-    let port = 0;
-    while (!port) {
-      const m = /PORT (\d+)/.exec(proc.output());
-      if (m) port = Number(m[1]);
-      else if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`echo server did not start:\n${proc.output()}`);
-      else await sleep(20);
-    }
+    const port = await pollUntil(() => {
+      if (proc.child.exitCode !== null) throw new Error(`echo server did not start:\n${proc.output()}`);
+      return Number(/PORT (\d+)/.exec(proc.output())?.[1] ?? 0);
+    }, { timeoutMs: 30_000, intervalMs: 20, what: "the echo server to print its port" });
     const conn = connection(`http://127.0.0.1:${port}`, "none");
     const client = createClient(WorkerService, conn.transport);
-    const out = new Outbox();
+    const out = requestQueue();
     const responses = client.connect(out)[Symbol.asyncIterator]();
     const runId = randomUUID();
     const rtt = async (): Promise<number> => {
       const t0 = now();
-      out.push({ case: "runStarted", value: { runId, attempt: 1 } });
+      out.push(request({ case: "runStarted", value: { runId, attempt: 1 } }));
       const r: IteratorResult<ConnectResponse> = await responses.next();
       if (r.done) throw new Error("echo stream ended");
       return now() - t0;

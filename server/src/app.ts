@@ -207,7 +207,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       dispatcher.stop();
       leases.stop();
       await scheduler.stop();
-      for (const s of registry.sessions.values()) s.outbox.close();
+      for (const s of registry.sessions.values()) s.sendQueue.close();
       shutdown.abort();
       for (const session of front.sessions) session.close();
       await new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./run-log";
 import { createSelfFence } from "./fence";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
-import { createOutbox, type Outbox } from "./outbox";
+import { createSendQueue, type SendQueue } from "../../shared-src/send-queue";
 import { WorkerEvent, type Logger } from "./logger";
 import { reconnectDelayMs, waitUnlessAborted } from "./reconnect-backoff";
 
@@ -41,7 +41,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   const budget = { used: 0 };
   const spillDir = join(config.workDir, "spill");
   mkdirSync(spillDir, { recursive: true });
-  let outbox: Outbox<ConnectRequest> | undefined;
+  let sendQueue: SendQueue<ConnectRequest> | undefined;
   let flush = { bytes: 64 * 1024, ms: 50 };
   let heartbeat: NodeJS.Timeout | undefined;
   let draining = false;
@@ -52,7 +52,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   const drained = new Promise<void>((r) => (markDrained = r));
   const stopController = new AbortController();
 
-  const send = (m: RequestInit) => outbox?.push(req(m)) ?? false;
+  const send = (m: RequestInit) => sendQueue?.push(req(m)) ?? false;
   const fence = createSelfFence({ killGraceMs: config.killGraceMs, onFence: fenceRuns });
   const beat = () => send({ case: "heartbeat", value: { draining, seq: fence.heartbeat() } });
 
@@ -164,9 +164,9 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       baseUrl: config.serverUrl, interceptors: [auth], pingIntervalMs: 10_000, pingTimeoutMs: 10_000,
     });
     const client = createClient(WorkerService, transport);
-    const box = createOutbox<ConnectRequest>();
+    const queue = createSendQueue<ConnectRequest>();
     fence.hello();
-    box.push(req({
+    queue.push(req({
       case: "hello",
       value: {
         name: config.name, hostname: config.hostname, labels: config.labels, capacity: config.capacity,
@@ -174,7 +174,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
       },
     }));
-    outbox = box;
+    sendQueue = queue;
     // Everything the previous stream may have lost goes out again; the server stores each seq once.
     for (const [runId, r] of runs) {
       r.log.resend();
@@ -185,13 +185,13 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     const onStop = () => abort.abort();
     stopController.signal.addEventListener("abort", onStop);
     try {
-      for await (const res of client.connect(box, { signal: abort.signal })) onMessage(res.message);
+      for await (const res of client.connect(queue, { signal: abort.signal })) onMessage(res.message);
     } finally {
       stopController.signal.removeEventListener("abort", onStop);
       clearInterval(heartbeat);
       fence.disconnected();
-      box.close();
-      if (outbox === box) outbox = undefined;
+      queue.close();
+      if (sendQueue === queue) sendQueue = undefined;
     }
   }
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProcess, type ProcessOptions } from "../src/agents/process";
 import { reapOrphans, startTime, withGroupRecords } from "../src/orphans";
-import { tempDir, waitFor } from "./agents/helpers";
+import { tempDir } from "../../testkit/temp-dir";
+import { waitFor } from "../../testkit/wait-for";
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));
 
@@ -68,7 +69,7 @@ describe("orphaned agent process groups", () => {
     const worker = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     worker.stdout.on("data", (d) => (out += d));
-    await waitFor(() => STARTED.test(out), 20_000, "the agent to start");
+    await waitFor(() => STARTED.test(out), { timeoutMs: 20_000, what: "the agent to start" });
     const [, agent, child, escaped] = STARTED.exec(out)!.map(Number) as [number, number, number, number];
     killGroupLater(agent);
     killGroupLater(escaped);
@@ -96,7 +97,7 @@ describe("orphaned agent process groups", () => {
       { kind: "group", id: agent, runId: "run-1", killed: true },
       { kind: "process", id: escaped, runId: "run-1", killed: true },
     ]);
-    await waitFor(() => liveMembers(agent).length + liveMembers(escaped).length === 0, 10_000, "the orphans to die");
+    await waitFor(() => liveMembers(agent).length + liveMembers(escaped).length === 0, { timeoutMs: 10_000, what: "the orphans to die" });
     expect(readdirSync(join(workDir, "pgids"))).toEqual([]);
     expect(reapOrphans(workDir)).toEqual([]);
   });
@@ -108,7 +109,7 @@ describe("orphaned agent process groups", () => {
     await kill();
     const reaped = reapOrphans(workDir);
     expect(reaped.map((r) => [r.kind, r.id, r.killed]).sort()).toEqual([["process", agent, true], ["process", child, true], ["process", escaped, true]].sort());
-    await waitFor(() => liveMembers(agent).length + liveMembers(escaped).length === 0, 10_000, "the orphans to die");
+    await waitFor(() => liveMembers(agent).length + liveMembers(escaped).length === 0, { timeoutMs: 10_000, what: "the orphans to die" });
   });
 
   it("leaves the marked agents of a live worker alone", async () => {
@@ -147,7 +148,7 @@ describe("orphaned agent process groups", () => {
     mkdirSync(dir);
     const bystander = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
     killGroupLater(bystander.pid!);
-    await waitFor(() => startTime(bystander.pid!) !== undefined, 5000, "the bystander to start");
+    await waitFor(() => startTime(bystander.pid!) !== undefined, { timeoutMs: 5000, what: "the bystander to start" });
     // Recorded by this (live) process: not an orphan.
     writeFileSync(join(dir, "1"), JSON.stringify({ pgid: bystander.pid, runId: "mine", worker: { pid: process.pid, start: startTime(process.pid) } }));
     // Recorded by a dead worker, but the pid is now a different process (another start time).

@@ -6,7 +6,9 @@ import { RunStatus } from "../src/gen/flightcontrol/v1/run_pb";
 import { AssignSchema } from "../src/gen/flightcontrol/v1/worker_pb";
 import type { RunLog } from "../src/run-log";
 import { startRun } from "../src/runner";
-import { FAKE_GOOSE, tempDir, waitFor } from "./agents/helpers";
+import { FAKE_GOOSE } from "../../testkit/paths";
+import { tempDir } from "../../testkit/temp-dir";
+import { waitFor } from "../../testkit/wait-for";
 
 /** A run of a fake goose that ignores SIGTERM, with a kill grace far longer than any test waits. */
 function stubbornRun(recordDir?: string) {
@@ -19,7 +21,7 @@ function stubbornRun(recordDir?: string) {
   });
   const agents = new Map([["goose", createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { PATH: process.env.PATH ?? "", ...(recordDir ? { FAKE_AGENT_RECORD_DIR: recordDir } : {}) } })]]);
   const run = startRun(assign, log, { agents, workDir: tempDir("fc-runner-"), workerName: "w-test", killGraceMs: 60_000 });
-  const started = () => waitFor(() => lines.includes("READY=***"), 10_000, "the agent to start");
+  const started = () => waitFor(() => lines.includes("READY=***"), { timeoutMs: 10_000, what: "the agent to start" });
   return { run, lines, started };
 }
 

@@ -11,6 +11,7 @@ import type { Lifecycle } from "../domain/runs/lifecycle";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
 import type { LogStore } from "../storage/log-store";
 import type { RunStore } from "../storage/run-store";
+import { watchChanges } from "../domain/watch-changes";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 
@@ -81,35 +82,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     watchRun: (req, ctx) => watchRun(app, req, ctx),
 
     async *watchRuns(req, ctx: HandlerContext): AsyncGenerator<WatchRunsResponse> {
-      // Changes are coalesced per run: a slow client gets each run's latest state, never a backlog.
-      const pending = new Set<string>();
-      let wake: (() => void) | undefined;
-      const off = app.events.on("runChanged", (id) => {
-        pending.add(id);
-        const w = wake;
-        wake = undefined;
-        w?.();
-      });
-      const onAbort = () => wake?.();
-      ctx.signal.addEventListener("abort", onAbort);
-      try {
-        // An empty first message sends the response headers, so a client knows the stream is open.
-        yield create(WatchRunsResponseSchema, {});
-        while (!ctx.signal.aborted) {
-          if (!pending.size) {
-            await new Promise<void>((r) => (wake = r));
-            continue;
-          }
-          const ids = [...pending];
-          pending.clear();
-          for (const id of ids) {
-            const row = await app.runs.getShared(id);
-            if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
-          }
+      const changed = watchChanges(app.events, ctx.signal, { runChanged: (id) => id });
+      // An empty first message sends the response headers, so a client knows the stream is open.
+      yield create(WatchRunsResponseSchema, {});
+      for await (const ids of changed) {
+        for (const id of ids) {
+          const row = await app.runs.getShared(id);
+          if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
         }
-      } finally {
-        off();
-        ctx.signal.removeEventListener("abort", onAbort);
       }
     },
   };

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ConnectResponseSchema, WatchWorkersResponseSchema, WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
 import type { AppContext } from "../context";
 import { createSessionHandler } from "../domain/dispatch/session";
+import { watchChanges } from "../domain/watch-changes";
 import type { WorkerRow } from "../storage/entities";
 import { workerToProto } from "./convert";
 
@@ -38,7 +39,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       const session = app.registry.get(row.id);
       if (session && !session.draining) {
         app.registry.setDraining(session);
-        session.outbox.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
+        session.sendQueue.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
       }
       if (row.state !== "offline") {
         await app.workers.setState(row.id, "draining", Date.now());
@@ -49,44 +50,20 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
     },
 
     async *watchWorkers(_req, ctx: HandlerContext): AsyncGenerator<WatchWorkersResponse> {
-      const pending = new Set<string>();
-      let wake: (() => void) | undefined;
-      const off = app.events.on("workerChanged", (id) => {
-        pending.add(id);
-        wake?.();
+      const changed = watchChanges(app.events, ctx.signal, {
+        workerChanged: (id) => id,
+        // Slot usage changes with every run transition; resend the holder so "busy slots" stay live.
+        runChanged: (runId) => app.registry.holderOf(runId)?.workerId,
       });
-      // Slot usage changes with every run transition; resend the holder so "busy slots" stay live.
-      const offRuns = app.events.on("runChanged", (runId) => {
-        const holder = app.registry.holderOf(runId);
-        if (holder) {
-          pending.add(holder.workerId);
-          wake?.();
+      // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
+      const online = (await app.workers.list()).filter((row) => row.state !== "offline");
+      for (const row of online) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
+      if (!online.length) yield create(WatchWorkersResponseSchema, {});
+      for await (const ids of changed) {
+        for (const id of ids) {
+          const row = await app.workers.find(id);
+          if (row) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
         }
-      });
-      const onAbort = () => wake?.();
-      ctx.signal.addEventListener("abort", onAbort);
-      try {
-        // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
-        const online = (await app.workers.list()).filter((row) => row.state !== "offline");
-        for (const row of online) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
-        if (!online.length) yield create(WatchWorkersResponseSchema, {});
-        while (!ctx.signal.aborted) {
-          if (!pending.size) {
-            await new Promise<void>((r) => (wake = r));
-            wake = undefined;
-            continue;
-          }
-          const ids = [...pending];
-          pending.clear();
-          for (const id of ids) {
-            const row = await app.workers.find(id);
-            if (row) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
-          }
-        }
-      } finally {
-        off();
-        offRuns();
-        ctx.signal.removeEventListener("abort", onAbort);
       }
     },
 

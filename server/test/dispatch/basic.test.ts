@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus, LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { client, waitFor } from "../support/clients";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 let server: TestServer;
 let worker: WorkerProcess;

@@ -4,10 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { isAlive, readExecutions } from "../support/records";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { isAlive } from "../../../testkit/pids";
+import { readExecutions } from "../../../testkit/records";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const GRACE_MS = 1000;
 let server: TestServer;

@@ -12,10 +12,12 @@ import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { processesWithEnv, startExecutionMonitor, type Execution } from "../faults/executions";
 import { startProxy } from "../faults/proxy";
-import { client, waitFor } from "../support/clients";
-import { contiguous, seqs } from "../support/records";
-import { ADMIN_KEY, startTestServer } from "../support/server";
-import { startWorker } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { contiguous, seqs } from "../../../testkit/records";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer } from "../../../testkit/test-server";
+import { startWorker } from "../../../testkit/worker-process";
 
 const LEASE_MS = 2000;
 const cleanups: Array<() => Promise<unknown> | void> = [];

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { WORKER_KEY } from "../support/server";
-import { FIXTURES, REPO } from "../support/worker";
+import { startWorker } from "../../../testkit/worker-process";
 import { startProxy, type FaultProxy } from "./proxy";
 
-// The real worker entry: it reaps agents a SIGKILLed predecessor left in its work dir before it logs "starting".
-const ENTRY = join(REPO, "worker/src/main.ts");
 const KEEP_LINES = 200;
 
 export interface WorkerIncarnation {
@@ -63,57 +60,36 @@ export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { star
     // A replacement scheduled by a fault still in flight when the scenario ended must not start.
     if (disposed) throw new Error(`slot ${opts.name} is disposed`);
     const tag = `${opts.name}#${slot.incarnations.length + 1}`;
-    // node itself, not the tsx CLI: a SIGKILL of the CLI would leave the real worker running.
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        ORCH_SERVER_URL: proxy.url,
-        ORCH_API_KEY: WORKER_KEY,
-        ORCH_WORKER_NAME: opts.name,
-        ORCH_WORKER_CAPACITY: String(opts.capacity),
-        ORCH_WORKER_AGENTS: "goose",
-        ORCH_GOOSE_BIN: join(FIXTURES, "fake-goose"),
-        ORCH_WORK_DIR: workDir,
-        ORCH_KILL_GRACE_MS: "1000",
-        ORCH_RECONNECT_MIN_MS: "50",
-        ORCH_RECONNECT_MAX_MS: "500",
-        FAKE_AGENT_RECORD_DIR: opts.recordDir,
-        FAKE_AGENT_RUN_TAG: tag,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     const lines: string[] = [];
     const connects: number[] = [];
-    let partial = "";
-    const onData = (d: Buffer) => {
-      const parts = (partial + d).split("\n");
-      partial = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.length > KEEP_LINES) lines.shift();
-        if (!line.startsWith("{")) continue;
-        let entry: { time: string; msg: string; runs?: string[]; reaped?: Array<{ kind: string; id: number; runId: string; killed: boolean }> };
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        const time = Date.parse(entry.time);
-        if (entry.msg === "connected") connects.push(time);
-        else if (entry.msg.startsWith("lost contact with the server")) for (const id of entry.runs ?? []) inc.fenced.set(id, time);
-        // The reap happens before the worker logs "starting" (and before it connects): "starting" bounds its time.
-        else if (entry.msg === "orphan check" || (entry.msg === "starting" && inc.reapAt === undefined)) inc.reapAt = time;
-        if (entry.reaped) {
-          inc.reaped += entry.reaped.filter((r) => r.killed).length;
-          inc.reapedGroups.push(...entry.reaped.map((r) => `${r.kind} ${r.id} (run ${r.runId.slice(0, 13)}…) ${r.killed ? "killed" : "gone"}`));
-        }
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (lines.length > KEEP_LINES) lines.shift();
+      if (!line.startsWith("{")) return;
+      let entry: { time: string; msg: string; runs?: string[]; reaped?: Array<{ kind: string; id: number; runId: string; killed: boolean }> };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      const time = Date.parse(entry.time);
+      if (entry.msg === "connected") connects.push(time);
+      else if (entry.msg.startsWith("lost contact with the server")) for (const id of entry.runs ?? []) inc.fenced.set(id, time);
+      // The reap happens before the worker logs "starting" (and before it connects): "starting" bounds its time.
+      else if (entry.msg === "orphan check" || (entry.msg === "starting" && inc.reapAt === undefined)) inc.reapAt = time;
+      if (entry.reaped) {
+        inc.reaped += entry.reaped.filter((r) => r.killed).length;
+        inc.reapedGroups.push(...entry.reaped.map((r) => `${r.kind} ${r.id} (run ${r.runId.slice(0, 13)}…) ${r.killed ? "killed" : "gone"}`));
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], fenced: new Map(), partitionedAt: [], tail: () => `--- ${tag} ---\n${[...lines, partial].join("\n")}` };
+    // The slot's work dir, kept across incarnations: the real worker reaps what its predecessor left there.
+    const proc = startWorker(proxy.url, {
+      name: opts.name, capacity: opts.capacity, agents: "goose", workDir, onLine,
+      env: { FAKE_AGENT_RECORD_DIR: opts.recordDir, FAKE_AGENT_RUN_TAG: tag },
+    });
+    const child = proc.child;
+    const exited = proc.exited.then(() => undefined);
+    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], fenced: new Map(), partitionedAt: [], tail: () => `--- ${tag} ---\n${lines.join("\n")}` };
     slot.incarnations.push(inc);
     slot.current = inc;
     return inc;

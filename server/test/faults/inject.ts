@@ -1,6 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Client } from "@connectrpc/connect";
 import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
-import { waitFor } from "../support/clients";
+import { waitFor } from "../../../testkit/wait-for";
 import type { Slot, WorkerIncarnation } from "./fleet";
 import type { Sample } from "./stats";
 
@@ -26,7 +27,6 @@ export interface FaultContext {
 }
 
 const TERMINAL = new Set([RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.TIMED_OUT, RunStatus.LOST]);
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The four faults, each measured while it plays out: a worker SIGKILL (kill → its runs requeued →

@@ -1,11 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
 import { checkRuns, type RunCheck } from "./check-runs";
 import { checkExecutions } from "./check-executions";
 import { describeProcess, processesWithEnv, startExecutionMonitor } from "./executions";
@@ -36,8 +39,6 @@ export interface ScenarioResult {
   reaped: number;
   ms: number;
 }
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The agent each run executes: mostly chatty (a line every 10 ms), some quiet for long stretches (an
@@ -120,7 +121,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const inject = createInjector({
       seed: o.seed, lostAfterMs: o.lostAfterMs, slots, runs: runsApi, retry, note, samples,
       server: {
-        kill: () => server!.kill("SIGKILL"),
+        kill: async () => {
+          await server!.kill("SIGKILL");
+        },
         start: async () => {
           server = await startServerProcess(dataDir, port, serverEnv);
         },

@@ -3,8 +3,9 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, ListApiKeysResponseSchema, Role, WhoAmIResponseSchema } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, WORKER_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { PROTOCOLS, refused } from "./helpers";
 
 let server: TestServer;

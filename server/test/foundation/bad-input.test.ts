@@ -5,8 +5,9 @@ import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb"
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { PROTOCOLS, refusedUnchanged, spec, violationPaths } from "./helpers";
 
 const UNKNOWN = "01890000-0000-7000-8000-000000000000";

@@ -2,8 +2,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedServices } from "../../src/app";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { BUF, REPO_ROOT } from "./helpers";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { REPO } from "../../../testkit/paths";
+import { BUF } from "./helpers";
 
 const exec = promisify(execFile);
 let server: TestServer;
@@ -17,7 +19,7 @@ afterAll(async () => {
 
 /** `buf curl …` from the repository root; resolves with stdout, or rejects with the exit code and stderr. */
 async function bufCurl(args: string[]): Promise<string> {
-  const { stdout } = await exec(BUF, ["curl", ...args], { cwd: REPO_ROOT, timeout: 30_000, maxBuffer: 8 << 20 });
+  const { stdout } = await exec(BUF, ["curl", ...args], { cwd: REPO, timeout: 30_000, maxBuffer: 8 << 20 });
   return stdout;
 }
 const auth = (key = ADMIN_KEY) => ["-H", `Authorization: Bearer ${key}`];

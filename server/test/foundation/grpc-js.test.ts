@@ -8,7 +8,8 @@ import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { spec } from "./helpers";
 
 let server: TestServer;

@@ -4,11 +4,12 @@ import { expect } from "vitest";
 import { ViolationsSchema, type FieldPathElement } from "../../src/gen/buf/validate/validate_pb";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import type { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { REPO } from "../../../testkit/paths";
+import type { TestServer } from "../../../testkit/test-server";
 
-export const REPO_ROOT = new URL("../../../", import.meta.url).pathname.replace(/\/$/, "");
-export const BUF = `${REPO_ROOT}/node_modules/.bin/buf`;
+export const BUF = `${REPO}/node_modules/.bin/buf`;
 
 export const PROTOCOLS = ["grpc", "connect"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];

@@ -3,8 +3,9 @@ import { compressionGzip, createConnectTransport, createGrpcTransport } from "@c
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
-import { bearer, client } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { bearer, client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { PROTOCOLS, dbSnapshot, refusedUnchanged, spec } from "./helpers";
 
 const LIMIT = 16 * 1024;

@@ -9,10 +9,12 @@ import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
 import { openDatabase } from "../../src/storage/data-source";
-import { client, waitFor } from "../support/clients";
-import { freePort } from "../support/server-process";
-import { startWorker, type WorkerProcess } from "../support/worker";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { freePort } from "../../../testkit/free-port";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { refusedUnchanged, spec } from "./helpers";
 
 const exec = promisify(execFile);

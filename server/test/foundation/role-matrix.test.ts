@@ -8,7 +8,8 @@ import { servedServices } from "../../src/app";
 import { rolePolicy } from "../../src/domain/auth/roles";
 import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { ConnectRequestSchema, WorkerService, type ConnectRequest } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { WORKER_KEY, startTestServer, type TestServer } from "../support/server";
+import { WORKER_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { newKey } from "./helpers";
 
 /**

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { PROTOCOLS, spec } from "./helpers";
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createOutbox } from "../../src/domain/outbox";
+import { createSendQueue } from "../../../shared-src/send-queue";
 import type { ConnectResponse } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { at, fakeClock, iso, openEnv, type Env } from "./harness";
 
@@ -65,10 +65,10 @@ describe("overlap policy (the previous run from the schedule is still queued, as
   it("cancel_previous: a running previous run gets a Cancel pushed to its worker and is marked cancel-requested", async () => {
     const { clock, id, first } = await every10s("cancel_previous");
     // A worker holds the first run and has started it.
-    const outbox = createOutbox<ConnectResponse>();
+    const sendQueue = createSendQueue<ConnectResponse>();
     env.registry.add({
       workerId: "w1", name: "worker-1", instanceId: "i1", labels: {}, agents: new Set(["shell"]), capacity: 1, draining: false,
-      runs: new Map([[first.id, 1]]), outbox, lastSeen: Date.now(),
+      runs: new Map([[first.id, 1]]), sendQueue, lastSeen: Date.now(),
     });
     expect((await env.runs.claim(first.id, "w1", "worker-1", Date.now()))?.status).toBe("assigned");
     expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toMatchObject({ cancelRequested: false });
@@ -77,8 +77,8 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     const runs = await env.runsOf(id);
     expect(runs.map((r) => r.status)).toEqual(["running", "queued"]);
     expect(runs[0].cancelRequested).toBeTruthy();
-    expect(outbox.size).toBe(1);
-    const msg = (await outbox[Symbol.asyncIterator]().next()).value as ConnectResponse;
+    expect(sendQueue.size).toBe(1);
+    const msg = (await sendQueue[Symbol.asyncIterator]().next()).value as ConnectResponse;
     expect(msg.message).toMatchObject({ case: "cancel", value: { runId: first.id, abandon: false } });
   });
 

@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, TriggerKind, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../../src/gen/flightcontrol/v1/schedule_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { spec } from "../foundation/helpers";
 
 const servers: TestServer[] = [];

@@ -5,8 +5,9 @@ import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { MisfirePolicy, OverlapPolicy, ScheduleService } from "../../src/gen/flightcontrol/v1/schedule_pb";
 import { nextAfter } from "../../src/domain/schedules/cron";
-import { client } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { newKey, PROTOCOLS, refused, spec, violationPaths } from "../foundation/helpers";
 
 let server: TestServer;

@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { connectUnary, envelope, grpcRaw, rawHttp } from "./support/wire";
 
 const INDEX = "<!doctype html><title>Flight Control</title><div id=root>index-marker</div>";

@@ -12,11 +12,13 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
-import { bearer, waitFor } from "../support/clients";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import { bearer } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
 import { FULL } from "./support/fuzz";
-import { handWorker, hello, type HandWorker } from "./support/hand-worker";
+import { handWorker, hello, type HandWorker } from "../../../testkit/worker-session";
 import { cloneQueuedRun, percentile, rssMiB } from "./support/load";
 
 const QUEUED = 10_000;

@@ -20,9 +20,10 @@ import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, WORKER_KEY } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 import { connectUnary } from "./support/wire";
 
 /** Distinctive values: a provider key, one with JSON and shell metacharacters, a long non-ASCII one. */

@@ -11,10 +11,12 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogStream, RunOutputSchema, RunService, RunStatus, WatchRunRequestSchema, WatchRunResponseSchema } from "../../src/gen/flightcontrol/v1/run_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { FULL } from "./support/fuzz";
-import { assignOf, handWorker, hello, type HandWorker } from "./support/hand-worker";
+import { assignOf, handWorker, hello, type HandWorker } from "../../../testkit/worker-session";
 import { envelope, unenvelope } from "./support/wire";
 import { heapMiB } from "./support/heap";
 

@@ -14,10 +14,12 @@ import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb"
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { LogStream, RunOutputSchema, RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, WORKER_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { snapshotDb } from "./support/db";
-import { assignOf, handWorker, hello, type HandWorker } from "./support/hand-worker";
+import { assignOf, handWorker, hello, type HandWorker } from "../../../testkit/worker-session";
 
 let server: TestServer;
 const open: HandWorker[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../src/gen/grpc/health/v1/health_pb";
-import { client } from "../support/clients";
-import { startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 let server: TestServer;
 let worker: WorkerProcess;

@@ -5,9 +5,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedServices } from "../../src/app";
 import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { REPO, startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { REPO } from "../../../testkit/paths";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const run = promisify(execFile);
 let server: TestServer;

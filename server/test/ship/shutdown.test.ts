@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const dataDir = mkdtempSync(join(tmpdir(), "fc-shutdown-"));
 let server: ServerProcess | undefined;

@@ -10,13 +10,13 @@ import {
   copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync,
   statSync, symlinkSync, unlinkSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { waitFor } from "../support/clients";
+import { freePort } from "../../../testkit/free-port";
+import { REPO } from "../../../testkit/paths";
+import { waitFor } from "../../../testkit/wait-for";
 
-const REPO = resolve(import.meta.dirname, "../../..");
 const tmp = mkdtempSync(join(tmpdir(), "fc-start-"));
 const clone = join(tmp, "flight-control");
 let npm: ChildProcess | undefined;
@@ -93,17 +93,6 @@ function reuseNodeModules(): boolean {
   unlinkSync(join(clone, "node_modules/.package-lock.json"));
   copyFileSync(hidden, join(clone, "node_modules/.package-lock.json"));
   return true;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** The environment a person's shell would have: nothing from the npm/vitest run around this test. */

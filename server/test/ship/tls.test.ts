@@ -10,9 +10,11 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
-import { bearer, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { bearer } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const dir = mkdtempSync(join(tmpdir(), "fc-tls-"));
 const cert = join(dir, "cert.pem");

@@ -1,6 +1,6 @@
 import { CREDENTIAL_PRESETS } from "../../src/lib/providers";
 import { rpc, type RunJson } from "./api";
-import { waitUntil } from "./wait";
+import { waitFor } from "../../../testkit/wait-for";
 
 /**
  * A believable control plane for the README screenshots: credentials from the presets, a few
@@ -29,7 +29,7 @@ async function createJob(url: string, key: string, name: string, description: st
 
 async function waitForStatus(url: string, key: string, id: string, status: Status): Promise<void> {
   const want = `RUN_STATUS_${status.toUpperCase()}`;
-  await waitUntil(
+  await waitFor(
     async () => {
       const { run } = await rpc<{ run: RunJson }>(url, key, "RunService/GetRun", { id });
       if (run.status !== want && /SUCCEEDED|FAILED|CANCELLED|TIMED_OUT|LOST/.test(run.status)) {
@@ -43,7 +43,7 @@ async function waitForStatus(url: string, key: string, id: string, status: Statu
 
 /** Waits until the run has stored `seq` output items, so a cancel lands mid-session. */
 async function waitForOutput(url: string, key: string, id: string, seq: number): Promise<void> {
-  await waitUntil(
+  await waitFor(
     async () => {
       const { run } = await rpc<{ run: RunJson }>(url, key, "RunService/GetRun", { id });
       return Number(run.lastSeq ?? 0) >= seq;

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { createClaudeCodeAgent } from "../../src/agents/claude-code";
-import { FAKE_CLAUDE, context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
+import { context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
+import { FAKE_CLAUDE } from "../../../testkit/paths";
 
 const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret" };
 const claude = createClaudeCodeAgent({ bin: FAKE_CLAUDE, baseEnv });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { createCodexAgent } from "../../src/agents/codex";
-import { FAKE_CODEX, context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
+import { context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
+import { FAKE_CODEX } from "../../../testkit/paths";
 
 const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret" };
 const codex = createCodexAgent({ bin: FAKE_CODEX, baseEnv });

@@ -3,20 +3,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { buildGooseArgs, createGooseAgent, gooseExtensions } from "../../src/agents/goose";
-import {
-  FAKE_GOOSE,
-  context,
-  dumpedArgs,
-  eventSummary,
-  groupGone,
-  logs,
-  processGone,
-  runAgent,
-  spawnedChild,
-  spec,
-  tempDir,
-  waitFor,
-} from "./helpers";
+import { context, dumpedArgs, eventSummary, logs, runAgent, spawnedChild, spec } from "./helpers";
+import { FAKE_GOOSE } from "../../../testkit/paths";
+import { groupGone, processGone } from "../../../testkit/pids";
+import { tempDir } from "../../../testkit/temp-dir";
+import { waitFor } from "../../../testkit/wait-for";
 
 const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret", ORCH_SERVER_URL: "http://server" };
 const goose = createGooseAgent({ bin: FAKE_GOOSE, baseEnv });
@@ -116,7 +107,7 @@ describe("goose agent (fake goose)", () => {
     child = spawnedChild(outputs);
     expect(child).toBeDefined();
     expect(outcome).toMatchObject({ ok: false, signal: "SIGKILL", error: "goose was killed by SIGKILL" });
-    await waitFor(() => groupGone(child!.group), 10_000, "goose's process group to vanish");
+    await waitFor(() => groupGone(child!.group), { timeoutMs: 10_000, what: "goose's process group to vanish" });
     expect(processGone(child!.pid)).toBe(true);
   });
 

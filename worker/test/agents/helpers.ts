@@ -1,29 +1,12 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { LogStream, type AgentEvent } from "../../src/gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, type JobSpec } from "../../src/gen/flightcontrol/v1/spec_pb";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "../../src/agents/types";
+import { removeTempDirs, tempDir } from "../../../testkit/temp-dir";
 
-export const FIXTURES = fileURLToPath(new URL("../fixtures", import.meta.url));
-export const FAKE_GOOSE = join(FIXTURES, "fake-goose");
-export const FAKE_CLAUDE = join(FIXTURES, "fake-claude");
-export const FAKE_CODEX = join(FIXTURES, "fake-codex");
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** A temporary directory removed after the test. */
-export function tempDir(prefix = "fc-agent-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+// Each run's work dir goes after its test, not only when the test process exits.
+afterEach(removeTempDirs);
 
 export function spec(init: MessageInitShape<typeof JobSpecSchema> & { prompt: string }): JobSpec {
   return create(JobSpecSchema, { agent: "goose", ...init });
@@ -90,29 +73,6 @@ export function dumpedArgs(outputs: AgentOutput[]): string[] {
   const line = logs(outputs, LogStream.STDERR).find((l) => l.startsWith("argv "));
   if (line === undefined) throw new Error("no argv dump in stderr");
   return JSON.parse(line.slice("argv ".length)) as string[];
-}
-
-/** Polls until `check` holds; never sleeps a fixed time for the answer itself. */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** True once no process is left in the group (kill(-pgid, 0) fails with ESRCH). */
-export function groupGone(pgid: number): boolean {
-  return processGone(-pgid);
-}
-
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
 }
 
 /** Reads "spawned child pid=<n> group=<g>" printed by a fake with spawn_child. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runProcess, type ProcessExit, type ProcessLine, type ProcessOptions } from "../../src/agents/process";
-import { groupGone, processGone, tempDir, waitFor } from "./helpers";
+import { groupGone, processGone } from "../../../testkit/pids";
+import { tempDir } from "../../../testkit/temp-dir";
+import { waitFor } from "../../../testkit/wait-for";
 
 function options(script: string, extra: Partial<ProcessOptions> = {}): ProcessOptions {
   return {
@@ -85,7 +87,7 @@ describe("runProcess", () => {
     const { lines, exit } = await drain(runProcess(options(script)));
     expect(exit.exitCode).toBe(0);
     const [, child, , group] = lines[0]!.text.split(" ");
-    await waitFor(() => groupGone(Number(group)), 10_000, "process group to vanish");
+    await waitFor(() => groupGone(Number(group)), { timeoutMs: 10_000, what: "process group to vanish" });
     expect(processGone(Number(child))).toBe(true);
   });
 
@@ -99,7 +101,7 @@ describe("runProcess", () => {
     expect(first.done).toBe(false);
     const group = Number((first.value as ProcessLine).text.split(" ")[1]);
     await gen.return({});
-    await waitFor(() => groupGone(group), 10_000, "process group to vanish");
+    await waitFor(() => groupGone(group), { timeoutMs: 10_000, what: "process group to vanish" });
   });
 
   it("on abort sends SIGTERM to the group and lets a cooperative process exit", async () => {

@@ -135,7 +135,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       kick();
       return;
     }
-    const sent = target.outbox.push(create(ConnectResponseSchema, {
+    const sent = target.sendQueue.push(create(ConnectResponseSchema, {
       message: {
         case: "assign",
         value: {

@@ -52,7 +52,7 @@ export function createLeases(deps: LeaseDeps) {
     const holder = registry.holderOf(runId);
     if (!holder) return;
     registry.release(holder, runId);
-    holder.outbox.push(cancelMessage(runId, reason, true));
+    holder.sendQueue.push(cancelMessage(runId, reason, true));
   }
 
   function assigned(runId: string, attempt: number) {
@@ -107,7 +107,7 @@ export function createLeases(deps: LeaseDeps) {
       // Whatever this session still sends (a half-open connection that resumes) concerns attempts that
       // are requeued now: it must store nothing and finish nothing.
       session.runs.clear();
-      session.outbox.close();
+      session.sendQueue.close();
     }
     const held = await runs.held(workerId);
     log.warn({ workerId, runs: held.length }, "worker lost; requeueing its runs");

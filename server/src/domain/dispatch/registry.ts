@@ -1,5 +1,5 @@
 import type { ConnectResponse } from "../../gen/flightcontrol/v1/worker_pb";
-import type { Outbox } from "../outbox";
+import type { SendQueue } from "../../../../shared-src/send-queue";
 
 /** A connected worker as the dispatcher sees it. */
 export interface WorkerSession {
@@ -12,7 +12,7 @@ export interface WorkerSession {
   draining: boolean;
   /** Runs this session holds, with the attempt it holds. Change it through the registry once the session is registered. */
   runs: Map<string, number>;
-  outbox: Outbox<ConnectResponse>;
+  sendQueue: SendQueue<ConnectResponse>;
   lastSeen: number;
 }
 

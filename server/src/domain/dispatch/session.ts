@@ -14,7 +14,7 @@ import type { Logger } from "../../logger";
 import type { LogStore } from "../../storage/log-store";
 import type { RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
-import { createOutbox } from "../outbox";
+import { createSendQueue } from "../../../../shared-src/send-queue";
 import type { Lifecycle } from "../runs/lifecycle";
 import { statusToColumn } from "../runs/status";
 import type { Dispatcher } from "./dispatcher";
@@ -46,7 +46,7 @@ const ack = (runId: string, seq: number, finished = false) =>
 /**
  * One worker's session on WorkerService.Connect. Messages from the worker are handled strictly in
  * order (so a RunFinished is processed after the batches sent before it); messages to the worker
- * go through the session's outbox.
+ * go through the session's send queue.
  */
 export function createSessionHandler(deps: SessionDeps) {
   const { runs, logs, workers, registry, dispatcher, leases, lifecycle, events, log } = deps;
@@ -65,14 +65,14 @@ export function createSessionHandler(deps: SessionDeps) {
     if (current) {
       // The same process reconnected before its old stream was noticed dead: the new stream wins.
       registry.remove(current);
-      current.outbox.close();
+      current.sendQueue.close();
     }
     const session: WorkerSession = {
       workerId: row.id, name: row.name, instanceId: hello.instanceId, labels: { ...hello.labels },
       agents: new Set(hello.agents), capacity: hello.capacity, draining: false, runs: new Map(),
-      outbox: createOutbox<ConnectResponse>(), lastSeen: now,
+      sendQueue: createSendQueue<ConnectResponse>(), lastSeen: now,
     };
-    session.outbox.push(msg({
+    session.sendQueue.push(msg({
       case: "welcome",
       value: {
         // At least three heartbeats fit in the lost-worker lease, however the two are configured.
@@ -102,9 +102,9 @@ export function createSessionHandler(deps: SessionDeps) {
       if (r && r.attempt === row.attempt) {
         session.runs.set(row.id, row.attempt);
         reported.delete(row.id);
-        if (row.cancelRequested) session.outbox.push(cancelMessage(row.id, row.error || "cancelled", false));
+        if (row.cancelRequested) session.sendQueue.push(cancelMessage(row.id, row.error || "cancelled", false));
         // Tell the worker what is already stored so it resends only the rest.
-        session.outbox.push(ack(row.id, row.lastSeq));
+        session.sendQueue.push(ack(row.id, row.lastSeq));
       } else if (sameProcess && row.status === "assigned") {
         leases.finished(row.id);
         if (await runs.unclaim(row.id, session.workerId, Date.now())) events.emit("runChanged", row.id, "queued");
@@ -117,7 +117,7 @@ export function createSessionHandler(deps: SessionDeps) {
       const row = await runs.get(r.runId);
       const finishedHere = row && row.workerId === session.workerId && row.attempt === r.attempt && !["queued", "assigned", "running"].includes(row.status);
       // A finish we already recorded (its ack was lost) is acknowledged again; anything else is no longer this worker's.
-      session.outbox.push(finishedHere ? ack(r.runId, row.lastSeq, true) : cancelMessage(r.runId, "the run is no longer assigned to this worker", true));
+      session.sendQueue.push(finishedHere ? ack(r.runId, row.lastSeq, true) : cancelMessage(r.runId, "the run is no longer assigned to this worker", true));
     }
   }
 
@@ -129,7 +129,7 @@ export function createSessionHandler(deps: SessionDeps) {
     if (!started) return;
     leases.started(runId, attempt, started.deadlineAt);
     // A cancel that arrived while the Assign was being prepared went out before it and was ignored by the worker.
-    if (started.cancelRequested) s.outbox.push(cancelMessage(runId, started.error || "cancelled", false));
+    if (started.cancelRequested) s.sendQueue.push(cancelMessage(runId, started.error || "cancelled", false));
     events.emit("runChanged", runId, "running");
   }
 
@@ -145,13 +145,13 @@ export function createSessionHandler(deps: SessionDeps) {
       for (const i of b.items) if (i.payload.case === "log") bytes += i.payload.value.text.length;
       deps.observeLogs(b.items.length, bytes);
     }
-    s.outbox.push(ack(b.runId, maxSeq));
+    s.sendQueue.push(ack(b.runId, maxSeq));
   }
 
   async function onFinished(s: WorkerSession, f: RunFinished) {
     if (!holds(s, f.runId, f.attempt)) {
       const row = await runs.get(f.runId);
-      if (row && row.workerId === s.workerId && row.attempt === f.attempt) s.outbox.push(ack(f.runId, row.lastSeq, true));
+      if (row && row.workerId === s.workerId && row.attempt === f.attempt) s.sendQueue.push(ack(f.runId, row.lastSeq, true));
       else log.warn({ workerId: s.workerId, runId: f.runId }, "refused a finish for a run this worker does not hold");
       return;
     }
@@ -164,7 +164,7 @@ export function createSessionHandler(deps: SessionDeps) {
         result: f.result, usage: usageToJson(f.usage), lastSeq: Number(f.lastSeq),
       });
     }
-    s.outbox.push(ack(f.runId, Number(f.lastSeq), true));
+    s.sendQueue.push(ack(f.runId, Number(f.lastSeq), true));
     events.emit("workerChanged", s.workerId);
     if (s.draining && s.runs.size === 0) log.info({ workerId: s.workerId }, "draining worker is idle");
     dispatcher.kick();
@@ -182,7 +182,7 @@ export function createSessionHandler(deps: SessionDeps) {
         }
         // lastSeen (set above) is the heartbeat: it lives in memory and reaches the row on disconnect.
         // The ack lets the worker fence itself: it knows the lease clock restarted no earlier than this heartbeat's sending.
-        s.outbox.push(msg({ case: "heartbeatAck", value: { seq: m.value.seq } }));
+        s.sendQueue.push(msg({ case: "heartbeatAck", value: { seq: m.value.seq } }));
         return;
       case "runStarted":
         return onStarted(s, m.value.runId, m.value.attempt);
@@ -202,13 +202,13 @@ export function createSessionHandler(deps: SessionDeps) {
         if (registry.get(s.workerId) !== s) break;
         await handle(s, r.value);
       }
-      s.outbox.close();
+      s.sendQueue.close();
     } catch (err) {
       // A refusal (a ConnectError) reaches the worker and a dropped connection is routine; anything
       // else is a server fault (e.g. a failing query) that would otherwise only show as "internal error" on the worker.
       const dropped = (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
       if (!(err instanceof ConnectError) && !dropped) log.error({ err, workerId: s.workerId }, "worker session failed");
-      s.outbox.fail(err);
+      s.sendQueue.fail(err);
     }
   }
 
@@ -228,11 +228,11 @@ export function createSessionHandler(deps: SessionDeps) {
       throw new ConnectError("the first message of a worker session must be Hello", Code.InvalidArgument);
     }
     const session = await open(first.value.message.value);
-    const onAbort = () => session.outbox.close();
+    const onAbort = () => session.sendQueue.close();
     ctx.signal.addEventListener("abort", onAbort);
     void consume(session, it);
     try {
-      yield* session.outbox;
+      yield* session.sendQueue;
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
       closed(session);

@@ -22,7 +22,7 @@ export async function cancelRun(deps: CancelDeps, row: JobRunRow, reason: string
     return true;
   }
   if (await deps.runs.markCancelRequested(row.id, reason, now)) {
-    deps.registry.holderOf(row.id)?.outbox.push(cancelMessage(row.id, reason, false));
+    deps.registry.holderOf(row.id)?.sendQueue.push(cancelMessage(row.id, reason, false));
     deps.events.emit("runChanged", row.id, row.status);
     return true;
   }

@@ -5,9 +5,10 @@ import { JobService } from "../../../src/gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../../src/gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../../../src/gen/flightcontrol/v1/schedule_pb";
 import { WorkerService, WorkerState } from "../../../src/gen/flightcontrol/v1/worker_pb";
-import { client, waitFor } from "../../support/clients";
-import { ADMIN_KEY } from "../../support/server";
-import { handWorker, hello } from "./hand-worker";
+import { client } from "../../../../testkit/clients";
+import { waitFor } from "../../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../../testkit/keys";
+import { handWorker, hello } from "../../../../testkit/worker-session";
 
 export type Kind = "job" | "run" | "credential" | "apiKey" | "worker" | "schedule";
 
