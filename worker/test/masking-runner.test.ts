@@ -5,7 +5,7 @@ import { RunStatus } from "../src/gen/flightcontrol/v1/run_pb";
 import { AssignSchema } from "../src/gen/flightcontrol/v1/worker_pb";
 import type { RunLog } from "../src/run-log";
 import { startRun } from "../src/runner";
-import { tempDir } from "./agents/helpers";
+import { tempDir } from "../../testkit/temp-dir";
 
 const LONG = `tok-${"0123456789abcdef".repeat(200)}`;
 

@@ -12,7 +12,8 @@ import { createCodexAgent } from "../../src/agents/codex";
 import { createGooseAgent } from "../../src/agents/goose";
 import { mcpSecretValues } from "../../src/agents/mcp-files";
 import type { Agent } from "../../src/agents/types";
-import { FAKE_CLAUDE, FAKE_CODEX, FAKE_GOOSE, context, dumpedArgs, logs, runAgent, spec } from "./helpers";
+import { context, dumpedArgs, logs, runAgent, spec } from "./helpers";
+import { FAKE_CLAUDE, FAKE_CODEX, FAKE_GOOSE } from "../../../testkit/paths";
 
 const TOKEN = "ghp_mcpSECRET0123456789abcdef";
 const DB_URL = "postgres://app:pa55 word@db/app";
