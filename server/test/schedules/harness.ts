@@ -8,7 +8,7 @@ import { createEventBus } from "../../src/domain/events";
 import { newId } from "../../src/domain/ids";
 import { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
 import { createLifecycle, type Lifecycle } from "../../src/domain/runs/lifecycle";
-import type { Clock } from "../../src/domain/schedules/clock";
+import type { Clock } from "../../src/domain/clock";
 import { nextAfter } from "../../src/domain/schedules/cron";
 import type { MisfireColumn, OverlapColumn } from "../../src/domain/schedules/policies";
 import { createScheduler, type SchedulerDeps } from "../../src/domain/schedules/scheduler";

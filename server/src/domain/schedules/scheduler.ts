@@ -6,7 +6,7 @@ import type { Sql } from "../../storage/sql";
 import type { Registry } from "../dispatch/registry";
 import type { EventBus } from "../events";
 import type { Lifecycle } from "../runs/lifecycle";
-import { systemClock, type Clock } from "./clock";
+import { systemClock, type Clock } from "../clock";
 import { fire, type FireDeps } from "./fire";
 import { createScheduleStore, type ScheduleStore } from "./store";
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../logger";
 import type { Metrics } from "../../observability/metrics";
+import { toConnectError } from "../errors";
 
 export const requestIdKey = createContextKey<string>("", { description: "the request id" });
 
@@ -21,7 +22,8 @@ export function observeInterceptor(log: Logger, metrics: Metrics): Interceptor {
       const res = await next(req);
       res.header.set("x-request-id", requestId);
       return res;
-    } catch (err) {
+    } catch (thrown) {
+      const err = toConnectError(thrown);
       if (err instanceof ConnectError) {
         code = Code[err.code];
         err.metadata.set("x-request-id", requestId);
