@@ -25,10 +25,17 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface ServerProcessOptions {
+  /** A command that execs its arguments (the node command line), e.g. to set up the process first; it must keep the pid. */
+  launcher?: string[];
+}
+
 /** The server as its own process (server/src/main.ts), for tests that SIGKILL it. */
-export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
   // node itself, not the tsx CLI: the CLI runs the script in a child that a SIGKILL of the CLI would orphan.
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server/src/main.ts")], {
+  const argv = [process.execPath, "--import", "tsx", join(REPO, "server/src/main.ts")];
+  const [file, ...args] = [...(opts.launcher ?? []), ...argv];
+  const child = spawn(file, args, {
     cwd: REPO,
     env: {
       ...process.env,

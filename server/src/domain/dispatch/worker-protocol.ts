@@ -141,8 +141,11 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
       else log.warn({ workerId: s.workerId, runId: f.runId }, "refused a finish for a run this worker does not hold");
       return;
     }
-    // Output before it is missing: the finish is recorded after that output, when the worker resends both.
-    if (s.gaps.has(f.runId)) return;
+    if (s.gaps.has(f.runId)) {
+      // Output before it is missing: the finish is recorded after that output, when the worker resends both.
+      log.warn({ workerId: s.workerId, runId: f.runId, fromSeq: s.gaps.get(f.runId) }, "holding back a run's finish until the output before it is stored");
+      return;
+    }
     const row = await runs.get(f.runId);
     if (row) {
       await lifecycle.reportFinish(row, s.workerId, {
