@@ -37,8 +37,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function readyz(url: string) {
-  const res = await fetch(`${url}/readyz`);
+async function readyz(server: ServerProcess) {
+  const res = await fetch(`${server.url}/readyz`).catch((err: unknown) => {
+    const { exitCode, signalCode } = server.child;
+    throw new Error(`the server does not answer (${String(err)}; exit code ${exitCode}, signal ${signalCode}); its output:\n${server.output().slice(-4000)}`);
+  });
   return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
 }
 
@@ -80,7 +83,7 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
 
   // Log batches keep arriving: their writes fail, and the server says so and why.
   const down = await waitFor(async () => {
-    const r = await readyz(server.url);
+    const r = await readyz(server);
     return r.status === 503 ? r : undefined;
   }, { what: "/readyz to report the outage" });
   expect(down.body.status).toBe("unavailable");
@@ -103,11 +106,11 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
   await waitFor(() => /record that a worker disconnected: the database is unavailable/.test(server.output()), { what: "a disconnect to wait for the database", timeoutMs: 30_000 });
   await waitFor(() => /could not record a run's finish|holding back a run's finish/.test(server.output()), { what: "an agent to end and its finish to wait", timeoutMs: 30_000 });
   expect(server.child.exitCode, server.output()).toBeNull();
-  expect((await readyz(server.url)).status).toBe(503);
+  expect((await readyz(server)).status).toBe(503);
 
   await outage.end(server);
 
-  await waitFor(async () => (await readyz(server.url)).status === 200, { what: "/readyz to recover", timeoutMs: 30_000 });
+  await waitFor(async () => (await readyz(server)).status === 200, { what: "/readyz to recover", timeoutMs: 30_000 });
   expect((await health.check({})).status).toBe(Serving.SERVING);
   const finished = await waitFor(async () => {
     const runs = await Promise.all(created.map(async (id) => (await api.getRun({ id })).run!));
