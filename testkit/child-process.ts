@@ -89,7 +89,8 @@ export function startChild(cmd: string, args: string[], { name, onLine, ...spawn
 }
 
 /** `node --import tsx <script>` as a child: node itself, not the tsx CLI, whose own child a SIGKILL of the CLI would orphan. */
-export function startNodeScript(script: string, options: ChildOptions & { nodeArgs?: string[] }): Child {
-  const { nodeArgs = [], ...rest } = options;
-  return startChild(process.execPath, ["--import", "tsx", ...nodeArgs, script], rest);
+export function startNodeScript(script: string, options: ChildOptions & { nodeArgs?: string[]; launcher?: string[] }): Child {
+  const { nodeArgs = [], launcher = [], ...rest } = options;
+  const [file, ...args] = [...launcher, process.execPath, "--import", "tsx", ...nodeArgs, script];
+  return startChild(file, args, rest);
 }

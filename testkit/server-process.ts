@@ -14,6 +14,8 @@ export interface ServerProcessOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** A command that execs its arguments (the node command line), e.g. to set up the process first; it must keep the pid. */
+  launcher?: string[];
 }
 
 /**
@@ -26,6 +28,7 @@ export async function startServerProcess(dataDir: string, port: number, env: Rec
     name: "server",
     cwd: REPO,
     nodeArgs: opts.nodeArgs,
+    launcher: opts.launcher,
     env: {
       ...process.env,
       ORCH_PORT: String(port), ORCH_HOST: "127.0.0.1", ORCH_DATA_DIR: dataDir,

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
@@ -22,6 +23,8 @@ import { createMcpSecrets } from "./domain/mcp/secrets";
 import { createRunSecrets } from "./domain/run-secrets";
 import { createDispatcher } from "./domain/dispatch/dispatcher";
 import { createLeases } from "./domain/dispatch/leases";
+import { createOutageRetry } from "./domain/dispatch/outage-retry";
+import { inBackground } from "./domain/background";
 import { createRegistry } from "./domain/dispatch/registry";
 import { createWorkerRecords } from "./domain/dispatch/worker-records";
 import { createEventBus } from "./domain/events";
@@ -102,16 +105,23 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const registry = createRegistry();
   const workers = createWorkerRecords(createWorkerStore(db));
   const lifecycle = createLifecycle({ runs, events, assertRunCredentials: credentials.assertRunSpec, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
+  // Database work nobody waits for (a disconnect, an expired lease, a start the worker will not
+  // resend) runs through this: what an outage stops runs again once the database is back.
+  const outage = createOutageRetry(db.health, log);
 
   // The dispatcher and leases refer to each other through kick(); wire them after both exist.
   let kick = () => {};
   const leases = createLeases({
-    runs, registry, lifecycle, log, kick: () => kick(),
-    onWorkerLost: (id) => void workers.setState(id, "offline", Date.now()).then(() => events.emit("workerChanged", id)),
+    runs, registry, lifecycle, log, kick: () => kick(), background: outage.run,
+    onWorkerLost: (id) => outage.run("record that a worker was lost", async () => {
+      if (registry.get(id)) return;
+      await workers.setState(id, "offline", Date.now());
+      events.emit("workerChanged", id);
+    }, { workerId: id }),
     workerLostAfterMs: config.workerLostAfterMs, assignAckTimeoutMs: config.assignAckTimeoutMs, deadlineGraceMs: config.deadlineGraceMs,
   });
   const dispatcher = createDispatcher({
-    runs, registry, events, log,
+    runs, registry, events, log, background: outage.run,
     openSecrets: createRunSecrets(credentials, mcpSecrets),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
@@ -120,10 +130,20 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     },
   });
   kick = dispatcher.kick;
+  metrics.databaseUp.set(db.health.status.available ? 1 : 0);
+  db.health.onChange((s) => {
+    metrics.databaseUp.set(s.available ? 1 : 0);
+    if (s.available) {
+      log.info({ waiting: outage.waiting }, "the database is available again; resuming dispatch and the writes that waited for it");
+      dispatcher.kick();
+    } else {
+      log.error({ reason: s.error.message }, "the database is unavailable; the server stays up, reports not ready, and retries when it is back");
+    }
+  });
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, scheduler, workers,
+    config, db, sql, log, events, keys, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, outage, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
   metrics.observeState({
@@ -157,7 +177,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   };
 
   let shuttingDown = false;
-  const probes = createProbes(sql, () => shuttingDown);
+  const probes = createProbes(sql, db.health, () => shuttingDown);
   const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
   const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
@@ -177,13 +197,21 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
     interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, redactCredentialKeys, createValidateInterceptor()],
     fallback: (req, res) => {
-      void (async () => {
-        if (await probes(req as never, res as never)) return;
-        if (await serveMetrics(req as never, res as never)) return;
-        if (serveStatic(req as never, res as never)) return;
-        res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
-        res.end("not found");
-      })();
+      inBackground(log, "serve an HTTP request", async () => {
+        try {
+          if (await probes(req as never, res as never)) return;
+          if (await serveMetrics(req as never, res as never)) return;
+          if (serveStatic(req as never, res as never)) return;
+          res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
+          res.end("not found");
+        } catch (err) {
+          // The client gets an answer; the error (logged by inBackground) stays on the server.
+          const out = res as unknown as ServerResponse;
+          if (!out.headersSent) out.writeHead(503, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("service unavailable; see the server log");
+          else out.destroy();
+          throw err;
+        }
+      }, { url: req.url });
     },
   });
 
@@ -206,6 +234,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       shuttingDown = true;
       dispatcher.stop();
       leases.stop();
+      outage.stop();
+      db.health.stop();
       await scheduler.stop();
       for (const s of registry.sessions.values()) s.sendQueue.close();
       shutdown.abort();

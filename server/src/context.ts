@@ -3,6 +3,7 @@ import type { ApiKeys } from "./domain/auth/api-keys";
 import type { Credentials } from "./domain/credentials";
 import type { Dispatcher } from "./domain/dispatch/dispatcher";
 import type { Leases } from "./domain/dispatch/leases";
+import type { OutageRetry } from "./domain/dispatch/outage-retry";
 import type { Registry } from "./domain/dispatch/registry";
 import type { WorkerRecords } from "./domain/dispatch/worker-records";
 import type { EventBus } from "./domain/events";
@@ -41,6 +42,8 @@ export interface AppContext {
   registry: Registry;
   dispatcher: Dispatcher;
   leases: Leases;
+  /** Background database work that is retried once the database is back from an outage. */
+  outage: OutageRetry;
   scheduler: Scheduler;
   workers: WorkerRecords;
   hub: LogHub;

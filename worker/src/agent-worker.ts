@@ -25,6 +25,8 @@ interface ActiveRun {
   stop?: (reason: StopReason, opts?: StopOptions) => void;
   /** Set once the agent ended; kept until the server acknowledges the finish. */
   report?: RunReport;
+  /** The heartbeat that followed the finish's latest sending (see log-streamer.ts on overdue messages). */
+  finishBeat?: bigint;
 }
 
 type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
@@ -54,7 +56,27 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
 
   const send = (m: RequestInit) => sendQueue?.push(req(m)) ?? false;
   const fence = createSelfFence({ killGraceMs: config.killGraceMs, onFence: fenceRuns });
-  const beat = () => send({ case: "heartbeat", value: { draining, seq: fence.heartbeat() } });
+  let lastBeat = 0n;
+  let ackedBeat = 0n;
+  const nextBeat = () => lastBeat + 1n;
+  const beat = () => send({ case: "heartbeat", value: { draining, seq: (lastBeat = fence.heartbeat()) } });
+
+  /**
+   * The server acknowledged heartbeat `seq`, and handles messages in order: output or a finish sent
+   * before that heartbeat and still unacknowledged could not be stored (e.g. its database is down).
+   * Resend it; a finish only after the run's output is stored, so the server records it after that.
+   */
+  function resendOverdue(seq: bigint) {
+    if (seq > ackedBeat) ackedBeat = seq;
+    for (const [runId, r] of runs) {
+      r.log.heartbeatAcked(seq);
+      resendFinishIfOverdue(runId, r);
+    }
+  }
+
+  function resendFinishIfOverdue(runId: string, r: ActiveRun) {
+    if (r.report && r.finishBeat !== undefined && r.finishBeat <= ackedBeat && r.log.drained) sendFinish(runId, r);
+  }
 
   /**
    * The server may soon give our runs to another worker (fence.ts): stop every agent still running
@@ -79,7 +101,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     if (runs.has(a.runId)) return;
     const runLog = createRunLog(a.runId, a.attempt, a.firstSeq, {
       flushBytes: flush.bytes, flushIntervalMs: flush.ms, maxBufferedBytes: config.maxBufferedBytes, spillDir,
-      send: (batch) => send({ case: "logBatch", value: batch }),
+      send: (batch) => send({ case: "logBatch", value: batch }), nextBeat,
     }, budget);
     const active: ActiveRun = { log: runLog };
     runs.set(a.runId, active);
@@ -103,6 +125,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
 
   function sendFinish(runId: string, active: ActiveRun) {
     const r = active.report!;
+    active.finishBeat = nextBeat();
     send({
       case: "runFinished",
       value: { runId, attempt: active.log.attempt, status: r.status, exitCode: r.exitCode, error: r.error, result: r.result, usage: r.usage, lastSeq: active.log.lastSeq },
@@ -129,6 +152,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         return;
       case "heartbeatAck":
         fence.acked(m.value.seq);
+        resendOverdue(m.value.seq);
         return;
       case "assign":
         return onAssign(m.value);
@@ -147,6 +171,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         if (!active) return;
         active.log.ack(m.value.ackedSeq);
         if (m.value.finished) forget(m.value.runId);
+        else resendFinishIfOverdue(m.value.runId, active);
         return;
       }
       case "drain":

@@ -15,11 +15,15 @@ export interface StreamerOptions {
   spillDir: string;
   /** Sends a batch if connected; returns false when there is no stream right now. */
   send(batch: LogBatch): boolean;
+  /** Seq of the next heartbeat to be sent: a batch sent now goes out before it. */
+  nextBeat(): bigint;
 }
 
 interface Pending {
   lastSeq: bigint;
   bytes: number;
+  /** The heartbeat that followed the batch's latest sending: once that heartbeat is acknowledged without the batch, it is overdue. */
+  beat: bigint;
   /** In memory, or spilled to the run's file at [offset, offset+length). */
   batch?: LogBatch;
   spill?: { offset: number; length: number };
@@ -29,6 +33,12 @@ interface Pending {
  * One run's output on its way to the server (the Buildkite "log streamer" role). Items get
  * consecutive seqs, are batched at flushBytes or flushIntervalMs, and every batch is kept until the
  * server acknowledges it, so a reconnect resends exactly what may be missing.
+ *
+ * The server handles a session's messages in order, so a heartbeat acknowledged while a batch sent
+ * before it is not means the server could not store that batch (its database was down): the batch
+ * is resent then. Only the oldest goes out on each heartbeat while that keeps happening (one probe
+ * per heartbeat interval, not a flood at a failing server); once it is acknowledged, the rest that
+ * were overdue follow at once.
  */
 export function createRunLog(runId: string, attempt: number, firstSeq: bigint, opts: StreamerOptions, budget: { used: number }) {
   let nextSeq = firstSeq;
@@ -38,6 +48,13 @@ export function createRunLog(runId: string, attempt: number, firstSeq: bigint, o
   const pending: Pending[] = [];
   const spillPath = join(opts.spillDir, `${runId}.spill`);
   let spillSize = 0;
+  /** The newest heartbeat the server acknowledged. */
+  let ackedBeat = 0n;
+
+  const sendPending = (p: Pending) => {
+    p.beat = opts.nextBeat();
+    return opts.send(load(p));
+  };
 
   function append(payload: Payload, bytes: number) {
     const item = create(RunOutputSchema, { seq: nextSeq++, time: timestampNow(), payload });
@@ -52,7 +69,7 @@ export function createRunLog(runId: string, attempt: number, firstSeq: bigint, o
     timer = undefined;
     if (!current.length) return;
     const batch = create(LogBatchSchema, { runId, attempt, items: current });
-    const entry: Pending = { lastSeq: current[current.length - 1].seq, bytes: currentBytes, batch };
+    const entry: Pending = { lastSeq: current[current.length - 1].seq, bytes: currentBytes, batch, beat: opts.nextBeat() };
     current = [];
     currentBytes = 0;
     pending.push(entry);
@@ -102,14 +119,23 @@ export function createRunLog(runId: string, attempt: number, firstSeq: bigint, o
       return !pending.length && !current.length;
     },
     ack(seq: bigint) {
+      let progressed = false;
       while (pending.length && pending[0].lastSeq <= seq) {
         const p = pending.shift()!;
         if (p.batch) budget.used -= p.bytes;
+        progressed = true;
       }
+      // The server stores again: what was overdue behind the acknowledged batch follows now, in order.
+      if (progressed) for (const p of pending) if (p.beat > ackedBeat || !sendPending(p)) break;
+    },
+    /** Heartbeat `beat` was acknowledged: resend the oldest batch if it went out before that heartbeat. */
+    heartbeatAcked(beat: bigint) {
+      if (beat > ackedBeat) ackedBeat = beat;
+      if (pending.length && pending[0].beat <= beat) sendPending(pending[0]);
     },
     /** After a reconnect: send everything not yet acknowledged, oldest first. */
     resend() {
-      for (const p of pending) if (!opts.send(load(p))) return;
+      for (const p of pending) if (!sendPending(p)) return;
     },
     dispose() {
       clearTimeout(timer);

@@ -23,8 +23,10 @@ export function createMetricsEndpoint(registry: Registry, token: string | undefi
       res.end("this server requires a token for /metrics: send 'Authorization: Bearer <ORCH_METRICS_TOKEN>'");
       return true;
     }
+    // Collected before the head is written, so a failing collector still lets the caller answer 503.
+    const body = await registry.metrics();
     res.writeHead(200, { "content-type": registry.contentType });
-    res.end(await registry.metrics());
+    res.end(body);
     return true;
   };
 }

@@ -28,15 +28,34 @@ export function createMetrics() {
       name: "flightcontrol_rpc_duration_seconds", help: "Unary RPC handling time (streams: time to open)", labelNames: ["method"],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry],
     }),
+    databaseUp: new Gauge({
+      name: "flightcontrol_database_up", help: "1 while the database serves, 0 during an outage", registers: [registry],
+    }),
+    unhandledRejections: new Counter({
+      name: "flightcontrol_unhandled_rejections_total",
+      help: "Promise rejections nobody handled (logged; each is a bug to fix, the server stays up)",
+      registers: [registry],
+    }),
     /** Registers the scrape-time gauges once the state they read exists. */
     observeState(read: StateReader) {
       const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void> | void) =>
         new Gauge({ name, help, labelNames, registers: [registry], async collect() { await collect(this); } });
-      gauge("flightcontrol_runs", "Runs by status", ["status"], async (g) => {
+      // Gauges read from the database show no value while it is down, rather than failing the whole
+      // scrape: the process metrics and flightcontrol_database_up are what matters then.
+      const fromDatabase = async (g: Gauge, fill: (rows: Array<{ status: string; n: number }>) => void) => {
         g.reset();
-        for (const { status, n } of await read.runsByStatus()) g.set({ status }, n);
-      });
-      gauge("flightcontrol_queue_depth", "Queued runs", [], async (g) => g.set((await read.runsByStatus()).find((r) => r.status === "queued")?.n ?? 0));
+        let rows: Array<{ status: string; n: number }>;
+        try {
+          rows = await read.runsByStatus();
+        } catch {
+          return;
+        }
+        fill(rows);
+      };
+      gauge("flightcontrol_runs", "Runs by status", ["status"], (g) => fromDatabase(g, (rows) => {
+        for (const { status, n } of rows) g.set({ status }, n);
+      }));
+      gauge("flightcontrol_queue_depth", "Queued runs", [], (g) => fromDatabase(g, (rows) => g.set(rows.find((r) => r.status === "queued")?.n ?? 0)));
       gauge("flightcontrol_workers_connected", "Connected worker sessions", [], (g) => g.set(read.workers().connected));
       gauge("flightcontrol_worker_slots", "Worker run slots", ["state"], (g) => {
         const w = read.workers();

@@ -5,12 +5,15 @@ import type { AppContext } from "../context";
 
 /**
  * Serving means the database answers and the scheduler is running without failures; "" is the
- * whole server, and each of our services has the same status.
+ * whole server, and each of our services has the same status. During a database outage the server
+ * stays up but is NOT_SERVING until the database is back.
  */
 export function healthService(app: AppContext, serviceNames: string[]): ServiceImpl<typeof Health> {
   const known = new Set(["", ...serviceNames]);
   const status = async () => {
+    if (!app.db.health.status.available) return Status.NOT_SERVING;
     try {
+      // Asked, not assumed: nothing else may have touched the database since it went away.
       await app.sql.get("SELECT 1 AS ok");
       return app.scheduler.healthy ? Status.SERVING : Status.NOT_SERVING;
     } catch {
@@ -28,9 +31,31 @@ export function healthService(app: AppContext, serviceNames: string[]): ServiceI
       return { statuses: Object.fromEntries([...known].map((n) => [n, { status: s }])) };
     },
     async *watch(req, ctx) {
-      yield await check(req.service);
-      // Status only changes when the process is going away; hold the stream open until the client leaves.
-      await new Promise<void>((r) => ctx.signal.addEventListener("abort", () => r(), { once: true }));
+      let last = (await check(req.service)).status;
+      yield { status: last };
+      // The status changes when the database goes away or comes back (and when the process goes
+      // away): wait for those events instead of polling, and send only real changes.
+      let wake: (() => void) | undefined;
+      let changed = false;
+      const off = app.db.health.onChange(() => {
+        changed = true;
+        wake?.();
+      });
+      const onAbort = () => wake?.();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        while (!ctx.signal.aborted) {
+          if (!changed) await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          if (ctx.signal.aborted) break;
+          changed = false;
+          const next = await status();
+          if (next !== last) yield { status: (last = next) };
+        }
+      } finally {
+        off();
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
     },
   };
 }

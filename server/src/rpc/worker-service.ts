@@ -1,11 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { ConnectResponseSchema, WatchWorkersResponseSchema, WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
+import { WatchWorkersResponseSchema, WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
 import type { AppContext } from "../context";
-import { createSessionHandler } from "../domain/dispatch/session";
+import { drainMessage } from "../domain/dispatch/messages";
+import { createWorkerProtocol } from "../domain/dispatch/worker-protocol";
 import { watchChanges } from "../domain/watch-changes";
 import type { WorkerRow } from "../storage/entities";
 import { workerToProto } from "./convert";
+import { createWorkerStream } from "./worker-stream";
 
 export function workerService(app: AppContext): ServiceImpl<typeof WorkerService> {
   // A connected worker's last heartbeat lives in memory (no write per heartbeat); the row has it after disconnect.
@@ -13,9 +15,9 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
     const session = app.registry.get(row.id);
     return workerToProto(session ? { ...row, lastHeartbeatAt: session.lastSeen } : row, [...(session?.runs.keys() ?? [])]);
   };
-  const connect = createSessionHandler({
+  const protocol = createWorkerProtocol({
     runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
-    leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log,
+    leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log, background: app.outage.run,
     heartbeatIntervalMs: app.config.heartbeatIntervalMs, workerLostAfterMs: app.config.workerLostAfterMs, flushIntervalMs: app.config.logFlushIntervalMs,
     flushBytes: app.config.logFlushBytes,
     observeLogs: (lines, bytes) => {
@@ -23,6 +25,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       app.metrics.logBytes.inc(bytes);
     },
   });
+  const connect = createWorkerStream(protocol, app.log);
 
   return {
     async listWorkers(req) {
@@ -39,7 +42,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
       const session = app.registry.get(row.id);
       if (session && !session.draining) {
         app.registry.setDraining(session);
-        session.sendQueue.push(create(ConnectResponseSchema, { message: { case: "drain", value: {} } }));
+        session.sendQueue.push(drainMessage());
       }
       if (row.state !== "offline") {
         await app.workers.setState(row.id, "draining", Date.now());

@@ -20,6 +20,7 @@ export interface Sql {
 interface SqliteDb {
   prepare(q: string): { all(...p: unknown[]): unknown[]; get(...p: unknown[]): unknown; run(...p: unknown[]): { changes: number } };
   exec(q: string): void;
+  readonly inTransaction: boolean;
 }
 
 // better-sqlite3 binds an array as the anonymous parameters (no spread of a 1,000-value log chunk)
@@ -35,28 +36,59 @@ export function createSql(db: Database): Sql {
       if (!s) cache.set(q, (s = raw.prepare(q)));
       return s;
     };
+    // better-sqlite3 throws synchronously; the error goes through the health monitor like TypeORM's do.
+    const guard = <T>(fn: () => T): Promise<T> => {
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(db.health.classify(err));
+      }
+    };
+    const exec = (q: string) => {
+      try {
+        raw.exec(q);
+      } catch (err) {
+        throw db.health.classify(err);
+      }
+    };
     let depth = 0;
     const sql: Sql = {
       dialect: "sqlite",
-      all: async (q, p = []) => stmt(q).all(toSqlite(p)) as never,
-      get: async (q, p = []) => stmt(q).get(toSqlite(p)) as never,
-      run: async (q, p = []) => stmt(q).run(toSqlite(p)).changes,
+      all: (q, p = []) => guard(() => stmt(q).all(toSqlite(p)) as never),
+      get: (q, p = []) => guard(() => stmt(q).get(toSqlite(p)) as never),
+      run: (q, p = []) => guard(() => stmt(q).run(toSqlite(p)).changes),
       async transaction(fn) {
         // Statements are synchronous, so nothing else can interleave between BEGIN and COMMIT as
         // long as fn only awaits this Sql (whose promises are already settled).
         const name = `sp${depth++}`;
-        raw.exec(depth === 1 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${name}`);
         try {
-          const out = await fn(sql);
-          raw.exec(depth === 1 ? "COMMIT" : `RELEASE ${name}`);
-          return out;
-        } catch (e) {
-          raw.exec(depth === 1 ? "ROLLBACK" : `ROLLBACK TO ${name}`);
-          throw e;
+          exec(depth === 1 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${name}`);
+          try {
+            const out = await fn(sql);
+            exec(depth === 1 ? "COMMIT" : `RELEASE ${name}`);
+            return out;
+          } catch (e) {
+            rollback(depth === 1 ? undefined : name);
+            throw e;
+          }
         } finally {
           depth--;
         }
       },
+    };
+    /**
+     * After SQLITE_FULL, IOERR and the like SQLite may already have rolled the whole transaction
+     * back by itself; an explicit ROLLBACK then fails ("no transaction is active") and would replace
+     * the error that explains what happened. Roll back only what is still open, and never let the
+     * rollback's own failure hide the original error, which the caller rethrows.
+     */
+    const rollback = (savepoint: string | undefined) => {
+      if (!raw.inTransaction) return;
+      try {
+        raw.exec(savepoint ? `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}` : "ROLLBACK");
+      } catch {
+        // The original error is the one to report; the connection is left as SQLite left it.
+      }
     };
     return sql;
   }

@@ -10,7 +10,7 @@ export interface RunCheck {
 const markOf = (r: Run) => /\bmark=(\S+)/.exec(r.spec?.prompt ?? "")?.[1] ?? "?";
 
 /** Every stored output item of a run, through ListRunLogs paging (small pages, to exercise it). */
-async function allLogs(api: Client<typeof RunService>, runId: string): Promise<RunOutput[]> {
+export async function allLogs(api: Client<typeof RunService>, runId: string): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
   for (let after = 0n; ;) {
     const page = await api.listRunLogs({ runId, afterSeq: after, pageSize: 40 });

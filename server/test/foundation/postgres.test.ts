@@ -1,8 +1,3 @@
-import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
@@ -15,80 +10,8 @@ import { freePort } from "../../../testkit/free-port";
 import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { havePostgres, TempCluster } from "../../../testkit/postgres";
 import { refusedUnchanged, spec } from "./helpers";
-
-const exec = promisify(execFile);
-
-/** The newest PostgreSQL server binaries on this machine (Debian: /usr/lib/postgresql/<major>/bin). */
-function findPgBin(): string | undefined {
-  const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  return majors.map((v) => join(root, v, "bin")).find((bin) => ["initdb", "pg_ctl", "createdb"].every((tool) => existsSync(join(bin, tool))));
-}
-
-/** initdb and postgres refuse to run as root: as root, run them as the `postgres` user the Debian package creates. */
-function pgUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const [uid, gid] = ["-u", "-g"].map((flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim()));
-    return { uid, gid };
-  } catch {
-    return undefined;
-  }
-}
-
-const pgBin = findPgBin();
-const asRoot = process.getuid?.() === 0;
-const runAs = pgUser();
-const havePostgres = Boolean(pgBin && (!asRoot || runAs));
-
-/** A throwaway cluster in a temp dir, on 127.0.0.1 and a socket inside that dir, with trust auth. */
-class TempCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), "fc-pg-"));
-  readonly data = join(this.dir, "data");
-  readonly sockets = join(this.dir, "sock");
-  port = 0;
-  private started = false;
-
-  private run(tool: string, args: string[]) {
-    const bin = join(pgBin!, tool);
-    const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
-    return exec(file, argv, { cwd: this.dir, timeout: 60_000 });
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.sockets);
-    if (runAs) for (const d of [this.dir, this.sockets]) chownSync(d, runAs.uid, runAs.gid);
-    await this.run("initdb", ["-D", this.data, "-U", "fc", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
-    this.port = await freePort();
-    const options = `-c listen_addresses=127.0.0.1 -p ${this.port} -c unix_socket_directories=${this.sockets} -c fsync=off`;
-    this.started = true;
-    // -w: pg_ctl returns once the server accepts connections; -l keeps the server's output out of our pipes.
-    await this.run("pg_ctl", ["-D", this.data, "-l", join(this.dir, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
-  }
-
-  url(database: string): string {
-    return `postgres://fc@127.0.0.1:${this.port}/${database}`;
-  }
-
-  async createDatabase(name: string): Promise<void> {
-    await this.run("createdb", ["-h", "127.0.0.1", "-p", String(this.port), "-U", "fc", name]);
-  }
-
-  log(): string {
-    const file = join(this.dir, "server.log");
-    return existsSync(file) ? readFileSync(file, "utf8") : "";
-  }
-
-  async destroy(): Promise<void> {
-    try {
-      if (this.started) await this.run("pg_ctl", ["-D", this.data, "-m", "immediate", "-w", "stop"]);
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
-  }
-}
 
 const TABLES = ["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"];
 

@@ -68,7 +68,7 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     const sendQueue = createSendQueue<ConnectResponse>();
     env.registry.add({
       workerId: "w1", name: "worker-1", instanceId: "i1", labels: {}, agents: new Set(["shell"]), capacity: 1, draining: false,
-      runs: new Map([[first.id, 1]]), sendQueue, lastSeen: Date.now(),
+      runs: new Map([[first.id, 1]]), sendQueue, lastSeen: Date.now(), gaps: new Map(),
     });
     expect((await env.runs.claim(first.id, "w1", "worker-1", Date.now()))?.status).toBe("assigned");
     expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toMatchObject({ cancelRequested: false });

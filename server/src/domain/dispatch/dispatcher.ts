@@ -1,13 +1,15 @@
-import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
-import { ConnectResponseSchema } from "../../gen/flightcontrol/v1/worker_pb";
 import { specFromJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
+import { inBackground } from "../background";
+import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
 import type { JobRunRow } from "../../storage/entities";
 import type { RunSecrets } from "../run-secrets";
+import { workerMessage } from "./messages";
+import { isOutage, type Background } from "./outage-retry";
 import { freeSlots, matches, type Registry, type RequiredLabels, type WorkerSession } from "./registry";
 
 export interface DispatcherDeps {
@@ -23,21 +25,25 @@ export interface DispatcherDeps {
   failUndeliverable(runId: string, attempt: number, error: string): Promise<void>;
   /** Milliseconds from the run becoming dispatchable to its Assign being sent. */
   observeDispatch?(ms: number): void;
+  /** Database work that must survive an outage (outage-retry.ts): giving back a claim that was not delivered. */
+  background: Background;
+  clock?: Clock;
 }
 
 const PAGE = 256;
 
 /**
- * Push dispatch. Nothing polls: kick() is called when a run is queued, a slot frees or a worker
- * connects, and a single timer covers runs waiting out a retry backoff. Kicks that arrive while a
- * pass runs are folded into one more pass.
+ * Push dispatch. Nothing polls: kick() is called when a run is queued, a slot frees, a worker
+ * connects or the database comes back after an outage, and a single timer covers runs waiting out a
+ * retry backoff. Kicks that arrive while a pass runs are folded into one more pass.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const { runs, registry, log } = deps;
+  const clock = deps.clock ?? systemClock;
   let running = false;
   let again = false;
   let scheduled = false;
-  let backoffTimer: NodeJS.Timeout | undefined;
+  let backoffTimer: unknown;
   let backoffAt = Infinity;
   let stopped = false;
 
@@ -53,7 +59,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     // and runs it before the reply that caused it is written: the Assign goes out ~0.5 ms sooner.
     queueMicrotask(() => {
       scheduled = false;
-      void loop();
+      inBackground(log, "dispatch pass", loop);
     });
   }
 
@@ -65,7 +71,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         await pass();
       } while (again && !stopped);
     } catch (err) {
-      log.error({ err }, "dispatch pass failed");
+      // During an outage the queue stays as it is; the database's return kicks the next pass.
+      if (isOutage(err)) log.warn({ reason: (err as Error).message }, "dispatch paused: the database is unavailable");
+      else log.error({ err }, "dispatch pass failed");
     } finally {
       running = false;
     }
@@ -87,7 +95,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function pass() {
     const free = registry.withFreeSlots();
     if (!free.size) return;
-    const now = Date.now();
+    const now = clock.now();
     for (const priority of await runs.queuedPriorities()) {
       let afterId = "";
       for (;;) {
@@ -101,7 +109,7 @@ export function createDispatcher(deps: DispatcherDeps) {
             for (const q of page) {
               const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
               if (!target) continue;
-              const row = await runs.claim(q.id, target.workerId, target.name, Date.now(), tx);
+              const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
               registry.hold(target, q.id, row.attempt);
               claimed.push([row, target]);
@@ -113,7 +121,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           for (const [row, target] of claimed) registry.release(target, row.id);
           throw err;
         }
-        for (const [row, target] of claimed) void deliver(row, target);
+        for (const [row, target] of claimed) inBackground(log, "deliver an Assign", () => deliver(row, target), { runId: row.id });
         if (!free.size || page.length < PAGE) break;
         // better-sqlite3 is synchronous: without this, a long queue nobody can take holds the event loop for the whole walk.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -124,6 +132,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     await armBackoffTimer(now);
   }
 
+  /** Gives a claim back without spending an attempt; after an outage, once the database is back. */
+  function giveBack(runId: string, workerId: string, why: string) {
+    deps.background(`give back a claim (${why})`, async () => {
+      if (await runs.unclaim(runId, workerId, clock.now())) deps.events.emit("runChanged", runId, "queued");
+      kick();
+    }, { runId, workerId });
+  }
+
   async function deliver(row: JobRunRow, target: WorkerSession) {
     const runId = row.id;
     let secrets: RunSecrets;
@@ -131,30 +147,29 @@ export function createDispatcher(deps: DispatcherDeps) {
       secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
     } catch (err) {
       registry.release(target, runId);
+      // Credentials that could not be read now are not missing: the run waits in the queue.
+      if (isOutage(err)) return giveBack(runId, target.workerId, "its credentials could not be read");
       await deps.failUndeliverable(runId, row.attempt, (err as Error).message);
       kick();
       return;
     }
-    const sent = target.sendQueue.push(create(ConnectResponseSchema, {
-      message: {
-        case: "assign",
-        value: {
-          runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, jobName: row.jobName,
-          deadline: timestampFromMs(Date.now() + row.timeoutSeconds * 1000),
-          firstSeq: BigInt(row.lastSeq + 1),
-        },
+    const sent = target.sendQueue.push(workerMessage({
+      case: "assign",
+      value: {
+        runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, jobName: row.jobName,
+        deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
+        firstSeq: BigInt(row.lastSeq + 1),
       },
     }));
     if (!sent) {
-      // The session closed between claim and send: give the run back without spending an attempt.
+      // The session closed between claim and send.
       registry.release(target, runId);
-      await runs.unclaim(runId, target.workerId, Date.now());
-      kick();
+      giveBack(runId, target.workerId, "the worker's session closed before the Assign was sent");
       return;
     }
     deps.events.emit("runChanged", runId, "assigned");
     deps.onAssigned(runId, row.attempt, target.workerId);
-    deps.observeDispatch?.(Date.now() - row.availableAt);
+    deps.observeDispatch?.(clock.now() - row.availableAt);
   }
 
   async function armBackoffTimer(now: number) {
@@ -162,19 +177,19 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (next == null) return;
     const at = Number(next);
     if (at >= backoffAt) return;
-    clearTimeout(backoffTimer);
+    clock.clearTimer(backoffTimer);
     backoffAt = at;
-    backoffTimer = setTimeout(() => {
+    backoffTimer = clock.setTimer(() => {
       backoffAt = Infinity;
       kick();
-    }, Math.max(0, at - Date.now()) + 1);
+    }, Math.max(0, at - clock.now()) + 1);
   }
 
   return {
     kick,
     stop() {
       stopped = true;
-      clearTimeout(backoffTimer);
+      clock.clearTimer(backoffTimer);
     },
   };
 }

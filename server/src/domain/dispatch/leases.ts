@@ -1,8 +1,9 @@
-import { create } from "@bufbuild/protobuf";
-import { ConnectResponseSchema } from "../../gen/flightcontrol/v1/worker_pb";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
+import { systemClock, type Clock } from "../clock";
 import type { Lifecycle } from "../runs/lifecycle";
+import { cancelMessage } from "./messages";
+import type { Background } from "./outage-retry";
 import type { Registry, WorkerSession } from "./registry";
 
 export interface LeaseDeps {
@@ -13,13 +14,17 @@ export interface LeaseDeps {
   kick(): void;
   /** Called when a worker is declared lost, after its runs were dealt with. */
   onWorkerLost(workerId: string): void;
+  /**
+   * Runs an expiry. It is safe to repeat (it re-reads what it acts on), so one that meets a database
+   * outage can run again once the database is back (outage-retry.ts); otherwise a silent worker
+   * whose lease expired mid-outage would keep its runs forever.
+   */
+  background: Background;
+  clock?: Clock;
   workerLostAfterMs: number;
   assignAckTimeoutMs: number;
   deadlineGraceMs: number;
 }
-
-export const cancelMessage = (runId: string, reason: string, abandon: boolean) =>
-  create(ConnectResponseSchema, { message: { case: "cancel", value: { runId, reason, abandon } } });
 
 /**
  * Every time-based rule of the worker protocol, as one timer per thing that can expire: an
@@ -27,23 +32,23 @@ export const cancelMessage = (runId: string, reason: string, abandon: boolean) =
  */
 export function createLeases(deps: LeaseDeps) {
   const { runs, registry, lifecycle, log } = deps;
-  const ackTimers = new Map<string, NodeJS.Timeout>();
-  const deadlineTimers = new Map<string, NodeJS.Timeout>();
-  const workerTimers = new Map<string, NodeJS.Timeout>();
+  const clock = deps.clock ?? systemClock;
+  const ackTimers = new Map<string, unknown>();
+  const deadlineTimers = new Map<string, unknown>();
+  const workerTimers = new Map<string, unknown>();
   let stopped = false;
 
-  const set = (map: Map<string, NodeJS.Timeout>, key: string, ms: number, fn: () => Promise<void>) => {
-    clearTimeout(map.get(key));
+  const set = (map: Map<string, unknown>, key: string, ms: number, what: string, fn: () => Promise<void>) => {
+    clock.clearTimer(map.get(key));
     if (stopped) return;
-    const t = setTimeout(() => {
+    const t = clock.setTimer(() => {
       map.delete(key);
-      fn().catch((err) => log.error({ err, key }, "lease expiry failed"));
+      deps.background(what, fn, { key });
     }, Math.max(0, ms));
-    t.unref();
     map.set(key, t);
   };
-  const clear = (map: Map<string, NodeJS.Timeout>, key: string) => {
-    clearTimeout(map.get(key));
+  const clear = (map: Map<string, unknown>, key: string) => {
+    clock.clearTimer(map.get(key));
     map.delete(key);
   };
 
@@ -55,31 +60,42 @@ export function createLeases(deps: LeaseDeps) {
     holder.sendQueue.push(cancelMessage(runId, reason, true));
   }
 
+  /*
+   * In the expiries below the attempt is ended in the database before the worker is told to drop
+   * the run: if the write fails (database down), the worker keeps running it and the expiry runs
+   * again once the database is back, instead of an agent being killed for a run nobody requeued.
+   */
+
   function assigned(runId: string, attempt: number) {
-    const sentAt = Date.now();
-    set(ackTimers, runId, deps.assignAckTimeoutMs, async () => {
+    const sentAt = clock.now();
+    set(ackTimers, runId, deps.assignAckTimeoutMs, "expire an unacknowledged assignment", async () => {
       // A worker that has sent nothing since the Assign may be cut off and about to fence itself: that
       // is the lost-worker lease's call, which comes late enough for the fence to have landed. This
       // timer only catches a worker that is demonstrably alive yet never starts the run.
       const holder = registry.holderOf(runId);
-      if (!holder || holder.lastSeen <= sentAt) return;
+      if (!holder || holder.lastSeen <= sentAt || holder.runs.get(runId) !== attempt) return;
       const row = await runs.get(runId);
       if (!row || row.status !== "assigned" || row.attempt !== attempt) return;
       const reason = `worker ${row.workerName} did not start the run within ${deps.assignAckTimeoutMs} ms`;
-      revoke(runId, reason);
       await lifecycle.endAttempt(row, "lost", reason, false);
+      revoke(runId, reason);
       deps.kick();
     });
   }
 
+  /** The worker said it started the run: the assignment lease is over, whether or not the start is stored yet. */
+  function acknowledged(runId: string) {
+    clear(ackTimers, runId);
+  }
+
   function started(runId: string, attempt: number, deadlineAt: number) {
     clear(ackTimers, runId);
-    set(deadlineTimers, runId, deadlineAt + deps.deadlineGraceMs - Date.now(), async () => {
+    set(deadlineTimers, runId, deadlineAt + deps.deadlineGraceMs - clock.now(), "enforce a run's deadline", async () => {
       const row = await runs.get(runId);
       if (!row || row.status !== "running" || row.attempt !== attempt) return;
       const reason = `run exceeded its ${row.timeoutSeconds} s timeout and the worker did not report`;
-      revoke(runId, reason);
       await lifecycle.endAttempt(row, "timed_out", reason, true);
+      revoke(runId, reason);
       deps.kick();
     });
   }
@@ -91,9 +107,9 @@ export function createLeases(deps: LeaseDeps) {
 
   /** (Re)arms the lost-worker lease: it expires workerLostAfterMs after the worker was last heard. */
   function watchWorker(workerId: string, lastSeen: number) {
-    set(workerTimers, workerId, lastSeen + deps.workerLostAfterMs - Date.now(), async () => {
+    set(workerTimers, workerId, lastSeen + deps.workerLostAfterMs - clock.now(), "expire a lost worker's lease", async () => {
       const session = registry.get(workerId);
-      if (session && Date.now() - session.lastSeen < deps.workerLostAfterMs) {
+      if (session && clock.now() - session.lastSeen < deps.workerLostAfterMs) {
         watchWorker(workerId, session.lastSeen);
         return;
       }
@@ -105,7 +121,9 @@ export function createLeases(deps: LeaseDeps) {
     if (session) {
       registry.remove(session);
       // Whatever this session still sends (a half-open connection that resumes) concerns attempts that
-      // are requeued now: it must store nothing and finish nothing.
+      // are requeued now: it must store nothing and finish nothing. Should the requeue below fail, the
+      // expiry runs again later and finds no session: the runs are requeued then, or reclaimed by the
+      // worker's next Hello if it is back first.
       session.runs.clear();
       session.sendQueue.close();
     }
@@ -123,7 +141,7 @@ export function createLeases(deps: LeaseDeps) {
   async function recover() {
     const held = await runs.held();
     const workers = new Set(held.map((r) => r.workerId).filter((w): w is string => Boolean(w)));
-    for (const w of workers) if (!registry.get(w)) watchWorker(w, Date.now());
+    for (const w of workers) if (!registry.get(w)) watchWorker(w, clock.now());
     for (const row of held) {
       if (row.status === "running" && row.deadlineAt) started(row.id, row.attempt, row.deadlineAt);
     }
@@ -132,6 +150,7 @@ export function createLeases(deps: LeaseDeps) {
 
   return {
     assigned,
+    acknowledged,
     started,
     finished,
     watchWorker,
@@ -141,7 +160,7 @@ export function createLeases(deps: LeaseDeps) {
     stop() {
       stopped = true;
       for (const m of [ackTimers, deadlineTimers, workerTimers]) {
-        for (const t of m.values()) clearTimeout(t);
+        for (const t of m.values()) clock.clearTimer(t);
         m.clear();
       }
     },

@@ -14,6 +14,13 @@ export interface WorkerSession {
   runs: Map<string, number>;
   sendQueue: SendQueue<ConnectResponse>;
   lastSeen: number;
+  /**
+   * Runs whose output has a hole in this session: the first seq of a batch whose write failed.
+   * Later output and the finish of such a run are neither stored nor acknowledged until the worker
+   * resends the missing batch, so an acknowledgement (cumulative, up to a seq) never covers output
+   * that is not stored, and last_seq never jumps over a hole.
+   */
+  gaps: Map<string, number>;
 }
 
 export const freeSlots = (s: WorkerSession): number => (s.draining ? 0 : s.capacity - s.runs.size);

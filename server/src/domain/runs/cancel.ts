@@ -1,6 +1,6 @@
 import type { JobRunRow } from "../../storage/entities";
 import type { RunStore } from "../../storage/run-store";
-import { cancelMessage } from "../dispatch/leases";
+import { cancelMessage } from "../dispatch/messages";
 import type { Registry } from "../dispatch/registry";
 import type { EventBus } from "../events";
 

@@ -5,7 +5,7 @@ import type { ScheduleStore } from "../../storage/schedule-store";
 import type { Registry } from "../dispatch/registry";
 import type { EventBus } from "../events";
 import type { Lifecycle } from "../runs/lifecycle";
-import { systemClock, type Clock } from "./clock";
+import { systemClock, type Clock } from "../clock";
 import { fire, type FireDeps } from "./fire";
 
 /** See fire(): firings first seen later than this are "missed" and follow the misfire policy. */

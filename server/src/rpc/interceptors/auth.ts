@@ -1,6 +1,7 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { ApiKeys, Principal } from "../../domain/auth/api-keys";
 import { publicServices, roleName, rolePolicy } from "../../domain/auth/roles";
+import { toConnectError } from "../errors";
 import type { StreamLimiter } from "./stream-limits";
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "the caller's API key" });
@@ -22,7 +23,10 @@ export function authGate(keys: Pick<ApiKeys, "lookup">, streams?: StreamLimiter)
     if (!match) {
       throw new ConnectError("missing API key: send the header 'Authorization: Bearer <key>'", Code.Unauthenticated);
     }
-    const principal = await keys.lookup(match[1]);
+    // The gate runs before the interceptors: map a domain error (e.g. the database is unavailable) here.
+    const principal = await keys.lookup(match[1]).catch((err: unknown) => {
+      throw toConnectError(err);
+    });
     if (!principal) throw new ConnectError("API key is unknown or revoked", Code.Unauthenticated);
     const path = `${ctx.service.typeName}/${ctx.method.name}`;
     if (!rolePolicy.get(path)?.has(principal.role)) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../logger";
 import type { Metrics } from "../../observability/metrics";
+import { toConnectError } from "../errors";
 
 /**
  * Outermost interceptor: gives every RPC a request id (the caller's x-request-id or a new one, echoed
@@ -18,7 +19,8 @@ export function observeInterceptor(log: Logger, metrics: Metrics): Interceptor {
       const res = await next(req);
       res.header.set("x-request-id", requestId);
       return res;
-    } catch (err) {
+    } catch (thrown) {
+      const err = toConnectError(thrown);
       if (err instanceof ConnectError) {
         code = Code[err.code];
         err.metadata.set("x-request-id", requestId);

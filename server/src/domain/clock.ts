@@ -1,4 +1,7 @@
-/** Time as the scheduler sees it; tests pass a fake one to drive time without sleeping. */
+/**
+ * Time as the server's timed rules see it (scheduler, dispatcher backoff, leases, the database
+ * health probe): tests pass a fake one to drive time without sleeping.
+ */
 export interface Clock {
   now(): number;
   setTimer(fn: () => void, ms: number): unknown;
