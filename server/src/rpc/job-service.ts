@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { JobService } from "../gen/flightcontrol/v1/job_pb";
+import { JobSchema, JobService, JobView } from "../gen/flightcontrol/v1/job_pb";
 import { TriggerKind } from "../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema } from "../gen/flightcontrol/v1/spec_pb";
 import type { Credentials } from "../domain/credentials";
@@ -8,10 +8,11 @@ import type { Dispatcher } from "../domain/dispatch/dispatcher";
 import { notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { Lifecycle } from "../domain/runs/lifecycle";
-import { specToJson } from "../storage/codecs";
+import { storedSpec } from "../domain/specs/stored-spec";
 import type { JobDefinitionRow } from "../storage/entities";
-import type { JobStore } from "../storage/job-store";
+import type { JobListRow, JobStore } from "../storage/job-store";
 import { decodeCursor, encodeCursor, jobToProto, runToProto } from "./convert";
+import { fillPage } from "./fill-page";
 
 export interface JobServiceDeps {
   jobs: JobStore;
@@ -30,11 +31,10 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
   return {
     async createJob(req) {
       const spec = req.spec ?? create(JobSpecSchema);
+      const stored = storedSpec(spec);
       await credentials.assertExist(spec.credentialIds);
       const now = Date.now();
-      const row: JobDefinitionRow = {
-        id: newId(now), name: req.name, description: req.description, spec: specToJson(spec), createdAt: now, updatedAt: now,
-      };
+      const row: JobDefinitionRow = { id: newId(now), name: req.name, description: req.description, ...stored, createdAt: now, updatedAt: now };
       await jobs.insert(row);
       return { job: jobToProto(row) };
     },
@@ -44,10 +44,16 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
     },
 
     async listJobs(req) {
-      const limit = req.pageSize || 50;
-      const rows = await jobs.list({ afterName: decodeCursor(req.pageToken), nameContains: req.query || undefined, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      return { jobs: page.map(jobToProto), nextPageToken: rows.length > limit ? encodeCursor(page[page.length - 1].name) : "" };
+      const withSpec = req.view === JobView.FULL;
+      const page = await fillPage({
+        read: (afterName: string | undefined, limit: number) => jobs.list({ afterName, nameContains: req.query || undefined, limit, withSpec }),
+        cursorOf: (j: JobListRow) => j.name,
+        toProto: jobToProto,
+        schema: JobSchema,
+        // A full job may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
+        chunk: withSpec ? 8 : 100,
+      }, decodeCursor(req.pageToken), req.pageSize || 50);
+      return { jobs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
     async updateJob(req) {
@@ -55,8 +61,8 @@ export function jobService({ jobs, credentials, lifecycle, dispatcher }: JobServ
       if (req.name !== undefined) row.name = req.name;
       if (req.description !== undefined) row.description = req.description;
       if (req.spec) {
+        Object.assign(row, storedSpec(req.spec));
         await credentials.assertExist(req.spec.credentialIds);
-        row.spec = specToJson(req.spec);
       }
       row.updatedAt = Date.now();
       if (!(await jobs.update(row))) throw notFound("job", req.id);
