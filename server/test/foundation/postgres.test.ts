@@ -14,6 +14,7 @@ import { freePort } from "../support/server-process";
 import { startWorker, type WorkerProcess } from "../support/worker";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
 import { refusedUnchanged, spec } from "./helpers";
+import { checkSpecSummaryBackfill } from "../support/spec-summary-backfill";
 
 const exec = promisify(execFile);
 
@@ -102,6 +103,7 @@ describe("Postgres", () => {
       await cluster.start();
       await cluster.createDatabase("fc_migrate");
       await cluster.createDatabase("fc_server");
+      await cluster.createDatabase("fc_backfill");
     } catch (err) {
       throw new Error(`could not start a temporary Postgres: ${String(err)}\n${cluster.log()}`);
     }
@@ -110,6 +112,10 @@ describe("Postgres", () => {
     await worker?.kill();
     await server?.cleanup();
     await cluster?.destroy();
+  });
+
+  it.skipIf(!havePostgres)("the spec-summary migration backfills jobs and runs stored before it", async () => {
+    await checkSpecSummaryBackfill(cluster!.url("fc_backfill"));
   });
 
   it.skipIf(!havePostgres)("migrations create every table and leave nothing for the schema builder to change", async () => {
