@@ -17,6 +17,9 @@ describe("migrations", () => {
     expect(tables.map((t: { name: string }) => t.name)).toEqual(
       expect.arrayContaining(["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"]),
     );
+    // A run's spec is stored last, so reading its other columns never walks the spec's overflow pages.
+    const runColumns: Array<{ name: string }> = await db.dataSource.query("PRAGMA table_info(job_runs)");
+    expect(runColumns.at(-1)!.name).toBe("spec");
     const [{ journal_mode }] = await db.dataSource.query("PRAGMA journal_mode");
     expect(journal_mode).toBe("wal");
     await db.dataSource.destroy();
