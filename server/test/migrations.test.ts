@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/storage/data-source";
+import { checkSpecSummaryBackfill } from "./support/spec-summary-backfill";
 
 const dir = mkdtempSync(join(tmpdir(), "fc-migrate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,6 +17,9 @@ describe("migrations", () => {
     expect(tables.map((t: { name: string }) => t.name)).toEqual(
       expect.arrayContaining(["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"]),
     );
+    // A run's spec is stored last, so reading its other columns never walks the spec's overflow pages.
+    const runColumns: Array<{ name: string }> = await db.dataSource.query("PRAGMA table_info(job_runs)");
+    expect(runColumns.at(-1)!.name).toBe("spec");
     const [{ journal_mode }] = await db.dataSource.query("PRAGMA journal_mode");
     expect(journal_mode).toBe("wal");
     await db.dataSource.destroy();
@@ -40,5 +44,9 @@ describe("migrations", () => {
     await db.dataSource.runMigrations();
     expect(await db.dataSource.query("SELECT allowed_job_ids FROM credentials")).toEqual([{ allowed_job_ids: "[]" }]);
     await db.dataSource.destroy();
+  });
+
+  it("give jobs and runs stored before spec summaries the summary new ones get", async () => {
+    await checkSpecSummaryBackfill(`sqlite:${join(dir, "c2.db")}`);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { RunSchema, UsageSchema } from "../src/gen/flightcontrol/v1/run_pb";
-import { JobSpecSchema } from "../src/gen/flightcontrol/v1/spec_pb";
+import { JobSpecSchema, JobSpecSummarySchema } from "../src/gen/flightcontrol/v1/spec_pb";
 import { shortId } from "../src/lib/format";
 import { runTitle } from "../src/lib/run-status";
 import { usageCells } from "../src/lib/usage";
@@ -28,6 +28,15 @@ describe("runTitle", () => {
     const defaulted = prompt.slice(0, 60);
     expect(runTitle(run(defaulted))).toBe(`${prompt.slice(0, 77)}…`);
     expect(runTitle(run("echo hi", "", "echo \n hi"))).toBe("echo");
+  });
+
+  it("reads the same from a listed run, which carries a summary instead of the spec", () => {
+    const listed = (jobName: string, p: string) =>
+      create(RunSchema, { jobName, specSummary: create(JobSpecSummarySchema, { prompt: p.slice(0, 200), promptTruncated: p.length > 200 }) });
+    const long = `${prompt} ${"and more ".repeat(40)}`;
+    expect(runTitle(listed(long.slice(0, 60), long))).toBe(`${long.slice(0, 77)}…`);
+    expect(runTitle(listed("Triage flaky tests", long))).toBe("Triage flaky tests");
+    expect(runTitle(create(RunSchema, { jobName: "" }))).toBe("Ad-hoc run");
   });
 });
 

@@ -9,24 +9,29 @@ import { roleFromColumn } from "../domain/auth/api-keys";
 import { allowedJobIds } from "../domain/credentials";
 import { redactMcpSecrets } from "../domain/mcp/secrets";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
-import { specFromJson, usageFromJson } from "../storage/codecs";
-import type { ApiKeyRow, CredentialRow, JobDefinitionRow, JobRunRow, WorkerRow } from "../storage/entities";
+import { specFromJson, specSummaryFromJson, usageFromJson } from "../storage/codecs";
+import type { ApiKeyRow, CredentialRow, WorkerRow } from "../storage/entities";
+import type { JobListRow } from "../storage/job-store";
+import type { RunListRow } from "../storage/run-store";
 
 export const ts = (ms: number | null | undefined): Timestamp | undefined => (ms ? timestampFromMs(ms) : undefined);
 
-export function jobToProto(row: JobDefinitionRow): Job {
+/** The job, with its spec when the row was read with it (JobView FULL, GetJob). */
+export function jobToProto(row: JobListRow): Job {
   return create(JobSchema, {
-    id: row.id, name: row.name, description: row.description, spec: redactMcpSecrets(specFromJson(row.spec)),
-    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+    id: row.id, name: row.name, description: row.description, spec: row.spec === undefined ? undefined : redactMcpSecrets(specFromJson(row.spec)),
+    specSummary: specSummaryFromJson(row.specSummary), createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
   });
 }
 
-export function runToProto(row: JobRunRow): Run {
+/** The run, with its spec when the row was read with it (RunView FULL, GetRun). */
+export function runToProto(row: RunListRow): Run {
   return create(RunSchema, {
     id: row.id,
     jobId: row.jobId ?? "",
     jobName: row.jobName,
-    spec: redactMcpSecrets(specFromJson(row.spec)),
+    spec: row.spec === undefined ? undefined : redactMcpSecrets(specFromJson(row.spec)),
+    specSummary: specSummaryFromJson(row.specSummary),
     status: statusFromColumn(row.status),
     trigger: triggerFromColumn(row.trigger),
     scheduleId: row.scheduleId ?? "",

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { JobService } from "../gen/flightcontrol/v1/job_pb";
+import { JobSchema, JobService, JobView } from "../gen/flightcontrol/v1/job_pb";
 import { TriggerKind } from "../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema } from "../gen/flightcontrol/v1/spec_pb";
 import type { Credentials } from "../domain/credentials";
@@ -9,10 +9,12 @@ import { notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
-import { specFromJson, specToJson } from "../storage/codecs";
+import { specFromJson } from "../storage/codecs";
+import { storedSpec } from "../domain/specs/stored-spec";
 import type { JobDefinitionRow } from "../storage/entities";
-import type { JobStore } from "../storage/job-store";
+import type { JobListRow, JobStore } from "../storage/job-store";
 import { decodeCursor, encodeCursor, jobToProto, runToProto } from "./convert";
+import { fillPage } from "./fill-page";
 
 export interface JobServiceDeps {
   jobs: JobStore;
@@ -32,11 +34,10 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
   return {
     async createJob(req) {
       const spec = mcpSecrets.seal(req.spec ?? create(JobSpecSchema));
+      const stored = storedSpec(spec);
       await credentials.assertJobSpec(spec);
       const now = Date.now();
-      const row: JobDefinitionRow = {
-        id: newId(now), name: req.name, description: req.description, spec: specToJson(spec), createdAt: now, updatedAt: now,
-      };
+      const row: JobDefinitionRow = { id: newId(now), name: req.name, description: req.description, ...stored, createdAt: now, updatedAt: now };
       await jobs.insert(row);
       return { job: jobToProto(row) };
     },
@@ -46,10 +47,16 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
     },
 
     async listJobs(req) {
-      const limit = req.pageSize || 50;
-      const rows = await jobs.list({ afterName: decodeCursor(req.pageToken), nameContains: req.query || undefined, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      return { jobs: page.map(jobToProto), nextPageToken: rows.length > limit ? encodeCursor(page[page.length - 1].name) : "" };
+      const withSpec = req.view === JobView.FULL;
+      const page = await fillPage({
+        read: (afterName: string | undefined, limit: number) => jobs.list({ afterName, nameContains: req.query || undefined, limit, withSpec }),
+        cursorOf: (j: JobListRow) => j.name,
+        toProto: jobToProto,
+        schema: JobSchema,
+        // A full job may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
+        chunk: withSpec ? 8 : 100,
+      }, decodeCursor(req.pageToken), req.pageSize || 50);
+      return { jobs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
     async updateJob(req) {
@@ -59,8 +66,8 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       if (req.spec) {
         // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
         const spec = mcpSecrets.seal(req.spec, specFromJson(row.spec));
+        Object.assign(row, storedSpec(spec));
         await credentials.assertJobSpec(spec);
-        row.spec = specToJson(spec);
       }
       row.updatedAt = Date.now();
       if (!(await jobs.update(row))) throw notFound("job", req.id);

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { RunService, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
+import { RunSchema, RunService, RunView, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
 import type { Dispatcher } from "../domain/dispatch/dispatcher";
 import type { Registry } from "../domain/dispatch/registry";
 import { failedPrecondition, notFound } from "../domain/errors";
@@ -10,9 +10,10 @@ import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
 import type { LogStore } from "../storage/log-store";
-import type { RunStore } from "../storage/run-store";
+import type { RunListRow, RunStore } from "../storage/run-store";
 import { watchChanges } from "../domain/watch-changes";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
+import { fillPage } from "./fill-page";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 
 export interface RunServiceDeps extends WatchRunDeps {
@@ -46,13 +47,20 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     },
 
     async listRuns(req) {
-      const limit = req.pageSize || 50;
-      const rows = await app.runs.list({
+      const withSpec = req.view === RunView.FULL;
+      const filter = {
         jobId: req.jobId || undefined, workerId: req.workerId || undefined, scheduleId: req.scheduleId || undefined,
-        statuses: req.statuses.map(statusToColumn), labels: req.labels, beforeId: decodeCursor(req.pageToken), limit: limit + 1,
-      });
-      const page = rows.slice(0, limit);
-      return { runs: page.map(runToProto), nextPageToken: rows.length > limit ? encodeCursor(page[page.length - 1].id) : "" };
+        statuses: req.statuses.map(statusToColumn), labels: req.labels, withSpec,
+      };
+      const page = await fillPage({
+        read: (beforeId: string | undefined, limit: number) => app.runs.list({ ...filter, beforeId, limit }),
+        cursorOf: (r: RunListRow) => r.id,
+        toProto: runToProto,
+        schema: RunSchema,
+        // A full run may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
+        chunk: withSpec ? 8 : 100,
+      }, decodeCursor(req.pageToken), req.pageSize || 50);
+      return { runs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
     async cancelRun(req) {
@@ -87,7 +95,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       yield create(WatchRunsResponseSchema, {});
       for await (const ids of changed) {
         for (const id of ids) {
-          const row = await app.runs.getShared(id);
+          const row = req.view === RunView.FULL ? await app.runs.getShared(id) : await app.runs.getSharedWithoutSpec(id);
           if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
         }
       }

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as http2 from "node:http2";
 import type { HandlerContext } from "@connectrpc/connect";
-import { WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type WatchRunResponse } from "../gen/flightcontrol/v1/run_pb";
+import { RunView, WatchRunResponseSchema, type RunOutput, type WatchRunRequest, type WatchRunResponse } from "../gen/flightcontrol/v1/run_pb";
 import { notFound, resourceExhausted } from "../domain/errors";
 import type { LogHub } from "../domain/logs/hub";
 import { isTerminal } from "../domain/runs/status";
@@ -11,7 +11,7 @@ import { runToProto } from "./convert";
 import { nodeRequestKey } from "./node-request";
 
 export interface WatchRunDeps {
-  runs: Pick<RunStore, "get" | "getShared">;
+  runs: Pick<RunStore, "get" | "getWithoutSpec" | "getShared" | "getSharedWithoutSpec">;
   logs: Pick<LogStore, "list">;
   hub: LogHub;
 }
@@ -30,6 +30,12 @@ const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
  */
 export async function* watchRun(app: WatchRunDeps, req: WatchRunRequest, ctx: HandlerContext): AsyncGenerator<WatchRunResponse> {
   const runId = req.runId;
+  // The spec never changes, and GetRun has it: by default the stream leaves it out.
+  const full = req.view === RunView.FULL;
+  // The first read is the stream's own: one shared with a stream that subscribed earlier in this
+  // tick could predate a change this one was not yet subscribed to hear about.
+  const first = () => (full ? app.runs.get(runId) : app.runs.getWithoutSpec(runId));
+  const read = () => (full ? app.runs.getShared(runId) : app.runs.getSharedWithoutSpec(runId));
   let live: RunOutput[] = [];
   let liveBytes = 0;
   const size = (items: RunOutput[]) => items.reduce((n, i) => n + (i.payload.case === "log" ? i.payload.value.text.length : 256), 0);
@@ -69,7 +75,7 @@ export async function* watchRun(app: WatchRunDeps, req: WatchRunRequest, ctx: Ha
   ctx.signal.addEventListener("abort", onAbort);
 
   try {
-    let row = await app.runs.get(runId);
+    let row = await first();
     if (!row) throw notFound("run", runId);
     yield create(WatchRunResponseSchema, { run: runToProto(row) });
     let lastSent = req.afterSeq;
@@ -107,7 +113,7 @@ export async function* watchRun(app: WatchRunDeps, req: WatchRunRequest, ctx: Ha
       }
       if (statusChanged) {
         statusChanged = false;
-        row = await app.runs.getShared(runId);
+        row = await read();
         if (!row) return;
         yield create(WatchRunResponseSchema, { run: runToProto(row) });
       }

@@ -1,6 +1,6 @@
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { UsageSchema, type Usage } from "../gen/flightcontrol/v1/run_pb";
-import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import { JobSpecSchema, JobSpecSummarySchema, type JobSpec, type JobSpecSummary } from "../gen/flightcontrol/v1/spec_pb";
 
 /**
  * How protobuf values are stored in text columns: as protobuf JSON, which stays readable in the
@@ -9,6 +9,8 @@ import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
  */
 export const specToJson = (spec: JobSpec): string => toJsonString(JobSpecSchema, spec);
 export const specFromJson = (json: string): JobSpec => fromJsonString(JobSpecSchema, json);
+export const specSummaryToJson = (summary: JobSpecSummary): string => toJsonString(JobSpecSummarySchema, summary);
+export const specSummaryFromJson = (json: string): JobSpecSummary => fromJsonString(JobSpecSummarySchema, json || "{}");
 /** A run without reported usage stores "{}", which reads back as an empty Usage. */
 export const usageToJson = (u: Usage | undefined): string => (u ? toJsonString(UsageSchema, u) : "{}");
 export const usageFromJson = (json: string): Usage => fromJsonString(UsageSchema, json || "{}");

@@ -8,20 +8,27 @@ export interface JobQuery {
   /** Jobs named after this (keyset paging in name order). */
   afterName?: string;
   limit: number;
+  /** Read the spec too; without it the rows come without `spec` (see JobListRow). */
+  withSpec?: boolean;
 }
+
+/** A job as lists read it: `spec` only when asked for, since it may be hundreds of KiB. */
+export type JobListRow = Omit<JobDefinitionRow, "spec"> & { spec?: string };
 
 /** Job definitions. Names are unique: a clash is AlreadyExists naming the job. */
 export function createJobStore(db: Database) {
   const repo = db.dataSource.getRepository(JobDefinitionEntity);
   const clash = (name: string) => `a job named "${name}"`;
+  const listColumns = repo.metadata.columns.filter((c) => c.propertyName !== "spec").map((c) => `j.${c.propertyName}`);
 
   return {
     get: (id: string): Promise<JobDefinitionRow | null> => repo.findOneBy({ id }),
     exists: (id: string): Promise<boolean> => repo.existsBy({ id }),
 
-    /** Jobs in name order. */
-    async list(q: JobQuery): Promise<JobDefinitionRow[]> {
+    /** Jobs in name order; the spec column is not even read unless `withSpec`. */
+    async list(q: JobQuery): Promise<JobListRow[]> {
       const qb = repo.createQueryBuilder("j").orderBy("j.name", "ASC").limit(q.limit);
+      if (!q.withSpec) qb.select(listColumns);
       if (q.afterName) qb.andWhere("j.name > :after", { after: q.afterName });
       if (q.nameContains) {
         // The search text is literal: LIKE's wildcards in it match themselves.

@@ -12,7 +12,12 @@ export interface RunFilter {
   /** Runs with ids below this (newer-first pagination). */
   beforeId?: string;
   limit: number;
+  /** Read the spec too; without it the rows come without `spec` (see RunListRow). */
+  withSpec?: boolean;
 }
+
+/** A run as lists read it: `spec` only when asked for, since it may be hundreds of KiB. */
+export type RunListRow = Omit<JobRunRow, "spec"> & { spec?: string };
 
 export interface QueuedRun {
   id: string;
@@ -45,21 +50,26 @@ export interface FinishFields {
 export function createRunStore(db: Database, sql: Sql) {
   const repo = db.dataSource.getRepository(JobRunEntity);
   const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
-  const { columns, select, fromSql } = rowMapping(db);
+  const { columns, select, selectWithoutSpec, fromSql } = rowMapping(db);
   const insertSql = `INSERT INTO job_runs (${columns.map((c) => c.databaseName).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
   const get = async (id: string, via: Sql = sql) => {
     const r = await via.get<Record<string, unknown>>(`SELECT ${select} FROM job_runs WHERE id = ?`, [id]);
     return r ? fromSql(r) : null;
   };
+  const getWithoutSpec = async (id: string): Promise<RunListRow | null> => {
+    const r = await sql.get<Record<string, unknown>>(`SELECT ${selectWithoutSpec} FROM job_runs WHERE id = ?`, [id]);
+    return r ? fromSql<RunListRow>(r) : null;
+  };
+  const listColumns = columns.filter((c) => c.propertyName !== "spec").map((c) => `r.${c.propertyName}`);
 
   // Every live stream re-reads a run when it changes; reads of the same run in the same tick share
   // one query, so a hundred open dashboards cost one read per change, not a hundred.
-  const inTick = new Map<string, Promise<JobRunRow | null>>();
-  function getShared(id: string): Promise<JobRunRow | null> {
-    let p = inTick.get(id);
+  const inTick = { full: new Map<string, Promise<JobRunRow | null>>(), basic: new Map<string, Promise<RunListRow | null>>() };
+  function shared<R>(cache: Map<string, Promise<R>>, id: string, read: (id: string) => Promise<R>): Promise<R> {
+    let p = cache.get(id);
     if (!p) {
-      if (!inTick.size) setImmediate(() => inTick.clear());
-      inTick.set(id, (p = get(id)));
+      if (!cache.size) setImmediate(() => cache.clear());
+      cache.set(id, (p = read(id)));
     }
     return p;
   }
@@ -67,11 +77,17 @@ export function createRunStore(db: Database, sql: Sql) {
   return {
     insert: async (row: JobRunRow) => void (await sql.run(insertSql, columns.map((c) => row[c.propertyName as keyof JobRunRow]))),
     get,
+    /** get without the spec column: for views that leave it out. */
+    getWithoutSpec,
     /** A read of the run for a live stream: concurrent readers in the same tick share it. Do not mutate. */
-    getShared,
+    getShared: (id: string): Promise<JobRunRow | null> => shared(inTick.full, id, get),
+    /** getShared without the spec, for streams that send runs without it. Do not mutate. */
+    getSharedWithoutSpec: (id: string): Promise<RunListRow | null> => shared(inTick.basic, id, getWithoutSpec),
 
-    async list(f: RunFilter): Promise<JobRunRow[]> {
+    /** Newest first; the spec column is not even read unless `withSpec`. */
+    async list(f: RunFilter): Promise<RunListRow[]> {
       const qb = repo.createQueryBuilder("r").orderBy("r.id", "DESC").limit(f.limit);
+      if (!f.withSpec) qb.select(listColumns);
       if (f.jobId) qb.andWhere("r.jobId = :jobId", { jobId: f.jobId });
       if (f.workerId) qb.andWhere("r.workerId = :workerId", { workerId: f.workerId });
       if (f.scheduleId) qb.andWhere("r.scheduleId = :scheduleId", { scheduleId: f.scheduleId });
@@ -188,7 +204,9 @@ export function createRunStore(db: Database, sql: Sql) {
  */
 function rowMapping(db: Database) {
   const columns = db.dataSource.getMetadata(JobRunEntity).columns;
-  const select = columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(", ");
+  const as = (cs: typeof columns) => cs.map((c) => `${c.databaseName} AS "${c.propertyName}"`).join(", ");
+  const select = as(columns);
+  const selectWithoutSpec = as(columns.filter((c) => c.propertyName !== "spec"));
   const convert = columns.flatMap((c) => {
     const name = c.propertyName;
     if (c.transformer && !Array.isArray(c.transformer)) {
@@ -198,11 +216,11 @@ function rowMapping(db: Database) {
     if (c.type === "boolean") return [(r: Record<string, unknown>) => void (r[name] = Boolean(r[name]))];
     return [];
   });
-  const fromSql = (r: Record<string, unknown>): JobRunRow => {
+  const fromSql = <R = JobRunRow>(r: Record<string, unknown>): R => {
     for (const f of convert) f(r);
-    return r as unknown as JobRunRow;
+    return r as unknown as R;
   };
-  return { columns, select, fromSql };
+  return { columns, select, selectWithoutSpec, fromSql };
 }
 
 /** The smallest UUIDv7 of a millisecond: created_at comparisons through the primary key index. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
+import { RunService, RunStatus, RunView, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { client } from "../../../testkit/clients";
 import { waitFor } from "../../../testkit/wait-for";
@@ -169,7 +169,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     // ---- invariants -----------------------------------------------------------------------------
     const runs: Run[] = [];
     for (let token = ""; ;) {
-      const page = await retry(() => runsApi.listRuns({ labels: { seed: String(o.seed) }, pageSize: 500, pageToken: token }), "list runs");
+      // The full view: the checks find each run's mark in its prompt.
+      const page = await retry(() => runsApi.listRuns({ labels: { seed: String(o.seed) }, pageSize: 500, pageToken: token, view: RunView.FULL }), "list runs");
       runs.push(...page.runs);
       if (!page.nextPageToken) break;
       token = page.nextPageToken;

@@ -22,7 +22,7 @@ describe.each(PROTOCOLS)("a %s request larger than maxMessageBytes", (protocol) 
   const jobs = () => client(JobService, server.url, ADMIN_KEY, protocol);
 
   it("is refused with ResourceExhausted and stores nothing", async () => {
-    // Valid by the contract (prompts may be 200,000 characters), only too big for this server.
+    // Valid by the contract (prompts may be 128 KiB), only too big for this server.
     await refusedUnchanged(server, () => jobs().createJob({ name: `big ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT + 1) }) }), Code.ResourceExhausted);
     await refusedUnchanged(server, () => client(RunService, server.url, ADMIN_KEY, protocol).createRun({ spec: spec({ prompt: "p".repeat(4 * LIMIT) }) }),
       Code.ResourceExhausted);

@@ -12,6 +12,7 @@ import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { havePostgres, TempCluster } from "../../../testkit/postgres";
 import { refusedUnchanged, spec } from "./helpers";
+import { checkSpecSummaryBackfill } from "../support/spec-summary-backfill";
 
 const TABLES = ["api_keys", "credentials", "job_definitions", "job_logs", "job_runs", "run_events", "schedules", "workers"];
 
@@ -27,6 +28,7 @@ describe("Postgres", () => {
       await cluster.start();
       await cluster.createDatabase("fc_migrate");
       await cluster.createDatabase("fc_server");
+      await cluster.createDatabase("fc_backfill");
     } catch (err) {
       throw new Error(`could not start a temporary Postgres: ${String(err)}\n${cluster.log()}`);
     }
@@ -35,6 +37,10 @@ describe("Postgres", () => {
     await worker?.kill();
     await server?.cleanup();
     await cluster?.destroy();
+  });
+
+  it.skipIf(!havePostgres)("the spec-summary migration backfills jobs and runs stored before it", async () => {
+    await checkSpecSummaryBackfill(cluster!.url("fc_backfill"));
   });
 
   it.skipIf(!havePostgres)("migrations create every table and leave nothing for the schema builder to change", async () => {

@@ -13,9 +13,9 @@ import type { MisfireColumn, OverlapColumn } from "../../src/domain/schedules/po
 import { createScheduler, type SchedulerDeps } from "../../src/domain/schedules/scheduler";
 import { specToJson } from "../../src/storage/codecs";
 import { openDatabase } from "../../src/storage/data-source";
-import { JobDefinitionEntity, type JobRunRow, type ScheduleRow } from "../../src/storage/entities";
+import { JobDefinitionEntity, type ScheduleRow } from "../../src/storage/entities";
 import { createJobStore } from "../../src/storage/job-store";
-import { createRunStore } from "../../src/storage/run-store";
+import { createRunStore, type RunListRow } from "../../src/storage/run-store";
 import { createScheduleStore } from "../../src/storage/schedule-store";
 import { createSql } from "../../src/storage/sql";
 
@@ -80,7 +80,7 @@ export async function openEnv(file?: string) {
     },
 
     /** Runs the schedule created, oldest first. */
-    async runsOf(scheduleId: string): Promise<JobRunRow[]> {
+    async runsOf(scheduleId: string): Promise<RunListRow[]> {
       return (await runs.list({ scheduleId, limit: 10_000 })).reverse();
     },
 

@@ -1,3 +1,4 @@
+import { storedSpec } from "../../src/domain/specs/stored-spec";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +25,7 @@ describe("master key rotation", () => {
       extensions: [{ name: "x", transport: { case: "streamableHttp", value: { url: "http://x", headers: { "X-Key": "literal-SECRET-1234", A: "Bearer ${credential:c/V}" } } } }],
     });
     const sealed = createMcpSecrets(parseFernetKeys(oldKey)).seal(spec);
-    await createJobStore(db).insert({ id: "0190cccc-0000-7000-8000-000000000001", name: "j", description: "", spec: specToJson(sealed), createdAt: 1, updatedAt: 1 });
+    await createJobStore(db).insert({ id: "0190cccc-0000-7000-8000-000000000001", name: "j", description: "", ...storedSpec(sealed), createdAt: 1, updatedAt: 1 });
 
     expect(await resealSealedSpecs(db, createMcpSecrets(parseFernetKeys(`${newKey},${oldKey}`)).rotateJson)).toBe(1);
     const [{ spec: stored }] = await db.dataSource.query("SELECT spec FROM job_definitions");

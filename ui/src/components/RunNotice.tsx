@@ -4,12 +4,15 @@ import { Chip } from "./StatusBadge";
 
 /**
  * One line under the timeline that says why a run is where it is: what it waits for while
- * queued, or how it ended when that was not a success. Red only for failures.
+ * queued, or how it ended when that was not a success. Red only for failures. The run's required
+ * labels come from its spec, which the caller fetches (GetRun) apart from the streamed state;
+ * undefined while that is under way.
  */
-export function RunNotice({ run }: { run: Run }) {
+export function RunNotice({ run, requiredLabels }: { run: Run; requiredLabels: Record<string, string> | undefined }) {
   const exit = run.exitCode !== undefined && run.exitCode !== 0 ? <span className="ml-2 font-mono text-xs">exit code {run.exitCode}</span> : null;
   if (run.status === RunStatus.QUEUED) {
-    const labels = labelList(run.spec?.requiredLabels);
+    if (!requiredLabels) return <Notice tone="neutral">Waiting for a worker.</Notice>;
+    const labels = labelList(requiredLabels);
     return (
       <Notice tone="neutral">
         Waiting for {labels.length ? "a worker labelled " : "a free worker slot."}

@@ -66,10 +66,12 @@ export const TRIGGER_LABEL: Record<TriggerKind, string> = {
 };
 
 export function runTitle(run: Run): string {
-  const prompt = run.spec?.prompt.trim() ?? "";
+  // Lists send runs without their spec; the summary's 200 characters of prompt are enough here.
+  const full = run.spec?.prompt ?? run.specSummary?.prompt ?? "";
+  const prompt = full.trim();
   // An ad-hoc run without a name gets the prompt's first 60 characters from the server, cut
   // mid-word; the prompt itself reads better.
-  const defaulted = !run.jobId && (run.spec?.prompt ?? "").replace(/\s+/g, " ").slice(0, 60) === run.jobName;
+  const defaulted = !run.jobId && full.replace(/\s+/g, " ").slice(0, 60) === run.jobName;
   if (run.jobName && !defaulted) return run.jobName;
   const firstLine = (prompt.split("\n")[0] ?? "").trim();
   return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine || "Ad-hoc run";

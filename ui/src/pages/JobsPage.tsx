@@ -102,9 +102,13 @@ function JobRow({ job }: { job: Job }) {
         </Link>
         {job.description && <span className="block truncate text-xs text-zinc-500">{job.description}</span>}
       </td>
-      <td className="text-xs text-zinc-600">{job.spec?.agent}</td>
+      <td className="text-xs text-zinc-600">{job.specSummary?.agent}</td>
       <td className="truncate font-mono text-xs text-zinc-600">
-        {job.spec?.agent === "shell" ? <span className="text-zinc-400">—</span> : [job.spec?.provider, job.spec?.model].filter(Boolean).join(" · ") || "agent default"}
+        {job.specSummary?.agent === "shell" ? (
+          <span className="text-zinc-400">—</span>
+        ) : (
+          [job.specSummary?.provider, job.specSummary?.model].filter(Boolean).join(" · ") || "agent default"
+        )}
       </td>
       <td className="text-xs text-zinc-600">
         <RelativeTime ts={job.updateTime ?? job.createTime} />

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { useMutation, useTransport } from "@connectrpc/connect-query";
+import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { RunService, RunStatus, TriggerKind, type Usage } from "../gen/flightcontrol/v1/run_pb";
 import { useWatchRun } from "../hooks/useWatchRun";
@@ -34,6 +34,10 @@ function hasUsage(u: Usage | undefined): u is Usage {
 export function RunDetailPage() {
   const { id = "" } = useParams();
   const { run, store, version, status, error } = useWatchRun(id);
+  // The stream carries the run's state without its spec (which never changes and may be large):
+  // the definition comes from GetRun once.
+  const full = useQuery(RunService.method.getRun, { id }, { staleTime: Infinity });
+  const spec = full.data?.run?.spec;
   const { can } = useAuth();
   const transport = useTransport();
   const navigate = useNavigate();
@@ -132,7 +136,7 @@ export function RunDetailPage() {
         )}
       </div>
 
-      <RunNotice run={run} />
+      <RunNotice run={run} requiredLabels={spec ? spec.requiredLabels : undefined} />
       {run.result && tab !== "agent" && <ResultBox result={run.result} succeeded={run.status === RunStatus.SUCCEEDED} clamp />}
       {Object.keys(run.labels).length > 0 && (
         <div className="mb-3 flex flex-wrap gap-1">
@@ -182,7 +186,7 @@ export function RunDetailPage() {
       )}
       {tab === "definition" && (
         <Section title="Snapshot" actions={<span className="text-xs text-zinc-500">copied from the job when the run was created</span>}>
-          <JobSpecView spec={run.spec} />
+          {full.error ? <ErrorBanner error={full.error} /> : spec ? <JobSpecView spec={spec} /> : <Loading />}
         </Section>
       )}
     </div>

@@ -1,12 +1,13 @@
 import { clone } from "@bufbuild/protobuf";
 import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
-import { specFromJson, specToJson } from "../../storage/codecs";
+import { specFromJson } from "../../storage/codecs";
 import type { JobRunRow, RunStatusColumn } from "../../storage/entities";
 import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
 import { failedPrecondition, notFound } from "../errors";
 import { newId } from "../ids";
+import { storedSpec } from "../specs/stored-spec";
 import { isActive, triggerToColumn } from "./status";
 
 export interface LifecycleDeps {
@@ -54,13 +55,16 @@ export function createLifecycle(deps: LifecycleDeps) {
     spec.timeoutSeconds ||= deps.defaultTimeoutSeconds;
     spec.maxAttempts ||= 1;
     spec.retryBackoffSeconds ||= DEFAULT_BACKOFF_SECONDS;
+    // Checked on every path that makes a run (CreateRun, TriggerJob, schedules, RetryRun): a job
+    // stored before the limit existed, or a run retried from one, is refused here too.
+    const stored = storedSpec(spec);
     await deps.assertRunCredentials(spec, input.jobId);
     const now = Date.now();
     const row: JobRunRow = {
       id: newId(now),
       jobId: input.jobId ?? null,
       jobName: input.jobName,
-      spec: specToJson(spec),
+      ...stored,
       agent: spec.agent,
       requiredLabels: JSON.stringify(spec.requiredLabels),
       labels: JSON.stringify(input.labels ?? {}),

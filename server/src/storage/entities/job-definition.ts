@@ -7,6 +7,8 @@ export interface JobDefinitionRow {
   description: string;
   /** JobSpec as protobuf JSON. */
   spec: string;
+  /** JobSpecSummary as protobuf JSON: what lists read instead of the spec. */
+  specSummary: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -19,6 +21,7 @@ export const JobDefinitionEntity = new EntitySchema<JobDefinitionRow>({
     name: { ...str(100), unique: true },
     description: text(),
     spec: text(),
+    specSummary: { ...text(), name: "spec_summary", default: "" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
   },

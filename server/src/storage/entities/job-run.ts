@@ -13,6 +13,8 @@ export interface JobRunRow {
   jobName: string;
   /** JobSpec snapshot as protobuf JSON. */
   spec: string;
+  /** JobSpecSummary as protobuf JSON: what lists read instead of the spec. */
+  specSummary: string;
   agent: string;
   /** JSON object; the worker's labels must include all of these. */
   requiredLabels: string;
@@ -52,6 +54,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     jobId: { ...ref(), name: "job_id" },
     jobName: { ...str(100), name: "job_name" },
     spec: text(),
+    specSummary: { ...text(), name: "spec_summary", default: "" },
     agent: str(32),
     requiredLabels: { ...text(), name: "required_labels" },
     labels: text(),

@@ -1,5 +1,7 @@
 import { InitialSchema1732480000000 } from "./1732480000000-initial-schema";
 import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-allowed-jobs";
+import { SpecSummaries1764000000000 } from "./1764000000000-spec-summaries";
+import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
-export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000];
+export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000, SpecSummaries1764000000000, RunSpecLast1764000000001];
