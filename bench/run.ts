@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — Flight Control's performance figures against DESIGN.md section 8.
+ * `npm run bench` — Flight Control's performance figures against its targets (BENCHMARKS.md, Targets).
  *
  *   npm run bench                      full run (about 5 minutes)
  *   npm run bench -- --quick           every figure, shorter windows (under 2 minutes)
@@ -316,7 +316,7 @@ if (fleet) {
     ["sessions failed", fleet.errors],
   ]);
 }
-L.push("TARGETS (DESIGN.md §8)");
+L.push("TARGETS (BENCHMARKS.md, Targets)");
 table(["target", "goal", "measured", ""], targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? "" : t.pass ? "ok" : "MISS"]));
 L.push(`Anchors: Hatchet ~25 ms p95 dispatch → ours p95 @100/s ${fmt(anchors.ourP95At100PerSecMs, " ms")} (${fmt(anchors.vsHatchetP95, "×", 3)}); a 5 s poller waits 2,500 ms on average → ours mean ${fmt(d100?.latencyMs.mean, " ms")}.`);
 const disturbed = Object.entries(env).filter(([, e]) => e!.foreignCpuDuringPct > 20);

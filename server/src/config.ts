@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 
-/** Server settings, read once from ORCH_* environment variables (DESIGN.md section 7). */
+/** Server settings, read once from ORCH_* environment variables (README.md, Configuration; .env.example lists each). */
 export interface ServerConfig {
   port: number;
   host: string;

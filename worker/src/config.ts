@@ -6,7 +6,7 @@ import type { CodexSandbox } from "./agents/codex";
 const CODEX_SANDBOXES: readonly CodexSandbox[] = ["read-only", "workspace-write", "danger-full-access"];
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
-/** Worker settings from ORCH_* variables (DESIGN.md section 7). */
+/** Worker settings from ORCH_* variables (README.md, Configuration; .env.example lists each). */
 export interface WorkerConfig {
   serverUrl: string;
   apiKey: string;

@@ -27,7 +27,7 @@ const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
 const ROLES = [ADMIN, OPERATOR, VIEWER, WORKER] as const;
 
 /**
- * DESIGN.md section 6, written down independently of server/src/domain/auth/roles.ts: admin everything;
+ * The role rules of docs/architecture.md section 7, written down independently of server/src/domain/auth/roles.ts: admin everything;
  * operator jobs, runs, schedules, the fleet (not the worker session), system, listing credential names
  * and WhoAmI; viewer the read-only subset of that; worker only its session and WhoAmI.
  */
@@ -148,7 +148,7 @@ describe("role table", () => {
     expect(stale, "role table entries for RPCs that do not exist").toEqual([]);
   });
 
-  it("grants exactly what DESIGN.md section 6 says", () => {
+  it("grants exactly what docs/architecture.md section 7 says", () => {
     const roleNames = (roles: Iterable<Role>) => [...roles].map((r) => Role[r]).sort();
     const actual = Object.fromEntries(allMethods.map((m) => [path(m), roleNames(rolePolicy.get(path(m)) ?? [])]));
     const expected = Object.fromEntries(allMethods.map((m) => [path(m), roleNames(expectedRoles(m))]));

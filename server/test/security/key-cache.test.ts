@@ -1,6 +1,6 @@
 /**
  * The API key cache must not become a way around revocation or a memory sink: a key revoked through
- * one server is refused by every server sharing the database (DESIGN.md: replicas may share one
+ * one server is refused by every server sharing the database (replicas may share one Postgres
  * database), and unknown keys — which any anonymous client can invent by the million — are not
  * remembered without bound.
  */

@@ -9,7 +9,7 @@ export type Permission =
   | "credentials:write"
   | "apikeys:manage";
 
-// Mirrors the server's role rules (DESIGN §6) so the UI hides what a key may not do; the
+// Mirrors the server's role rules (docs/architecture.md §7) so the UI hides what a key may not do; the
 // server still enforces them.
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   [Role.UNSPECIFIED]: new Set(),
