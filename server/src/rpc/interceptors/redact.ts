@@ -8,6 +8,15 @@ import { RunService } from "../../gen/flightcontrol/v1/run_pb";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const shown = (key: string) => (ENV_NAME.test(key) ? key : "<not a variable name>");
 
+/** The name as it appears quoted in a message; one that does not even parse (raw control characters) is no variable name. */
+function shownQuoted(quoted: string): string {
+  try {
+    return shown(JSON.parse(`"${quoted}"`) as string);
+  } catch {
+    return shown("");
+  }
+}
+
 /** The services whose requests carry env maps: credentials, and MCP extensions in job and run specs. */
 const WITH_ENV = new Set([CredentialService.typeName, JobService.typeName, RunService.typeName]);
 
@@ -22,7 +31,7 @@ export const redactCredentialKeys: Interceptor = (next) => async (req) => {
     return await next(req);
   } catch (err) {
     if (!WITH_ENV.has(req.service.typeName) || !(err instanceof ConnectError) || err.code !== Code.InvalidArgument) throw err;
-    const message = err.rawMessage.replace(/env\["((?:[^"\\]|\\.)*)"\]/g, (_m, k: string) => `env[${JSON.stringify(shown(JSON.parse(`"${k}"`) as string))}]`);
+    const message = err.rawMessage.replace(/env\["((?:[^"\\]|\\.)*)"\]/g, (_m, k: string) => `env[${JSON.stringify(shownQuoted(k))}]`);
     const violations = err.findDetails(ViolationsSchema).flatMap((v) => v.violations);
     for (const v of violations) {
       for (const e of v.field?.elements ?? []) {
