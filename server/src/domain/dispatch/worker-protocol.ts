@@ -37,7 +37,7 @@ const active = (status: string) => status === "queued" || status === "assigned" 
 /**
  * The worker protocol, transport-free: Hello/Welcome (worker-hello.ts), then each message from the
  * worker in order (so a RunFinished is handled after the batches sent before it), and the end of
- * the session. The RPC edge (rpc/worker-stream.ts) feeds it and writes the session's sendQueue out.
+ * the session. The RPC edge (the worker stream handler, worker-stream.ts in the rpc layer) feeds it and writes the session's sendQueue out.
  *
  * A database outage never ends a session: the worker and its agents keep going. What could not be
  * stored is not acknowledged, and the worker resends it (it keeps every unacknowledged batch and
