@@ -17,11 +17,12 @@ export function createWorkerRecords(store: WorkerStore) {
     setState: store.setState,
     setOffline: store.setOffline,
 
-    upsertFromHello: (hello: Hello, now: number): Promise<WorkerRow> =>
+    /** `session`: who holds the worker's name from now on (worker-hello.ts), so only it can resume the session. */
+    upsertFromHello: (hello: Hello, now: number, session: Pick<WorkerRow, "sessionTokenHash" | "apiKeyId">): Promise<WorkerRow> =>
       store.upsert(hello.name, {
         hostname: hello.hostname, labels: JSON.stringify(hello.labels), capacity: hello.capacity,
         agents: JSON.stringify(hello.agents), version: hello.version, state: "online", instanceId: hello.instanceId,
-        connectedAt: now, lastHeartbeatAt: now, disconnectedAt: null,
+        connectedAt: now, lastHeartbeatAt: now, disconnectedAt: null, ...session,
       }, newId(now)),
 
     async get(id: string): Promise<WorkerRow> {

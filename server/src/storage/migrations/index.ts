@@ -1,5 +1,6 @@
 import { InitialSchema1732480000000 } from "./1732480000000-initial-schema";
 import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-allowed-jobs";
+import { KeyBoundIdentities1734600000000 } from "./1734600000000-key-bound-identities";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
-export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000];
+export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000, KeyBoundIdentities1734600000000];
