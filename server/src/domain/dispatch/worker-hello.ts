@@ -128,7 +128,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     }
     const now = clock.now();
     const token = newSessionToken();
-    const row = await workers.upsertFromHello(hello, now, { sessionTokenHash: hashSessionToken(token), apiKeyId: identity.keyId });
+    const row = await workers.upsertFromHello(hello, now);
     if (current) {
       // The same process reconnected before its old stream was noticed dead: the new stream wins.
       registry.remove(current);
@@ -148,6 +148,9 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
       },
     }));
     await reconcile(session, hello, resumes);
+    // Last: a Hello that fails before this (e.g. the database went down mid-way) leaves the previous
+    // session's token valid, so the worker's retry still resumes; its Welcome, queued above, is never sent.
+    await workers.setSession(row.id, { sessionTokenHash: hashSessionToken(token), apiKeyId: identity.keyId });
     registry.add(session);
     leases.watchWorker(row.id, now);
     events.emit("workerChanged", row.id);
