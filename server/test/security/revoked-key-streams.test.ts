@@ -5,6 +5,7 @@
  * when a stream opens; the revocation itself must end every stream of the key, on this server at
  * once and on another server sharing the database within the key cache's 2 s.
  */
+import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
@@ -16,6 +17,8 @@ import { tempDir, removeDir } from "../../../testkit/temp-dir";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
 import { assignOf, handWorker, hello, type HandWorker } from "../../../testkit/worker-session";
+import { startWorker } from "../../../testkit/worker-process";
+import { processesWithEnv } from "../faults/executions";
 
 const LEASE_MS = 1_500;
 const dir = tempDir("fc-revoke-");
@@ -23,6 +26,7 @@ let server: TestServer;
 let replica: TestServer;
 const open: HandWorker[] = [];
 const watches: AbortController[] = [];
+const processes: Array<{ kill(): void }> = [];
 
 beforeAll(async () => {
   server = await startTestServer({ workerLostAfterMs: LEASE_MS, heartbeatIntervalMs: 300 }, dir);
@@ -30,6 +34,7 @@ beforeAll(async () => {
   replica = await startTestServer({ workerLostAfterMs: LEASE_MS, heartbeatIntervalMs: 300 }, dir);
 });
 afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill();
   for (const w of watches.splice(0)) w.abort();
   await Promise.all(open.splice(0).map((w) => w.close()));
 });
@@ -134,6 +139,21 @@ describe("revoking a key ends the streams open with it", () => {
     expect(second.attempt).toBe(attempt + 1);
     const run = (await runs().getRun({ id: held.id })).run!;
     expect(run.error).toMatch(/lost/);
+  });
+
+  it("a real worker whose key is revoked stops its agents before it exits", async () => {
+    const { key, id } = await newKey("revoked process", Role.WORKER);
+    const tag = `revoked-${randomUUID()}`;
+    const w = startWorker(server.url, { name: "revoked-process", key, agents: "goose", labels: { pool: "rp" }, env: { FAKE_AGENT_RUN_TAG: tag } });
+    processes.push(w);
+    const agents = () => processesWithEnv(`FAKE_AGENT_RUN_TAG=${tag}`).filter((p) => p.pid !== w.child.pid);
+    const run = (await runs().createRun({ spec: { agent: "goose", prompt: "lines=300 sleep_ms=100", requiredLabels: { pool: "rp" } } })).run!;
+    await waitFor(async () => (await runs().getRun({ id: run.id })).run!.lastSeq >= 3n, { what: "the agent to be running" });
+    expect(agents().length).toBeGreaterThan(0);
+    await admin().revokeApiKey({ id });
+    expect(await w.exited, w.output()).toBe(2);
+    expect(w.output()).toMatch(/API key was revoked/);
+    expect(agents(), w.output()).toEqual([]);
   });
 
   it("a key revoked through another server sharing the database ends the streams here within about 2 s", async () => {
