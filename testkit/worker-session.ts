@@ -62,6 +62,8 @@ export interface HelloFields {
   instanceId?: string;
   name?: string;
   activeRuns?: Array<{ runId: string; attempt: number; lastSeq: bigint }>;
+  /** The session token of a previous Welcome, to resume that session. */
+  resumeToken?: string;
 }
 
 export function hello(name: string, over: HelloFields = {}): HelloInit {

@@ -17,6 +17,8 @@ import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb";
 import type { ServerConfig } from "./config";
 import type { AppContext } from "./context";
 import { createApiKeys } from "./domain/auth/api-keys";
+import { createIdentityStreams } from "./domain/auth/identity-streams";
+import { startRevocationSweep } from "./domain/auth/revocation-sweep";
 import { loadMasterKeyring } from "./domain/crypto/master-key";
 import { createCredentials } from "./domain/credentials";
 import { createMcpSecrets } from "./domain/mcp/secrets";
@@ -44,6 +46,7 @@ import { credentialService } from "./rpc/credential-service";
 import { healthService } from "./rpc/health-service";
 import { authGate } from "./rpc/interceptors/auth";
 import { domainErrorsToConnect } from "./rpc/interceptors/domain-errors";
+import { endStreamsWithTheirError } from "./rpc/interceptors/end-streams";
 import { observeInterceptor } from "./rpc/interceptors/observe";
 import { createStreamLimiter } from "./rpc/interceptors/stream-limits";
 import { redactCredentialKeys } from "./rpc/interceptors/redact";
@@ -95,7 +98,11 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   events.on("runChanged", (_id, status) => {
     if (isTerminal(status)) metrics.runsFinished.inc({ status });
   });
-  const keys = createApiKeys({ store: createApiKeyStore(db), log });
+  // Open streams by API key: a revocation here ends them at once, one on another replica within the sweep's 2 s.
+  const identities = createIdentityStreams();
+  const keyStore = createApiKeyStore(db);
+  const keys = createApiKeys({ store: keyStore, log, streams: identities });
+  const stopRevocationSweep = startRevocationSweep({ streams: identities, store: keyStore, log });
   const credentials = createCredentials(createCredentialStore(db), master.keyring);
   const mcpSecrets = createMcpSecrets(master.keyring);
   const jobs = createJobStore(db);
@@ -143,7 +150,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, outage, scheduler, workers,
+    config, db, sql, log, events, keys, identities, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, outage, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
   };
   metrics.observeState({
@@ -192,10 +199,10 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     // out to many WatchRun streams would otherwise be gzipped once per subscriber (11 % of the
     // server's CPU with 20 gRPC watchers). Put a compressing proxy in front for slow links.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
-    requestGate: authGate(keys, createStreamLimiter(config.limits)),
+    requestGate: authGate(keys, createStreamLimiter(config.limits), identities),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
-    interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, redactCredentialKeys, createValidateInterceptor()],
+    interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, endStreamsWithTheirError, redactCredentialKeys, createValidateInterceptor()],
     fallback: (req, res) => {
       inBackground(log, "serve an HTTP request", async () => {
         try {
@@ -234,6 +241,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       shuttingDown = true;
       dispatcher.stop();
       leases.stop();
+      stopRevocationSweep();
       outage.stop();
       db.health.stop();
       await scheduler.stop();

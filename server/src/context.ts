@@ -1,5 +1,6 @@
 import type { ServerConfig } from "./config";
 import type { ApiKeys } from "./domain/auth/api-keys";
+import type { IdentityStreams } from "./domain/auth/identity-streams";
 import type { Credentials } from "./domain/credentials";
 import type { Dispatcher } from "./domain/dispatch/dispatcher";
 import type { Leases } from "./domain/dispatch/leases";
@@ -31,6 +32,8 @@ export interface AppContext {
   log: Logger;
   events: EventBus;
   keys: ApiKeys;
+  /** Open streams by API key id, ended when the key is revoked. */
+  identities: IdentityStreams;
   credentials: Credentials;
   /** Seals MCP env/header literals before a spec is stored. */
   mcpSecrets: McpSecrets;

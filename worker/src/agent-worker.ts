@@ -27,6 +27,8 @@ interface ActiveRun {
   report?: RunReport;
   /** The heartbeat that followed the finish's latest sending (see log-streamer.ts on overdue messages). */
   finishBeat?: bigint;
+  /** Settles when the agent has ended. */
+  done?: Promise<unknown>;
 }
 
 type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
@@ -49,6 +51,12 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   let draining = false;
   let stopped = false;
   let workerId = "";
+  /**
+   * The latest Welcome's session token, presented on reconnect: only the process that held the
+   * session keeps its runs. In memory only: a restarted process starts a new session (its
+   * predecessor's agents were reaped by orphans.ts, and the server ends their runs).
+   */
+  let sessionToken = "";
   let markDrained!: () => void;
   /** Resolves once draining was asked for (signal or the server's Drain) and no run is left. */
   const drained = new Promise<void>((r) => (markDrained = r));
@@ -109,6 +117,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     log.info({ runId: a.runId, attempt: a.attempt, agent: a.spec?.agent }, "run assigned");
     const run = startRun(a, runLog, { agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs });
     active.stop = run.stop;
+    active.done = run.done;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
     if (fence.expired()) {
       log.warn({ runId: a.runId }, "refusing a run assigned while out of contact with the server");
@@ -142,6 +151,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     switch (m.case) {
       case "welcome":
         workerId = m.value.workerId;
+        sessionToken = m.value.sessionToken;
         flush = { bytes: m.value.flushBytes || flush.bytes, ms: m.value.flushIntervalMs || flush.ms };
         clearInterval(heartbeat);
         fence.welcome(m.value.leaseMs, m.value.heartbeatIntervalMs || 5000);
@@ -196,6 +206,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       value: {
         name: config.name, hostname: config.hostname, labels: config.labels, capacity: config.capacity,
         agents: [...agents.keys()].filter((a) => config.agents.includes(a)), version, instanceId,
+        resumeToken: sessionToken,
         activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
       },
     }));
@@ -232,13 +243,26 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         const e = ConnectError.from(err);
         if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied || e.code === Code.AlreadyExists) {
           log.error({ code: Code[e.code], message: e.rawMessage }, "server refused this worker");
-          if (e.code !== Code.AlreadyExists) throw e;
+          if (e.code !== Code.AlreadyExists) {
+            // Refused for good (e.g. our key was revoked): the server takes our runs back, so no agent may go on with them.
+            await stopAgents();
+            throw e;
+          }
         } else log.warn({ message: e.rawMessage }, "connection lost");
       }
       if (stopped) break;
       failures = Date.now() - started > 30_000 ? 1 : failures + 1;
       await waitUnlessAborted(reconnectDelayMs(failures, config.reconnectMinMs, config.reconnectMaxMs), stopController.signal);
     }
+  }
+
+  /** Stops every agent (killing it after the kill grace) and waits until they have all ended. */
+  async function stopAgents(): Promise<void> {
+    const ending = [...runs.values()].filter((r) => r.stop);
+    if (!ending.length) return;
+    log.warn({ runs: ending.length }, "stopping every agent: this worker may no longer run them");
+    for (const r of ending) r.stop!("abandon");
+    await Promise.all(ending.map((r) => r.done));
   }
 
   /** Take nothing new, finish what runs, then resolve. */

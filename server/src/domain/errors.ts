@@ -6,6 +6,7 @@
  */
 export type DomainErrorKind =
   | "invalid_argument"
+  | "unauthenticated"
   | "not_found"
   | "already_exists"
   | "failed_precondition"
@@ -25,6 +26,8 @@ export class DomainError extends Error {
 }
 
 export const invalidArgument = (message: string) => new DomainError("invalid_argument", message);
+/** The caller's identity is no longer accepted (e.g. its API key was revoked while a stream was open). */
+export const unauthenticated = (message: string) => new DomainError("unauthenticated", message);
 export const notFound = (what: string, id: string) => new DomainError("not_found", `${what} ${id} not found`);
 export const alreadyExists = (message: string) => new DomainError("already_exists", message);
 export const failedPrecondition = (message: string) => new DomainError("failed_precondition", message);

@@ -12,7 +12,7 @@ export interface ApiKeyServiceDeps {
 export function apiKeyService({ keys }: ApiKeyServiceDeps): ServiceImpl<typeof ApiKeyService> {
   return {
     async createApiKey(req) {
-      const { row, key } = await keys.create(req.name, req.role);
+      const { row, key } = await keys.create(req.name, req.role, { workerLabels: req.workerLabels });
       return { apiKey: apiKeyToProto(row), key };
     },
     async listApiKeys(req) {

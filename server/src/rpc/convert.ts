@@ -66,6 +66,7 @@ export function apiKeyToProto(row: ApiKeyRow): ApiKey {
   return create(ApiKeySchema, {
     id: row.id, name: row.name, role: roleFromColumn(row.role), prefix: row.prefix,
     createTime: ts(row.createdAt), lastUsedTime: ts(row.lastUsedAt), revokeTime: ts(row.revokedAt),
+    workerLabels: JSON.parse(row.workerLabels || "{}"),
   });
 }
 

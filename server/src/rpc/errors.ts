@@ -3,6 +3,7 @@ import { type DomainErrorKind, isDomainError } from "../domain/errors";
 
 const codeOf: Record<DomainErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,
+  unauthenticated: Code.Unauthenticated,
   not_found: Code.NotFound,
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,

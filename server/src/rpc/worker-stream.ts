@@ -6,6 +6,7 @@ import type { WorkerProtocol } from "../domain/dispatch/worker-protocol";
 import { isDomainError } from "../domain/errors";
 import type { Logger } from "../logger";
 import { toConnectError } from "./errors";
+import { principalKey } from "./interceptors/auth";
 
 /**
  * WorkerService.Connect's stream plumbing: reads the Hello, feeds each later message to the worker
@@ -36,14 +37,23 @@ export function createWorkerStream(protocol: WorkerProtocol, log: Logger) {
     if (first.done || first.value.message.case !== "hello") {
       throw new ConnectError("the first message of a worker session must be Hello", Code.InvalidArgument);
     }
+    const principal = ctx.values.get(principalKey);
+    if (!principal) throw new ConnectError("a worker session needs a worker API key", Code.Unauthenticated);
     let session: WorkerSession;
     try {
-      session = await protocol.open(first.value.message.value);
+      session = await protocol.open(first.value.message.value, { keyId: principal.keyId, keyName: principal.name, workerLabels: principal.workerLabels });
     } catch (err) {
       throw toConnectError(err);
     }
-    const onAbort = () => session.sendQueue.close();
-    ctx.signal.addEventListener("abort", onAbort);
+    // The stream ended from either side, or its key was revoked (rpc/interceptors/end-streams.ts): the
+    // session ends now, so nothing more is assigned to it nor accepted from it, and its runs wait out
+    // the lost-worker lease like any disconnected worker's (worker-protocol.ts `closed`).
+    const onAbort = () => {
+      session.sendQueue.close();
+      protocol.closed(session);
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener("abort", onAbort);
     inBackground(log, "read a worker's messages", () => pump(session, it), { workerId: session.workerId });
     try {
       yield* session.sendQueue;

@@ -1,4 +1,4 @@
-import { IsNull } from "typeorm";
+import { In, IsNull, Not } from "typeorm";
 import type { Database } from "./data-source";
 import { ApiKeyEntity, type ApiKeyRow } from "./entities";
 
@@ -12,6 +12,9 @@ export function createApiKeyStore(db: Database) {
     /** Oldest first. */
     list: (includeRevoked: boolean): Promise<ApiKeyRow[]> =>
       repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { id: "ASC" } }),
+    /** Which of these keys are revoked: one query, however many streams hold them. */
+    revokedAmong: async (ids: string[]): Promise<Array<Pick<ApiKeyRow, "id" | "name">>> =>
+      ids.length ? repo.find({ select: { id: true, name: true }, where: { id: In(ids), revokedAt: Not(IsNull()) } }) : [],
     countActive: (role: ApiKeyRow["role"]): Promise<number> => repo.countBy({ role, revokedAt: IsNull() }),
 
     insert: async (row: ApiKeyRow): Promise<void> => void (await repo.insert(row)),

@@ -1,8 +1,9 @@
 import type { Database } from "./data-source";
 import { WorkerEntity, type WorkerRow, type WorkerStateColumn } from "./entities";
 
-/** What a (re)connecting worker states about itself; the id and name stay with the row. */
-export type WorkerFields = Omit<WorkerRow, "id" | "name">;
+/** What a (re)connecting worker states about itself; the id, name and session stay with the row. */
+export type WorkerFields = Omit<WorkerRow, "id" | "name" | "sessionTokenHash" | "apiKeyId">;
+export type WorkerSessionFields = Pick<WorkerRow, "sessionTokenHash" | "apiKeyId">;
 
 /** The workers table: one row per worker name, kept across reconnects so a worker keeps its id. */
 export function createWorkerStore(db: Database) {
@@ -14,17 +15,19 @@ export function createWorkerStore(db: Database) {
     /** Every worker ever seen, in name order. */
     list: (): Promise<WorkerRow[]> => repo.find({ order: { name: "ASC" } }),
 
-    /** Updates the row of this name, or inserts one with newId; returns the row as now stored. */
-    async upsert(name: string, fields: WorkerFields, newId: string): Promise<WorkerRow> {
+    /** Updates the row of this name, or inserts one with newId (and `session`); returns the row as now stored. */
+    async upsert(name: string, fields: WorkerFields, newId: string, session: WorkerSessionFields): Promise<WorkerRow> {
       const existing = await repo.findOneBy({ name });
       if (existing) {
         await repo.update({ id: existing.id }, fields);
         return { ...existing, ...fields };
       }
-      const row: WorkerRow = { id: newId, name, ...fields };
+      const row: WorkerRow = { id: newId, name, ...fields, ...session };
       await repo.insert(row);
       return row;
     },
+
+    setSession: async (id: string, session: WorkerSessionFields): Promise<void> => void (await repo.update({ id }, session)),
 
     setState: async (id: string, state: WorkerStateColumn, now: number): Promise<void> =>
       void (await repo.update({ id }, state === "offline" ? { state, disconnectedAt: now } : { state })),

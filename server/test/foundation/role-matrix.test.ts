@@ -27,9 +27,10 @@ const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
 const ROLES = [ADMIN, OPERATOR, VIEWER, WORKER] as const;
 
 /**
- * The role rules of docs/architecture.md section 7, written down independently of server/src/domain/auth/roles.ts: admin everything;
- * operator jobs, runs, schedules, the fleet (not the worker session), system, listing credential names
- * and WhoAmI; viewer the read-only subset of that; worker only its session and WhoAmI.
+ * The role rules of docs/architecture.md section 7, written down independently of server/src/domain/auth/roles.ts: admin everything
+ * but the worker session (its Assigns carry decrypted credentials: worker keys only); operator jobs,
+ * runs, schedules, the fleet (not the worker session), system, listing credential names and WhoAmI;
+ * viewer the read-only subset of that; worker only its session and WhoAmI.
  */
 function expectedRoles(m: DescMethod): Role[] {
   const service = m.parent.name;
@@ -40,7 +41,8 @@ function expectedRoles(m: DescMethod): Role[] {
     path(m) === "flightcontrol.v1.CredentialService/ListCredentials" ||
     path(m) === "flightcontrol.v1.ApiKeyService/WhoAmI";
   const worker = ["flightcontrol.v1.WorkerService/Connect", "flightcontrol.v1.ApiKeyService/WhoAmI"].includes(path(m));
-  return [ADMIN, ...(operator ? [OPERATOR] : []), ...(operator && read ? [VIEWER] : []), ...(worker ? [WORKER] : [])];
+  const session = path(m) === "flightcontrol.v1.WorkerService/Connect";
+  return [...(session ? [] : [ADMIN]), ...(operator ? [OPERATOR] : []), ...(operator && read ? [VIEWER] : []), ...(worker ? [WORKER] : [])];
 }
 
 let server: TestServer;

@@ -7,7 +7,9 @@ import { FieldErrors } from "../lib/errors";
 import { invalidateService } from "../lib/invalidate";
 import { ROLE_DESCRIPTION, ROLE_LABEL } from "../lib/permissions";
 import { PageHeader, Section, Loading, EmptyState } from "../components/PageHeader";
-import { Field } from "../components/Field";
+import { Field, FieldGroup } from "../components/Field";
+import { KeyValueEditor } from "../components/KeyValueEditor";
+import { labelList, rowsToMap, type KeyValueRow } from "../lib/labels";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button } from "../components/Button";
 import { ConfirmButton } from "../components/ConfirmButton";
@@ -117,7 +119,14 @@ function KeyRow({ apiKey: k }: { apiKey: ApiKey }) {
         {self && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-[11px] text-indigo-700">you</span>}
         {revoked && <span className="ml-2 rounded bg-zinc-100 px-1.5 py-0.5 text-[11px] text-zinc-500">revoked</span>}
       </td>
-      <td className="text-xs">{ROLE_LABEL[k.role]}</td>
+      <td className="text-xs">
+        {ROLE_LABEL[k.role]}
+        {labelList(k.workerLabels).map((l) => (
+          <span key={l} className="ml-1 rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-600" title="The only labels workers with this key may present">
+            {l}
+          </span>
+        ))}
+      </td>
       <td className="font-mono text-xs">{k.prefix}…</td>
       <td className="text-xs">
         <RelativeTime ts={k.createTime} />
@@ -141,6 +150,7 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>(Role.OPERATOR);
+  const [labels, setLabels] = useState<KeyValueRow[]>([]);
   const create = useMutation(ApiKeyService.method.createApiKey, {
     onSuccess: (res) => {
       invalidateService(queryClient, ApiKeyService);
@@ -150,11 +160,11 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
   const errors = FieldErrors.of(create.error);
   function submit(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ name: name.trim(), role });
+    create.mutate({ name: name.trim(), role, workerLabels: role === Role.WORKER ? rowsToMap(labels) : {} });
   }
   return (
     <form onSubmit={submit} noValidate className="space-y-4 p-4" aria-label="New API key">
-      <ErrorBanner error={create.error} fieldErrors={errors} claimed={["name", "role"]} />
+      <ErrorBanner error={create.error} fieldErrors={errors} claimed={["name", "role", "worker_labels"]} />
       <div className="grid grid-cols-2 gap-3">
         <Field label="Name" name="name" error={errors.get("name")}>
           {(a) => <input {...a} className="input" value={name} placeholder="ci-pipeline" onChange={(e) => setName(e.target.value)} />}
@@ -171,6 +181,16 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
           )}
         </Field>
       </div>
+      {role === Role.WORKER && (
+        <FieldGroup
+          label="Bound to labels"
+          name="worker_labels"
+          error={errors.get("worker_labels", true)}
+          hint="Workers using this key may present only these labels (or fewer), so a leaked key cannot attract runs meant for other machines. Empty: any labels."
+        >
+          <KeyValueEditor ariaLabel="Worker labels" rows={labels} onChange={setLabels} keyPlaceholder="pool" valuePlaceholder="gpu" addLabel="Label" />
+        </FieldGroup>
+      )}
       <div className="flex justify-end gap-2">
         <Button variant="ghost" onClick={onCancel}>
           Cancel

@@ -4,8 +4,9 @@ import type { Logger } from "../../logger";
 import type { ApiKeyStore } from "../../storage/api-key-store";
 import type { ApiKeyRow } from "../../storage/entities";
 import { inBackground } from "../background";
-import { notFound } from "../errors";
+import { invalidArgument, notFound, unauthenticated } from "../errors";
 import { newId } from "../ids";
+import type { IdentityStreams } from "./identity-streams";
 
 export const hashKey = (key: string): string => createHash("sha256").update(key).digest("hex");
 
@@ -13,6 +14,12 @@ export const hashKey = (key: string): string => createHash("sha256").update(key)
 export function generateKey(): string {
   return `fc_${randomBytes(32).toString("base64url")}`;
 }
+
+/**
+ * How long a key read from the database is trusted: the bound on another replica's revocation
+ * reaching this one, for new requests (the cache below) and for open streams (revocation-sweep.ts).
+ */
+export const KEY_CACHE_TTL_MS = 2_000;
 
 export const keyPrefix = (key: string): string => key.slice(0, 11);
 
@@ -23,11 +30,26 @@ export interface Principal {
   keyId: string;
   name: string;
   role: Role;
+  /** Worker keys: the labels the key is bound to; empty when unbound. */
+  workerLabels: Record<string, string>;
 }
+
+/** What a stream opened with a key ends with once the key is revoked. */
+export const keyRevoked = (name: string) =>
+  unauthenticated(`API key was revoked (key "${name}"); this stream is closed, reconnect with an active key`);
 
 export interface ApiKeysDeps {
   store: ApiKeyStore;
   log: Logger;
+  /** Open streams by key id: a revocation ends the key's streams at once. */
+  streams?: IdentityStreams;
+}
+
+export interface NewKeyOptions {
+  /** The plaintext to register; generated if absent. */
+  plaintext?: string;
+  /** Worker keys only: the labels its workers may present (domain/dispatch/worker-hello.ts). */
+  workerLabels?: Record<string, string>;
 }
 
 /**
@@ -35,17 +57,17 @@ export interface ApiKeysDeps {
  * read; revocation updates the cache in the same process. last_used_at is written at most once a
  * minute per key.
  */
-export function createApiKeys({ store, log }: ApiKeysDeps) {
-  /** Known keys only, each re-read after CACHE_TTL_MS so a revocation by another replica takes effect. */
+export function createApiKeys(deps: ApiKeysDeps) {
+  const { store, log } = deps;
+  /** Known keys only, each re-read after KEY_CACHE_TTL_MS so a revocation by another replica takes effect. */
   const cache = new Map<string, { row: ApiKeyRow; at: number }>();
-  const CACHE_TTL_MS = 2_000;
   const touched = new Map<string, number>();
 
   async function lookup(key: string): Promise<Principal | undefined> {
     const hash = hashKey(key);
     const now = Date.now();
     let hit = cache.get(hash);
-    if (!hit || now - hit.at > CACHE_TTL_MS) {
+    if (!hit || now - hit.at > KEY_CACHE_TTL_MS) {
       const found = await store.byHash(hash);
       // Unknown keys are not remembered: anyone can invent them, without limit.
       if (!found) {
@@ -63,20 +85,28 @@ export function createApiKeys({ store, log }: ApiKeysDeps) {
       // Bookkeeping only: the request does not wait for it, and a failed write must not fail the request.
       inBackground(log, "recording an API key's last use", () => store.touch(row.id, now), { keyId: row.id });
     }
-    return { keyId: row.id, name: row.name, role: roleFromColumn(row.role) };
+    return { keyId: row.id, name: row.name, role: roleFromColumn(row.role), workerLabels: JSON.parse(row.workerLabels || "{}") };
   }
 
-  async function create(name: string, role: Role, plaintext = generateKey()): Promise<{ row: ApiKeyRow; key: string }> {
+  async function create(name: string, role: Role, opts: NewKeyOptions = {}): Promise<{ row: ApiKeyRow; key: string }> {
+    const plaintext = opts.plaintext ?? generateKey();
+    const workerLabels = opts.workerLabels ?? {};
+    if (Object.keys(workerLabels).length && role !== Role.WORKER) {
+      throw invalidArgument(`worker_labels binds a worker key to labels; a ${roleToColumn(role)} key cannot have them: remove worker_labels or use role WORKER`);
+    }
     const row: ApiKeyRow = {
       id: newId(), name, role: roleToColumn(role), keyHash: hashKey(plaintext), prefix: keyPrefix(plaintext),
-      createdAt: Date.now(), lastUsedAt: null, revokedAt: null,
+      createdAt: Date.now(), lastUsedAt: null, revokedAt: null, workerLabels: JSON.stringify(workerLabels),
     };
     await store.insert(row);
     cache.set(row.keyHash, { row, at: Date.now() });
     return { row, key: plaintext };
   }
 
-  /** Revokes the key (again is a no-op); NotFound if there is no such key. */
+  /**
+   * Revokes the key (again is a no-op) and ends every stream open with it on this server (other
+   * replicas: revocation-sweep.ts); NotFound if there is no such key.
+   */
   async function revoke(id: string): Promise<ApiKeyRow> {
     const row = await store.get(id);
     if (!row) throw notFound("API key", id);
@@ -85,6 +115,8 @@ export function createApiKeys({ store, log }: ApiKeysDeps) {
       await store.revoke(id, row.revokedAt);
     }
     cache.set(row.keyHash, { row, at: Date.now() });
+    const ended = deps.streams?.end(id, keyRevoked(row.name)) ?? 0;
+    if (ended) log.info({ keyId: id, streams: ended }, "ended the streams of a revoked API key");
     return row;
   }
 
@@ -95,7 +127,7 @@ export function createApiKeys({ store, log }: ApiKeysDeps) {
   async function ensureBootstrapKey(name: string, role: Role, given?: string): Promise<string | undefined> {
     if (given) {
       const existing = await store.byHash(hashKey(given));
-      if (!existing) await create(name, role, given);
+      if (!existing) await create(name, role, { plaintext: given });
       else if (existing.revokedAt || existing.role !== roleToColumn(role)) {
         throw new Error(`the configured ${name} key exists but is revoked or has another role; set a new one`);
       }

@@ -13,7 +13,11 @@ const READ = [ADMIN, OPERATOR, VIEWER];
 const OPERATE = [ADMIN, OPERATOR];
 const ADMIN_ONLY = [ADMIN];
 
-/** Every RPC that needs a key, and the roles that may call it. Methods not listed are refused. */
+/**
+ * Every RPC that needs a key, and the roles that may call it. Methods not listed are refused.
+ * WorkerService.Connect is for worker keys only, not even admin ones: its Assigns carry decrypted
+ * credentials, and a worker key can be bound to labels (worker-hello.ts) where an admin key cannot.
+ */
 const table: Array<[DescService, Record<string, Role[]>]> = [
   [JobService, { createJob: OPERATE, getJob: READ, listJobs: READ, updateJob: OPERATE, deleteJob: OPERATE, triggerJob: OPERATE }],
   [RunService, {
@@ -22,7 +26,7 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
   }],
   // Listing shows names only (values are write-only), which operators need to attach credentials to jobs.
   [CredentialService, { createCredential: ADMIN_ONLY, listCredentials: READ, updateCredential: ADMIN_ONLY, deleteCredential: ADMIN_ONLY }],
-  [WorkerService, { listWorkers: READ, getWorker: READ, drainWorker: OPERATE, watchWorkers: READ, connect: [ADMIN, WORKER] }],
+  [WorkerService, { listWorkers: READ, getWorker: READ, drainWorker: OPERATE, watchWorkers: READ, connect: [WORKER] }],
   [ScheduleService, {
     createSchedule: OPERATE, getSchedule: READ, listSchedules: READ, updateSchedule: OPERATE,
     deleteSchedule: OPERATE, pauseSchedule: OPERATE, resumeSchedule: OPERATE,

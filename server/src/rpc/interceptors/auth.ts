@@ -1,7 +1,9 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { ApiKeys, Principal } from "../../domain/auth/api-keys";
+import type { IdentityStreams } from "../../domain/auth/identity-streams";
 import { publicServices, roleName, rolePolicy } from "../../domain/auth/roles";
 import { toConnectError } from "../errors";
+import { endStream } from "./end-streams";
 import type { StreamLimiter } from "./stream-limits";
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "the caller's API key" });
@@ -10,9 +12,15 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
  * Authenticates every RPC with its bearer key and enforces the role table, as connect's request
  * gate: it runs on the headers alone, before any of the body is read or parsed, so a request
  * without a valid key costs the server nothing more. Streaming calls that pass are counted by
- * `streams` (per key, per address, keyless ones tightly) and refused beyond its limits.
+ * `streams` (per key, per address, keyless ones tightly) and refused beyond its limits, and are
+ * registered under their key in `identities`, which ends them when the key is revoked: the key is
+ * checked here only, when the stream opens.
  */
-export function authGate(keys: Pick<ApiKeys, "lookup">, streams?: StreamLimiter): (ctx: HandlerContext) => Promise<void> {
+export function authGate(
+  keys: Pick<ApiKeys, "lookup">,
+  streams?: StreamLimiter,
+  identities?: Pick<IdentityStreams, "track">,
+): (ctx: HandlerContext) => Promise<void> {
   return async (ctx) => {
     if (publicServices.has(ctx.service.typeName)) {
       streams?.admit(ctx, undefined);
@@ -34,5 +42,9 @@ export function authGate(keys: Pick<ApiKeys, "lookup">, streams?: StreamLimiter)
     }
     streams?.admit(ctx, principal);
     ctx.values.set(principalKey, principal);
+    if (identities && ctx.method.methodKind !== "unary" && !ctx.signal.aborted) {
+      const untrack = identities.track(principal.keyId, (err) => endStream(ctx, toConnectError(err) as ConnectError));
+      ctx.signal.addEventListener("abort", untrack, { once: true });
+    }
   };
 }

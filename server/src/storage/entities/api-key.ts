@@ -1,5 +1,5 @@
 import { EntitySchema } from "typeorm";
-import { epochMs, id, str } from "../columns";
+import { epochMs, id, str, text } from "../columns";
 
 export interface ApiKeyRow {
   id: string;
@@ -11,6 +11,8 @@ export interface ApiKeyRow {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** JSON object: the labels a worker key is bound to; "{}" means unbound. */
+  workerLabels: string;
 }
 
 export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
@@ -25,5 +27,6 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
     createdAt: { ...epochMs(), name: "created_at" },
     lastUsedAt: { ...epochMs(true), name: "last_used_at" },
     revokedAt: { ...epochMs(true), name: "revoked_at" },
+    workerLabels: { ...text(), name: "worker_labels", default: "{}" },
   },
 });

@@ -19,6 +19,10 @@ export interface WorkerRow {
   connectedAt: number;
   lastHeartbeatAt: number;
   disconnectedAt: number | null;
+  /** SHA-256 (hex) of the token issued to the worker's latest session; "" when none was. */
+  sessionTokenHash: string;
+  /** The API key the latest session connected with. */
+  apiKeyId: string;
 }
 
 export const WorkerEntity = new EntitySchema<WorkerRow>({
@@ -37,5 +41,7 @@ export const WorkerEntity = new EntitySchema<WorkerRow>({
     connectedAt: { ...epochMs(), name: "connected_at" },
     lastHeartbeatAt: { ...epochMs(), name: "last_heartbeat_at" },
     disconnectedAt: { ...epochMs(true), name: "disconnected_at" },
+    sessionTokenHash: { ...str(64), name: "session_token_hash", default: "" },
+    apiKeyId: { ...str(36), name: "api_key_id", default: "" },
   },
 });

@@ -1,7 +1,14 @@
 import { InitialSchema1732480000000 } from "./1732480000000-initial-schema";
 import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-allowed-jobs";
+import { KeyBoundIdentities1734600000000 } from "./1734600000000-key-bound-identities";
 import { SpecSummaries1764000000000 } from "./1764000000000-spec-summaries";
 import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
-export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000, SpecSummaries1764000000000, RunSpecLast1764000000001];
+export const migrations = [
+  InitialSchema1732480000000,
+  CredentialAllowedJobs1733900000000,
+  KeyBoundIdentities1734600000000,
+  SpecSummaries1764000000000,
+  RunSpecLast1764000000001,
+];
