@@ -10,6 +10,7 @@ import { newId } from "../domain/ids";
 import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
 import { specFromJson } from "../storage/codecs";
+import { assertSpecWithinLimit } from "../domain/specs/size-limit";
 import { storedSpec } from "../domain/specs/stored-spec";
 import type { JobDefinitionRow } from "../storage/entities";
 import type { JobListRow, JobStore } from "../storage/job-store";
@@ -33,6 +34,7 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
 
   return {
     async createJob(req) {
+      assertSpecWithinLimit(req.spec ?? create(JobSpecSchema));
       const spec = mcpSecrets.seal(req.spec ?? create(JobSpecSchema));
       const stored = storedSpec(spec);
       await credentials.assertJobSpec(spec);
@@ -65,6 +67,7 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       if (req.description !== undefined) row.description = req.description;
       if (req.spec) {
         // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
+        assertSpecWithinLimit(req.spec);
         const spec = mcpSecrets.seal(req.spec, specFromJson(row.spec));
         Object.assign(row, storedSpec(spec));
         await credentials.assertJobSpec(spec);

@@ -11,6 +11,7 @@ import type { Lifecycle } from "../domain/runs/lifecycle";
 import { isTerminal, statusToColumn } from "../domain/runs/status";
 import type { LogStore } from "../storage/log-store";
 import type { RunListRow, RunStore } from "../storage/run-store";
+import { assertSpecWithinLimit } from "../domain/specs/size-limit";
 import { watchChanges } from "../domain/watch-changes";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
 import { fillPage } from "./fill-page";
@@ -37,6 +38,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   return {
     async createRun(req) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
+      assertSpecWithinLimit(req.spec!);
       const row = await app.lifecycle.createRun({ spec: app.mcpSecrets.seal(req.spec!), jobName: name, trigger: TriggerKind.AD_HOC, labels: req.labels });
       app.dispatcher.kick();
       return { run: runToProto(row) };

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY } from "../../../testkit/keys";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { snapshotDb } from "./support/db";
 import { createFixtures, type Fixtures, type Kind } from "./support/fixtures";
@@ -37,13 +37,15 @@ afterAll(async () => {
 
 /** Sends a request body to any RPC over the Connect protocol (bidi over HTTP/2, the rest over HTTP/1.1). */
 function send(m: DescMethod, body: Uint8Array): Promise<WireResult> {
+  // Only a worker key may open a worker session; every other RPC is called as admin.
+  const key = m.parent.typeName === "flightcontrol.v1.WorkerService" && m.name === "Connect" ? WORKER_KEY : ADMIN_KEY;
   switch (m.methodKind) {
     case "unary":
-      return connectUnary(server.url, rpcPath(m), body, { key: ADMIN_KEY });
+      return connectUnary(server.url, rpcPath(m), body, { key });
     case "server_streaming":
-      return connectStream(server.url, rpcPath(m), [body], { key: ADMIN_KEY, timeoutMs: 5_000 });
+      return connectStream(server.url, rpcPath(m), [body], { key, timeoutMs: 5_000 });
     default:
-      return connectStreamH2(h2, rpcPath(m), [body], ADMIN_KEY, 5_000);
+      return connectStreamH2(h2, rpcPath(m), [body], key, 5_000);
   }
 }
 

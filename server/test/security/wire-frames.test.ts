@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GetJobRequestSchema } from "../../src/gen/flightcontrol/v1/job_pb";
 import { Health } from "../../src/gen/grpc/health/v1/health_pb";
 import { client } from "../../../testkit/clients";
-import { ADMIN_KEY } from "../../../testkit/keys";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { snapshotDb, type DbSnapshot } from "./support/db";
 import { createFixtures } from "./support/fixtures";
@@ -26,6 +26,8 @@ const CREATE_JOB = "/flightcontrol.v1.JobService/CreateJob";
 const WATCH_RUN = "/flightcontrol.v1.RunService/WatchRun";
 const CONNECT = "/flightcontrol.v1.WorkerService/Connect";
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
+/** Only a worker key may open a worker session: the frames must reach the parser, not stop at the role check. */
+const authFor = (path: string) => (path === CONNECT ? { authorization: `Bearer ${WORKER_KEY}` } : AUTH);
 
 let server: TestServer;
 let h2: http2.ClientHttp2Session;
@@ -107,7 +109,7 @@ describe("gRPC frames (HTTP/2, application/grpc)", () => {
     }
     // The same on a stream: the worker session and a server stream refuse it before reading on.
     for (const path of [CONNECT, WATCH_RUN]) {
-      const res = await grpcRaw(h2, path, envelope(Uint8Array.from([0x0a]), 0, 0x7fffffff), AUTH);
+      const res = await grpcRaw(h2, path, envelope(Uint8Array.from([0x0a]), 0, 0x7fffffff), authFor(path));
       expectRefused(res, ["resource_exhausted"], `2 GB on ${path}`);
     }
     await stillServingAndUnchanged("2 GB prefixes");
@@ -115,7 +117,7 @@ describe("gRPC frames (HTTP/2, application/grpc)", () => {
 
   it.each(Object.entries(NOT_PROTOBUF))("bytes that are not protobuf (%s): InvalidArgument, not Internal", async (_name, bytes) => {
     for (const path of [GET_JOB, CREATE_JOB, WATCH_RUN, CONNECT]) {
-      const res = await grpcRaw(h2, path, envelope(bytes), AUTH);
+      const res = await grpcRaw(h2, path, envelope(bytes), authFor(path));
       expect(res.code, `${path}: ${res.message}`).not.toBe("internal");
       expectRefused(res, ["invalid_argument"], path);
     }
@@ -180,7 +182,7 @@ describe("gRPC frames (HTTP/2, application/grpc)", () => {
       if (valid) fc.pre(readOnly(m));
       const expected = valid ? "ok|not_found" : "invalid_argument";
       const snap = await snapshotDb(server.app.sql);
-      const res = await grpcRaw(h2, rpcPath(m), envelope(bytes), AUTH, 5_000);
+      const res = await grpcRaw(h2, rpcPath(m), envelope(bytes), authFor(rpcPath(m)), 5_000);
       const what = `${rpcName(m)} with bytes [${Buffer.from(bytes).toString("hex")}]`;
       expect(res.code, `${what}: ${res.message}`).not.toBe("internal");
       expect(expected.split("|"), `${what}: ${res.code} ${res.message}`).toContain(res.code);

@@ -1,6 +1,6 @@
 import type { JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
 import { specSummaryToJson, specToJson } from "../../storage/codecs";
-import { assertSpecWithinLimit } from "./size-limit";
+import { assertSpecWithinLimit, MAX_STORED_SPEC_BYTES } from "./size-limit";
 import { summarizeSpec } from "./summary";
 
 /** The columns a job or run stores for its spec. */
@@ -10,10 +10,11 @@ export interface StoredSpec {
 }
 
 /**
- * The one way a spec is written: refused with InvalidArgument past MAX_SPEC_BYTES (naming `field`),
- * else encoded together with the summary lists read in its place.
+ * The one way a spec is written: refused with InvalidArgument past MAX_STORED_SPEC_BYTES (naming
+ * `field`), else encoded together with the summary lists read in its place. Requests are checked
+ * against MAX_SPEC_BYTES before their MCP literals are sealed (see `assertSpecWithinLimit`).
  */
 export function storedSpec(spec: JobSpec, field = "spec"): StoredSpec {
-  assertSpecWithinLimit(spec, field);
+  assertSpecWithinLimit(spec, field, MAX_STORED_SPEC_BYTES);
   return { spec: specToJson(spec), specSummary: specSummaryToJson(summarizeSpec(spec)) };
 }
