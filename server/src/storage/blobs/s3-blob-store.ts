@@ -27,6 +27,10 @@ export function createS3BlobStore(opts: S3BlobStoreOptions): BlobStore {
     region: opts.region,
     endpoint: opts.endpoint,
     forcePathStyle: opts.forcePathStyle,
+    // Checksums only where S3 requires them: many S3-compatible stores (older MinIO, Ceph, s3rver)
+    // reject the CRC32 trailers the SDK otherwise adds to every upload since 2025.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
     credentials: opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined,
   });
   const keyOf = (key: string) => {
