@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -61,7 +62,7 @@ import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
 import { createApiKeyStore } from "./storage/api-key-store";
 import { createArtifactStore } from "./storage/artifact-store";
-import { openBlobStore } from "./storage/blobs/open-blob-store";
+import { incomingDir, openBlobStore } from "./storage/blobs/open-blob-store";
 import { createCredentialStore } from "./storage/credential-store";
 import { openDatabase } from "./storage/data-source";
 import { createJobStore } from "./storage/job-store";
@@ -149,7 +150,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
   const artifactStore = createArtifactStore(db);
-  const blobs = openBlobStore(config.artifacts);
+  const artifactRoot = join(config.dataDir, "artifacts");
+  const blobs = openBlobStore(config.artifacts, artifactRoot);
   const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });
 
   const app: AppContext = {
@@ -157,7 +159,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
     artifactStore, blobs, artifactRetention,
     artifacts: createArtifacts({ store: artifactStore, blobs, runs }),
-    artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: config.artifacts.tempDir, log }),
+    artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
   metrics.observeState({
     runsByStatus: async () => (await runs.countByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),

@@ -34,15 +34,16 @@ export interface ServerConfig {
   artifacts: ArtifactSettings;
 }
 
-/** Where artifact bytes go and how long they are kept. */
+/**
+ * Where artifact bytes go and how long they are kept. The filesystem store and uploads in progress
+ * live under <dataDir>/artifacts, derived when the server starts (so a changed dataDir moves them).
+ */
 export interface ArtifactSettings {
-  /** The filesystem (under ORCH_DATA_DIR/artifacts) unless ORCH_ARTIFACT_STORE names an s3:// bucket. */
-  store: { kind: "fs"; root: string } | {
+  /** The filesystem unless ORCH_ARTIFACT_STORE names an s3:// bucket. */
+  store: { kind: "fs" } | {
     kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string;
     accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean;
   };
-  /** Uploads in progress are written here (local disk even with S3). */
-  tempDir: string;
   /** Artifacts older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
 }
@@ -108,14 +109,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     limits: loadConnectionLimits(env),
     metricsToken: env.ORCH_METRICS_TOKEN || undefined,
     uiSourceMaps: env.ORCH_UI_SOURCEMAPS === "1",
-    artifacts: loadArtifactSettings(env, dataDir),
+    artifacts: loadArtifactSettings(env),
   };
 }
 
-function loadArtifactSettings(env: NodeJS.ProcessEnv, dataDir: string): ArtifactSettings {
-  const root = join(dataDir, "artifacts");
+function loadArtifactSettings(env: NodeJS.ProcessEnv): ArtifactSettings {
   const raw = env.ORCH_ARTIFACT_STORE ?? "";
-  let store: ArtifactSettings["store"] = { kind: "fs", root };
+  let store: ArtifactSettings["store"] = { kind: "fs" };
   if (raw.startsWith("s3://")) {
     const [bucket, ...rest] = raw.slice("s3://".length).split("/");
     if (!bucket) throw new Error(`ORCH_ARTIFACT_STORE must name a bucket, as s3://bucket or s3://bucket/prefix; got "${raw}"`);
@@ -128,7 +128,7 @@ function loadArtifactSettings(env: NodeJS.ProcessEnv, dataDir: string): Artifact
   } else if (raw !== "" && raw !== "fs") {
     throw new Error(`ORCH_ARTIFACT_STORE must be empty or "fs" (files under ORCH_DATA_DIR/artifacts) or s3://bucket/prefix; got "${raw}"`);
   }
-  return { store, tempDir: join(root, "incoming"), retentionDays: intFrom(env, "ORCH_ARTIFACT_RETENTION_DAYS", 30) };
+  return { store, retentionDays: intFrom(env, "ORCH_ARTIFACT_RETENTION_DAYS", 30) };
 }
 
 function loadConnectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
