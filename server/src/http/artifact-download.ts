@@ -48,15 +48,13 @@ export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts:
       text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
       return true;
     }
-    let opened;
-    try {
-      opened = await artifacts.open(id.toLowerCase());
-    } catch (err) {
-      if (isDomainError(err) && err.kind === "not_found") {
-        text(res, 404, err.message);
-        return true;
-      }
+    const opened = await artifacts.open(id.toLowerCase()).catch((err: unknown) => {
+      if (isDomainError(err) && err.kind === "not_found") return err;
       throw err;
+    });
+    if (isDomainError(opened)) {
+      text(res, 404, opened.message);
+      return true;
     }
     const { artifact, body } = opened;
     const etag = `"${artifact.sha256}"`;
