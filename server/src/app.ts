@@ -245,6 +245,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   dispatcher.kick();
   scheduler.start();
   artifactRetention.start();
+  inBackground(log, "delete stale partial artifact uploads", () => app.artifactUploads.sweepStale());
 
   return {
     port, url: `${scheme}://127.0.0.1:${port}`, app, adminKey, workerKey,

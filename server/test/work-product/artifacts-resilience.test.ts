@@ -2,7 +2,7 @@
 // after the server stored an artifact but before its acknowledgement left, lose nothing and store
 // nothing twice; and a worker cannot upload for a run it does not hold.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArtifactKind } from "../../src/gen/flightcontrol/v1/artifact_pb";
@@ -110,6 +110,25 @@ describe("uploads for a run the worker does not hold", () => {
       expect((await runs.listArtifacts({ runId: run!.id })).artifacts).toEqual([]);
     } finally {
       await rogue.close();
+    }
+  });
+});
+
+describe("partial uploads left by a stopped server", () => {
+  it("are deleted when the server starts again; recent ones are left alone", async () => {
+    const dataDir = tempDir("fc-artifacts-restart-");
+    const incoming = join(dataDir, "artifacts", "incoming");
+    mkdirSync(incoming, { recursive: true });
+    writeFileSync(join(incoming, "stale.part"), "half an upload");
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(join(incoming, "stale.part"), hoursAgo, hoursAgo);
+    writeFileSync(join(incoming, "fresh.part"), "being written");
+    const again = await startTestServer({}, dataDir);
+    try {
+      await waitFor(() => !incomingFiles(dataDir).includes("stale.part"), { what: "the stale partial upload to be deleted" });
+      expect(incomingFiles(dataDir)).toEqual(["fresh.part"]);
+    } finally {
+      await again.cleanup();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArtifactChunk } from "../../gen/flightcontrol/v1/worker_pb";
 import type { Logger } from "../../logger";
@@ -133,6 +133,28 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
         await discard(u);
         throw err;
       }
+    },
+
+    /**
+     * Deletes partial uploads nobody writes to any more: left by a server that stopped mid-upload
+     * (a live upload's file changes with every chunk). Run at start. Returns how many.
+     */
+    async sweepStale(idleMs = 60 * 60 * 1000): Promise<number> {
+      const names = await readdir(deps.tempDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return [] as string[];
+        throw err;
+      });
+      let removed = 0;
+      for (const name of names) {
+        const path = join(deps.tempDir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && clock.now() - info.mtimeMs > idleMs) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+      if (removed) log.info({ removed, dir: deps.tempDir }, "deleted partial artifact uploads left by an earlier run of the server");
+      return removed;
     },
 
     /** The session ended: its partial uploads are gone (the worker resends them whole). */
