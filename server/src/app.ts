@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -32,8 +33,12 @@ import { createWorkerRecords } from "./domain/dispatch/worker-records";
 import { createEventBus } from "./domain/events";
 import { createLogHub } from "./domain/logs/hub";
 import { createLifecycle } from "./domain/runs/lifecycle";
+import { createArtifactRetention } from "./domain/artifacts/artifact-retention";
+import { createArtifactUploads } from "./domain/artifacts/artifact-uploads";
+import { createArtifacts } from "./domain/artifacts/artifacts";
 import { createScheduler } from "./domain/schedules/scheduler";
 import { createFront } from "./http/front";
+import { createArtifactDownload } from "./http/artifact-download";
 import { createMetricsEndpoint } from "./http/metrics-endpoint";
 import { createProbes } from "./http/probes";
 import { streamingRequestPaths } from "./http/request-deadline";
@@ -59,6 +64,8 @@ import { scheduleService } from "./rpc/schedule-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
 import { createApiKeyStore } from "./storage/api-key-store";
+import { createArtifactStore } from "./storage/artifact-store";
+import { incomingDir, openBlobStore } from "./storage/blobs/open-blob-store";
 import { createCredentialStore } from "./storage/credential-store";
 import { openDatabase } from "./storage/data-source";
 import { createJobStore } from "./storage/job-store";
@@ -149,9 +156,17 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   });
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
+  const artifactStore = createArtifactStore(db);
+  const artifactRoot = join(config.dataDir, "artifacts");
+  const blobs = openBlobStore(config.artifacts, artifactRoot);
+  const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });
+
   const app: AppContext = {
     config, db, sql, log, events, keys, identities, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, outage, scheduler, workers,
     hub: createLogHub(events), startedAt: Date.now(), version, metrics,
+    artifactStore, blobs, artifactRetention,
+    artifacts: createArtifacts({ store: artifactStore, blobs, runs }),
+    artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
   metrics.observeState({
     runsByStatus: async () => (await runs.countByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),
@@ -187,6 +202,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const probes = createProbes(sql, db.health, () => shuttingDown);
   const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
   const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
+  const serveArtifact = createArtifactDownload(keys, app.artifacts);
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({
@@ -208,6 +224,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
         try {
           if (await probes(req as never, res as never)) return;
           if (await serveMetrics(req as never, res as never)) return;
+          if (await serveArtifact(req as never, res as never)) return;
           if (serveStatic(req as never, res as never)) return;
           res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
           res.end("not found");
@@ -234,6 +251,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   log.info({ port, database: db.dialect, version }, "Flight Control server listening");
   dispatcher.kick();
   scheduler.start();
+  artifactRetention.start();
+  inBackground(log, "delete stale partial artifact uploads", () => app.artifactUploads.sweepStale());
 
   return {
     port, url: `${scheme}://127.0.0.1:${port}`, app, adminKey, workerKey,
@@ -243,6 +262,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       leases.stop();
       stopRevocationSweep();
       outage.stop();
+      artifactRetention.stop();
       db.health.stop();
       await scheduler.stop();
       for (const s of registry.sessions.values()) s.sendQueue.close();

@@ -31,6 +31,21 @@ export interface ServerConfig {
   metricsToken?: string;
   /** Serve the dashboard's source maps (.map files); off unless ORCH_UI_SOURCEMAPS=1. */
   uiSourceMaps: boolean;
+  artifacts: ArtifactSettings;
+}
+
+/**
+ * Where artifact bytes go and how long they are kept. The filesystem store and uploads in progress
+ * live under <dataDir>/artifacts, derived when the server starts (so a changed dataDir moves them).
+ */
+export interface ArtifactSettings {
+  /** The filesystem unless ORCH_ARTIFACT_STORE names an s3:// bucket. */
+  store: { kind: "fs" } | {
+    kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string;
+    accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean;
+  };
+  /** Artifacts older than this are deleted; 0 keeps them forever. */
+  retentionDays: number;
 }
 
 /**
@@ -94,7 +109,26 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     limits: loadConnectionLimits(env),
     metricsToken: env.ORCH_METRICS_TOKEN || undefined,
     uiSourceMaps: env.ORCH_UI_SOURCEMAPS === "1",
+    artifacts: loadArtifactSettings(env),
   };
+}
+
+function loadArtifactSettings(env: NodeJS.ProcessEnv): ArtifactSettings {
+  const raw = env.ORCH_ARTIFACT_STORE ?? "";
+  let store: ArtifactSettings["store"] = { kind: "fs" };
+  if (raw.startsWith("s3://")) {
+    const [bucket, ...rest] = raw.slice("s3://".length).split("/");
+    if (!bucket) throw new Error(`ORCH_ARTIFACT_STORE must name a bucket, as s3://bucket or s3://bucket/prefix; got "${raw}"`);
+    const prefix = rest.filter(Boolean).join("/");
+    store = {
+      kind: "s3", bucket, prefix: prefix ? `${prefix}/` : "", endpoint: env.ORCH_S3_ENDPOINT || undefined,
+      region: env.ORCH_S3_REGION || "us-east-1", accessKeyId: env.ORCH_S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.ORCH_S3_SECRET_ACCESS_KEY || undefined, forcePathStyle: env.ORCH_S3_FORCE_PATH_STYLE === "1" || env.ORCH_S3_FORCE_PATH_STYLE === "true",
+    };
+  } else if (raw !== "" && raw !== "fs") {
+    throw new Error(`ORCH_ARTIFACT_STORE must be empty or "fs" (files under ORCH_DATA_DIR/artifacts) or s3://bucket/prefix; got "${raw}"`);
+  }
+  return { store, retentionDays: intFrom(env, "ORCH_ARTIFACT_RETENTION_DAYS", 30) };
 }
 
 function loadConnectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {

@@ -1,6 +1,9 @@
 import type { ServerConfig } from "./config";
 import type { ApiKeys } from "./domain/auth/api-keys";
 import type { IdentityStreams } from "./domain/auth/identity-streams";
+import type { ArtifactRetention } from "./domain/artifacts/artifact-retention";
+import type { ArtifactUploads } from "./domain/artifacts/artifact-uploads";
+import type { Artifacts } from "./domain/artifacts/artifacts";
 import type { Credentials } from "./domain/credentials";
 import type { Dispatcher } from "./domain/dispatch/dispatcher";
 import type { Leases } from "./domain/dispatch/leases";
@@ -14,6 +17,8 @@ import type { Lifecycle } from "./domain/runs/lifecycle";
 import type { Scheduler } from "./domain/schedules/scheduler";
 import type { Logger } from "./logger";
 import type { Metrics } from "./observability/metrics";
+import type { ArtifactStore } from "./storage/artifact-store";
+import type { BlobStore } from "./storage/blobs/blob-store";
 import type { Database } from "./storage/data-source";
 import type { JobStore } from "./storage/job-store";
 import type { LogStore } from "./storage/log-store";
@@ -53,4 +58,10 @@ export interface AppContext {
   startedAt: number;
   version: string;
   metrics: Metrics;
+  /** Artifact metadata (the database) and bytes (the blob store). */
+  artifactStore: ArtifactStore;
+  blobs: BlobStore;
+  artifacts: Artifacts;
+  artifactUploads: ArtifactUploads;
+  artifactRetention: ArtifactRetention;
 }

@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import {
@@ -14,6 +15,7 @@ import {
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./run-log";
+import { createArtifactUploader, type ArtifactUploader } from "./artifacts/upload";
 import { createSelfFence } from "./fence";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createSendQueue, type SendQueue } from "../../shared-src/send-queue";
@@ -29,6 +31,8 @@ interface ActiveRun {
   finishBeat?: bigint;
   /** Settles when the agent has ended. */
   done?: Promise<unknown>;
+  /** The run's artifacts until the server has them all; the finish goes only after that. */
+  uploads?: ArtifactUploader;
 }
 
 type RequestInit = MessageInitShape<typeof ConnectRequestSchema>["message"];
@@ -78,13 +82,17 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     if (seq > ackedBeat) ackedBeat = seq;
     for (const [runId, r] of runs) {
       r.log.heartbeatAcked(seq);
+      r.uploads?.heartbeatAcked(seq);
       resendFinishIfOverdue(runId, r);
     }
   }
 
   function resendFinishIfOverdue(runId: string, r: ActiveRun) {
-    if (r.report && r.finishBeat !== undefined && r.finishBeat <= ackedBeat && r.log.drained) sendFinish(runId, r);
+    if (r.report && r.finishBeat !== undefined && r.finishBeat <= ackedBeat && r.log.drained && artifactsStored(r)) sendFinish(runId, r);
   }
+
+  /** A finished run never lacks its artifacts: the finish waits until the server acknowledged every one. */
+  const artifactsStored = (r: ActiveRun) => !r.uploads || r.uploads.drained;
 
   /**
    * The server may soon give our runs to another worker (fence.ts): stop every agent still running
@@ -115,7 +123,10 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     runs.set(a.runId, active);
     send({ case: "runStarted", value: { runId: a.runId, attempt: a.attempt } });
     log.info({ runId: a.runId, attempt: a.attempt, agent: a.spec?.agent }, "run assigned");
-    const run = startRun(a, runLog, { agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs });
+    const run = startRun(a, runLog, {
+      agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs,
+      artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
+    });
     active.stop = run.stop;
     active.done = run.done;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
@@ -128,7 +139,20 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       active.report = report;
       active.stop = undefined;
       runLog.flush();
-      sendFinish(a.runId, active);
+      let finishing = false;
+      active.uploads = createArtifactUploader({
+        runId: a.runId, attempt: a.attempt, nextBeat,
+        send: (chunk) => send({ case: "artifactChunk", value: chunk }),
+        backlog: () => sendQueue?.size ?? 0,
+        refused: (name, error) => log.warn({ runId: a.runId, name, error }, "the server refused an artifact"),
+        onDrained: () => {
+          // Once: later acks (a resent artifact acknowledged twice) must not send the finish again.
+          if (finishing || runs.get(a.runId) !== active) return;
+          finishing = true;
+          sendFinish(a.runId, active);
+        },
+      });
+      active.uploads.add(report.artifacts);
     });
   }
 
@@ -143,6 +167,9 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
 
   function forget(runId: string) {
     runs.get(runId)?.log.dispose();
+    runs.get(runId)?.uploads?.dispose();
+    // The staged copies of its artifacts (runner.ts) are no longer needed.
+    void rm(join(config.workDir, "artifacts", runId), { recursive: true, force: true }).catch(() => undefined);
     runs.delete(runId);
     checkIdle();
   }
@@ -184,6 +211,9 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         else resendFinishIfOverdue(m.value.runId, active);
         return;
       }
+      case "artifactAck":
+        runs.get(m.value.runId)?.uploads?.ack(m.value.artifactId, m.value.stored, m.value.error);
+        return;
       case "drain":
         void drain();
         return;
@@ -214,7 +244,8 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     // Everything the previous stream may have lost goes out again; the server stores each seq once.
     for (const [runId, r] of runs) {
       r.log.resend();
-      if (r.report) sendFinish(runId, r);
+      r.uploads?.resend();
+      if (r.report && artifactsStored(r)) sendFinish(runId, r);
     }
     if (draining) beat();
     const abort = new AbortController();

@@ -30,6 +30,9 @@ export interface WorkerConfig {
   reconnectMaxMs: number;
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
+  /** Artifact files larger than this are skipped, as is any once a run's artifacts reach maxRunBytes. */
+  artifactMaxFileBytes: number;
+  artifactMaxRunBytes: number;
 }
 
 /**
@@ -99,5 +102,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     reconnectMinMs: int(env, "ORCH_RECONNECT_MIN_MS", 200),
     reconnectMaxMs: int(env, "ORCH_RECONNECT_MAX_MS", 10_000),
     logLevel: logLevel(env.ORCH_LOG_LEVEL),
+    artifactMaxFileBytes: int(env, "ORCH_ARTIFACT_MAX_FILE_BYTES", 50 * 1024 * 1024),
+    artifactMaxRunBytes: int(env, "ORCH_ARTIFACT_MAX_RUN_BYTES", 200 * 1024 * 1024),
   };
 }

@@ -8,6 +8,8 @@ import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
 import type { RunLog } from "./run-log";
 import { withGroupRecords } from "./orphans";
+import { collectArtifacts, DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits, type ArtifactSource, type StagedArtifact } from "./artifacts/collect";
+import { ArtifactKind } from "./gen/flightcontrol/v1/artifact_pb";
 
 export interface RunReport {
   status: RunStatus;
@@ -15,6 +17,8 @@ export interface RunReport {
   error: string;
   result: string;
   usage?: Usage;
+  /** Files kept from the workspace, staged for upload; the finish waits until all are acknowledged. */
+  artifacts: StagedArtifact[];
 }
 
 export interface RunnerDeps {
@@ -22,6 +26,8 @@ export interface RunnerDeps {
   workDir: string;
   workerName: string;
   killGraceMs: number;
+  /** Defaults: 50 MiB per file, 200 MiB per run. */
+  artifactLimits?: ArtifactLimits;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -81,6 +87,9 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
     const timer = setTimeout(() => stop("timeout"), Math.max(0, deadline - Date.now()));
     let dir: string | undefined;
     let outcome: AgentOutcome;
+    let artifacts: StagedArtifact[] = [];
+    /** The run's unified diff, when the repository phase produced one: kept as changes.diff. */
+    let changesDiffPath: string | undefined;
     log.log(LogStream.SYSTEM, `Run started on worker ${deps.workerName} (attempt ${assign.attempt}, agent ${spec.agent})`);
     try {
       const agent = deps.agents.get(spec.agent);
@@ -114,6 +123,12 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       agentEnded = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
+      // Before the workspace goes. Not for a run taken away (nobody wants its files) or fenced
+      // (its finish must go out before the server's lease ends).
+      if (dir && stopReason !== "abandon" && stopReason !== "fence") {
+        const extra: ArtifactSource[] = changesDiffPath ? [{ path: changesDiffPath, name: "changes.diff", kind: ArtifactKind.CHANGES }] : [];
+        artifacts = await collectRunArtifacts(dir, spec.artifactPaths, extra);
+      }
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
     const status = stopReason === "cancel" || stopReason === "abandon" ? RunStatus.CANCELLED
@@ -126,8 +141,25 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       : outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`);
     const error = clip(mask(reason), MAX_ERROR_CHARS, "error");
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
-    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };
+    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, artifacts };
   });
+
+  /** Collection problems are reported in the run's log; they never change the run's outcome. */
+  async function collectRunArtifacts(workspace: string, patterns: string[], extra: ArtifactSource[]): Promise<StagedArtifact[]> {
+    if (!patterns.length && !extra.length) return [];
+    const note = (text: string) => log.log(LogStream.SYSTEM, text);
+    try {
+      const staged = await collectArtifacts({
+        workspace, patterns, extra, stageDir: join(deps.workDir, "artifacts", assign.runId),
+        limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS, mask, note,
+      });
+      if (staged.length) note(`Keeping ${staged.length} artifact${staged.length === 1 ? "" : "s"}: ${staged.map((a) => a.name).join(", ")}`);
+      return staged;
+    } catch (err) {
+      note(`Could not collect artifacts: ${(err as Error).message}`);
+      return [];
+    }
+  }
 
   return { done, stop };
 }

@@ -16,8 +16,9 @@ import { watchChanges } from "../domain/watch-changes";
 import { decodeCursor, encodeCursor, runToProto } from "./convert";
 import { fillPage } from "./fill-page";
 import { watchRun, type WatchRunDeps } from "./watch-run";
+import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers";
 
-export interface RunServiceDeps extends WatchRunDeps {
+export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
   runs: RunStore;
   logs: LogStore;
   lifecycle: Pick<Lifecycle, "createRun" | "retryRun">;
@@ -36,6 +37,8 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   };
 
   return {
+    ...artifactHandlers(app),
+
     async createRun(req) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);

@@ -19,7 +19,7 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
     runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
     leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log, background: app.outage.run,
     heartbeatIntervalMs: app.config.heartbeatIntervalMs, workerLostAfterMs: app.config.workerLostAfterMs, flushIntervalMs: app.config.logFlushIntervalMs,
-    flushBytes: app.config.logFlushBytes,
+    flushBytes: app.config.logFlushBytes, artifacts: app.artifactUploads,
     observeLogs: (lines, bytes) => {
       app.metrics.logLines.inc(lines);
       app.metrics.logBytes.inc(bytes);

@@ -34,7 +34,7 @@ const ROLES = [ADMIN, OPERATOR, VIEWER, WORKER] as const;
  */
 function expectedRoles(m: DescMethod): Role[] {
   const service = m.parent.name;
-  const read = /^(Get|List|Watch)/.test(m.name) || m.name === "WhoAmI";
+  const read = /^(Get|List|Watch|Download)/.test(m.name) || m.name === "WhoAmI";
   const operator =
     ["JobService", "RunService", "ScheduleService", "SystemService"].includes(service) ||
     (service === "WorkerService" && ["ListWorkers", "GetWorker", "WatchWorkers", "DrainWorker"].includes(m.name)) ||

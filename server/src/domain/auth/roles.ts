@@ -22,7 +22,7 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
   [JobService, { createJob: OPERATE, getJob: READ, listJobs: READ, updateJob: OPERATE, deleteJob: OPERATE, triggerJob: OPERATE }],
   [RunService, {
     createRun: OPERATE, getRun: READ, listRuns: READ, cancelRun: OPERATE, retryRun: OPERATE,
-    listRunLogs: READ, watchRun: READ, watchRuns: READ,
+    listRunLogs: READ, watchRun: READ, watchRuns: READ, listArtifacts: READ, downloadArtifact: READ,
   }],
   // Listing shows names only (values are write-only), which operators need to attach credentials to jobs.
   [CredentialService, { createCredential: ADMIN_ONLY, listCredentials: READ, updateCredential: ADMIN_ONLY, deleteCredential: ADMIN_ONLY }],

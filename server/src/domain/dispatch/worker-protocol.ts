@@ -1,16 +1,18 @@
-import type { ConnectRequest, Heartbeat, LogBatch, RunFinished } from "../../gen/flightcontrol/v1/worker_pb";
+import type { ArtifactChunk, ConnectRequest, Heartbeat, LogBatch, RunFinished } from "../../gen/flightcontrol/v1/worker_pb";
 import { RunStatus } from "../../gen/flightcontrol/v1/run_pb";
 import { usageToJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { LogStore } from "../../storage/log-store";
 import type { RunStore } from "../../storage/run-store";
+import { inBackground } from "../background";
 import { systemClock, type Clock } from "../clock";
 import { invalidArgument } from "../errors";
 import type { EventBus } from "../events";
 import type { Lifecycle } from "../runs/lifecycle";
 import { statusToColumn } from "../runs/status";
 import type { Leases } from "./leases";
-import { cancelMessage, heartbeatAck, logAck } from "./messages";
+import type { ArtifactUploads } from "../artifacts/artifact-uploads";
+import { cancelMessage, heartbeatAck, logAck, workerMessage } from "./messages";
 import { isOutage, type Background } from "./outage-retry";
 import type { Registry, WorkerSession } from "./registry";
 import { createWorkerHello, type HelloSettings } from "./worker-hello";
@@ -30,6 +32,8 @@ export interface WorkerProtocolDeps extends HelloSettings {
   background: Background;
   clock?: Clock;
   observeLogs?(lines: number, bytes: number): void;
+  /** Receives artifact uploads; without it they are refused. */
+  artifacts?: ArtifactUploads;
 }
 
 const active = (status: string) => status === "queued" || status === "assigned" || status === "running";
@@ -123,6 +127,30 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
     s.sendQueue.push(logAck(b.runId, maxSeq));
   }
 
+  async function onArtifactChunk(s: WorkerSession, c: ArtifactChunk) {
+    const ack = (stored: boolean, error: string) =>
+      s.sendQueue.push(workerMessage({ case: "artifactAck", value: { runId: c.runId, artifactId: c.artifactId, stored, error } }));
+    if (!holds(s, c.runId, c.attempt)) {
+      // Only the first chunk is worth a log line; the rest of the same upload would repeat it.
+      if (c.offset === 0n) log.warn({ workerId: s.workerId, runId: c.runId, attempt: c.attempt, name: c.name }, "refused an artifact for a run this worker does not hold");
+      if (c.last) ack(false, `this worker does not hold run ${c.runId} at attempt ${c.attempt}`);
+      return;
+    }
+    if (!deps.artifacts) {
+      if (c.last) ack(false, "this server does not store artifacts");
+      return;
+    }
+    try {
+      const outcome = await deps.artifacts.receive(s, c);
+      if (outcome) ack(outcome.stored, outcome.error);
+    } catch (err) {
+      // Not acknowledged: the worker sends the artifact again, as it does an unstored log batch.
+      const fields = { err, workerId: s.workerId, runId: c.runId, name: c.name };
+      if (isOutage(err)) log.warn(fields, "could not store an artifact; not acknowledged, the worker will resend it");
+      else log.error(fields, "could not store an artifact; not acknowledged, the worker will resend it");
+    }
+  }
+
   async function onFinished(s: WorkerSession, f: RunFinished) {
     try {
       await recordFinish(s, f);
@@ -182,6 +210,8 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
           return onLogs(s, m.value);
         case "runFinished":
           return onFinished(s, m.value);
+        case "artifactChunk":
+          return onArtifactChunk(s, m.value);
         case "hello":
           throw invalidArgument("Hello may only be the first message of a session");
       }
@@ -189,6 +219,7 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
 
     /** The stream ended. The runs stay held: the worker has the lost-worker lease to come back and claim them. */
     closed(s: WorkerSession) {
+      if (deps.artifacts) inBackground(log, "discard a session's partial artifact uploads", () => deps.artifacts!.closed(s), { workerId: s.workerId });
       if (registry.get(s.workerId) !== s) return;
       registry.remove(s);
       leases.watchWorker(s.workerId, s.lastSeen);

@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from "./api-key";
+import { ArtifactEntity } from "./artifact";
 import { CredentialEntity } from "./credential";
 import { JobDefinitionEntity } from "./job-definition";
 import { JobLogEntity } from "./job-log";
@@ -16,10 +17,12 @@ export const entities = [
   ApiKeyEntity,
   WorkerEntity,
   ScheduleEntity,
+  ArtifactEntity,
 ];
 
-export { ApiKeyEntity, CredentialEntity, JobDefinitionEntity, JobLogEntity, JobRunEntity, RunEventEntity, ScheduleEntity, WorkerEntity };
+export { ApiKeyEntity, ArtifactEntity, CredentialEntity, JobDefinitionEntity, JobLogEntity, JobRunEntity, RunEventEntity, ScheduleEntity, WorkerEntity };
 export type { ApiKeyRow } from "./api-key";
+export type { ArtifactKindColumn, ArtifactRow } from "./artifact";
 export type { CredentialRow } from "./credential";
 export type { JobDefinitionRow } from "./job-definition";
 export type { JobLogRow } from "./job-log";

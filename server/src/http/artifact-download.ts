@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { ApiKeys } from "../domain/auth/api-keys";
+import { roleName, rolePolicy } from "../domain/auth/roles";
+import type { Artifacts } from "../domain/artifacts/artifacts";
+import { isDomainError } from "../domain/errors";
+import { SECURITY_HEADERS } from "./static-files";
+
+/** The same roles as RunService.DownloadArtifact: one role table for both ways in. */
+const DOWNLOAD_METHOD = "flightcontrol.v1.RunService/DownloadArtifact";
+const PATH = /^\/artifacts\/([0-9a-fA-F-]{36})$/;
+
+/**
+ * GET (or HEAD) /artifacts/<id>: an artifact's bytes for curl and the dashboard, with
+ * `Authorization: Bearer <key>` (never a key in the URL, which would end up in logs and history).
+ * Sent as an attachment with its name, its sha256 as the ETag, and the dashboard's security headers;
+ * `If-None-Match` with that ETag gets 304. Returns false for any other request.
+ */
+export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts: Pick<Artifacts, "open">) {
+  const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra });
+    res.end(body);
+  };
+
+  return async function serveArtifact(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = (req.url ?? "").split("?")[0];
+    if (!path.startsWith("/artifacts/")) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      text(res, 405, "artifacts are read with GET", { allow: "GET, HEAD" });
+      return true;
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+    if (!match) {
+      text(res, 401, "missing API key: send the header 'Authorization: Bearer <key>'", { "www-authenticate": 'Bearer realm="flightcontrol"' });
+      return true;
+    }
+    const principal = await keys.lookup(match[1]);
+    if (!principal) {
+      text(res, 401, "API key is unknown or revoked", { "www-authenticate": 'Bearer realm="flightcontrol"' });
+      return true;
+    }
+    if (!rolePolicy.get(DOWNLOAD_METHOD)?.has(principal.role)) {
+      text(res, 403, `the ${roleName(principal.role)} role may not download artifacts`);
+      return true;
+    }
+    const id = PATH.exec(path)?.[1];
+    if (!id) {
+      text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
+      return true;
+    }
+    const opened = await artifacts.open(id.toLowerCase()).catch((err: unknown) => {
+      if (isDomainError(err) && err.kind === "not_found") return err;
+      throw err;
+    });
+    if (isDomainError(opened)) {
+      text(res, 404, opened.message);
+      return true;
+    }
+    const { artifact, body } = opened;
+    const etag = `"${artifact.sha256}"`;
+    const headers = {
+      ...SECURITY_HEADERS,
+      "content-type": artifact.contentType,
+      "content-length": String(artifact.sizeBytes),
+      "content-disposition": contentDisposition(artifact.name),
+      etag,
+      "cache-control": "private, no-cache",
+    };
+    if (req.method === "HEAD" || req.headers["if-none-match"] === etag) {
+      body.destroy();
+      if (req.method === "HEAD") res.writeHead(200, headers).end();
+      else res.writeHead(304, { ...SECURITY_HEADERS, etag }).end();
+      return true;
+    }
+    res.writeHead(200, headers);
+    // A client that goes away mid-download ends the pipeline; that is not a server error.
+    await pipeline(body, res).catch(() => res.destroy());
+    return true;
+  };
+}
+
+/** attachment; filename="<ASCII fallback>"; filename*=UTF-8''<the real base name> (RFC 6266). */
+function contentDisposition(name: string): string {
+  const base = name.split("/").pop() || "artifact";
+  const ascii = base.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
+}
