@@ -2,6 +2,7 @@ import { InitialSchema1732480000000 } from "./1732480000000-initial-schema";
 import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-allowed-jobs";
 import { SpecSummaries1764000000000 } from "./1764000000000-spec-summaries";
 import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
+import { RunChanges1765000000000 } from "./1765000000000-run-changes";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
-export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000, SpecSummaries1764000000000, RunSpecLast1764000000001];
+export const migrations = [InitialSchema1732480000000, CredentialAllowedJobs1733900000000, SpecSummaries1764000000000, RunSpecLast1764000000001, RunChanges1765000000000];
