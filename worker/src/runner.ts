@@ -1,13 +1,17 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { LogStream, RunStatus, type Usage } from "./gen/flightcontrol/v1/run_pb";
+import { LogStream, RunStatus, type RunChanges, type Usage } from "./gen/flightcontrol/v1/run_pb";
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { buildAgentEnv } from "./agents/env";
 import { mcpSecretValues } from "./agents/mcp-files";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
 import type { RunLog } from "./run-log";
 import { withGroupRecords } from "./orphans";
+import { runSetupScript } from "./repository/setup-script";
+import { finishWorkspace, prepareWorkspace, type Workspace } from "./repository/workspace";
 
 export interface RunReport {
   status: RunStatus;
@@ -15,6 +19,14 @@ export interface RunReport {
   error: string;
   result: string;
   usage?: Usage;
+  /** What the run committed, when its spec has a repository and the agent got to finish. */
+  changes?: RunChanges;
+}
+
+/** Files a run leaves for upload (artifacts); they exist only until collectFiles returns. */
+export interface RunFiles {
+  /** The unified diff of the run's changes (base..head), credential values masked. */
+  changesDiffPath?: string;
 }
 
 export interface RunnerDeps {
@@ -22,6 +34,8 @@ export interface RunnerDeps {
   workDir: string;
   workerName: string;
   killGraceMs: number;
+  /** Called, and awaited, with the run's files before its directory is removed. */
+  collectFiles?: (runId: string, files: RunFiles) => Promise<void>;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -40,15 +54,18 @@ const MAX_LINE_CHARS = 256 * 1024;
 const MAX_ERROR_CHARS = 2000;
 
 /**
- * The job runner: executes one assignment in its own temp directory with its agent, masks
- * credential values out of everything it reports, enforces the deadline, and turns the agent's
+ * The job runner: executes one assignment in its own temp directory, in phases — checkout of the
+ * repository (or an empty workspace), setup script, agent, commit and push — masks credential
+ * values out of everything it reports, enforces the deadline over all of them, and turns the
  * outcome and any stop reason into the run's final status.
  */
 export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
   // The one way out for text: every line and event goes through `log`, and the report's error and
   // result are masked below. Nothing else this run produces reaches the server.
   // MCP env and header values are secrets as much as credentials (agents/mcp-files.ts).
-  const mask = createMasker([...Object.values(assign.env), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
+  // The repository's credential too: git should never print it, but if a remote echoes it, it is masked.
+  const gitEnv = { ...assign.gitEnv };
+  const mask = createMasker([...Object.values(assign.env), ...Object.values(gitEnv), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
   const log = maskedOutput(runLog, mask, MAX_LINE_CHARS);
   const controller = new AbortController();
   const kill = new AbortController();
@@ -81,6 +98,9 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
     const timer = setTimeout(() => stop("timeout"), Math.max(0, deadline - Date.now()));
     let dir: string | undefined;
     let outcome: AgentOutcome;
+    let changes: RunChanges | undefined;
+    let files: RunFiles = {};
+    const say = (text: string) => log.log(LogStream.SYSTEM, text);
     log.log(LogStream.SYSTEM, `Run started on worker ${deps.workerName} (attempt ${assign.attempt}, agent ${spec.agent})`);
     try {
       const agent = deps.agents.get(spec.agent);
@@ -89,8 +109,18 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
       // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
+      const ws = await prepareWorkspace({
+        workDir: deps.workDir, runDir: dir, runId: assign.runId, repository: spec.repository, gitEnv, signal: controller.signal, say,
+      });
+      if (spec.setupScript) {
+        await runSetupScript({
+          script: spec.setupScript, cwd: ws.cwd, env: buildAgentEnv(process.env, {}, { ...assign.env }), signal: controller.signal,
+          killSignal: kill.signal, graceMs: deps.killGraceMs, log: (stream, text) => log.log(stream, text),
+        });
+      }
+      if (controller.signal.aborted) throw new Error("stopped before the agent started");
       const gen = agent.run({
-        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, signal: controller.signal, graceMs: deps.killGraceMs,
+        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, cwd: ws.cwd, signal: controller.signal, graceMs: deps.killGraceMs,
         killSignal: kill.signal,
       });
       try {
@@ -108,12 +138,28 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         // If this loop throws, returning the generator runs the agent's cleanup, which kills its process group.
         await gen.return({ ok: false }).catch(() => undefined);
       }
+      if (ws.repo && stopReason === undefined) {
+        const diffPath = join(dir, "changes.diff");
+        try {
+          changes = await finishWorkspace({ ...ws, repo: ws.repo }, {
+            runId: assign.runId, prompt: spec.prompt, gitEnv, push: ws.repo.repository.push && outcome.ok, diffPath, mask, signal: controller.signal, say,
+          });
+          files = { changesDiffPath: diffPath };
+        } catch (err) {
+          // The agent's verdict stands only if its work was kept: a failed commit or push fails the run.
+          outcome = { ...outcome, ok: false, error: (err as Error).message };
+          if (existsSync(diffPath)) files = { changesDiffPath: diffPath };
+        }
+      }
     } catch (err) {
       outcome = { ok: false, error: (err as Error).message };
     } finally {
       agentEnded = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
+      if (dir && deps.collectFiles && files.changesDiffPath) {
+        await deps.collectFiles(assign.runId, files).catch((err) => say(`could not collect the run's files: ${mask((err as Error).message)}`));
+      }
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
     const status = stopReason === "cancel" || stopReason === "abandon" ? RunStatus.CANCELLED
@@ -126,7 +172,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       : outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`);
     const error = clip(mask(reason), MAX_ERROR_CHARS, "error");
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
-    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage };
+    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, changes };
   });
 
   return { done, stop };
