@@ -145,6 +145,17 @@ describe("runs on a repository", () => {
     expect(worker.output()).not.toContain(TOKEN);
   });
 
+  it("fails a run whose token the remote refuses, saying so without the token", async () => {
+    createBareRepo(root, "locked", { "a.txt": "a\n" });
+    const wrong = "tok-wrong-9d8c7b6a5f";
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "git-wrong", env: { GIT_TOKEN: wrong } });
+    const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: http.url("locked"), credentialId: credential!.id } });
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error).toMatch(/^cannot clone http:\/\/127\.0\.0\.1:\d+\/locked\.git: .*Authentication failed/);
+    expect(run.error).not.toContain(wrong);
+    expect(await logText(run.id)).not.toContain(wrong);
+  });
+
   it("fails a run whose repository cannot be cloned, saying so", async () => {
     const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: daemon.url("no-such-repo") } });
     expect(run.status).toBe(RunStatus.FAILED);
@@ -165,7 +176,7 @@ describe("runs on a repository", () => {
     rejectPushes(bare, "pushes to this repository are frozen");
     const run = await runToEnd({ agent: "shell", prompt: "echo b >> a.txt", repository: { url: daemon.url("guarded"), push: true } });
     expect(run.status).toBe(RunStatus.FAILED);
-    expect(run.error).toMatch(/^push of branch fc\/\w{8} to git:\/\/.*guarded\.git was rejected: .*(pre-receive hook declined|frozen)/);
+    expect(run.error).toMatch(/^push of branch fc\/\w{8} to git:\/\/.*guarded\.git was rejected: .*pre-receive hook declined.*; the remote said: pushes to this repository are frozen$/);
     expect(run.changes).toBeUndefined();
   });
 
