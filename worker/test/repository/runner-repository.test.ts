@@ -8,6 +8,7 @@ import type { RunLog } from "../../src/run-log";
 import { startRun, type RunFiles } from "../../src/runner";
 import { createBareRepo, gitIn, gitRoot, startGitDaemon, type GitDaemon } from "../../../testkit/git-server";
 import { removeDir, tempDir } from "../../../testkit/temp-dir";
+import { waitFor } from "../../../testkit/wait-for";
 
 let root: string;
 let daemon: GitDaemon;
@@ -77,6 +78,17 @@ describe("the runner's repository phases", () => {
     expect(collected[0].diff).toContain("Binary files /dev/null and b/blob.bin differ");
     expect(collected[0].diff).not.toContain("s3cr3t-value-123");
     expect(existsSync(collected[0].files.changesDiffPath!)).toBe(false);
+    expect(runDirs(workDir)).toEqual([]);
+  });
+
+  it("stops a long setup script on cancel: the run is cancelled, the agent never starts, the workspace goes", async () => {
+    createBareRepo(root, "setup-slow", { "a.txt": "a\n" });
+    const { run, lines, workDir } = shellRun({ prompt: "echo agent-ran", setupScript: "echo setup-begun; sleep 30", repository: { url: daemon.url("setup-slow") } });
+    await waitFor(() => lines.includes("setup-begun"), { what: "the setup script to start" });
+    run.stop("cancel");
+    const report = await run.done;
+    expect(report).toMatchObject({ status: RunStatus.CANCELLED, error: "cancelled" });
+    expect(lines).not.toContain("agent-ran");
     expect(runDirs(workDir)).toEqual([]);
   });
 
