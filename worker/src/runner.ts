@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LogStream, RunStatus, type RunChanges, type Usage } from "./gen/flightcontrol/v1/run_pb";
@@ -11,7 +10,7 @@ import { clip, createMasker, maskedOutput } from "./masking";
 import type { RunLog } from "./run-log";
 import { withGroupRecords } from "./orphans";
 import { runSetupScript } from "./repository/setup-script";
-import { finishWorkspace, prepareWorkspace, type Workspace } from "./repository/workspace";
+import { commitWorkspace, prepareWorkspace, pushWorkspace } from "./repository/workspace";
 
 export interface RunReport {
   status: RunStatus;
@@ -139,16 +138,16 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         await gen.return({ ok: false }).catch(() => undefined);
       }
       if (ws.repo && stopReason === undefined) {
+        const repo = { ...ws, repo: ws.repo };
         const diffPath = join(dir, "changes.diff");
         try {
-          changes = await finishWorkspace({ ...ws, repo: ws.repo }, {
-            runId: assign.runId, prompt: spec.prompt, gitEnv, push: ws.repo.repository.push && outcome.ok, diffPath, mask, signal: controller.signal, say,
-          });
+          changes = await commitWorkspace(repo, { runId: assign.runId, prompt: spec.prompt, diffPath, mask, signal: controller.signal, say });
           files = { changesDiffPath: diffPath };
+          // A failed agent's work is committed and reported, but not pushed.
+          if (ws.repo.repository.push && outcome.ok) changes.pushed = await pushWorkspace(repo, changes, gitEnv, { signal: controller.signal, say });
         } catch (err) {
           // The agent's verdict stands only if its work was kept: a failed commit or push fails the run.
           outcome = { ...outcome, ok: false, error: (err as Error).message };
-          if (existsSync(diffPath)) files = { changesDiffPath: diffPath };
         }
       }
     } catch (err) {

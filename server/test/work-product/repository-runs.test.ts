@@ -177,7 +177,9 @@ describe("runs on a repository", () => {
     const run = await runToEnd({ agent: "shell", prompt: "echo b >> a.txt", repository: { url: daemon.url("guarded"), push: true } });
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error).toMatch(/^push of branch fc\/\w{8} to git:\/\/.*guarded\.git was rejected: .*pre-receive hook declined.*; the remote said: pushes to this repository are frozen$/);
-    expect(run.changes).toBeUndefined();
+    // The commit was made and is reported; only the push failed, and the remote has no such branch.
+    expect(run.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1, deletions: 0 });
+    expect(() => gitIn(bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${run.changes!.branch}`])).toThrow();
   });
 
   it("fetches into the cached mirror on the second run instead of cloning again", async () => {

@@ -48,37 +48,42 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
   return { cwd, repo: { repository, baseCommit, branch } };
 }
 
-export interface FinishOptions {
+export interface CommitPhaseOptions {
   runId: string;
   prompt: string;
-  gitEnv: Record<string, string>;
-  /** Push when the spec asks and the agent succeeded. */
-  push: boolean;
   diffPath: string;
   mask: Masker;
   signal?: AbortSignal;
   say: (text: string) => void;
 }
 
-/** Commit and push phases: the run's work committed to its branch, measured, and pushed if asked. */
-export async function finishWorkspace(ws: Workspace & { repo: NonNullable<Workspace["repo"]> }, opts: FinishOptions): Promise<RunChanges> {
-  const { repository, baseCommit, branch } = ws.repo;
+type RepoWorkspace = Workspace & { repo: NonNullable<Workspace["repo"]> };
+
+/** Commit phase: the run's work committed to its branch and measured; the diff written to diffPath. */
+export async function commitWorkspace(ws: RepoWorkspace, opts: CommitPhaseOptions): Promise<RunChanges> {
+  const { baseCommit, branch } = ws.repo;
   const c = await commitChanges({
     checkout: ws.cwd, runId: opts.runId, prompt: opts.prompt, baseCommit, branch, diffPath: opts.diffPath, mask: opts.mask, signal: opts.signal,
   });
   const binary = c.binaryFiles.length ? ` (binary: ${c.binaryFiles.join(", ")})` : "";
   opts.say(`commit: ${c.filesChanged} files changed, +${c.insertions} -${c.deletions}${binary}; branch ${branch} at ${c.headCommit.slice(0, 12)}`);
-  const changed = c.headCommit !== baseCommit;
-  let pushed = false;
-  if (opts.push && changed) {
-    opts.say(`push: pushing ${branch} to ${repository.url}`);
-    await withGitAuth(opts.gitEnv, (env) => pushBranch(ws.cwd, repository.url, branch, env, opts.signal));
-    pushed = true;
-    opts.say(`push: ${branch} pushed`);
-  } else if (opts.push) {
-    opts.say("push: nothing changed, nothing to push");
-  }
   return create(RunChangesSchema, {
-    baseCommit, headCommit: c.headCommit, branch, pushed, filesChanged: c.filesChanged, insertions: c.insertions, deletions: c.deletions,
+    baseCommit, headCommit: c.headCommit, branch, pushed: false, filesChanged: c.filesChanged, insertions: c.insertions, deletions: c.deletions,
   });
+}
+
+/**
+ * Push phase, when the spec asks: the run's branch to the remote if the run changed something.
+ * Returns whether it pushed; throws (the run fails) when the remote refuses.
+ */
+export async function pushWorkspace(ws: RepoWorkspace, changes: RunChanges, gitEnv: Record<string, string>, opts: { signal?: AbortSignal; say: (text: string) => void }): Promise<boolean> {
+  const { repository, branch } = ws.repo;
+  if (changes.headCommit === changes.baseCommit) {
+    opts.say("push: nothing changed, nothing to push");
+    return false;
+  }
+  opts.say(`push: pushing ${branch} to ${repository.url}`);
+  await withGitAuth(gitEnv, (env) => pushBranch(ws.cwd, repository.url, branch, env, opts.signal));
+  opts.say(`push: ${branch} pushed`);
+  return true;
 }

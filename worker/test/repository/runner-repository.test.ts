@@ -92,6 +92,16 @@ describe("the runner's repository phases", () => {
     expect(runDirs(workDir)).toEqual([]);
   });
 
+  it("commits and reports a failed agent's changes but does not push them", async () => {
+    const bare = createBareRepo(root, "agent-fails", { "a.txt": "a\n" });
+    const { run, lines } = shellRun({ prompt: "echo more >> a.txt; exit 4", repository: { url: daemon.url("agent-fails"), push: true } });
+    const report = await run.done;
+    expect(report.status).toBe(RunStatus.FAILED);
+    expect(report.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1 });
+    expect(lines.some((l) => l.startsWith("push:"))).toBe(false);
+    expect(gitIn(bare, ["for-each-ref", "--format=%(refname)"])).toBe("refs/heads/main");
+  });
+
   it("removes the workspace of a run whose clone failed", async () => {
     const { run, workDir, collected } = shellRun({ prompt: "true", repository: { url: daemon.url("missing") } });
     const report = await run.done;
