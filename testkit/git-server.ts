@@ -11,8 +11,18 @@ import { removeDir, tempDir } from "./temp-dir";
 /** Git with an identity and no machine config, so tests behave the same everywhere. */
 export function gitIn(cwd: string, args: string[], input?: string): string {
   return execFileSync("git", args, {
-    cwd, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Test", GIT_AUTHOR_EMAIL: "test@localhost", GIT_COMMITTER_NAME: "Test", GIT_COMMITTER_EMAIL: "test@localhost" },
+    cwd,
+    input,
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "Test",
+      GIT_AUTHOR_EMAIL: "test@localhost",
+      GIT_COMMITTER_NAME: "Test",
+      GIT_COMMITTER_EMAIL: "test@localhost",
+    },
   }).trim();
 }
 
@@ -32,7 +42,14 @@ export function addCommit(bare: string, branch: string, files: Record<string, st
   const work = tempDir("fc-git-seed-");
   try {
     gitIn(work, ["init", "--quiet", "--initial-branch=main"]);
-    const has = (ref: string) => { try { gitIn(bare, ["rev-parse", "--verify", "--quiet", ref]); return true; } catch { return false; } };
+    const has = (ref: string) => {
+      try {
+        gitIn(bare, ["rev-parse", "--verify", "--quiet", ref]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     if (has(`refs/heads/${branch}`) || has("refs/heads/main")) {
       gitIn(work, ["fetch", "--quiet", bare, `${has(`refs/heads/${branch}`) ? branch : "main"}`]);
       gitIn(work, ["checkout", "--quiet", "-B", branch, "FETCH_HEAD"]);
@@ -68,18 +85,34 @@ export interface GitDaemon {
 /** `git daemon` serving every repository under `root` on 127.0.0.1 (pushes allowed unless readOnly). */
 export async function startGitDaemon(root: string, opts: { readOnly?: boolean } = {}): Promise<GitDaemon> {
   const port = await freePort();
-  const child = startChild("git", [
-    "daemon", "--reuseaddr", "--export-all", ...(opts.readOnly ? [] : ["--enable=receive-pack"]), `--base-path=${root}`,
-    "--listen=127.0.0.1", `--port=${port}`, root,
-  ], { name: "git-daemon" });
+  const child = startChild(
+    "git",
+    [
+      "daemon",
+      "--reuseaddr",
+      "--export-all",
+      ...(opts.readOnly ? [] : ["--enable=receive-pack"]),
+      `--base-path=${root}`,
+      "--listen=127.0.0.1",
+      `--port=${port}`,
+      root,
+    ],
+    { name: "git-daemon" },
+  );
   const base = `git://127.0.0.1:${port}`;
-  await pollUntil(async () => {
-    if (!child.running) throw new Error(`git daemon exited: ${child.output()}`);
-    return new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: "127.0.0.1", port }, () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-  }, { what: "git daemon to listen" });
+  await pollUntil(
+    async () => {
+      if (!child.running) throw new Error(`git daemon exited: ${child.output()}`);
+      return new Promise<boolean>((resolve) => {
+        const s = createConnection({ host: "127.0.0.1", port }, () => {
+          s.end();
+          resolve(true);
+        });
+        s.on("error", () => resolve(false));
+      });
+    },
+    { what: "git daemon to listen" },
+  );
   return { url: (name) => `${base}/${name}.git`, stop: async () => void (await child.stop("SIGTERM", 2000)) };
 }
 
@@ -111,10 +144,11 @@ export async function startGitHttpServer(root: string, auth: { username: string;
   return {
     url: (name) => `http://127.0.0.1:${port}/${name}.git`,
     authorizations,
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -122,9 +156,16 @@ function cgi(root: string, user: string, req: IncomingMessage, res: ServerRespon
   const url = new URL(req.url ?? "/", "http://localhost");
   const child = spawn("git", ["http-backend"], {
     env: {
-      PATH: process.env.PATH ?? "", GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: "1", REMOTE_USER: user, REMOTE_ADDR: "127.0.0.1",
-      REQUEST_METHOD: req.method ?? "GET", PATH_INFO: decodeURIComponent(url.pathname), QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers["content-type"] ?? "", HTTP_CONTENT_ENCODING: req.headers["content-encoding"] ?? "",
+      PATH: process.env.PATH ?? "",
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: "1",
+      REMOTE_USER: user,
+      REMOTE_ADDR: "127.0.0.1",
+      REQUEST_METHOD: req.method ?? "GET",
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: req.headers["content-type"] ?? "",
+      HTTP_CONTENT_ENCODING: req.headers["content-encoding"] ?? "",
       GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
     },
     stdio: ["pipe", "pipe", "inherit"],

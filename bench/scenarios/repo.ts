@@ -63,8 +63,12 @@ export async function runRepo(server: BenchServer, opts: RepoOptions): Promise<R
     }
     const p50 = (xs: number[]) => summarize(xs).p50;
     return {
-      repoMiB: opts.mib, files, coldStartMs: roundAll(summarize(cold)), warmStartMs: roundAll(summarize(warm)),
-      coldCheckoutS: round(p50(coldCheckout), 2), warmCheckoutS: round(p50(warmCheckout), 2),
+      repoMiB: opts.mib,
+      files,
+      coldStartMs: roundAll(summarize(cold)),
+      warmStartMs: roundAll(summarize(warm)),
+      coldCheckoutS: round(p50(coldCheckout), 2),
+      warmCheckoutS: round(p50(warmCheckout), 2),
     };
   } finally {
     api.conn.close();

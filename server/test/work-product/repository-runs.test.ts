@@ -8,7 +8,15 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
 import { client } from "../../../testkit/clients";
 import {
-  addCommit, createBareRepo, gitIn, gitRoot, rejectPushes, startGitDaemon, startGitHttpServer, type GitDaemon, type GitHttpServer,
+  addCommit,
+  createBareRepo,
+  gitIn,
+  gitRoot,
+  rejectPushes,
+  startGitDaemon,
+  startGitHttpServer,
+  type GitDaemon,
+  type GitHttpServer,
 } from "../../../testkit/git-server";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { removeDir } from "../../../testkit/temp-dir";
@@ -45,21 +53,35 @@ type Spec = MessageInitShape<typeof JobSpecSchema>;
 
 async function runToEnd(spec: Spec): Promise<Run> {
   const { run } = await runs().createRun({ spec });
-  return waitFor(async () => {
-    const r = (await runs().getRun({ id: run!.id })).run!;
-    return r.finishTime ? r : undefined;
-  }, { what: `run ${run!.id} to finish`, timeoutMs: 60_000 });
+  return waitFor(
+    async () => {
+      const r = (await runs().getRun({ id: run!.id })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { what: `run ${run!.id} to finish`, timeoutMs: 60_000 },
+  );
 }
 
 async function logText(runId: string): Promise<string> {
   const { items } = await runs().listRunLogs({ runId });
-  return items.map((i) => (i.payload.case === "log" ? i.payload.value.text : JSON.stringify(i.payload.value, (_, v) => (typeof v === "bigint" ? String(v) : v)))).join("\n");
+  return items
+    .map((i) =>
+      i.payload.case === "log" ? i.payload.value.text : JSON.stringify(i.payload.value, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+    )
+    .join("\n");
 }
 
 /** files/insertions/deletions of `git diff --numstat base branch` in the bare repository. */
 function numstat(bare: string, base: string, branch: string) {
-  const rows = gitIn(bare, ["diff", "--numstat", base, `refs/heads/${branch}`]).split("\n").filter(Boolean).map((l) => l.split("\t"));
-  return { filesChanged: rows.length, insertions: rows.reduce((n, r) => n + (Number(r[0]) || 0), 0), deletions: rows.reduce((n, r) => n + (Number(r[1]) || 0), 0) };
+  const rows = gitIn(bare, ["diff", "--numstat", base, `refs/heads/${branch}`])
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t"));
+  return {
+    filesChanged: rows.length,
+    insertions: rows.reduce((n, r) => n + (Number(r[0]) || 0), 0),
+    deletions: rows.reduce((n, r) => n + (Number(r[1]) || 0), 0),
+  };
 }
 
 describe("runs on a repository", () => {
@@ -74,7 +96,8 @@ describe("runs on a repository", () => {
       const bare = createBareRepo(root, `proj-${agent}`, { "README.md": "hello\nworld\n", "old.txt": "gone\n" });
       const base = gitIn(bare, ["rev-parse", "refs/heads/main"]);
       const run = await runToEnd({
-        agent, ...spec,
+        agent,
+        ...spec,
         setupScript: "echo installing; test -f README.md && echo setup-saw-readme > .setup-marker && rm .setup-marker && pwd",
         repository: { url: daemon.url(`proj-${agent}`), push: true },
       });
@@ -85,9 +108,15 @@ describe("runs on a repository", () => {
       expect(run.changes!.headCommit).not.toBe(base);
       // The pushed branch on the remote is the run's commit, and the counts are git's.
       expect(gitIn(bare, ["rev-parse", `refs/heads/${branch}`])).toBe(run.changes!.headCommit);
-      expect(numstat(bare, base, branch)).toEqual({ filesChanged: run.changes!.filesChanged, insertions: run.changes!.insertions, deletions: run.changes!.deletions });
+      expect(numstat(bare, base, branch)).toEqual({
+        filesChanged: run.changes!.filesChanged,
+        insertions: run.changes!.insertions,
+        deletions: run.changes!.deletions,
+      });
       expect(run.changes!.filesChanged).toBeGreaterThanOrEqual(2);
-      expect(gitIn(bare, ["log", "-1", "--format=%an <%ae>|%s", branch])).toBe(`Flight Control <flightcontrol@localhost>|Flight Control run ${run.id}`);
+      expect(gitIn(bare, ["log", "-1", "--format=%an <%ae>|%s", branch])).toBe(
+        `Flight Control <flightcontrol@localhost>|Flight Control run ${run.id}`,
+      );
       expect(logs).toContain("setup: running the setup script");
       expect(logs).toContain("installing");
       expect(logs).toMatch(/setup: done in/);
@@ -100,7 +129,11 @@ describe("runs on a repository", () => {
   it("checks out a named branch and commits to a named branch; a run that changes nothing pushes nothing", async () => {
     const bare = createBareRepo(root, "branches", { "a.txt": "a\n" });
     const dev = addCommit(bare, "dev", { "dev.txt": "dev\n" }, "dev work");
-    const run = await runToEnd({ agent: "shell", prompt: "test -f dev.txt && git rev-parse --abbrev-ref HEAD", repository: { url: daemon.url("branches"), ref: "dev", branch: "feature/x", push: true } });
+    const run = await runToEnd({
+      agent: "shell",
+      prompt: "test -f dev.txt && git rev-parse --abbrev-ref HEAD",
+      repository: { url: daemon.url("branches"), ref: "dev", branch: "feature/x", push: true },
+    });
     expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
     expect(run.result).toBe("feature/x");
     expect(run.changes).toMatchObject({ baseCommit: dev, headCommit: dev, branch: "feature/x", pushed: false, filesChanged: 0 });
@@ -109,7 +142,10 @@ describe("runs on a repository", () => {
 
   it("authenticates over HTTP with a token that appears in no argv, config, environment or log", async () => {
     createBareRepo(root, "private", { "secret-project.txt": "v1\n" });
-    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "git-http", env: { GIT_TOKEN: TOKEN, GIT_USERNAME: "robot" } });
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "git-http",
+      env: { GIT_TOKEN: TOKEN, GIT_USERNAME: "robot" },
+    });
     const seen = new Set<string>();
     const sample = setInterval(() => {
       for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
@@ -176,7 +212,9 @@ describe("runs on a repository", () => {
     rejectPushes(bare, "pushes to this repository are frozen");
     const run = await runToEnd({ agent: "shell", prompt: "echo b >> a.txt", repository: { url: daemon.url("guarded"), push: true } });
     expect(run.status).toBe(RunStatus.FAILED);
-    expect(run.error).toMatch(/^push of branch fc\/\w{8} to git:\/\/.*guarded\.git was rejected: .*pre-receive hook declined.*; the remote said: pushes to this repository are frozen$/);
+    expect(run.error).toMatch(
+      /^push of branch fc\/\w{8} to git:\/\/.*guarded\.git was rejected: .*pre-receive hook declined.*; the remote said: pushes to this repository are frozen$/,
+    );
     // The commit was made and is reported; only the push failed, and the remote has no such branch.
     expect(run.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1, deletions: 0 });
     expect(() => gitIn(bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${run.changes!.branch}`])).toThrow();

@@ -22,7 +22,11 @@ afterAll(async () => {
   await server?.cleanup();
 });
 
-const refused = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+const refused = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
 const NOWHERE = { pool: "nowhere" };
 
 describe("a spec's repository", () => {
@@ -32,13 +36,20 @@ describe("a spec's repository", () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const { job: allowed } = await jobs.createJob({ name: "repo-allowed", spec: { agent: "shell", prompt: "true", requiredLabels: NOWHERE } });
     const { credential } = await creds.createCredential({ name: "git-deploy", env: { GIT_TOKEN: "tok-git-0123" }, allowedJobIds: [allowed!.id] });
-    const spec = { agent: "shell", prompt: "true", requiredLabels: NOWHERE, repository: { url: "https://git.example.com/org/app.git", credentialId: credential!.id } };
+    const spec = {
+      agent: "shell",
+      prompt: "true",
+      requiredLabels: NOWHERE,
+      repository: { url: "https://git.example.com/org/app.git", credentialId: credential!.id },
+    };
     await jobs.updateJob({ id: allowed!.id, spec });
     expect((await jobs.triggerJob({ id: allowed!.id })).run!.status).toBe(RunStatus.QUEUED);
     const adHoc = await refused(runs.createRun({ spec }));
     expect(adHoc?.code).toBe(Code.PermissionDenied);
     expect(adHoc?.rawMessage).toContain('credential "git-deploy" may be used only by runs of its allowed jobs');
-    const missing = await refused(runs.createRun({ spec: { ...spec, repository: { ...spec.repository, credentialId: "01890000-0000-7000-8000-000000000000" } } }));
+    const missing = await refused(
+      runs.createRun({ spec: { ...spec, repository: { ...spec.repository, credentialId: "01890000-0000-7000-8000-000000000000" } } }),
+    );
     expect(missing?.code).toBe(Code.NotFound);
   });
 
@@ -47,16 +58,27 @@ describe("a spec's repository", () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const { credential } = await creds.createCredential({ name: "git-late", env: { GIT_TOKEN: "tok-git-late-0123" } });
     const { run } = await runs.createRun({
-      spec: { agent: "shell", prompt: "true", requiredLabels: { pool: "git-late" }, repository: { url: "https://git.example.com/org/app.git", credentialId: credential!.id } },
+      spec: {
+        agent: "shell",
+        prompt: "true",
+        requiredLabels: { pool: "git-late" },
+        repository: { url: "https://git.example.com/org/app.git", credentialId: credential!.id },
+      },
     });
-    const { job: elsewhere } = await client(JobService, server.url, ADMIN_KEY).createJob({ name: "git-elsewhere", spec: { agent: "shell", prompt: "true" } });
+    const { job: elsewhere } = await client(JobService, server.url, ADMIN_KEY).createJob({
+      name: "git-elsewhere",
+      spec: { agent: "shell", prompt: "true" },
+    });
     await creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: [elsewhere!.id] } });
     const worker = startWorker(server.url, { name: "git-late-worker", labels: "pool=git-late" });
     try {
-      const done = await waitFor(async () => {
-        const r = (await runs.getRun({ id: run!.id })).run!;
-        return r.finishTime ? r : undefined;
-      }, { what: "the run to fail at dispatch", timeoutMs: 30_000 });
+      const done = await waitFor(
+        async () => {
+          const r = (await runs.getRun({ id: run!.id })).run!;
+          return r.finishTime ? r : undefined;
+        },
+        { what: "the run to fail at dispatch", timeoutMs: 30_000 },
+      );
       expect(done.status).toBe(RunStatus.FAILED);
       expect(done.error).toContain('credential "git-late" may be used only by runs of its allowed jobs');
     } finally {
@@ -71,9 +93,17 @@ describe("a spec's repository", () => {
       expect(err?.code, url).toBe(Code.InvalidArgument);
       expect(err?.rawMessage).toContain("spec.repository.url");
     }
-    const branch = await refused(runs.createRun({ spec: { agent: "shell", prompt: "true", repository: { url: "git@github.com:org/app.git", branch: "-x" } } }));
+    const branch = await refused(
+      runs.createRun({ spec: { agent: "shell", prompt: "true", repository: { url: "git@github.com:org/app.git", branch: "-x" } } }),
+    );
     expect(branch?.code).toBe(Code.InvalidArgument);
-    for (const url of ["https://github.com/org/app.git", "ssh://git@github.com/org/app.git", "git@github.com:org/app.git", "git://127.0.0.1:9418/app.git", "http://127.0.0.1:8080/app.git"]) {
+    for (const url of [
+      "https://github.com/org/app.git",
+      "ssh://git@github.com/org/app.git",
+      "git@github.com:org/app.git",
+      "git://127.0.0.1:9418/app.git",
+      "http://127.0.0.1:8080/app.git",
+    ]) {
       const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "true", requiredLabels: NOWHERE, repository: { url } } });
       expect(run!.spec!.repository!.url).toBe(url);
       await runs.cancelRun({ id: run!.id });

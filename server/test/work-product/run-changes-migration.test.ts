@@ -10,7 +10,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("the run-changes migration", () => {
   it("gives runs stored before it no changes, and keeps the spec last on SQLite", async () => {
     const db = await openDatabase(`sqlite:${join(dir, "a.db")}`);
-    const columns = async () => (await db.dataSource.query("PRAGMA table_info(job_runs)")) as Array<{ name: string; type: string; notnull: number; dflt_value: string | null }>;
+    const columns = async () =>
+      (await db.dataSource.query("PRAGMA table_info(job_runs)")) as Array<{ name: string; type: string; notnull: number; dflt_value: string | null }>;
     while ((await columns()).some((c) => c.name === "changes")) await db.dataSource.undoLastMigration();
     // A row as an older version wrote it: every required column, whatever its value.
     const required = (await columns()).filter((c) => c.notnull && c.dflt_value === null);

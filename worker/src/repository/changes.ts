@@ -4,8 +4,10 @@ import { git } from "./git";
 
 /** Who the run's commit is by: Flight Control, not whoever's git config is on the worker. */
 const IDENTITY = {
-  GIT_AUTHOR_NAME: "Flight Control", GIT_AUTHOR_EMAIL: "flightcontrol@localhost",
-  GIT_COMMITTER_NAME: "Flight Control", GIT_COMMITTER_EMAIL: "flightcontrol@localhost",
+  GIT_AUTHOR_NAME: "Flight Control",
+  GIT_AUTHOR_EMAIL: "flightcontrol@localhost",
+  GIT_COMMITTER_NAME: "Flight Control",
+  GIT_COMMITTER_EMAIL: "flightcontrol@localhost",
 };
 
 export interface CommittedChanges {
@@ -42,7 +44,12 @@ export async function commitChanges(opts: CommitOptions): Promise<CommittedChang
   await at(["add", "-A"], "cannot stage the run's changes");
   const staged = await at(["diff", "--cached", "--name-only", "-z"], "cannot list the run's changes");
   if (staged !== "") {
-    const firstLine = opts.prompt.split("\n").find((l) => l.trim() !== "")?.trim().slice(0, 72) ?? "";
+    const firstLine =
+      opts.prompt
+        .split("\n")
+        .find((l) => l.trim() !== "")
+        ?.trim()
+        .slice(0, 72) ?? "";
     const message = `Flight Control run ${opts.runId}\n\n${firstLine}\n`;
     await at(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message], "cannot commit the run's changes", IDENTITY);
   }

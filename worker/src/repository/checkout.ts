@@ -25,11 +25,17 @@ export async function checkOut(opts: CheckoutOptions): Promise<string> {
   await git(["-C", dest, "remote", "set-url", "origin", opts.url], "cannot set the checkout's origin", { signal });
   const base = await resolveRef(dest, opts.ref, signal);
   if (!base) {
-    throw new GitError(opts.ref
-      ? `ref "${opts.ref}" does not exist in ${opts.url}: no branch, tag or commit has that name; fix repository.ref`
-      : `${opts.url} has no default branch (is the repository empty?); set repository.ref`);
+    throw new GitError(
+      opts.ref
+        ? `ref "${opts.ref}" does not exist in ${opts.url}: no branch, tag or commit has that name; fix repository.ref`
+        : `${opts.url} has no default branch (is the repository empty?); set repository.ref`,
+    );
   }
-  await git(["-C", dest, "checkout", "--quiet", "--no-track", "-B", opts.branch, base], `cannot check out ${opts.ref || "the default branch"} as branch ${opts.branch}`, { signal });
+  await git(
+    ["-C", dest, "checkout", "--quiet", "--no-track", "-B", opts.branch, base],
+    `cannot check out ${opts.ref || "the default branch"} as branch ${opts.branch}`,
+    { signal },
+  );
   return base;
 }
 

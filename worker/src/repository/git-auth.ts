@@ -33,7 +33,11 @@ export async function createGitAuth(gitEnv: Record<string, string>): Promise<Git
     if (token) {
       const askpass = join(dir, "askpass.sh");
       // Git asks "Username for ..." then "Password for ...": answer each from the environment.
-      await writeFile(askpass, '#!/bin/sh\ncase "$1" in\n  Username*) printf \'%s\\n\' "$FC_GIT_USERNAME" ;;\n  *) printf \'%s\\n\' "$FC_GIT_TOKEN" ;;\nesac\n', { mode: 0o700 });
+      await writeFile(
+        askpass,
+        '#!/bin/sh\ncase "$1" in\n  Username*) printf \'%s\\n\' "$FC_GIT_USERNAME" ;;\n  *) printf \'%s\\n\' "$FC_GIT_TOKEN" ;;\nesac\n',
+        { mode: 0o700 },
+      );
       Object.assign(env, { GIT_ASKPASS: askpass, FC_GIT_TOKEN: token, FC_GIT_USERNAME: gitEnv.GIT_USERNAME || "x-access-token" });
     }
     if (key) {

@@ -47,8 +47,20 @@ export class GitError extends Error {}
  * a generic wrap-up ("fatal: the remote end hung up unexpectedly" follows the real reason).
  */
 export function lastMeaningfulLine(stderr: string): string {
-  const lines = stderr.split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l !== "");
-  const noise = [/^hint:/i, /^remote: (Counting|Compressing|Enumerating|Total)/, /^(Cloning|Receiving|Resolving|Counting|Compressing|Enumerating|Writing|Total|To |Fetching)/, /the remote end hung up unexpectedly/, /^error: failed to push some refs/, /^fatal: Could not read from remote repository/, /^Please make sure you have the correct access rights/, /^and the repository exists/];
+  const lines = stderr
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const noise = [
+    /^hint:/i,
+    /^remote: (Counting|Compressing|Enumerating|Total)/,
+    /^(Cloning|Receiving|Resolving|Counting|Compressing|Enumerating|Writing|Total|To |Fetching)/,
+    /the remote end hung up unexpectedly/,
+    /^error: failed to push some refs/,
+    /^fatal: Could not read from remote repository/,
+    /^Please make sure you have the correct access rights/,
+    /^and the repository exists/,
+  ];
   const useful = lines.filter((l) => !noise.some((n) => n.test(l)));
   return (useful.at(-1) ?? lines.at(-1) ?? "").slice(0, 500);
 }

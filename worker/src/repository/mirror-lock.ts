@@ -29,7 +29,10 @@ async function lockFile(lock: string, signal?: AbortSignal): Promise<() => Promi
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const pid = Number(await readFile(lock, "utf8").catch(() => ""));
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if ((pid > 0 && !alive(pid)) || (!(pid > 0) && age > STALE_MS)) {
       await rm(lock, { force: true });
       continue;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { git } from "./git";
 import { withMirrorLock } from "./mirror-lock";
 
@@ -30,21 +30,27 @@ export function mirrorPath(workDir: string, url: string): string {
 export async function withMirror<T>(opts: MirrorOptions, use: (mirror: string) => Promise<T>): Promise<T> {
   const path = mirrorPath(opts.workDir, opts.url);
   await mkdir(join(opts.workDir, "mirrors"), { recursive: true });
-  return withMirrorLock(path, async () => {
-    if (existsSync(path)) {
-      opts.say(`checkout: fetching ${opts.url} into the cached mirror`);
-      await git(["-C", path, "fetch", "--prune", "--quiet", "origin"], `cannot fetch ${opts.url}`, { env: opts.env, signal: opts.signal });
-    } else {
-      opts.say(`checkout: cloning ${opts.url} into a new mirror`);
-      const partial = `${path}.partial-${process.pid}`;
-      await rm(partial, { recursive: true, force: true });
-      try {
-        await git(["clone", "--mirror", "--quiet", "--", opts.url, partial], `cannot clone ${opts.url}`, { env: opts.env, signal: opts.signal });
-        await rename(partial, path);
-      } finally {
-        await rm(partial, { recursive: true, force: true });
+  return withMirrorLock(
+    path,
+    async () => {
+      if (existsSync(path)) {
+        opts.say(`checkout: fetching ${opts.url} into the cached mirror`);
+        await git(["-C", path, "fetch", "--prune", "--quiet", "origin"], `cannot fetch ${opts.url}`, { env: opts.env, signal: opts.signal });
+      } else {
+        opts.say(`checkout: cloning ${opts.url} into a new mirror`);
+        // Under the lock, any partial clone is one a killed worker left behind.
+        const dir = dirname(path);
+        for (const f of await readdir(dir)) if (f.startsWith(`${basename(path)}.partial-`)) await rm(join(dir, f), { recursive: true, force: true });
+        const partial = `${path}.partial-${process.pid}`;
+        try {
+          await git(["clone", "--mirror", "--quiet", "--", opts.url, partial], `cannot clone ${opts.url}`, { env: opts.env, signal: opts.signal });
+          await rename(partial, path);
+        } finally {
+          await rm(partial, { recursive: true, force: true });
+        }
       }
-    }
-    return use(path);
-  }, opts.signal);
+      return use(path);
+    },
+    opts.signal,
+  );
 }

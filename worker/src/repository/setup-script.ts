@@ -21,8 +21,14 @@ export async function runSetupScript(opts: SetupScriptOptions): Promise<void> {
   opts.log(LogStream.SYSTEM, "setup: running the setup script");
   const started = Date.now();
   const proc = runProcess({
-    label: "setup script", bin: "/bin/sh", args: ["-c", opts.script], env: opts.env, cwd: opts.cwd,
-    signal: opts.signal, graceMs: opts.graceMs, killSignal: opts.killSignal,
+    label: "setup script",
+    bin: "/bin/sh",
+    args: ["-c", opts.script],
+    env: opts.env,
+    cwd: opts.cwd,
+    signal: opts.signal,
+    graceMs: opts.graceMs,
+    killSignal: opts.killSignal,
   });
   let next = await proc.next();
   while (!next.done) {

@@ -43,8 +43,12 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
   const started = Date.now();
   const baseCommit = await withGitAuth(opts.gitEnv, (env) =>
     withMirror({ workDir: opts.workDir, url: repository.url, env, signal: opts.signal, say: opts.say }, (mirror) =>
-      checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal })));
-  opts.say(`checkout: ${repository.ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
+    ),
+  );
+  opts.say(
+    `checkout: ${repository.ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { cwd, repo: { repository, baseCommit, branch } };
 }
 
@@ -63,12 +67,25 @@ type RepoWorkspace = Workspace & { repo: NonNullable<Workspace["repo"]> };
 export async function commitWorkspace(ws: RepoWorkspace, opts: CommitPhaseOptions): Promise<RunChanges> {
   const { baseCommit, branch } = ws.repo;
   const c = await commitChanges({
-    checkout: ws.cwd, runId: opts.runId, prompt: opts.prompt, baseCommit, branch, diffPath: opts.diffPath, mask: opts.mask, signal: opts.signal,
+    checkout: ws.cwd,
+    runId: opts.runId,
+    prompt: opts.prompt,
+    baseCommit,
+    branch,
+    diffPath: opts.diffPath,
+    mask: opts.mask,
+    signal: opts.signal,
   });
   const binary = c.binaryFiles.length ? ` (binary: ${c.binaryFiles.join(", ")})` : "";
   opts.say(`commit: ${c.filesChanged} files changed, +${c.insertions} -${c.deletions}${binary}; branch ${branch} at ${c.headCommit.slice(0, 12)}`);
   return create(RunChangesSchema, {
-    baseCommit, headCommit: c.headCommit, branch, pushed: false, filesChanged: c.filesChanged, insertions: c.insertions, deletions: c.deletions,
+    baseCommit,
+    headCommit: c.headCommit,
+    branch,
+    pushed: false,
+    filesChanged: c.filesChanged,
+    insertions: c.insertions,
+    deletions: c.deletions,
   });
 }
 
@@ -76,7 +93,12 @@ export async function commitWorkspace(ws: RepoWorkspace, opts: CommitPhaseOption
  * Push phase, when the spec asks: the run's branch to the remote if the run changed something.
  * Returns whether it pushed; throws (the run fails) when the remote refuses.
  */
-export async function pushWorkspace(ws: RepoWorkspace, changes: RunChanges, gitEnv: Record<string, string>, opts: { signal?: AbortSignal; say: (text: string) => void }): Promise<boolean> {
+export async function pushWorkspace(
+  ws: RepoWorkspace,
+  changes: RunChanges,
+  gitEnv: Record<string, string>,
+  opts: { signal?: AbortSignal; say: (text: string) => void },
+): Promise<boolean> {
   const { repository, branch } = ws.repo;
   if (changes.headCommit === changes.baseCommit) {
     opts.say("push: nothing changed, nothing to push");

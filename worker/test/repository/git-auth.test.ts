@@ -38,14 +38,26 @@ describe("git authentication files", () => {
 
 describe("reading git's output", () => {
   it("quotes the line that says why, not the wrap-up after it", () => {
-    expect(lastMeaningfulLine("Cloning into 'x'...\nfatal: repository 'http://h/x.git/' not found\n")).toBe("fatal: repository 'http://h/x.git/' not found");
-    expect(lastMeaningfulLine("To git://h/r.git\n ! [remote rejected] b -> b (pre-receive hook declined)\nerror: failed to push some refs to 'git://h/r.git'\n"))
-      .toBe("! [remote rejected] b -> b (pre-receive hook declined)");
-    expect(lastMeaningfulLine("fatal: unable to connect to h:\nh: Name or service not known\nfatal: the remote end hung up unexpectedly\n")).toBe("h: Name or service not known");
+    expect(lastMeaningfulLine("Cloning into 'x'...\nfatal: repository 'http://h/x.git/' not found\n")).toBe(
+      "fatal: repository 'http://h/x.git/' not found",
+    );
+    expect(
+      lastMeaningfulLine(
+        "To git://h/r.git\n ! [remote rejected] b -> b (pre-receive hook declined)\nerror: failed to push some refs to 'git://h/r.git'\n",
+      ),
+    ).toBe("! [remote rejected] b -> b (pre-receive hook declined)");
+    expect(lastMeaningfulLine("fatal: unable to connect to h:\nh: Name or service not known\nfatal: the remote end hung up unexpectedly\n")).toBe(
+      "h: Name or service not known",
+    );
   });
 
   it("counts numstat lines, binary files as changed files without lines", () => {
-    expect(parseNumstat("3\t1\ta.txt\0-\t-\tb.bin\x000\t5\tdir/c d.txt\0")).toEqual({ filesChanged: 3, insertions: 3, deletions: 6, binaryFiles: ["b.bin"] });
+    expect(parseNumstat("3\t1\ta.txt\0-\t-\tb.bin\x000\t5\tdir/c d.txt\0")).toEqual({
+      filesChanged: 3,
+      insertions: 3,
+      deletions: 6,
+      binaryFiles: ["b.bin"],
+    });
     expect(parseNumstat("")).toEqual({ filesChanged: 0, insertions: 0, deletions: 0, binaryFiles: [] });
   });
 });

@@ -36,13 +36,17 @@ describe("the mirror lock", () => {
     const path = join(tempDir("fc-lock-"), "m.git");
     const order: string[] = [];
     let inside = 0;
-    await Promise.all(["a", "b", "c"].map((name) => withMirrorLock(path, async () => {
-      inside++;
-      expect(inside).toBe(1);
-      order.push(name);
-      await new Promise((r) => setTimeout(r, 20));
-      inside--;
-    })));
+    await Promise.all(
+      ["a", "b", "c"].map((name) =>
+        withMirrorLock(path, async () => {
+          inside++;
+          expect(inside).toBe(1);
+          order.push(name);
+          await new Promise((r) => setTimeout(r, 20));
+          inside--;
+        }),
+      ),
+    );
     expect(order).toEqual(["a", "b", "c"]);
   });
 });

@@ -23,16 +23,29 @@ afterAll(async () => {
 
 let n = 0;
 /** One run of the shell agent through the real runner, in its own (or a shared) work dir. */
-function shellRun(spec: { prompt: string; setupScript?: string; repository?: { url: string; ref?: string; push?: boolean } }, opts: { workDir?: string; env?: Record<string, string> } = {}) {
+function shellRun(
+  spec: { prompt: string; setupScript?: string; repository?: { url: string; ref?: string; push?: boolean } },
+  opts: { workDir?: string; env?: Record<string, string> } = {},
+) {
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
   const runId = `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
-  const assign = create(AssignSchema, { runId, attempt: 1, firstSeq: 1n, spec: { agent: "shell", timeoutSeconds: 60, ...spec }, env: opts.env ?? {} });
+  const assign = create(AssignSchema, {
+    runId,
+    attempt: 1,
+    firstSeq: 1n,
+    spec: { agent: "shell", timeoutSeconds: 60, ...spec },
+    env: opts.env ?? {},
+  });
   const workDir = opts.workDir ?? tempDir("fc-runner-repo-");
   const collected: { runId: string; files: RunFiles; diff?: string }[] = [];
   const run = startRun(assign, log, {
-    agents: new Map([["shell", createShellAgent({ baseEnv: { PATH: process.env.PATH ?? "" } })]]), workDir, workerName: "w-repo", killGraceMs: 1000,
-    collectFiles: async (id, files) => void collected.push({ runId: id, files, diff: files.changesDiffPath && readFileSync(files.changesDiffPath, "utf8") }),
+    agents: new Map([["shell", createShellAgent({ baseEnv: { PATH: process.env.PATH ?? "" } })]]),
+    workDir,
+    workerName: "w-repo",
+    killGraceMs: 1000,
+    collectFiles: async (id, files) =>
+      void collected.push({ runId: id, files, diff: files.changesDiffPath && readFileSync(files.changesDiffPath, "utf8") }),
   });
   return { run, lines, workDir, collected, runId };
 }
@@ -42,7 +55,11 @@ const runDirs = (workDir: string) => readdirSync(workDir).filter((f) => f.starts
 describe("the runner's repository phases", () => {
   it("fails the run when the setup script fails, saying so, without starting the agent", async () => {
     createBareRepo(root, "setup-fails", { "a.txt": "a\n" });
-    const { run, lines, workDir } = shellRun({ prompt: "echo agent-ran", setupScript: "echo preparing; exit 3", repository: { url: daemon.url("setup-fails") } });
+    const { run, lines, workDir } = shellRun({
+      prompt: "echo agent-ran",
+      setupScript: "echo preparing; exit 3",
+      repository: { url: daemon.url("setup-fails") },
+    });
     const report = await run.done;
     expect(report).toMatchObject({ status: RunStatus.FAILED, error: "setup script failed (exit 3)" });
     expect(report.changes).toBeUndefined();
@@ -53,7 +70,10 @@ describe("the runner's repository phases", () => {
   });
 
   it("runs the setup script with the run's credentials in an empty workspace when there is no repository", async () => {
-    const { run, lines } = shellRun({ prompt: "ls -A | wc -l", setupScript: 'test "$API_TOKEN" = s3cr3t-value && echo ok' }, { env: { API_TOKEN: "s3cr3t-value" } });
+    const { run, lines } = shellRun(
+      { prompt: "ls -A | wc -l", setupScript: 'test "$API_TOKEN" = s3cr3t-value && echo ok' },
+      { env: { API_TOKEN: "s3cr3t-value" } },
+    );
     const report = await run.done;
     expect(report.status, report.error).toBe(RunStatus.SUCCEEDED);
     expect(lines).toContain("ok");
@@ -64,13 +84,23 @@ describe("the runner's repository phases", () => {
   it("hands over the masked diff before removing the workspace, and counts a binary file with no lines", async () => {
     const bare = createBareRepo(root, "diff", { "a.txt": "one\ntwo\n" });
     const base = gitIn(bare, ["rev-parse", "main"]);
-    const { run, lines, workDir, collected, runId } = shellRun({
-      prompt: 'printf "one\\nkey=$API_TOKEN\\n" > a.txt && printf "\\000\\001\\002" > blob.bin',
-      repository: { url: daemon.url("diff") },
-    }, { env: { API_TOKEN: "s3cr3t-value-123" } });
+    const { run, lines, workDir, collected, runId } = shellRun(
+      {
+        prompt: 'printf "one\\nkey=$API_TOKEN\\n" > a.txt && printf "\\000\\001\\002" > blob.bin',
+        repository: { url: daemon.url("diff") },
+      },
+      { env: { API_TOKEN: "s3cr3t-value-123" } },
+    );
     const report = await run.done;
     expect(report.status, report.error).toBe(RunStatus.SUCCEEDED);
-    expect(report.changes).toMatchObject({ baseCommit: base, filesChanged: 2, insertions: 1, deletions: 1, pushed: false, branch: `fc/${runId.slice(0, 8)}` });
+    expect(report.changes).toMatchObject({
+      baseCommit: base,
+      filesChanged: 2,
+      insertions: 1,
+      deletions: 1,
+      pushed: false,
+      branch: `fc/${runId.slice(0, 8)}`,
+    });
     expect(lines.some((l) => /commit: 2 files changed, \+1 -1 \(binary: blob\.bin\)/.test(l))).toBe(true);
     expect(collected).toHaveLength(1);
     expect(collected[0].diff).toContain("-two");
@@ -83,7 +113,11 @@ describe("the runner's repository phases", () => {
 
   it("stops a long setup script on cancel: the run is cancelled, the agent never starts, the workspace goes", async () => {
     createBareRepo(root, "setup-slow", { "a.txt": "a\n" });
-    const { run, lines, workDir } = shellRun({ prompt: "echo agent-ran", setupScript: "echo setup-begun; sleep 30", repository: { url: daemon.url("setup-slow") } });
+    const { run, lines, workDir } = shellRun({
+      prompt: "echo agent-ran",
+      setupScript: "echo setup-begun; sleep 30",
+      repository: { url: daemon.url("setup-slow") },
+    });
     await waitFor(() => lines.includes("setup-begun"), { what: "the setup script to start" });
     run.stop("cancel");
     const report = await run.done;
