@@ -41,6 +41,14 @@ async function lockFile(lock: string, signal?: AbortSignal): Promise<() => Promi
   }
 }
 
+/** Rejects when `signal` aborts. */
+function stopped(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new Error("stopped while waiting for the repository mirror"));
+    signal.addEventListener("abort", () => reject(new Error("stopped while waiting for the repository mirror")), { once: true });
+  });
+}
+
 /**
  * Runs `fn` holding the lock of one mirror: an in-process queue for runs of this worker, plus a
  * lock file for other worker processes sharing the work dir (git refuses concurrent fetches into
@@ -53,7 +61,8 @@ export async function withMirrorLock<T>(path: string, fn: () => Promise<T>, sign
   const chain = previous.then(() => mine);
   held.set(path, chain);
   try {
-    await previous;
+    // A run stopped while queued leaves at once; the next in line still waits for `previous` (chain).
+    await (signal ? Promise.race([previous, stopped(signal)]) : previous);
     const unlock = await lockFile(`${path}.lock`, signal);
     try {
       return await fn();

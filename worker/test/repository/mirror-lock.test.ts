@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withMirrorLock } from "../../src/repository/mirror-lock";
 import { tempDir } from "../../../testkit/temp-dir";
+import { waitFor } from "../../../testkit/wait-for";
 
 /** A pid that was alive a moment ago and is not now. */
 function deadPid(): number {
@@ -48,5 +49,22 @@ describe("the mirror lock", () => {
       ),
     );
     expect(order).toEqual(["a", "b", "c"]);
+  });
+  it("lets a holder stopped while queued leave at once without letting the next one in early", async () => {
+    const path = join(tempDir("fc-lock-"), "m.git");
+    let release: (() => void) | undefined;
+    const first = withMirrorLock(path, () => new Promise<void>((r) => (release = r)));
+    await waitFor(() => release, { what: "the first holder to take the lock" });
+    const stop = new AbortController();
+    const second = withMirrorLock(path, async () => "second ran", stop.signal);
+    let thirdRan = false;
+    const third = withMirrorLock(path, async () => void (thirdRan = true));
+    stop.abort();
+    await expect(second).rejects.toThrow("stopped while waiting for the repository mirror");
+    expect(thirdRan).toBe(false);
+    release!();
+    await first;
+    await third;
+    expect(thirdRan).toBe(true);
   });
 });
