@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (about 5 minutes)
  *   npm run bench -- --quick           every figure, shorter windows (under 2 minutes)
- *   npm run bench -- --only=dispatch,logs   a subset: floors, dispatch, throughput, logs, fleet
+ *   npm run bench -- --only=dispatch,logs   a subset: floors, dispatch, throughput, logs, fleet, repo
  *   npm run bench -- --profile         also run each server under `node --cpu-prof` and print its
  *                                      top self-time functions (profiles in bench/results/profiles/)
  *   npm run bench -- --wait-quiet=60   wait up to 60 s before each scenario for other load to stop
@@ -26,9 +26,10 @@ import { runDispatch, type DispatchResult } from "./scenarios/dispatch";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { echoFloor, sqliteFloor, type EchoFloor, type SqliteFloor } from "./scenarios/floors";
 import { runLogs, type LogsResult, type SubscriberProtocol } from "./scenarios/logs";
+import { runRepo, type RepoResult } from "./scenarios/repo";
 import { runThroughputReal, runThroughputSim, type ThroughputResult } from "./scenarios/throughput";
 
-const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet"] as const;
+const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet", "repo"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -53,6 +54,7 @@ const CONFIG = quick
     throughput: { workers: 4, capacity: 8, warmupMs: 1000, windowMs: 4000, idleRuns: 10 },
     logs: { subscriberProtocol, runs: 8, linesPerRun: 25_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 3 },
     fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 2000, hbMs: 3000, dispatchRate: 100, dispatchSeconds: 2 },
+    repo: { mib: 50, coldRuns: 2, warmRuns: 3 },
   }
   : {
     echo: { n: 5000, paced: 100 },
@@ -60,6 +62,7 @@ const CONFIG = quick
     throughput: { workers: 4, capacity: 8, warmupMs: 3000, windowMs: 30_000, idleRuns: 30 },
     logs: { subscriberProtocol, runs: 8, linesPerRun: 100_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 15 },
     fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 5000, hbMs: 15_000, dispatchRate: 100, dispatchSeconds: 10 },
+    repo: { mib: 50, coldRuns: 3, warmRuns: 5 },
   };
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -181,6 +184,8 @@ if (only.has("floors")) {
 }
 const fleet: FleetResult | undefined = await scenario("fleet", () => withServer("fleet", (s) => runFleet(s, { ...CONFIG.fleet, log }), { env: { ORCH_WORKER_LOST_AFTER_MS: "60000" } })).catch((err) => fail("fleet", err));
 
+const repo: RepoResult | undefined = await scenario("repo", () => withServer("repo", (s) => runRepo(s, { ...CONFIG.repo, log }))).catch((err) => fail("repo", err));
+
 function fail(what: string, err: unknown): undefined {
   const msg = `${what} failed: ${(err as Error).stack ?? err}`;
   errors.push(msg);
@@ -244,6 +249,7 @@ const results = {
     },
   },
   fleet: fleet && { ...fleet, dispatchRatioToEchoP50: ratio(fleet.dispatch.latencyMs.p50, echo?.backToBackMs.p50) },
+  repo,
   targets,
   anchors,
   profiles: profile ? profiles : undefined,
@@ -314,6 +320,13 @@ if (fleet) {
     [`heartbeat CPU at the ${fleet.heartbeat.serverIntervalMs} ms default, whole fleet`, `${fleet.heartbeat.cpuPctAtDefaultInterval}% of a core`],
     [`dispatch @ ${fleet.dispatch.offeredRate}/s with the fleet p50 / p99 (ms)`, `${fleet.dispatch.latencyMs.p50} / ${fleet.dispatch.latencyMs.p99}`],
     ["sessions failed", fleet.errors],
+  ]);
+}
+if (repo) {
+  L.push(`RUN ON A REPOSITORY — ${repo.repoMiB} MiB of random files (${repo.files} files) over git://, CreateRun → the agent's first line`);
+  table(["mirror", "runs", "p50 ms", "max ms", "checkout phase p50 s"], [
+    ["cold (clone --mirror, then local clone)", repo.coldStartMs.n, repo.coldStartMs.p50, repo.coldStartMs.max, repo.coldCheckoutS],
+    ["warm (fetch --prune, then local clone)", repo.warmStartMs.n, repo.warmStartMs.p50, repo.warmStartMs.max, repo.warmCheckoutS],
   ]);
 }
 L.push("TARGETS (BENCHMARKS.md, Targets)");

@@ -161,7 +161,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     active.finishBeat = nextBeat();
     send({
       case: "runFinished",
-      value: { runId, attempt: active.log.attempt, status: r.status, exitCode: r.exitCode, error: r.error, result: r.result, usage: r.usage, lastSeq: active.log.lastSeq },
+      value: { runId, attempt: active.log.attempt, status: r.status, exitCode: r.exitCode, error: r.error, result: r.result, usage: r.usage, changes: r.changes, lastSeq: active.log.lastSeq },
     });
   }
 

@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { LogStream, RunStatus, type Usage } from "./gen/flightcontrol/v1/run_pb";
+import { LogStream, RunStatus, type RunChanges, type Usage } from "./gen/flightcontrol/v1/run_pb";
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { buildAgentEnv } from "./agents/env";
 import { mcpSecretValues } from "./agents/mcp-files";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
@@ -10,6 +11,8 @@ import type { RunLog } from "./run-log";
 import { withGroupRecords } from "./orphans";
 import { collectArtifacts, DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits, type ArtifactSource, type StagedArtifact } from "./artifacts/collect";
 import { ArtifactKind } from "./gen/flightcontrol/v1/artifact_pb";
+import { runSetupScript } from "./repository/setup-script";
+import { commitWorkspace, prepareWorkspace, pushWorkspace } from "./repository/workspace";
 
 export interface RunReport {
   status: RunStatus;
@@ -19,6 +22,8 @@ export interface RunReport {
   usage?: Usage;
   /** Files kept from the workspace, staged for upload; the finish waits until all are acknowledged. */
   artifacts: StagedArtifact[];
+  /** What the run committed, when its spec has a repository and the agent got to finish. */
+  changes?: RunChanges;
 }
 
 export interface RunnerDeps {
@@ -46,15 +51,18 @@ const MAX_LINE_CHARS = 256 * 1024;
 const MAX_ERROR_CHARS = 2000;
 
 /**
- * The job runner: executes one assignment in its own temp directory with its agent, masks
- * credential values out of everything it reports, enforces the deadline, and turns the agent's
+ * The job runner: executes one assignment in its own temp directory, in phases — checkout of the
+ * repository (or an empty workspace), setup script, agent, commit and push — masks credential
+ * values out of everything it reports, enforces the deadline over all of them, and turns the
  * outcome and any stop reason into the run's final status.
  */
 export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
   // The one way out for text: every line and event goes through `log`, and the report's error and
   // result are masked below. Nothing else this run produces reaches the server.
   // MCP env and header values are secrets as much as credentials (agents/mcp-files.ts).
-  const mask = createMasker([...Object.values(assign.env), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
+  // The repository's credential too: git should never print it, but if a remote echoes it, it is masked.
+  const gitEnv = { ...assign.gitEnv };
+  const mask = createMasker([...Object.values(assign.env), ...Object.values(gitEnv), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
   const log = maskedOutput(runLog, mask, MAX_LINE_CHARS);
   const controller = new AbortController();
   const kill = new AbortController();
@@ -88,8 +96,12 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
     let dir: string | undefined;
     let outcome: AgentOutcome;
     let artifacts: StagedArtifact[] = [];
+    let changes: RunChanges | undefined;
     /** The run's unified diff, when the repository phase produced one: kept as changes.diff. */
     let changesDiffPath: string | undefined;
+    /** Where the agent worked (the checkout, or the empty workspace): artifact globs are relative to it. */
+    let workspace: string | undefined;
+    const say = (text: string) => log.log(LogStream.SYSTEM, text);
     log.log(LogStream.SYSTEM, `Run started on worker ${deps.workerName} (attempt ${assign.attempt}, agent ${spec.agent})`);
     try {
       const agent = deps.agents.get(spec.agent);
@@ -98,8 +110,19 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
       // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
+      const ws = await prepareWorkspace({
+        workDir: deps.workDir, runDir: dir, runId: assign.runId, repository: spec.repository, gitEnv, signal: controller.signal, say,
+      });
+      workspace = ws.cwd;
+      if (spec.setupScript) {
+        await runSetupScript({
+          script: spec.setupScript, cwd: ws.cwd, env: buildAgentEnv(process.env, {}, { ...assign.env }), signal: controller.signal,
+          killSignal: kill.signal, graceMs: deps.killGraceMs, log: (stream, text) => log.log(stream, text),
+        });
+      }
+      if (controller.signal.aborted) throw new Error("stopped before the agent started");
       const gen = agent.run({
-        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, signal: controller.signal, graceMs: deps.killGraceMs,
+        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, cwd: ws.cwd, signal: controller.signal, graceMs: deps.killGraceMs,
         killSignal: kill.signal,
       });
       try {
@@ -117,6 +140,19 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         // If this loop throws, returning the generator runs the agent's cleanup, which kills its process group.
         await gen.return({ ok: false }).catch(() => undefined);
       }
+      if (ws.repo && stopReason === undefined) {
+        const repo = { ...ws, repo: ws.repo };
+        const diffPath = join(dir, "changes.diff");
+        try {
+          changes = await commitWorkspace(repo, { runId: assign.runId, prompt: spec.prompt, diffPath, mask, signal: controller.signal, say });
+          changesDiffPath = diffPath;
+          // A failed agent's work is committed and reported, but not pushed.
+          if (ws.repo.repository.push && outcome.ok) changes.pushed = await pushWorkspace(repo, changes, gitEnv, { signal: controller.signal, say });
+        } catch (err) {
+          // The agent's verdict stands only if its work was kept: a failed commit or push fails the run.
+          outcome = { ...outcome, ok: false, error: (err as Error).message };
+        }
+      }
     } catch (err) {
       outcome = { ok: false, error: (err as Error).message };
     } finally {
@@ -125,9 +161,9 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       clearTimeout(killTimer);
       // Before the workspace goes. Not for a run taken away (nobody wants its files) or fenced
       // (its finish must go out before the server's lease ends).
-      if (dir && stopReason !== "abandon" && stopReason !== "fence") {
+      if (workspace && stopReason !== "abandon" && stopReason !== "fence") {
         const extra: ArtifactSource[] = changesDiffPath ? [{ path: changesDiffPath, name: "changes.diff", kind: ArtifactKind.CHANGES }] : [];
-        artifacts = await collectRunArtifacts(dir, spec.artifactPaths, extra);
+        artifacts = await collectRunArtifacts(workspace, spec.artifactPaths, extra);
       }
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -141,7 +177,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       : outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`);
     const error = clip(mask(reason), MAX_ERROR_CHARS, "error");
     log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
-    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, artifacts };
+    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, artifacts, changes };
   });
 
   /** Collection problems are reported in the run's log; they never change the run's outcome. */

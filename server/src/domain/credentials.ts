@@ -111,6 +111,7 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
     /** For a job definition: its credentials exist and its MCP references resolve to them. */
     async assertJobSpec(spec: JobSpec): Promise<void> {
       assertReferencesResolve(spec, await rows(spec.credentialIds));
+      await rows(repositoryCredentialIds(spec));
     },
 
     /**
@@ -124,6 +125,11 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
         if (why) throw permissionDenied(why);
       }
       assertReferencesResolve(spec, attached);
+      // The repository's credential reaches git only, but who may use it is the same rule.
+      for (const row of await rows(repositoryCredentialIds(spec))) {
+        const why = refusal(row, jobId);
+        if (why) throw permissionDenied(why);
+      }
     },
 
     /**
@@ -145,3 +151,7 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
 }
 
 export type Credentials = ReturnType<typeof createCredentials>;
+
+/** The credential that authenticates the spec's git remote, as a list of zero or one id. */
+export const repositoryCredentialIds = (spec: JobSpec): string[] =>
+  spec.repository?.credentialId ? [spec.repository.credentialId] : [];

@@ -1,5 +1,5 @@
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
-import type { Credentials } from "./credentials";
+import { repositoryCredentialIds, type Credentials } from "./credentials";
 import { describeSite } from "./mcp/values";
 import type { McpSecrets } from "./mcp/secrets";
 
@@ -9,6 +9,8 @@ export interface RunSecrets {
   env: Record<string, string>;
   /** The snapshot with its MCP literals opened and its credential references filled in. */
   spec: JobSpec;
+  /** The variables of the repository's credential, for git alone (never the agent's environment). */
+  gitEnv: Record<string, string>;
 }
 
 /**
@@ -29,7 +31,8 @@ export function createRunSecrets(credentials: Pick<Credentials, "open">, mcp: Mc
       }
       return value;
     });
-    return { env, spec: resolved };
+    const [git] = await credentials.open(repositoryCredentialIds(spec), jobId);
+    return { env, spec: resolved, gitEnv: git?.env ?? {} };
   };
 }
 

@@ -9,7 +9,7 @@ import { roleFromColumn } from "../domain/auth/api-keys";
 import { allowedJobIds } from "../domain/credentials";
 import { redactMcpSecrets } from "../domain/mcp/secrets";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
-import { specFromJson, specSummaryFromJson, usageFromJson } from "../storage/codecs";
+import { changesFromJson, specFromJson, specSummaryFromJson, usageFromJson } from "../storage/codecs";
 import type { ApiKeyRow, CredentialRow, WorkerRow } from "../storage/entities";
 import type { JobListRow } from "../storage/job-store";
 import type { RunListRow } from "../storage/run-store";
@@ -50,6 +50,7 @@ export function runToProto(row: RunListRow): Run {
     error: row.error,
     result: row.result,
     usage: usageFromJson(row.usage),
+    changes: changesFromJson(row.changes),
     lastSeq: BigInt(row.lastSeq),
     cancelRequested: Boolean(row.cancelRequested),
   });

@@ -1,5 +1,5 @@
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import { UsageSchema, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import { RunChangesSchema, UsageSchema, type RunChanges, type Usage } from "../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, JobSpecSummarySchema, type JobSpec, type JobSpecSummary } from "../gen/flightcontrol/v1/spec_pb";
 
 /**
@@ -14,3 +14,6 @@ export const specSummaryFromJson = (json: string): JobSpecSummary => fromJsonStr
 /** A run without reported usage stores "{}", which reads back as an empty Usage. */
 export const usageToJson = (u: Usage | undefined): string => (u ? toJsonString(UsageSchema, u) : "{}");
 export const usageFromJson = (json: string): Usage => fromJsonString(UsageSchema, json || "{}");
+/** A run that reported no changes stores "", which reads back as none (Run.changes unset). */
+export const changesToJson = (c: RunChanges | undefined): string => (c ? toJsonString(RunChangesSchema, c) : "");
+export const changesFromJson = (json: string): RunChanges | undefined => (json ? fromJsonString(RunChangesSchema, json) : undefined);

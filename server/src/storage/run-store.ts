@@ -37,6 +37,8 @@ export interface FinishFields {
   error: string;
   result: string;
   usage: string;
+  /** RunChanges as protobuf JSON, or "". */
+  changes: string;
   lastSeq: number;
 }
 
@@ -147,8 +149,8 @@ export function createRunStore(db: Database, sql: Sql) {
 
     finish: async (id: string, workerId: string, attempt: number, f: FinishFields, now: number) =>
       (await sql.run(
-        "UPDATE job_runs SET status = ?, exit_code = ?, error = ?, result = ?, usage = ?, last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND worker_id = ? AND attempt = ?",
-        [f.status, f.exitCode, f.error, f.result, f.usage, f.lastSeq, f.lastSeq, now, now, id, workerId, attempt],
+        "UPDATE job_runs SET status = ?, exit_code = ?, error = ?, result = ?, usage = ?, changes = ?, last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND worker_id = ? AND attempt = ?",
+        [f.status, f.exitCode, f.error, f.result, f.usage, f.changes, f.lastSeq, f.lastSeq, now, now, id, workerId, attempt],
       )) === 1,
 
     /** Ends a held run from the server's side (lost worker with no attempts left, server-enforced deadline). */

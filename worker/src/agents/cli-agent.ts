@@ -27,7 +27,7 @@ export async function* runCliAgent(
     binHint: inv.binHint,
     args: inv.args,
     env: inv.env,
-    cwd: ctx.workDir,
+    cwd: ctx.cwd ?? ctx.workDir,
     signal: ctx.signal,
     graceMs: ctx.graceMs,
     killSignal: ctx.killSignal,

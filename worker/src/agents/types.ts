@@ -7,8 +7,10 @@ export interface AgentRunContext {
   spec: JobSpec;
   /** Decrypted credential variables; they belong in the child's environment only. */
   credentialEnv: Record<string, string>;
-  /** The run's private temporary directory, used as the agent's working directory. */
+  /** The run's private temporary directory, for the agent's own files (prompt file, MCP config). */
   workDir: string;
+  /** The agent's working directory: the repository's checkout, or an empty workspace; defaults to workDir. */
+  cwd?: string;
   /** Aborted on cancel or timeout: the agent's process group gets SIGTERM, then SIGKILL after graceMs. */
   signal: AbortSignal;
   graceMs: number;

@@ -156,7 +156,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const sent = target.sendQueue.push(workerMessage({
       case: "assign",
       value: {
-        runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, jobName: row.jobName,
+        runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, gitEnv: secrets.gitEnv, jobName: row.jobName,
         deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
         firstSeq: BigInt(row.lastSeq + 1),
       },

@@ -1,6 +1,6 @@
 import type { ArtifactChunk, ConnectRequest, Heartbeat, LogBatch, RunFinished } from "../../gen/flightcontrol/v1/worker_pb";
 import { RunStatus } from "../../gen/flightcontrol/v1/run_pb";
-import { usageToJson } from "../../storage/codecs";
+import { changesToJson, usageToJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { LogStore } from "../../storage/log-store";
 import type { RunStore } from "../../storage/run-store";
@@ -178,7 +178,7 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
     if (row) {
       await lifecycle.reportFinish(row, s.workerId, {
         status: statusToColumn(f.status as RunStatus), exitCode: f.exitCode ?? null, error: f.error,
-        result: f.result, usage: usageToJson(f.usage), lastSeq: Number(f.lastSeq),
+        result: f.result, usage: usageToJson(f.usage), changes: changesToJson(f.changes), lastSeq: Number(f.lastSeq),
       });
     }
     // Only now, with the outcome stored: released earlier, a failed write would leave the run held by nobody.

@@ -88,6 +88,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       error: "",
       result: "",
       usage: "{}",
+      changes: "",
       lastSeq: 0,
       cancelRequested: false,
       updatedAt: now,

@@ -41,6 +41,8 @@ export interface JobRunRow {
   result: string;
   /** Usage as protobuf JSON. */
   usage: string;
+  /** RunChanges as protobuf JSON; "" while the run has reported none (no repository, or not finished). */
+  changes: string;
   lastSeq: number;
   cancelRequested: boolean;
   updatedAt: number;
@@ -78,6 +80,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     error: text(),
     result: text(),
     usage: text(),
+    changes: { ...text(), default: "" },
     lastSeq: { ...epochMs(), name: "last_seq" },
     cancelRequested: { ...bool(), name: "cancel_requested" },
     updatedAt: { ...epochMs(), name: "updated_at" },

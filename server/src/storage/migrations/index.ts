@@ -3,6 +3,7 @@ import { CredentialAllowedJobs1733900000000 } from "./1733900000000-credential-a
 import { KeyBoundIdentities1734600000000 } from "./1734600000000-key-bound-identities";
 import { SpecSummaries1764000000000 } from "./1764000000000-spec-summaries";
 import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
+import { RunChanges1765000000000 } from "./1765000000000-run-changes";
 import { Artifacts1765000000200 } from "./1765000000200-artifacts";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
@@ -12,5 +13,6 @@ export const migrations = [
   KeyBoundIdentities1734600000000,
   SpecSummaries1764000000000,
   RunSpecLast1764000000001,
+  RunChanges1765000000000,
   Artifacts1765000000200,
 ];

@@ -44,7 +44,7 @@ function world() {
     runs, registry, events: createEventBus(), log: silent, background: db.retry.run, clock,
     openSecrets: async (spec) => {
       if (credentials.fail) throw credentials.fail();
-      return { env: {}, spec };
+      return { env: {}, spec, gitEnv: {} };
     },
     onAssigned: (runId, attempt, workerId) => assigned.push(`${runId}@${attempt}->${workerId}`),
     failUndeliverable: vi.fn(async () => {}),

@@ -80,6 +80,6 @@ export function runRow(id: string, over: Partial<JobRunRow> = {}): JobRunRow {
     id, jobId: null, jobName: "job", spec: "{}", agent: "shell", requiredLabels: "{}", labels: "{}", priority: 0, status: "running",
     trigger: "manual", scheduleId: null, retryOfRunId: null, attempt: 1, maxAttempts: 3, workerId: "w1", workerName: "worker-w1",
     createdAt: 0, availableAt: 0, assignedAt: 0, startedAt: 0, finishedAt: null, deadlineAt: null, timeoutSeconds: 60, exitCode: null,
-    error: "", result: "", usage: "{}", lastSeq: 0, cancelRequested: false, updatedAt: 0, ...over,
+    error: "", result: "", usage: "{}", changes: "", lastSeq: 0, cancelRequested: false, updatedAt: 0, ...over,
   } as JobRunRow;
 }

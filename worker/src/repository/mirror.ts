@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { git } from "./git";
+import { withMirrorLock } from "./mirror-lock";
+
+export interface MirrorOptions {
+  /** The worker's work dir; mirrors live in its `mirrors/` folder. */
+  workDir: string;
+  url: string;
+  /** Authentication for git (git-auth.ts). */
+  env: Record<string, string>;
+  signal?: AbortSignal;
+  /** A system line for the run's log. */
+  say: (text: string) => void;
+}
+
+/** Where the bare mirror of `url` is cached: one per URL per work dir. */
+export function mirrorPath(workDir: string, url: string): string {
+  return join(workDir, "mirrors", `${createHash("sha256").update(url).digest("hex").slice(0, 24)}.git`);
+}
+
+/**
+ * Brings the cached bare mirror of `url` up to date and runs `use` on it while still holding its
+ * lock, so no fetch rewrites the mirror while a run clones from it. The first run clones the
+ * mirror (into a temp name, renamed when complete, so a failed clone leaves no half mirror); later
+ * runs fetch only what changed.
+ */
+export async function withMirror<T>(opts: MirrorOptions, use: (mirror: string) => Promise<T>): Promise<T> {
+  const path = mirrorPath(opts.workDir, opts.url);
+  await mkdir(join(opts.workDir, "mirrors"), { recursive: true });
+  return withMirrorLock(
+    path,
+    async () => {
+      if (existsSync(path)) {
+        opts.say(`checkout: fetching ${opts.url} into the cached mirror`);
+        await git(["-C", path, "fetch", "--prune", "--quiet", "origin"], `cannot fetch ${opts.url}`, { env: opts.env, signal: opts.signal });
+      } else {
+        opts.say(`checkout: cloning ${opts.url} into a new mirror`);
+        // Under the lock, any partial clone is one a killed worker left behind.
+        const dir = dirname(path);
+        for (const f of await readdir(dir)) if (f.startsWith(`${basename(path)}.partial-`)) await rm(join(dir, f), { recursive: true, force: true });
+        const partial = `${path}.partial-${process.pid}`;
+        try {
+          await git(["clone", "--mirror", "--quiet", "--", opts.url, partial], `cannot clone ${opts.url}`, { env: opts.env, signal: opts.signal });
+          await rename(partial, path);
+        } finally {
+          await rm(partial, { recursive: true, force: true });
+        }
+      }
+      return use(path);
+    },
+    opts.signal,
+  );
+}
