@@ -26,7 +26,7 @@ import { runDispatch, type DispatchResult } from "./scenarios/dispatch";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { echoFloor, sqliteFloor, type EchoFloor, type SqliteFloor } from "./scenarios/floors";
 import { runLogs, type LogsResult, type SubscriberProtocol } from "./scenarios/logs";
-import { runThroughputReal, runThroughputSim, type ThroughputResult } from "./scenarios/throughput";
+import { runThroughputReal, runThroughputSim } from "./scenarios/throughput";
 
 const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet"] as const;
 type Scenario = (typeof SCENARIOS)[number];

@@ -10,7 +10,7 @@ import { PROTOCOLS, spec } from "./helpers";
 
 let server: TestServer;
 /** Runs with 128 KiB prompts, newest first: seven fill a 1 MiB page. */
-let big: Run[] = [];
+const big: Run[] = [];
 let small: Run;
 let jobId: string;
 const LONG = `${"Summarise the incident report, ".repeat(10)}${"x".repeat(200 * 1024)}`;
