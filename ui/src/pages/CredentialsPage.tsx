@@ -161,7 +161,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
       <ErrorBanner error={create.error} fieldErrors={errors} claimed={CREATE_CLAIMED} />
       <div>
         <div className="mb-1 text-xs font-medium text-zinc-700">Preset</div>
-        <div className="flex flex-wrap gap-1.5" role="group" aria-label="Provider presets">
+        <fieldset className="flex min-w-0 flex-wrap gap-1.5" aria-label="Provider presets">
           {CREDENTIAL_PRESETS.map((p) => (
             <button
               key={p.id}
@@ -173,7 +173,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
               {p.label}
             </button>
           ))}
-        </div>
+        </fieldset>
       </div>
       <div className="grid grid-cols-2 gap-3">
         <Field label="Name" name="name" error={errors.get("name")}>

@@ -50,6 +50,7 @@ export function SignInPage({ notice }: { notice?: string }) {
               className="input font-mono"
               type="password"
               autoComplete="current-password"
+              // biome-ignore lint/a11y/noAutofocus: the key is the page's only input; focusing it skips no content a reader needs first.
               autoFocus
               value={key}
               aria-invalid={!!error}
