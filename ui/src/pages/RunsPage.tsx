@@ -8,7 +8,8 @@ import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { RunTable } from "../components/RunTable";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { Button, buttonClass } from "../components/Button";
+import { buttonClass } from "../components/Button";
+import { LoadMore } from "../components/LoadMore";
 
 export function RunsPage() {
   const { can } = useAuth();
@@ -58,13 +59,7 @@ export function RunsPage() {
       <ErrorBanner error={live.error} />
       <Section>
         {live.isPending ? <Loading /> : <RunTable runs={live.runs} empty={statuses.length ? "No runs with these statuses." : "No runs yet."} />}
-        {live.hasMore && (
-          <div className="border-t border-zinc-100 p-2 text-center">
-            <Button size="sm" variant="ghost" onClick={live.loadMore} busy={live.loadingMore}>
-              Load more
-            </Button>
-          </div>
-        )}
+        <LoadMore hasMore={live.hasMore} loading={live.loadingMore} onLoad={live.loadMore} />
       </Section>
     </div>
   );
