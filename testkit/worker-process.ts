@@ -53,6 +53,11 @@ export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProce
       ...opts.env,
     },
   });
-  const exited = ownDir ? proc.exited.then((code) => (removeDir(workDir), code)) : proc.exited;
+  const exited = ownDir
+    ? proc.exited.then((code) => {
+        removeDir(workDir);
+        return code;
+      })
+    : proc.exited;
   return Object.assign(proc, { workDir, exited });
 }

@@ -54,7 +54,7 @@ function shortUrl(url: string): string {
   const path = url.startsWith("file://") ? new URL(url).pathname : url;
   if (path.includes("/node_modules/")) {
     const rest = path.slice(path.lastIndexOf("/node_modules/") + "/node_modules/".length);
-    return rest.startsWith("@") ? rest.split("/").slice(0, 2).join("/") + "/…/" + rest.split("/").pop() : rest.split("/")[0] + "/…/" + rest.split("/").pop();
+    return rest.startsWith("@") ? `${rest.split("/").slice(0, 2).join("/")}/…/${rest.split("/").pop()}` : `${rest.split("/")[0]}/…/${rest.split("/").pop()}`;
   }
   if (path.startsWith(REPO)) return relative(REPO, path);
   return path;

@@ -46,7 +46,7 @@ function item(seq: bigint, emittedAt: number, run: number) {
  * Creates `n` runs and gets them assigned to simulated workers in "manual" mode (they report
  * RunStarted; their output is driven by the caller).
  */
-async function assignRuns(server: BenchServer, workers: SimWorker[], byRun: Map<string, FedRun>, assigned: FedRun[], n: number, phase: string) {
+async function assignRuns(server: BenchServer, assigned: FedRun[], n: number, phase: string) {
   const api = apiClient(server.url);
   try {
     const before = assigned.length;
@@ -188,7 +188,7 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
   setMaxListeners(0, stopSubs.signal);
   try {
     // ---- flood ----
-    const floodRuns = await assignRuns(server, workers, byRun, assigned, opts.runs, "logs-flood");
+    const floodRuns = await assignRuns(server, assigned, opts.runs, "logs-flood");
     const floodDelays = new Samples(opts.subscribers * opts.linesPerRun);
     const floodSubs = subscribe(subConn, floodRuns, opts.subscribers, floodDelays, undefined, stopSubs.signal);
     await Promise.all(floodSubs.map((s) => s.ready));
@@ -234,7 +234,7 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
     const ddl = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_logs'").get() as { sql: string }).sql;
 
     // ---- paced ----
-    const pacedRuns = await assignRuns(server, workers, byRun, assigned, opts.runs, "logs-paced");
+    const pacedRuns = await assignRuns(server, assigned, opts.runs, "logs-paced");
     const maxLines = Math.ceil(opts.pacedRatePerRun * opts.pacedSeconds) + 10;
     for (const run of pacedRuns) run.batchSentAt = new Float64Array(Number(run.assign.firstSeq) + maxLines + 1);
     const pacedDelays = new Samples(opts.subscribers * maxLines);

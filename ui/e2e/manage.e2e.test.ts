@@ -1,30 +1,23 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, newContext } from "./support/browser";
-import { startStack, type Stack } from "./support/stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { newContext } from "./support/browser";
+import type { Stack } from "./support/stack";
 import { DashboardApp } from "./support/app";
+import { openDashboard, type Dashboard } from "./support/dashboard";
 import { rpc } from "./support/api";
 
+let dashboard: Dashboard;
 let stack: Stack;
 let browser: Browser;
-let ctx: BrowserContext;
 let page: Page;
 let app: DashboardApp;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ uiDist: inject("uiDist"), workers: [{ name: "e2e-fleet-a", labels: { zone: "a" }, capacity: 2 }] });
-  browser = await launchBrowser();
-  ctx = await newContext(browser, stack.adminKey);
-  page = await ctx.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  app = new DashboardApp(page, stack.url);
+  dashboard = await openDashboard({ workers: [{ name: "e2e-fleet-a", labels: { zone: "a" }, capacity: 2 }], signedIn: true });
+  ({ stack, browser, page, app } = dashboard);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+afterAll(() => dashboard?.close());
 
 describe("managing the control plane", () => {
   it("creates, finds, edits, runs and deletes a job", async () => {
@@ -182,6 +175,6 @@ describe("managing the control plane", () => {
   });
 
   it("raised no uncaught errors in the page", () => {
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
   });
 });

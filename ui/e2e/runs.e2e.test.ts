@@ -1,31 +1,23 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, newContext } from "./support/browser";
-import { startStack, type Stack } from "./support/stack";
-import { DashboardApp } from "./support/app";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import type { Stack } from "./support/stack";
+import type { DashboardApp } from "./support/app";
+import { openDashboard, type Dashboard } from "./support/dashboard";
 import { createShellRun, rpc, type RunJson } from "./support/api";
 
+let dashboard: Dashboard;
 let stack: Stack;
-let browser: Browser;
-let ctx: BrowserContext;
 let page: Page;
 let app: DashboardApp;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ uiDist: inject("uiDist"), workers: [{ name: "e2e-runner", labels: { pool: "e2e" }, capacity: 4 }] });
-  browser = await launchBrowser();
-  ctx = await newContext(browser);
-  page = await ctx.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  app = new DashboardApp(page, stack.url);
+  // Not signed in: the first test signs in through the form.
+  dashboard = await openDashboard({ workers: [{ name: "e2e-runner", labels: { pool: "e2e" }, capacity: 4 }] });
+  ({ stack, page, app } = dashboard);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+afterAll(() => dashboard?.close());
 
 describe("runs in the dashboard", () => {
   it("refuses a wrong key, then signs in and shows the role", async () => {
@@ -150,6 +142,6 @@ describe("runs in the dashboard", () => {
   });
 
   it("raised no uncaught errors in the page", () => {
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
   });
 });

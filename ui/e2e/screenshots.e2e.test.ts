@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, newContext } from "./support/browser";
-import { startStack, type Stack } from "./support/stack";
-import { DashboardApp } from "./support/app";
+import { newContext } from "./support/browser";
+import type { Stack } from "./support/stack";
+import type { DashboardApp } from "./support/app";
+import { openDashboard, type Dashboard } from "./support/dashboard";
 import { rpc } from "./support/api";
 import { seedDemo, type DemoData } from "./support/demo-data";
 
@@ -12,30 +13,28 @@ import { seedDemo, type DemoData } from "./support/demo-data";
 const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 const DEMO_GOOSE = fileURLToPath(new URL("./fixtures/demo-goose", import.meta.url));
 
+let dashboard: Dashboard;
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let app: DashboardApp;
 let demo: DemoData;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ uiDist: inject("uiDist") });
   const env = { ORCH_GOOSE_BIN: DEMO_GOOSE };
-  await stack.startWorker({ name: "agents-eu-1", labels: { pool: "agents", region: "eu-west" }, capacity: 4, env });
-  await stack.startWorker({ name: "build-2", capacity: 2, env });
+  dashboard = await openDashboard({
+    workers: [
+      { name: "agents-eu-1", labels: { pool: "agents", region: "eu-west" }, capacity: 4, env },
+      { name: "build-2", capacity: 2, env },
+    ],
+    signedIn: true,
+  });
+  ({ stack, browser, page, app } = dashboard);
   demo = await seedDemo(stack.url, stack.adminKey);
   await mkdir(OUT, { recursive: true });
-  browser = await launchBrowser();
-  page = await (await newContext(browser, stack.adminKey)).newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  app = new DashboardApp(page, stack.url);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+afterAll(() => dashboard?.close());
 
 /** Writes docs/screenshots/<name>.png once the page is still: fonts loaded, nothing hovered, no spinner. */
 async function shoot(p: Page, name: string): Promise<void> {
@@ -143,6 +142,6 @@ describe("README screenshots", () => {
   it("raised no uncaught errors in the page", async () => {
     // The running review would otherwise hold its worker's drain at shutdown.
     await rpc(stack.url, stack.adminKey, "RunService/CancelRun", { id: demo.runs.running });
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
   });
 });

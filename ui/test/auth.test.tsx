@@ -10,7 +10,7 @@ import { WorkerService } from "../src/gen/flightcontrol/v1/worker_pb";
 import { SystemService } from "../src/gen/flightcontrol/v1/system_pb";
 import { getApiKey, setApiKey } from "../src/lib/auth-store";
 import { apiKey, mockTransport, testQueryClient } from "./support/render";
-import { untilAborted } from "./support/streams";
+import { silentStream } from "./support/streams";
 
 const KEYS: Record<string, Role> = { "admin-key": Role.ADMIN, "operator-key": Role.OPERATOR, "viewer-key": Role.VIEWER, "worker-key": Role.WORKER };
 
@@ -27,15 +27,11 @@ function server(router: ConnectRouter) {
   router.service(SystemService, { getStats: () => ({ queueDepth: 3n, slotsTotal: 4, slotsUsed: 1, workersOnline: 2 }) });
   router.service(RunService, {
     listRuns: () => ({ runs: [] }),
-    async *watchRuns(_req, ctx) {
-      await untilAborted(ctx.signal);
-    },
+    watchRuns: (_req, ctx) => silentStream(ctx.signal),
   });
   router.service(WorkerService, {
     listWorkers: () => ({ workers: [] }),
-    async *watchWorkers(_req, ctx) {
-      await untilAborted(ctx.signal);
-    },
+    watchWorkers: (_req, ctx) => silentStream(ctx.signal),
   });
 }
 

@@ -118,7 +118,7 @@ describe("createSelfFence", () => {
   });
 
   it("a timer that fires late leaves less grace, down to none", () => {
-    const { fence, fired } = connected();
+    const { fired } = connected();
     // The event loop was blocked: the wall clock moved on without the timer running.
     vi.setSystemTime(1700);
     vi.advanceTimersByTime(1332);

@@ -18,7 +18,10 @@ function runLog() {
   const state = { beat: 1n };
   const log = createRunLog("r1", 1, 1n, {
     flushBytes: 1 << 20, flushIntervalMs: 60_000, maxBufferedBytes: 1 << 20, spillDir,
-    send: (b: LogBatch) => (sent.push(`${b.items[0].seq}-${b.items.at(-1)!.seq}`), true),
+    send: (b: LogBatch) => {
+      sent.push(`${b.items[0].seq}-${b.items.at(-1)!.seq}`);
+      return true;
+    },
     nextBeat: () => state.beat,
   }, { used: 0 });
   const batch = (lines: number) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RunService, RunStatus, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { client } from "../../../testkit/clients";
@@ -11,7 +11,7 @@ import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { freePort } from "../../../testkit/free-port";
 import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
-import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
+import { startWorker } from "../../../testkit/worker-process";
 
 const LOST_AFTER_MS = 1500;
 const cleanups: Array<() => Promise<unknown>> = [];

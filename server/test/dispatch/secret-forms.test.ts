@@ -10,9 +10,11 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { RunService, RunStatus, type Run, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const PEM_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const API_TOKEN = `tok "live"/${Date.now().toString(36)}?a=b&c=d+e 0a1b2c3d4e5f6071`;

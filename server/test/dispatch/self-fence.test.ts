@@ -20,7 +20,8 @@ import { startTestServer } from "../../../testkit/test-server";
 import { startWorker } from "../../../testkit/worker-process";
 
 const LEASE_MS = 2000;
-const cleanups: Array<() => Promise<unknown> | void> = [];
+/** Each returns a promise to await, or nothing when its work is synchronous. */
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });

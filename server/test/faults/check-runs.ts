@@ -1,5 +1,5 @@
 import type { Client } from "@connectrpc/connect";
-import { LogStream, RunService, RunStatus, type Run, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
+import { LogStream, type RunService, RunStatus, type Run, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
 
 export interface RunCheck {
   violations: string[];

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Client } from "@connectrpc/connect";
-import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
+import { type RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { waitFor } from "../../../testkit/wait-for";
 import type { Slot, WorkerIncarnation } from "./fleet";
 import type { Sample } from "./stats";

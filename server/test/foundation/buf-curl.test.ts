@@ -27,7 +27,7 @@ const url = (method: string) => `${server.url}/flightcontrol.v1.${method}`;
 const H2 = ["--protocol", "grpc", "--http2-prior-knowledge"];
 
 /** buf curl prints one JSON document per response message. */
-const documents = (stdout: string): Array<Record<string, any>> =>
+const documents = (stdout: string): Array<Record<string, unknown>> =>
   stdout.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => JSON.parse(s));
 
 describe("buf curl with --schema proto", () => {

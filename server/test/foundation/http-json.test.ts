@@ -10,13 +10,22 @@ afterAll(async () => {
   await server?.cleanup();
 });
 
+/** The fields these tests read from a Connect JSON body: a response message's, or an error's (code, message). */
+interface JsonBody {
+  job: { id: string; createTime: string };
+  run: { id: string; spec: { timeoutSeconds: number } };
+  runs: Array<{ id: string }>;
+  code: string;
+  message: string;
+}
+
 /** What `curl -H 'content-type: application/json' -d '{…}' $URL/pkg.Service/Method` does. */
 async function post(path: string, body: unknown, key: string | null = ADMIN_KEY) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key) headers.authorization = `Bearer ${key}`;
   const res = await fetch(`${server.url}/${path}`, { method: "POST", headers, body: JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), json: JSON.parse(text) as Record<string, any> };
+  return { status: res.status, type: res.headers.get("content-type"), json: JSON.parse(text) as JsonBody };
 }
 
 describe("plain HTTP/1.1 JSON (Connect protocol, curl style)", () => {

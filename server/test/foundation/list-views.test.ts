@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobService, JobView } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunView, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
-import { client } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { PROTOCOLS, spec } from "./helpers";
 
 let server: TestServer;
 /** Runs with 128 KiB prompts, newest first: seven fill a 1 MiB page. */
-let big: Run[] = [];
+const big: Run[] = [];
 let small: Run;
 let jobId: string;
 const LONG = `${"Summarise the incident report, ".repeat(10)}${"x".repeat(200 * 1024)}`;

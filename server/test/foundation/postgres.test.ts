@@ -6,7 +6,6 @@ import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
 import { openDatabase } from "../../src/storage/data-source";
 import { client } from "../../../testkit/clients";
 import { waitFor } from "../../../testkit/wait-for";
-import { freePort } from "../../../testkit/free-port";
 import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";

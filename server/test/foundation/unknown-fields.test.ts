@@ -8,7 +8,8 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateRunRequestSchema, ListRunsRequestSchema } from "../../src/gen/flightcontrol/v1/run_pb";
 import { connectStream, connectUnary, envelope, unenvelope } from "../security/support/wire";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 
 let server: TestServer;
 beforeAll(async () => {

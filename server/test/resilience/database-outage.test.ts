@@ -9,11 +9,13 @@ import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worke
 import { Health, HealthCheckResponse_ServingStatus as Serving } from "../../src/gen/grpc/health/v1/health_pb";
 import { checkRuns } from "../faults/check-runs";
 import { startProxy, type FaultProxy } from "../faults/proxy";
-import { client, waitFor } from "../support/clients";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
 import { havePostgres, TempCluster } from "../../../testkit/postgres";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 /**
  * The database fails under a working fleet: runs are printing lines, one worker's connection drops

@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker } from "../../../testkit/worker-process";
 
 let server: TestServer;
 beforeAll(async () => {

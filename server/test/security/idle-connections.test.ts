@@ -14,9 +14,10 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadServerConfig, type ConnectionLimits } from "../../src/config";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
-import { bearer } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { handWorker, hello } from "./support/hand-worker";
+import { bearer } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { handWorker, hello } from "../../../testkit/worker-session";
 import { closesWithin, dial, elapse, selfSignedCert } from "./support/sockets";
 
 const LIMITS: ConnectionLimits = {

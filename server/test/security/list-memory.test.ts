@@ -19,9 +19,10 @@ import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunSchema, RunService, RunView } from "../../src/gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
-import { bearer } from "../support/clients";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import { bearer } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
 import { newKey } from "../foundation/helpers";
 import { cloneQueuedRun, rssMiB } from "./support/load";
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateFernetKey, parseFernetKeys } from "../../src/domain/crypto/fernet";
 import { createMcpSecrets } from "../../src/domain/mcp/secrets";
 import { JobSpecSchema } from "../../src/gen/flightcontrol/v1/spec_pb";
-import { specFromJson, specToJson } from "../../src/storage/codecs";
+import { specFromJson } from "../../src/storage/codecs";
 import { openDatabase } from "../../src/storage/data-source";
 import { createJobStore } from "../../src/storage/job-store";
 import { resealSealedSpecs } from "../../src/storage/spec-reseal";

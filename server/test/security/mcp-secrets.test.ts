@@ -13,9 +13,11 @@ import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb"
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import type { McpExtension } from "../../src/gen/flightcontrol/v1/spec_pb";
-import { client, waitFor } from "../support/clients";
-import { ADMIN_KEY, startTestServer, type TestServer } from "../support/server";
-import { startWorker, type WorkerProcess } from "../support/worker";
+import { client } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const TOKEN = "ghp_mcpref_SECRET_0123456789abcdef";
 const LITERAL_ENV = "db-literal-SECRET-5566778899";

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "../support/server";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
 
 const TOKEN = "metrics-token-0123456789";
 const uiDir = mkdtempSync(join(tmpdir(), "fc-ui-"));

@@ -16,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
 import { Health } from "../../src/gen/grpc/health/v1/health_pb";
-import { bearer, waitFor } from "../support/clients";
-import { ADMIN_KEY } from "../support/server";
-import { freePort, startServerProcess, type ServerProcess } from "../support/server-process";
+import { bearer } from "../../../testkit/clients";
+import { waitFor } from "../../../testkit/wait-for";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { freePort } from "../../../testkit/free-port";
+import { startServerProcess, type ServerProcess } from "../../../testkit/server-process";
 import { rssMiB } from "./support/load";
 import { byMessage, floodStreams } from "./support/streams";
 

@@ -283,7 +283,7 @@ describe("raw bytes on the socket, before any protocol", () => {
       ["random bytes", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
       ["nul bytes", Buffer.alloc(1024)],
       ["half a preface", preface.slice(0, 10)],
-      ["preface then junk", preface + "\u0000\u0000\u0004\u0099\u0000\u0000\u0000\u0000\u0000garbage"],
+      ["preface then junk", `${preface}\u0000\u0000\u0004\u0099\u0000\u0000\u0000\u0000\u0000garbage`],
       ["preface then a frame claiming 16 MB", Buffer.concat([Buffer.from(preface), Buffer.from([0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])])],
       ["preface then a HEADERS frame on stream 0", Buffer.concat([Buffer.from(preface), Buffer.from([0x00, 0x00, 0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x82])])],
       ["an HTTP/1.1 request line of junk", "\u0001\u0002 / HTTP/9.9\r\n\r\n"],

@@ -109,7 +109,7 @@ function cleanEnv(port: number): NodeJS.ProcessEnv {
 }
 
 /** A Connect unary call with JSON, the way curl would make it. */
-async function call<T = Record<string, any>>(url: string, method: string, key: string, body: unknown): Promise<T> {
+async function call<T>(url: string, method: string, key: string, body: unknown): Promise<T> {
   const res = await fetch(`${url}/flightcontrol.v1.${method}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -188,17 +188,17 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
 
     const adminKey = /Admin key:\s+(\S+)/.exec(out)![1];
-    const me = await call(first.url, "ApiKeyService/WhoAmI", adminKey, {});
+    const me = await call<{ apiKey: { role: string } }>(first.url, "ApiKeyService/WhoAmI", adminKey, {});
     expect(me.apiKey.role).toBe("ROLE_ADMIN");
 
-    const { run } = await call(first.url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
+    const { run } = await call<{ run: { id: string } }>(first.url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
     const done = await waitFor(async () => {
-      const { run: r } = await call(first.url, "RunService/GetRun", adminKey, { id: run.id });
+      const { run: r } = await call<{ run: { finishTime?: string; status: string; workerName: string } }>(first.url, "RunService/GetRun", adminKey, { id: run.id });
       return r.finishTime ? r : undefined;
     }, { timeoutMs: 60_000, intervalMs: 100, what: "the shell run to finish" });
     expect(done.status).toBe("RUN_STATUS_SUCCEEDED");
     expect(["local-1", "local-2"]).toContain(done.workerName);
-    const logs = await call(first.url, "RunService/ListRunLogs", adminKey, { runId: run.id });
+    const logs = await call<{ items?: unknown[] }>(first.url, "RunService/ListRunLogs", adminKey, { runId: run.id });
     expect(JSON.stringify(logs.items)).toContain("hello");
 
     // The scan in stopCleanly sees npm, start.mjs, the server and both workers while they run.
@@ -213,8 +213,8 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     expect(out2).not.toMatch(/running npm|generated an admin key/);
     expect(/Admin key:\s+(\S+)/.exec(out2)![1]).toBe(adminKey);
     await waitFor(async () => {
-      const { workers } = await call(second.url, "WorkerService/ListWorkers", adminKey, {});
-      const online = (workers ?? []).filter((w: { state: string }) => w.state === "WORKER_STATE_ONLINE").map((w: { name: string }) => w.name);
+      const { workers } = await call<{ workers?: Array<{ state: string; name: string }> }>(second.url, "WorkerService/ListWorkers", adminKey, {});
+      const online = (workers ?? []).filter((w) => w.state === "WORKER_STATE_ONLINE").map((w) => w.name);
       return online.includes("local-1") && online.includes("local-2");
     }, { timeoutMs: 30_000, intervalMs: 100, what: "local-1 and local-2 to connect again" });
     const secondStopMs = await stopCleanly(second, () => second.child.kill("SIGINT"));

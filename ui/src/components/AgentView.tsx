@@ -25,7 +25,6 @@ export interface AgentViewProps {
 /** The agent's session as a reader wants it: messages, tool calls with results, usage. */
 export function AgentView({ events, count, runUsage, result, finished, showUsage = true }: AgentViewProps) {
   // `count` stands in for the contents of the mutable events array.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const items = useMemo(() => buildTranscript(events.slice(0, count)), [events, count]);
   const [shown, setShown] = useState(WINDOW);
   const usage = effectiveUsage(runUsage, items);

@@ -23,25 +23,26 @@ export function AllowedJobsPicker({ value, onChange }: { value: string[]; onChan
       <p className="mb-1 text-xs text-zinc-500">
         {value.length === 0 ? "Any run may use this credential. Check jobs to allow only their runs (no ad-hoc runs)." : `Only runs of ${value.length} job${value.length === 1 ? "" : "s"} may use it.`}
       </p>
-      <ul className="max-h-48 divide-y divide-zinc-100 overflow-auto rounded-md border border-zinc-300 bg-white" role="group" aria-label="Allowed jobs">
+      {/* min-w-0: a fieldset is otherwise at least as wide as its content, and this one scrolls instead. */}
+      <fieldset className="max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border border-zinc-300 bg-white" aria-label="Allowed jobs">
         {jobs.data.jobs.map((j) => (
-          <li key={j.id}>
+          <div key={j.id}>
             <label className="flex cursor-pointer items-center gap-2 px-2.5 py-1.5 text-sm hover:bg-zinc-50">
               <input type="checkbox" className="accent-indigo-600" checked={value.includes(j.id)} onChange={() => toggle(j.id)} />
               {j.name}
             </label>
-          </li>
+          </div>
         ))}
         {value.filter((id) => !known.has(id)).map((id) => (
-          <li key={id}>
+          <div key={id}>
             <label className="flex cursor-pointer items-center gap-2 px-2.5 py-1.5 font-mono text-xs text-zinc-500 hover:bg-zinc-50">
               <input type="checkbox" className="accent-indigo-600" checked onChange={() => toggle(id)} />
               {id} (deleted job)
             </label>
-          </li>
+          </div>
         ))}
-        {jobs.data.jobs.length === 0 && <li className="px-2.5 py-1.5 text-xs text-zinc-500">No jobs yet.</li>}
-      </ul>
+        {jobs.data.jobs.length === 0 && <div className="px-2.5 py-1.5 text-xs text-zinc-500">No jobs yet.</div>}
+      </fieldset>
     </div>
   );
 }

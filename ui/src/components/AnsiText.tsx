@@ -8,6 +8,7 @@ export const AnsiText = memo(function AnsiText({ text }: { text: string }) {
   return (
     <>
       {segments.map((s, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the segments are a function of the line's text, never reordered, and hold no state.
         <span key={i} className={s.className} style={s.style}>
           {s.text}
         </span>

@@ -35,9 +35,10 @@ export function CredentialPicker({
   if (!credentials?.length) return <p className="text-xs text-zinc-500">No credentials stored yet.</p>;
   const toggle = (id: string) => onChange(value.includes(id) ? value.filter((v) => v !== id) : [...value, id]);
   return (
-    <ul className={`max-h-48 divide-y divide-zinc-100 overflow-auto rounded-md border ${invalid ? "border-red-400" : "border-zinc-300"} bg-white`} role="group" aria-label="Credentials">
+    // min-w-0: a fieldset is otherwise at least as wide as its content; this one scrolls and truncates instead.
+    <fieldset className={`max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border ${invalid ? "border-red-400" : "border-zinc-300"} bg-white`} aria-label="Credentials">
       {credentials.map((c) => (
-        <li key={c.id}>
+        <div key={c.id}>
           <label className="flex cursor-pointer items-start gap-2 px-2.5 py-1.5 hover:bg-zinc-50">
             <input type="checkbox" className="mt-0.5 accent-indigo-600" checked={value.includes(c.id)} onChange={() => toggle(c.id)} />
             <span className="min-w-0">
@@ -45,8 +46,8 @@ export function CredentialPicker({
               <span className="block truncate font-mono text-[11px] text-zinc-500">{c.envNames.join(", ")}</span>
             </span>
           </label>
-        </li>
+        </div>
       ))}
-    </ul>
+    </fieldset>
   );
 }

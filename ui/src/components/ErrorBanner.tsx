@@ -21,6 +21,7 @@ export function ErrorBanner({ error, fieldErrors, claimed = [] }: { error: unkno
       {leftovers.length > 0 && (
         <ul className="list-disc pl-5">
           {leftovers.map((v, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: one error's violations, never reordered and stateless; two may share path and message.
             <li key={i}>
               {v.path && <code className="mr-1 font-mono text-xs">{v.path}</code>}
               {v.message}

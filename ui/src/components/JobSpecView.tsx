@@ -48,6 +48,7 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
         <Row label="MCP extensions">
           <ul className="space-y-1">
             {spec.extensions.map((e, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a read-only view of one spec, never reordered; extension names need not be unique.
               <li key={i} className="font-mono text-xs">
                 <span className="font-semibold">{e.name}</span>{" "}
                 {e.transport.case === "stdio" && (

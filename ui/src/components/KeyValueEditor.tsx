@@ -1,4 +1,5 @@
 import type { KeyValueRow } from "../lib/labels";
+import { useListKeys } from "../hooks/useListKeys";
 import { Button } from "./Button";
 
 export interface KeyValueEditorProps {
@@ -15,13 +16,19 @@ export interface KeyValueEditorProps {
 }
 
 export function KeyValueEditor({ rows, onChange, keyPlaceholder = "key", valuePlaceholder = "value", secret, addLabel = "Add", rowError, ariaLabel }: KeyValueEditorProps) {
+  const rowKeys = useListKeys(rows.length);
   const update = (i: number, patch: Partial<KeyValueRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const remove = (i: number) => {
+    rowKeys.remove(i);
+    onChange(rows.filter((_, j) => j !== i));
+  };
   return (
-    <div className="space-y-1.5" aria-label={ariaLabel} role="group">
+    // min-w-0: a fieldset is otherwise at least as wide as its content, unlike the div it replaced.
+    <fieldset className="min-w-0 space-y-1.5" aria-label={ariaLabel}>
       {rows.map((r, i) => {
         const err = rowError?.(r.key.trim());
         return (
-          <div key={i}>
+          <div key={rowKeys.keys[i]}>
             <div className="flex gap-1.5">
               <input
                 className="input font-mono text-xs"
@@ -40,7 +47,7 @@ export function KeyValueEditor({ rows, onChange, keyPlaceholder = "key", valuePl
                 aria-label={`${ariaLabel ?? "entry"} ${i + 1} value`}
                 onChange={(e) => update(i, { value: e.target.value })}
               />
-              <Button variant="ghost" size="sm" aria-label="Remove" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+              <Button variant="ghost" size="sm" aria-label="Remove" onClick={() => remove(i)}>
                 ✕
               </Button>
             </div>
@@ -51,6 +58,6 @@ export function KeyValueEditor({ rows, onChange, keyPlaceholder = "key", valuePl
       <Button size="sm" variant="ghost" onClick={() => onChange([...rows, { key: "", value: "" }])}>
         + {addLabel}
       </Button>
-    </div>
+    </fieldset>
   );
 }

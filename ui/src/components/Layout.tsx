@@ -2,6 +2,7 @@ import { NavLink, Outlet } from "react-router";
 import { useAuth } from "../hooks/useAuth";
 import type { Permission } from "../lib/permissions";
 import { ROLE_LABEL } from "../lib/permissions";
+import { Brand } from "./Brand";
 import { Button } from "./Button";
 import { Icon, type IconName } from "./Icon";
 
@@ -28,10 +29,7 @@ export function Layout() {
   return (
     <div className="flex h-full min-h-screen">
       <aside className="sticky top-0 flex h-screen w-52 shrink-0 flex-col bg-zinc-950 text-zinc-300">
-        <div className="flex items-center gap-2 px-4 py-4">
-          <img src="/favicon.svg" alt="" className="size-6" />
-          <span className="font-semibold tracking-tight text-white">Flight Control</span>
-        </div>
+        <Brand className="px-4 py-4 text-white" />
         {can("runs:write") && (
           <div className="px-3 pb-3">
             <NavLink to="/runs/new" className="flex w-full items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">

@@ -67,6 +67,7 @@ export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "
     lastScrollTop.current = el.scrollTop;
   }, [setFollowing]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: count is the trigger, not an input: each new line scrolls a followed log to its new bottom.
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!follow || !el) return;
@@ -102,6 +103,7 @@ export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "
           data-log-scroller=""
           role="log"
           aria-live="off"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable for keyboard users to scroll it (WCAG 2.1.1).
           tabIndex={0}
           className={`overflow-auto font-mono text-xs ${className}`}
         >

@@ -1,4 +1,6 @@
+import { useId } from "react";
 import type { FieldErrors } from "../lib/errors";
+import { useListKeys } from "../hooks/useListKeys";
 import { emptyExtension, type ExtensionDraft } from "../lib/job-spec-draft";
 import { Button } from "./Button";
 import { Field, FieldGroup } from "./Field";
@@ -17,7 +19,13 @@ const SECRET_HINT = "Reference a secret as ${credential:NAME/VAR} (attach the cr
 
 /** MCP servers for the agent: stdio (command, args, env) or streamable HTTP (url, headers). */
 export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtensionsEditorProps) {
+  const id = useId();
+  const extensionKeys = useListKeys(value.length);
   const update = (i: number, patch: Partial<ExtensionDraft>) => onChange(value.map((e, j) => (j === i ? { ...e, ...patch } : e)));
+  const remove = (i: number) => {
+    extensionKeys.remove(i);
+    onChange(value.filter((_, j) => j !== i));
+  };
   return (
     <FieldGroup
       label="MCP extensions"
@@ -33,30 +41,35 @@ export function McpExtensionsEditor({ value, onChange, errors, path }: McpExtens
       <div className="space-y-2">
         {value.map((ext, i) => {
           const p = `${path}[${i}]`;
+          const key = extensionKeys.keys[i];
           return (
-            <div key={i} className="rounded-md border border-zinc-200 bg-zinc-50/60 p-3" data-extension={i}>
+            <div key={key} className="rounded-md border border-zinc-200 bg-zinc-50/60 p-3" data-extension={i}>
               <div className="mb-2 flex items-end gap-2">
                 <Field label="Extension name" name={`${p}.name`} error={errors.get(`${p}.name`)} className="flex-1">
                   {(a) => <input {...a} className="input font-mono" placeholder="github" value={ext.name} onChange={(e) => update(i, { name: e.target.value })} />}
                 </Field>
-                <div role="radiogroup" aria-label={`Extension ${i + 1} transport`} className="flex overflow-hidden rounded-md ring-1 ring-zinc-300">
+                {/* Native radios drawn as a segmented control: arrow keys move between them, as a radio group's should. */}
+                <fieldset aria-label={`Extension ${i + 1} transport`} className="flex min-w-0 overflow-hidden rounded-md ring-1 ring-zinc-300">
                   {(["stdio", "streamable_http"] as const).map((t) => (
-                    <button
+                    <label
                       key={t}
-                      type="button"
-                      role="radio"
-                      aria-checked={ext.transport === t}
-                      className={`px-2.5 py-1.5 text-xs ${ext.transport === t ? "bg-indigo-600 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50"}`}
-                      onClick={() => update(i, { transport: t })}
+                      className={`cursor-pointer px-2.5 py-1.5 text-xs has-[:focus-visible]:outline-2 has-[:focus-visible]:-outline-offset-2 has-[:focus-visible]:outline-indigo-500 ${ext.transport === t ? "bg-indigo-600 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50"}`}
                     >
+                      <input
+                        type="radio"
+                        className="sr-only"
+                        name={`${id}-${key}-transport`}
+                        checked={ext.transport === t}
+                        onChange={() => update(i, { transport: t })}
+                      />
                       {t === "stdio" ? "stdio" : "HTTP"}
-                    </button>
+                    </label>
                   ))}
-                </div>
+                </fieldset>
                 <Field label="Timeout (s)" name={`${p}.timeout_seconds`} error={errors.get(`${p}.timeout_seconds`)} className="w-24">
                   {(a) => <input {...a} className="input" type="number" min={0} placeholder="default" value={ext.timeoutSeconds} onChange={(e) => update(i, { timeoutSeconds: e.target.value })} />}
                 </Field>
-                <Button variant="ghost" size="sm" aria-label={`Remove extension ${i + 1}`} onClick={() => onChange(value.filter((_, j) => j !== i))}>
+                <Button variant="ghost" size="sm" aria-label={`Remove extension ${i + 1}`} onClick={() => remove(i)}>
                   ✕
                 </Button>
               </div>

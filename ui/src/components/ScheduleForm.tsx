@@ -10,7 +10,7 @@ import { MISFIRE_OPTIONS, OVERLAP_OPTIONS } from "../lib/schedule-labels";
 import { Field } from "./Field";
 import { CronPreview } from "./CronPreview";
 import { ErrorBanner } from "./ErrorBanner";
-import { Button } from "./Button";
+import { FormFooter } from "./FormFooter";
 
 const PRESETS: [string, string][] = [
   ["*/5 * * * *", "every 5 min"],
@@ -137,14 +137,9 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
           )}
         </div>
       </div>
-      <div className="flex justify-end gap-2">
-        <Button variant="ghost" onClick={onDone}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={mutation.isPending}>
-          {schedule ? "Save schedule" : "Create schedule"}
-        </Button>
-      </div>
+      <FormFooter onCancel={onDone} busy={mutation.isPending}>
+        {schedule ? "Save schedule" : "Create schedule"}
+      </FormFooter>
     </form>
   );
 }

@@ -90,6 +90,9 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
   const { refetch } = query;
   const status = useWatchRuns({ jobId: filter.jobId || undefined, onRun, onReconnect: () => void refetch() });
 
+  // Callers rebuild the filter object on each render; one parsed copy per distinct JSON keeps the memo below from recomputing for nothing.
+  const filterJson = JSON.stringify(filter);
+  const sameFilter = useMemo(() => JSON.parse(filterJson) as RunFilter, [filterJson]);
   const pages = query.data?.pages;
   const merged = useMemo(() => {
     const listed = pages?.flatMap((p) => p.runs) ?? [];
@@ -103,13 +106,11 @@ export function useLiveRuns(filter: RunFilter, pageSize = 50, onChange?: (run: R
       // A run older than the loaded page belongs to a page not fetched yet.
       else if (!hasMore || created(run) >= oldestListed) byId.set(id, run);
     }
-    const sorted = [...byId.values()].filter((r) => matches(r, filter)).sort((a, b) => created(b) - created(a));
+    const sorted = [...byId.values()].filter((r) => matches(r, sameFilter)).sort((a, b) => created(b) - created(a));
     // Under a burst of new runs the view stays one page long instead of growing without bound.
     const limit = Math.max(listed.length, pageSize);
     return { listed, runs: sorted.slice(0, limit), limit };
-    // The filter object is rebuilt by callers each render; its JSON is the real dependency.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pages, overlay, pageSize, JSON.stringify(filter)]);
+  }, [pages, overlay, pageSize, sameFilter]);
   pending.listed = new Set(merged.listed.map((r) => r.id));
   pending.limit = merged.limit;
   const runs = merged.runs;

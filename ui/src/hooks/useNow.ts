@@ -12,7 +12,7 @@ interface Clock {
 const clocks = new Map<number, Clock>();
 
 function clock(intervalMs: number): Clock {
-  let c = clocks.get(intervalMs);
+  const c = clocks.get(intervalMs);
   if (c) return c;
   const created: Clock = {
     now: Date.now(),

@@ -22,6 +22,7 @@ export interface WatchRunState {
  */
 export function useWatchRun(runId: string | undefined): WatchRunState {
   const transport = useTransport();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runId is the trigger, not an input: each run gets a new, empty store.
   const store = useMemo(() => new RunOutputStore(), [runId]);
   const [run, setRun] = useState<Run | undefined>(undefined);
   const [version, setVersion] = useState(0);

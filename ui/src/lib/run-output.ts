@@ -89,7 +89,6 @@ export function outputToEntries(item: RunOutput): LogEntry[] {
 }
 
 // Colour and cursor escape sequences: CSI (ESC [ … final byte) and OSC (ESC ] … BEL/ST).
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 export function stripAnsi(s: string): string {

@@ -12,6 +12,7 @@ import { Field, FieldGroup } from "../components/Field";
 import { KeyValueEditor } from "../components/KeyValueEditor";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button } from "../components/Button";
+import { FormFooter } from "../components/FormFooter";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { Dialog } from "../components/Dialog";
 import { RelativeTime } from "../components/RelativeTime";
@@ -161,7 +162,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
       <ErrorBanner error={create.error} fieldErrors={errors} claimed={CREATE_CLAIMED} />
       <div>
         <div className="mb-1 text-xs font-medium text-zinc-700">Preset</div>
-        <div className="flex flex-wrap gap-1.5" role="group" aria-label="Provider presets">
+        <fieldset className="flex min-w-0 flex-wrap gap-1.5" aria-label="Provider presets">
           {CREDENTIAL_PRESETS.map((p) => (
             <button
               key={p.id}
@@ -173,7 +174,7 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
               {p.label}
             </button>
           ))}
-        </div>
+        </fieldset>
       </div>
       <div className="grid grid-cols-2 gap-3">
         <Field label="Name" name="name" error={errors.get("name")}>
@@ -189,14 +190,9 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
       <FieldGroup label="Allowed jobs" name="allowed_job_ids" error={errors.get("allowed_job_ids", true)}>
         <AllowedJobsPicker value={allowed} onChange={setAllowed} />
       </FieldGroup>
-      <div className="flex justify-end gap-2">
-        <Button variant="ghost" onClick={onDone}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={create.isPending}>
-          Save credential
-        </Button>
-      </div>
+      <FormFooter onCancel={onDone} busy={create.isPending}>
+        Save credential
+      </FormFooter>
     </form>
   );
 }
@@ -241,14 +237,9 @@ function RotateCredentialForm({ credential, onDone }: { credential: Credential; 
       <FieldGroup label="Allowed jobs" name="allowed_job_ids" error={errors.get("allowed_job_ids", true)}>
         <AllowedJobsPicker value={allowed} onChange={setAllowed} />
       </FieldGroup>
-      <div className="flex justify-end gap-2">
-        <Button variant="ghost" onClick={onDone}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={update.isPending} disabled={!anyValue && !allowedChanged && description === credential.description}>
-          {anyValue ? "Rotate values" : "Save"}
-        </Button>
-      </div>
+      <FormFooter onCancel={onDone} busy={update.isPending} disabled={!anyValue && !allowedChanged && description === credential.description}>
+        {anyValue ? "Rotate values" : "Save"}
+      </FormFooter>
     </form>
   );
 }

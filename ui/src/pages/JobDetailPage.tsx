@@ -15,6 +15,7 @@ import { ScheduleTable } from "../components/ScheduleTable";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
+import { LoadMore } from "../components/LoadMore";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
 
@@ -101,13 +102,7 @@ export function JobDetailPage() {
       <Section title="Run history" actions={<LiveIndicator status={runs.status} />} className="mt-4">
         <ErrorBanner error={runs.error} />
         {runs.isPending ? <Loading /> : <RunTable runs={runs.runs} showJob={false} empty="This job has not run yet." />}
-        {runs.hasMore && (
-          <div className="border-t border-zinc-100 p-2 text-center">
-            <Button size="sm" variant="ghost" onClick={runs.loadMore} busy={runs.loadingMore}>
-              Load more
-            </Button>
-          </div>
-        )}
+        <LoadMore hasMore={runs.hasMore} loading={runs.loadingMore} onLoad={runs.loadMore} />
       </Section>
     </div>
   );

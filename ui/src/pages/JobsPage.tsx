@@ -10,6 +10,7 @@ import { PageHeader, Section, Loading, EmptyState } from "../components/PageHead
 import { RelativeTime } from "../components/RelativeTime";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
+import { LoadMore } from "../components/LoadMore";
 import { ConfirmButton } from "../components/ConfirmButton";
 
 export function JobsPage() {
@@ -71,13 +72,7 @@ export function JobsPage() {
             </tbody>
           </table>
         )}
-        {jobs.hasNextPage && (
-          <div className="border-t border-zinc-100 p-2 text-center">
-            <Button size="sm" variant="ghost" onClick={() => void jobs.fetchNextPage()} busy={jobs.isFetchingNextPage}>
-              Load more
-            </Button>
-          </div>
-        )}
+        <LoadMore hasMore={jobs.hasNextPage} loading={jobs.isFetchingNextPage} onLoad={() => void jobs.fetchNextPage()} />
       </Section>
     </div>
   );

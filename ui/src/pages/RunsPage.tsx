@@ -1,6 +1,6 @@
 import { useSearchParams } from "react-router";
 import { Link } from "react-router";
-import { RunStatus } from "../gen/flightcontrol/v1/run_pb";
+import type { RunStatus } from "../gen/flightcontrol/v1/run_pb";
 import { useLiveRuns } from "../hooks/useLiveRuns";
 import { useAuth } from "../hooks/useAuth";
 import { FILTERABLE_STATUSES, RUN_STATUS_STYLE } from "../lib/run-status";
@@ -8,7 +8,8 @@ import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { RunTable } from "../components/RunTable";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { Button, buttonClass } from "../components/Button";
+import { buttonClass } from "../components/Button";
+import { LoadMore } from "../components/LoadMore";
 
 export function RunsPage() {
   const { can } = useAuth();
@@ -34,7 +35,7 @@ export function RunsPage() {
           )
         }
       />
-      <div className="mb-3 flex flex-wrap items-center gap-1.5" role="group" aria-label="Filter by status">
+      <fieldset className="mb-3 flex min-w-0 flex-wrap items-center gap-1.5" aria-label="Filter by status">
         {FILTERABLE_STATUSES.map((s) => {
           const on = statuses.includes(s);
           return (
@@ -54,17 +55,11 @@ export function RunsPage() {
             clear
           </button>
         )}
-      </div>
+      </fieldset>
       <ErrorBanner error={live.error} />
       <Section>
         {live.isPending ? <Loading /> : <RunTable runs={live.runs} empty={statuses.length ? "No runs with these statuses." : "No runs yet."} />}
-        {live.hasMore && (
-          <div className="border-t border-zinc-100 p-2 text-center">
-            <Button size="sm" variant="ghost" onClick={live.loadMore} busy={live.loadingMore}>
-              Load more
-            </Button>
-          </div>
-        )}
+        <LoadMore hasMore={live.hasMore} loading={live.loadingMore} onLoad={live.loadMore} />
       </Section>
     </div>
   );

@@ -3,6 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { useAuth } from "../hooks/useAuth";
 import { parseError } from "../lib/errors";
 import { ROLE_DESCRIPTION, ROLE_LABEL } from "../lib/permissions";
+import { Brand } from "../components/Brand";
 import { Button } from "../components/Button";
 import type { ApiKey } from "../gen/flightcontrol/v1/api_key_pb";
 
@@ -30,10 +31,7 @@ export function SignInPage({ notice }: { notice?: string }) {
   return (
     <div className="flex min-h-screen items-center justify-center bg-zinc-100 px-4">
       <div className="w-full max-w-sm">
-        <div className="mb-6 flex items-center justify-center gap-2">
-          <img src="/favicon.svg" alt="" className="size-8" />
-          <span className="text-lg font-semibold tracking-tight">Flight Control</span>
-        </div>
+        <Brand size="lg" className="mb-6 justify-center" />
         <form onSubmit={submit} className="card space-y-4 p-6">
           <div>
             <h1 className="text-base font-semibold">Sign in</h1>
@@ -50,6 +48,7 @@ export function SignInPage({ notice }: { notice?: string }) {
               className="input font-mono"
               type="password"
               autoComplete="current-password"
+              // biome-ignore lint/a11y/noAutofocus: the key is the page's only input; focusing it skips no content a reader needs first.
               autoFocus
               value={key}
               aria-invalid={!!error}

@@ -1,4 +1,4 @@
-import type { ReactElement, ReactNode } from "react";
+import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { createRouterTransport, type ConnectRouter, type Transport } from "@connectrpc/connect";
@@ -45,15 +45,13 @@ export function renderPage(
   { transport, path = "/", pattern = "*", signedIn = true }: { transport: Transport; path?: string; pattern?: string; signedIn?: boolean },
 ) {
   if (signedIn) setApiKey(TEST_KEY);
-  const Wrapper = ({ children }: { children: ReactNode }) => (
-    <AppProviders transport={transport} queryClient={testQueryClient()}>
-      <MemoryRouter initialEntries={[path]}>{children}</MemoryRouter>
-    </AppProviders>
-  );
   return render(
-    <Routes>
-      <Route path={pattern} element={ui} />
-    </Routes>,
-    { wrapper: Wrapper },
+    <AppProviders transport={transport} queryClient={testQueryClient()}>
+      <MemoryRouter initialEntries={[path]}>
+        <Routes>
+          <Route path={pattern} element={ui} />
+        </Routes>
+      </MemoryRouter>
+    </AppProviders>,
   );
 }

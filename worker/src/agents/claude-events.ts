@@ -1,20 +1,6 @@
-import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
-import {
-  contentText,
-  isRecord,
-  jsonText,
-  logLine,
-  makeUsage,
-  notification,
-  parseJsonObject,
-  str,
-  tokens,
-  toolCall,
-  toolResult,
-  usageEvent,
-} from "./events";
-import { createMessageMerger } from "./message-merger";
-import type { StreamParser, StreamVerdict } from "./stream-parser";
+import { contentText, isRecord, jsonText, makeUsage, notification, str, tokens, toolCall, toolResult, usageEvent } from "./events";
+import { createMessageStream } from "./json-lines-parser";
+import type { StreamParser } from "./stream-parser";
 import type { AgentOutput } from "./types";
 
 /**
@@ -29,20 +15,14 @@ import type { AgentOutput } from "./types";
  *   cache_creation_input_tokens, cache_read_input_tokens}} — the last line of every run.
  */
 export function createClaudeParser(): StreamParser {
-  const merger = createMessageMerger();
-  let finished = false;
-  let error: string | undefined;
-  let result: string | undefined;
-  let usage: Usage | undefined;
-
-  const other = (outputs: AgentOutput[]): AgentOutput[] => [...merger.flush(), ...outputs];
+  const { verdict, add, other, parser } = createMessageStream();
 
   const onAssistant = (message: Record<string, unknown>): AgentOutput[] => {
     const id = str(message.id) || undefined;
     const out: AgentOutput[] = [];
     for (const block of Array.isArray(message.content) ? message.content : []) {
       if (!isRecord(block)) continue;
-      if (block.type === "text") out.push(...merger.add(id, str(block.text)));
+      if (block.type === "text") out.push(...add(id, str(block.text)));
       else if (block.type === "tool_use" || block.type === "server_tool_use") {
         out.push(...other([toolCall(str(block.id), str(block.name), jsonText(block.input))]));
       }
@@ -61,41 +41,34 @@ export function createClaudeParser(): StreamParser {
   };
 
   const onResult = (obj: Record<string, unknown>): AgentOutput[] => {
-    finished = true;
+    verdict.finished = true;
     const u = isRecord(obj.usage) ? obj.usage : {};
     // Cache reads and writes are input the model processed (and was billed for).
     const input = tokens(u.input_tokens) + tokens(u.cache_creation_input_tokens) + tokens(u.cache_read_input_tokens);
-    usage = makeUsage(input, tokens(u.output_tokens), undefined, obj.total_cost_usd as number);
+    verdict.usage = makeUsage(input, tokens(u.output_tokens), undefined, obj.total_cost_usd as number);
     const text = str(obj.result);
     if (obj.is_error === true || (obj.subtype !== undefined && obj.subtype !== "success")) {
       const errors = Array.isArray(obj.errors) ? obj.errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];
-      error = text || errors.join("; ") || `claude ended with ${str(obj.subtype) || "an error"}`;
+      verdict.error = text || errors.join("; ") || `claude ended with ${str(obj.subtype) || "an error"}`;
     } else if (text !== "") {
-      result = text;
+      verdict.result = text;
     }
-    return other([usageEvent(usage)]);
+    return other([usageEvent(verdict.usage)]);
   };
 
-  return {
-    line(text) {
-      const obj = parseJsonObject(text);
-      switch (obj?.type) {
-        case "assistant":
-          if (isRecord(obj.message)) return onAssistant(obj.message);
-          break;
-        case "user":
-          if (isRecord(obj.message)) return onUser(obj.message);
-          break;
-        case "system":
-          return other([notification("claude-code", systemText(obj))]);
-        case "result":
-          return onResult(obj);
-      }
-      return [logLine(LogStream.STDOUT, text)];
-    },
-    end: () => merger.flush(),
-    verdict: (): StreamVerdict => ({ finished, error, result: result ?? merger.lastText(), usage }),
-  };
+  return parser((obj) => {
+    switch (obj.type) {
+      case "assistant":
+        return isRecord(obj.message) ? onAssistant(obj.message) : undefined;
+      case "user":
+        return isRecord(obj.message) ? onUser(obj.message) : undefined;
+      case "system":
+        return other([notification("claude-code", systemText(obj))]);
+      case "result":
+        return onResult(obj);
+    }
+    return undefined;
+  });
 }
 
 function systemText(obj: Record<string, unknown>): string {

@@ -1,14 +1,12 @@
-import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
+import type { Usage } from "../gen/flightcontrol/v1/run_pb";
 import {
   agentError,
   assistantMessage,
   contentText,
   isRecord,
   jsonText,
-  logLine,
   makeUsage,
   notification,
-  parseJsonObject,
   str,
   textLogs,
   tokens,
@@ -16,7 +14,8 @@ import {
   toolResult,
   usageEvent,
 } from "./events";
-import type { StreamParser, StreamVerdict } from "./stream-parser";
+import { createJsonLinesParser } from "./json-lines-parser";
+import type { StreamParser } from "./stream-parser";
 import type { AgentOutput } from "./types";
 
 /**
@@ -85,45 +84,46 @@ export function createCodexParser(): StreamParser {
     }
   };
 
-  return {
-    line(text) {
-      const obj = parseJsonObject(text);
-      const item = obj !== undefined && isRecord(obj.item) ? obj.item : undefined;
-      switch (obj?.type) {
-        case "thread.started":
-          return [notification("codex", `thread ${str(obj.thread_id)} started`)];
-        case "turn.started":
-        case "item.updated":
-          return [];
-        case "item.started":
-          return item !== undefined ? announce(item) : [];
-        case "item.completed":
-          return item !== undefined ? onCompleted(item) : [];
-        case "turn.completed": {
-          turnCompleted = true;
-          const u = isRecord(obj.usage) ? obj.usage : {};
-          // cached_input_tokens is a part of input_tokens, not an addition to it.
-          usage = makeUsage(tokens(u.input_tokens), tokens(u.output_tokens));
-          return [usageEvent(usage)];
-        }
-        case "turn.failed": {
-          turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || "codex turn failed";
-          return [agentError(turnFailed)];
-        }
-        case "error":
-          lastError = str(obj.message) || "codex reported an error";
-          return [agentError(lastError)];
+  const onEvent = (obj: Record<string, unknown>): AgentOutput[] | undefined => {
+    const item = isRecord(obj.item) ? obj.item : undefined;
+    switch (obj.type) {
+      case "thread.started":
+        return [notification("codex", `thread ${str(obj.thread_id)} started`)];
+      case "turn.started":
+      case "item.updated":
+        return [];
+      case "item.started":
+        return item !== undefined ? announce(item) : [];
+      case "item.completed":
+        return item !== undefined ? onCompleted(item) : [];
+      case "turn.completed": {
+        turnCompleted = true;
+        const u = isRecord(obj.usage) ? obj.usage : {};
+        // cached_input_tokens is a part of input_tokens, not an addition to it.
+        usage = makeUsage(tokens(u.input_tokens), tokens(u.output_tokens));
+        return [usageEvent(usage)];
       }
-      return [logLine(LogStream.STDOUT, text)];
-    },
+      case "turn.failed": {
+        turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || "codex turn failed";
+        return [agentError(turnFailed)];
+      }
+      case "error":
+        lastError = str(obj.message) || "codex reported an error";
+        return [agentError(lastError)];
+    }
+    return undefined;
+  };
+
+  // Agent messages arrive whole: nothing is pending when stdout ends.
+  return createJsonLinesParser(onEvent, {
     end: () => [],
-    verdict: (): StreamVerdict => ({
+    verdict: () => ({
       finished: turnCompleted,
       error: turnFailed ?? (turnCompleted ? undefined : lastError),
       result,
       usage,
     }),
-  };
+  });
 }
 
 function describeCall(item: Record<string, unknown>): { name: string; argumentsJson: string } | undefined {

@@ -1,21 +1,6 @@
-import { LogStream, type Usage } from "../gen/flightcontrol/v1/run_pb";
-import {
-  agentError,
-  contentText,
-  isRecord,
-  jsonText,
-  logLine,
-  makeUsage,
-  notification,
-  parseJsonObject,
-  str,
-  tokens,
-  toolCall,
-  toolResult,
-  usageEvent,
-} from "./events";
-import { createMessageMerger } from "./message-merger";
-import type { StreamParser, StreamVerdict } from "./stream-parser";
+import { agentError, contentText, isRecord, jsonText, makeUsage, notification, str, tokens, toolCall, toolResult, usageEvent } from "./events";
+import { createMessageStream } from "./json-lines-parser";
+import type { StreamParser } from "./stream-parser";
 import type { AgentOutput } from "./types";
 
 /**
@@ -31,12 +16,7 @@ import type { AgentOutput } from "./types";
  * - `complete`: {total_tokens} (null when unknown) — the last line of a normal run.
  */
 export function createGooseParser(): StreamParser {
-  const merger = createMessageMerger();
-  let finished = false;
-  let error: string | undefined;
-  let usage: Usage | undefined;
-
-  const other = (outputs: AgentOutput[]): AgentOutput[] => [...merger.flush(), ...outputs];
+  const { verdict, add, other, parser } = createMessageStream();
 
   const onMessage = (message: Record<string, unknown>): AgentOutput[] => {
     const id = typeof message.id === "string" && message.id !== "" ? message.id : undefined;
@@ -48,7 +28,7 @@ export function createGooseParser(): StreamParser {
       switch (item.type) {
         case "text":
           // User-role text is goose echoing input back, not an answer.
-          if (role === "assistant") out.push(...merger.add(id, str(item.text)));
+          if (role === "assistant") out.push(...add(id, str(item.text)));
           break;
         case "toolRequest":
         case "frontendToolRequest":
@@ -73,33 +53,28 @@ export function createGooseParser(): StreamParser {
     return out;
   };
 
-  return {
-    line(text) {
-      const obj = parseJsonObject(text);
-      switch (obj?.type) {
-        case "message":
-          if (isRecord(obj.message)) return onMessage(obj.message);
-          break;
-        case "notification":
-          return other([notification(str(obj.extension_id) || "goose", notificationText(obj))]);
-        case "model_change":
-          return other([notification("goose", `model changed to ${str(obj.model)} (${str(obj.mode)})`)]);
-        case "error":
-          error = str(obj.error) || "goose reported an error";
-          return other([agentError(error)]);
-        case "complete": {
-          finished = true;
-          const total = tokens(obj.total_tokens);
-          usage = makeUsage(0n, 0n, total);
-          return other([usageEvent(usage)]);
-        }
+  // Goose reports no result of its own: the run's result is its last message.
+  return parser((obj) => {
+    switch (obj.type) {
+      case "message":
+        return isRecord(obj.message) ? onMessage(obj.message) : undefined;
+      case "notification":
+        return other([notification(str(obj.extension_id) || "goose", notificationText(obj))]);
+      case "model_change":
+        return other([notification("goose", `model changed to ${str(obj.model)} (${str(obj.mode)})`)]);
+      case "error":
+        verdict.error = str(obj.error) || "goose reported an error";
+        return other([agentError(verdict.error)]);
+      case "complete": {
+        verdict.finished = true;
+        verdict.usage = makeUsage(0n, 0n, tokens(obj.total_tokens));
+        return other([usageEvent(verdict.usage)]);
       }
-      // Not an event: a raw line the process printed; it does not end a message being streamed.
-      return [logLine(LogStream.STDOUT, text)];
-    },
-    end: () => merger.flush(),
-    verdict: (): StreamVerdict => ({ finished, error, result: merger.lastText(), usage }),
-  };
+    }
+    // An event this parser does not know is logged as printed (like a line that is not JSON); it does
+    // not end a message being streamed.
+    return undefined;
+  });
 }
 
 function toolRequestEvent(item: Record<string, unknown>): AgentOutput {

@@ -14,13 +14,13 @@ function world() {
   const rows = new Map<string, JobRunRow>();
   const queued = () => [...rows.values()].filter((r) => r.status === "queued");
   const runs = {
-    queuedPriorities: async () => (db.check(), [...new Set(queued().map((r) => r.priority))].sort((a, b) => b - a)),
-    queued: async (now: number, priority: number, afterId: string, limit: number) => (db.check(), queued()
+    queuedPriorities: async () => db.query(() => [...new Set(queued().map((r) => r.priority))].sort((a, b) => b - a)),
+    queued: async (now: number, priority: number, afterId: string, limit: number) => db.query(() => queued()
       .filter((r) => r.priority === priority && r.id > afterId && r.availableAt <= now)
       .sort((a, b) => a.id.localeCompare(b.id)).slice(0, limit)
       .map((r) => ({ id: r.id, agent: r.agent, required_labels: r.requiredLabels }))),
-    nextAvailableAt: async (now: number) => (db.check(), Math.min(...queued().map((r) => r.availableAt).filter((t) => t > now)) || null),
-    transaction: async <T>(fn: (tx: unknown) => Promise<T>) => (db.check(), fn(undefined)),
+    nextAvailableAt: async (now: number) => db.query(() => Math.min(...queued().map((r) => r.availableAt).filter((t) => t > now)) || null),
+    transaction: async <T>(fn: (tx: unknown) => Promise<T>) => db.query(() => fn(undefined)),
     claim: async (id: string, workerId: string, workerName: string) => {
       db.check();
       const r = rows.get(id);

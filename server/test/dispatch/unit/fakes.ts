@@ -26,6 +26,9 @@ export function fakeDatabase() {
     for (const l of listeners) l(health.status);
   };
   const retry = createOutageRetry(health, silent);
+  const check = () => {
+    if (!health.status.available) throw outageError();
+  };
   return {
     health,
     retry,
@@ -35,8 +38,11 @@ export function fakeDatabase() {
     fail: () => set(false),
     recover: () => set(true),
     /** Throws the outage error while the database is down. */
-    check() {
-      if (!health.status.available) throw outageError();
+    check,
+    /** A query on the fake database: throws the outage error while it is down, else returns `result()`. */
+    query<T>(result: () => T): T {
+      check();
+      return result();
     },
   };
 }
@@ -47,7 +53,11 @@ function recordingOutbox(): SendQueue<ConnectResponse> & { sent: ConnectResponse
   let closed = false;
   return {
     sent,
-    push: (m) => !closed && (sent.push(m), true),
+    push: (m) => {
+      if (closed) return false;
+      sent.push(m);
+      return true;
+    },
     close: () => void (closed = true),
     fail: () => void (closed = true),
     get closed() {

@@ -17,8 +17,8 @@ function world() {
   const db = fakeDatabase();
   const rows = new Map<string, JobRunRow>();
   const runs = {
-    get: async (id: string) => (db.check(), rows.get(id) ?? null),
-    held: async (workerId?: string) => (db.check(), [...rows.values()].filter((r) => ["assigned", "running"].includes(r.status) && (!workerId || r.workerId === workerId))),
+    get: async (id: string) => db.query(() => rows.get(id) ?? null),
+    held: async (workerId?: string) => db.query(() => [...rows.values()].filter((r) => ["assigned", "running"].includes(r.status) && (!workerId || r.workerId === workerId))),
   } as unknown as RunStore;
   const ended: string[] = [];
   const lifecycle = {

@@ -38,7 +38,7 @@ function world() {
     },
   } as unknown as LogStore;
   const runs = {
-    get: async (id: string) => (db.check(), rows.get(id) ?? null),
+    get: async (id: string) => db.query(() => rows.get(id) ?? null),
     markStarted: async (id: string) => {
       db.check();
       rows.set(id, { ...rows.get(id)!, status: "running" });

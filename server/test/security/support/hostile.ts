@@ -21,7 +21,7 @@ export function toJsonText(value: Json): string {
 }
 
 export const deepArray = (depth: number) => new RawJson("[".repeat(depth) + "]".repeat(depth));
-export const deepObject = (depth: number) => new RawJson('{"a":'.repeat(depth) + "1" + "}".repeat(depth));
+export const deepObject = (depth: number) => new RawJson(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`);
 
 export const CONTROL_CHARS = [...Array(32).keys()].map((c) => String.fromCharCode(c));
 
@@ -41,7 +41,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.constantFrom(33, 65, 101, 129, 257, 513, 1001, 4001, 8193, 10_001, 65_537, 200_001, 250_000), fc.constantFrom("a", "é", "😀", "\u0007", " ")).map(([n, c]) => c.repeat(n)),
   fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom(...CONTROL_CHARS, "\u007f", "\u0085", "\u2028", "\u202e", "\ufeff"), fc.string({ maxLength: 20 })).map(([a, c, b]) => a + c + b),
   fc.uuid().map((u) => u.replace(/-/g, "")),
-  fc.uuid().map((u) => u.slice(0, -1) + "g"),
+  fc.uuid().map((u) => `${u.slice(0, -1)}g`),
   fc.uuid().map((u) => ` ${u}`),
   fc.uuid().map((u) => `${u}\n`),
   fc.uuid().map((u) => `{${u}}`),
@@ -179,7 +179,7 @@ export const garbageBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   fc.constantFrom(
     "", " ", "null", "[]", '"x"', "5", "true", "{", '{"a":}', "{}garbage", "\ufeff{}", "{'single': 'quotes'}", "{\"a\":1,}",
     '{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {"polluted": true}}}', "[".repeat(200_000) + "]".repeat(200_000),
-    '{"x":' + '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000) + "}", "\u0000\u0001\u0002", '{"a":"\\ud800"}', "NaN", "Infinity",
+    `{"x":${deepObject(50_000).text}}`, "\u0000\u0001\u0002", '{"a":"\\ud800"}', "NaN", "Infinity",
   ),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ minLength: 1, maxLength: 64 }),

@@ -25,7 +25,7 @@ export async function cloneQueuedRun(dbFile: string, templateId: string, n: numb
   try {
     const sql = createSql(db);
     const row = await sql.get<Record<string, string | number | null>>("SELECT * FROM job_runs WHERE id = ?", [templateId]);
-    if (!row || row.status !== "queued") throw new Error(`run ${templateId} is not a queued run in ${dbFile}`);
+    if (row?.status !== "queued") throw new Error(`run ${templateId} is not a queued run in ${dbFile}`);
     const cols = Object.keys(row);
     const insert = `INSERT INTO job_runs (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
     await sql.transaction(async (tx) => {

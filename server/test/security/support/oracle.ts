@@ -1,4 +1,4 @@
-import { fromJsonString, type DescMessage } from "@bufbuild/protobuf";
+import { fromJsonString, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { createValidator } from "@bufbuild/protovalidate";
 import { explainUnknownField } from "../../../src/rpc/unknown-field";
 
@@ -15,7 +15,7 @@ export type Verdict =
  * or valid.
  */
 export function judge(schema: DescMessage, body: Uint8Array): Verdict {
-  let msg;
+  let msg: Message;
   try {
     msg = fromJsonString(schema, new TextDecoder().decode(body), { ignoreUnknownFields: false });
   } catch (err) {

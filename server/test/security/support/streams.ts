@@ -66,5 +66,11 @@ export async function floodStreams(n: number, open: (signal: AbortSignal) => Asy
 }
 
 /** Counts of each distinct error message, for an assertion that prints readably. */
-export const byMessage = (errors: ConnectError[]): Record<string, number> =>
-  errors.reduce<Record<string, number>>((acc, e) => ({ ...acc, [`${e.code}: ${e.rawMessage}`]: (acc[`${e.code}: ${e.rawMessage}`] ?? 0) + 1 }), {});
+export function byMessage(errors: ConnectError[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of errors) {
+    const message = `${e.code}: ${e.rawMessage}`;
+    counts[message] = (counts[message] ?? 0) + 1;
+  }
+  return counts;
+}

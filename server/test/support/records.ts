@@ -1,4 +1,0 @@
-// Moved to testkit/: re-exported here only so test files written on other branches before the move
-// still compile after the merge. Import from testkit/ instead; delete this file once nothing imports it.
-export { contiguous, maxConcurrency, readExecutions, seqs, type Execution } from "../../../testkit/records";
-export { isAlive } from "../../../testkit/pids";

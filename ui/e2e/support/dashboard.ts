@@ -1,0 +1,48 @@
+import { inject } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, newContext } from "./browser";
+import { startStack, type Stack, type WorkerOptions } from "./stack";
+import { DashboardApp } from "./app";
+
+/** What an e2e file drives: a stack serving the session's dashboard build, and one browser page on it. */
+export interface Dashboard {
+  stack: Stack;
+  browser: Browser;
+  page: Page;
+  app: DashboardApp;
+  /** Uncaught errors the page has thrown so far; a file ends by expecting none. */
+  pageErrors: readonly string[];
+  /** Closes the browser, then stops the workers and the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a stack with `workers` and Chromium with one page, signed in as admin when `signedIn` (else
+ * at the sign-in screen). What it started is stopped again if a later step fails.
+ */
+export async function openDashboard({ workers = [], signedIn = false }: { workers?: WorkerOptions[]; signedIn?: boolean } = {}): Promise<Dashboard> {
+  const stack = await startStack({ uiDist: inject("uiDist"), workers });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const page = await (await newContext(browser, signedIn ? stack.adminKey : undefined)).newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    const opened = browser;
+    return {
+      stack,
+      browser,
+      page,
+      app: new DashboardApp(page, stack.url),
+      pageErrors,
+      async close() {
+        await opened.close();
+        await stack.stop();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await stack.stop();
+    throw err;
+  }
+}
