@@ -27,7 +27,7 @@ import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { echoFloor, sqliteFloor, type EchoFloor, type SqliteFloor } from "./scenarios/floors";
 import { runLogs, type LogsResult, type SubscriberProtocol } from "./scenarios/logs";
 import { runRepo, type RepoResult } from "./scenarios/repo";
-import { runThroughputReal, runThroughputSim, type ThroughputResult } from "./scenarios/throughput";
+import { runThroughputReal, runThroughputSim } from "./scenarios/throughput";
 
 const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet", "repo"] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -49,21 +49,57 @@ for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scena
 
 const CONFIG = quick
   ? {
-    echo: { n: 1000, paced: 15 },
-    dispatch: { warmupRuns: 300, workers: 4, capacity: 64, levels: [{ rate: 10, seconds: 3 }, { rate: 100, seconds: 2 }, { rate: 1000, seconds: 1.5 }] },
-    throughput: { workers: 4, capacity: 8, warmupMs: 1000, windowMs: 4000, idleRuns: 10 },
-    logs: { subscriberProtocol, runs: 8, linesPerRun: 25_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 3 },
-    fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 2000, hbMs: 3000, dispatchRate: 100, dispatchSeconds: 2 },
-    repo: { mib: 50, coldRuns: 2, warmRuns: 3 },
-  }
+      echo: { n: 1000, paced: 15 },
+      dispatch: {
+        warmupRuns: 300,
+        workers: 4,
+        capacity: 64,
+        levels: [
+          { rate: 10, seconds: 3 },
+          { rate: 100, seconds: 2 },
+          { rate: 1000, seconds: 1.5 },
+        ],
+      },
+      throughput: { workers: 4, capacity: 8, warmupMs: 1000, windowMs: 4000, idleRuns: 10 },
+      logs: { subscriberProtocol, runs: 8, linesPerRun: 25_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 3 },
+      fleet: {
+        sessions: 1000,
+        perConnection: Number(option("fleet-per-conn") ?? 1),
+        capacity: 4,
+        hbIntervalMs: 1000,
+        quietMs: 2000,
+        hbMs: 3000,
+        dispatchRate: 100,
+        dispatchSeconds: 2,
+      },
+      repo: { mib: 50, coldRuns: 2, warmRuns: 3 },
+    }
   : {
-    echo: { n: 5000, paced: 100 },
-    dispatch: { warmupRuns: 500, workers: 4, capacity: 64, levels: [{ rate: 10, seconds: 30 }, { rate: 100, seconds: 20 }, { rate: 1000, seconds: 10 }] },
-    throughput: { workers: 4, capacity: 8, warmupMs: 3000, windowMs: 30_000, idleRuns: 30 },
-    logs: { subscriberProtocol, runs: 8, linesPerRun: 100_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 15 },
-    fleet: { sessions: 1000, perConnection: Number(option("fleet-per-conn") ?? 1), capacity: 4, hbIntervalMs: 1000, quietMs: 5000, hbMs: 15_000, dispatchRate: 100, dispatchSeconds: 10 },
-    repo: { mib: 50, coldRuns: 3, warmRuns: 5 },
-  };
+      echo: { n: 5000, paced: 100 },
+      dispatch: {
+        warmupRuns: 500,
+        workers: 4,
+        capacity: 64,
+        levels: [
+          { rate: 10, seconds: 30 },
+          { rate: 100, seconds: 20 },
+          { rate: 1000, seconds: 10 },
+        ],
+      },
+      throughput: { workers: 4, capacity: 8, warmupMs: 3000, windowMs: 30_000, idleRuns: 30 },
+      logs: { subscriberProtocol, runs: 8, linesPerRun: 100_000, subscribers: 20, windowBytes: 512 * 1024, pacedRatePerRun: 1000, pacedSeconds: 15 },
+      fleet: {
+        sessions: 1000,
+        perConnection: Number(option("fleet-per-conn") ?? 1),
+        capacity: 4,
+        hbIntervalMs: 1000,
+        quietMs: 5000,
+        hbMs: 15_000,
+        dispatchRate: 100,
+        dispatchSeconds: 10,
+      },
+      repo: { mib: 50, coldRuns: 3, warmRuns: 5 },
+    };
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -117,7 +153,11 @@ async function scenario<T>(name: Scenario, body: () => Promise<T>): Promise<T | 
   const out = await body();
   const wall = now() - t0;
   // Children are reaped by now, so their CPU is in treeCpuMs.
-  env[name] = { foreignCpuBeforePct: round(before, 1), foreignCpuDuringPct: round(Math.max(0, m() - (100 * (treeCpuMs() - c0)) / wall), 1), seconds: round(wall / 1000, 1) };
+  env[name] = {
+    foreignCpuBeforePct: round(before, 1),
+    foreignCpuDuringPct: round(Math.max(0, m() - (100 * (treeCpuMs() - c0)) / wall), 1),
+    seconds: round(wall / 1000, 1),
+  };
   return out;
 }
 
@@ -157,24 +197,36 @@ let echo: EchoFloor | undefined;
 let sqlite: SqliteFloor | undefined;
 let ddl: string | undefined;
 
-echo = await scenario("floors", () => echoFloor(CONFIG.echo)).then((r) => r, (err) => fail("floors", err));
-const dispatch: DispatchResult | undefined = await scenario("dispatch", () => withServer("dispatch", (s) => runDispatch(s, { ...CONFIG.dispatch, log }))).catch((err) => fail("dispatch", err));
+echo = await scenario("floors", () => echoFloor(CONFIG.echo)).then(
+  (r) => r,
+  (err) => fail("floors", err),
+);
+const dispatch: DispatchResult | undefined = await scenario("dispatch", () =>
+  withServer("dispatch", (s) => runDispatch(s, { ...CONFIG.dispatch, log })),
+).catch((err) => fail("dispatch", err));
 const throughput = await scenario("throughput", async () => {
-  const real = await withServer("throughput-real", (s) => runThroughputReal(s, { ...CONFIG.throughput, log })).catch((err) => fail("throughput (real workers)", err));
+  const real = await withServer("throughput-real", (s) => runThroughputReal(s, { ...CONFIG.throughput, log })).catch((err) =>
+    fail("throughput (real workers)", err),
+  );
   if (real) log(`  real workers: ${real.runsPerSec} runs/s`);
   const sim = await withServer("throughput-sim", (s) => runThroughputSim(s, CONFIG.throughput)).catch((err) => fail("throughput (simulated)", err));
   if (sim) log(`  simulated workers: ${sim.runsPerSec} runs/s`);
   return { real, simulated: sim };
 });
-const logs: LogsResult | undefined = await scenario("logs", () => withServer("logs", async (s) => {
-  const r = await runLogs(s, { ...CONFIG.logs, log });
-  ddl = r.ddl;
-  const { ddl: _ddl, ...rest } = r;
-  return rest;
-})).catch((err) => fail("logs", err));
+const logs: LogsResult | undefined = await scenario("logs", () =>
+  withServer("logs", async (s) => {
+    const r = await runLogs(s, { ...CONFIG.logs, log });
+    ddl = r.ddl;
+    const { ddl: _ddl, ...rest } = r;
+    return rest;
+  }),
+).catch((err) => fail("logs", err));
 if (only.has("floors")) {
   try {
-    ddl ??= await withServer("schema", async (s) => (s.db().prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_logs'").get() as { sql: string }).sql);
+    ddl ??= await withServer(
+      "schema",
+      async (s) => (s.db().prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'job_logs'").get() as { sql: string }).sql,
+    );
     const rowsPerBatch = logs ? Math.round(logs.flood.avgLinesPerBatch) : 655;
     sqlite = sqliteFloor({ ddl, runs: CONFIG.logs.runs, linesPerRun: CONFIG.logs.linesPerRun, rowsPerBatch });
     log(`  sqlite floor: ${sqlite.singleRowLinesPerSec} lines/s`);
@@ -182,9 +234,13 @@ if (only.has("floors")) {
     fail("sqlite floor", err);
   }
 }
-const fleet: FleetResult | undefined = await scenario("fleet", () => withServer("fleet", (s) => runFleet(s, { ...CONFIG.fleet, log }), { env: { ORCH_WORKER_LOST_AFTER_MS: "60000" } })).catch((err) => fail("fleet", err));
+const fleet: FleetResult | undefined = await scenario("fleet", () =>
+  withServer("fleet", (s) => runFleet(s, { ...CONFIG.fleet, log }), { env: { ORCH_WORKER_LOST_AFTER_MS: "60000" } }),
+).catch((err) => fail("fleet", err));
 
-const repo: RepoResult | undefined = await scenario("repo", () => withServer("repo", (s) => runRepo(s, { ...CONFIG.repo, log }))).catch((err) => fail("repo", err));
+const repo: RepoResult | undefined = await scenario("repo", () => withServer("repo", (s) => runRepo(s, { ...CONFIG.repo, log }))).catch((err) =>
+  fail("repo", err),
+);
 
 function fail(what: string, err: unknown): undefined {
   const msg = `${what} failed: ${(err as Error).stack ?? err}`;
@@ -204,21 +260,59 @@ const dispatchRatios = dispatch?.levels.map((l) => ({
   p99: ratio(l.latencyMs.p99, echoFor(l.offeredRate)?.p99),
 }));
 
-interface Target { name: string; target: string; measured: string; pass: boolean | null }
+interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean | null;
+}
 const targets: Target[] = [];
 const fmt = (v: number | undefined, unit = "", d = 2) => (v === undefined || Number.isNaN(v) ? "n/a" : `${round(v, d)}${unit}`);
 for (const l of dispatch?.levels ?? []) {
   targets.push({ name: `dispatch p50 @ ${l.offeredRate}/s`, target: "≤ 2 ms", measured: fmt(l.latencyMs.p50, " ms"), pass: l.latencyMs.p50 <= 2 });
   targets.push({ name: `dispatch p99 @ ${l.offeredRate}/s`, target: "≤ 10 ms", measured: fmt(l.latencyMs.p99, " ms"), pass: l.latencyMs.p99 <= 10 });
 }
-if (throughput?.real) targets.push({ name: "trivial runs/s end to end (4 real workers × 8)", target: "≥ 1,000/s", measured: fmt(throughput.real.runsPerSec, "/s", 0), pass: throughput.real.runsPerSec >= 1000 });
-if (throughput?.simulated) targets.push({ name: "trivial runs/s, simulated workers (server ceiling)", target: "≥ 1,000/s", measured: fmt(throughput.simulated.runsPerSec, "/s", 0), pass: throughput.simulated.runsPerSec >= 1000 });
+if (throughput?.real)
+  targets.push({
+    name: "trivial runs/s end to end (4 real workers × 8)",
+    target: "≥ 1,000/s",
+    measured: fmt(throughput.real.runsPerSec, "/s", 0),
+    pass: throughput.real.runsPerSec >= 1000,
+  });
+if (throughput?.simulated)
+  targets.push({
+    name: "trivial runs/s, simulated workers (server ceiling)",
+    target: "≥ 1,000/s",
+    measured: fmt(throughput.simulated.runsPerSec, "/s", 0),
+    pass: throughput.simulated.runsPerSec >= 1000,
+  });
 if (logs) {
-  targets.push({ name: "log lines persisted/s (8 runs)", target: "≥ 200,000/s", measured: fmt(logs.flood.persistedLinesPerSec, "/s", 0), pass: logs.flood.persistedLinesPerSec >= 200_000 && logs.flood.verifiedRows === logs.flood.lines });
-  targets.push({ name: "line → WatchRun p99 (paced, 20 subscribers)", target: "≤ 100 ms", measured: fmt(logs.paced.watchDelayMs.p99, " ms"), pass: logs.paced.watchDelayMs.p99 <= 100 });
-  targets.push({ name: "line → WatchRun p99 (during the flood)", target: "≤ 100 ms", measured: fmt(logs.flood.watchDelayMs.p99, " ms"), pass: logs.flood.watchDelayMs.p99 <= 100 });
+  targets.push({
+    name: "log lines persisted/s (8 runs)",
+    target: "≥ 200,000/s",
+    measured: fmt(logs.flood.persistedLinesPerSec, "/s", 0),
+    pass: logs.flood.persistedLinesPerSec >= 200_000 && logs.flood.verifiedRows === logs.flood.lines,
+  });
+  targets.push({
+    name: "line → WatchRun p99 (paced, 20 subscribers)",
+    target: "≤ 100 ms",
+    measured: fmt(logs.paced.watchDelayMs.p99, " ms"),
+    pass: logs.paced.watchDelayMs.p99 <= 100,
+  });
+  targets.push({
+    name: "line → WatchRun p99 (during the flood)",
+    target: "≤ 100 ms",
+    measured: fmt(logs.flood.watchDelayMs.p99, " ms"),
+    pass: logs.flood.watchDelayMs.p99 <= 100,
+  });
 }
-if (fleet) targets.push({ name: "connected workers on one server", target: "1,000", measured: `${fleet.sessions - fleet.errors}`, pass: fleet.sessions - fleet.errors >= 1000 });
+if (fleet)
+  targets.push({
+    name: "connected workers on one server",
+    target: "1,000",
+    measured: `${fleet.sessions - fleet.errors}`,
+    pass: fleet.sessions - fleet.errors >= 1000,
+  });
 
 const d100 = dispatch?.levels.find((l) => l.offeredRate === 100);
 const anchors = {
@@ -263,7 +357,9 @@ writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 // ---------- the human table ----------
 const L: string[] = [];
 const m = results.machine;
-L.push(`Flight Control bench (${results.mode}) — ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, commit ${commit}, ${results.seconds} s`);
+L.push(
+  `Flight Control bench (${results.mode}) — ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, commit ${commit}, ${results.seconds} s`,
+);
 L.push("");
 const table = (head: string[], rows: Array<Array<string | number | undefined>>) => {
   const cells = [head, ...rows.map((r) => r.map((c) => (c === undefined ? "n/a" : String(c))))];
@@ -276,64 +372,156 @@ const table = (head: string[], rows: Array<Array<string | number | undefined>>) 
 };
 if (echo || sqlite) {
   L.push("FLOORS");
-  table(["floor", "p50", "p95", "p99", "rate"], [
-    ["connect-node bidi echo RTT, back-to-back (ms)", echo?.backToBackMs.p50, echo?.backToBackMs.p95, echo?.backToBackMs.p99, ""],
-    ["connect-node bidi echo RTT, 10/s (ms)", echo?.pacedMs.p50, echo?.pacedMs.p95, echo?.pacedMs.p99, ""],
-    ["SQLite batched insert, single-row stmt (lines/s)", "", "", "", sqlite?.singleRowLinesPerSec],
-    ["SQLite batched insert, server's stmt shape (lines/s)", "", "", "", sqlite?.serverShapeLinesPerSec],
-  ]);
+  table(
+    ["floor", "p50", "p95", "p99", "rate"],
+    [
+      ["connect-node bidi echo RTT, back-to-back (ms)", echo?.backToBackMs.p50, echo?.backToBackMs.p95, echo?.backToBackMs.p99, ""],
+      ["connect-node bidi echo RTT, 10/s (ms)", echo?.pacedMs.p50, echo?.pacedMs.p95, echo?.pacedMs.p99, ""],
+      ["SQLite batched insert, single-row stmt (lines/s)", "", "", "", sqlite?.singleRowLinesPerSec],
+      ["SQLite batched insert, server's stmt shape (lines/s)", "", "", "", sqlite?.serverShapeLinesPerSec],
+    ],
+  );
 }
 if (dispatch) {
   L.push(`DISPATCH LATENCY — CreateRun call → Assign received (${dispatch.workers} simulated workers × ${dispatch.slotsPerWorker} slots)`);
-  table(["offered", "sent/s", "runs", "p50 ms", "p95 ms", "p99 ms", "max ms", "p50×floor", "p99×floor", "CreateRun p50", "server CPU", "CPU ms/run"], dispatch.levels.map((l, i) => [
-    `${l.offeredRate}/s`, l.sentRate, `${l.assigned}/${l.runs}`, l.latencyMs.p50, l.latencyMs.p95, l.latencyMs.p99, l.latencyMs.max,
-    dispatchRatios?.[i].p50, dispatchRatios?.[i].p99, l.createRttMs.p50, `${l.serverCpuPct}%`, l.serverCpuMsPerRun,
-  ]));
+  table(
+    ["offered", "sent/s", "runs", "p50 ms", "p95 ms", "p99 ms", "max ms", "p50×floor", "p99×floor", "CreateRun p50", "server CPU", "CPU ms/run"],
+    dispatch.levels.map((l, i) => [
+      `${l.offeredRate}/s`,
+      l.sentRate,
+      `${l.assigned}/${l.runs}`,
+      l.latencyMs.p50,
+      l.latencyMs.p95,
+      l.latencyMs.p99,
+      l.latencyMs.max,
+      dispatchRatios?.[i].p50,
+      dispatchRatios?.[i].p99,
+      l.createRttMs.p50,
+      `${l.serverCpuPct}%`,
+      l.serverCpuMsPerRun,
+    ]),
+  );
 }
 if (throughput) {
   L.push("THROUGHPUT — trivial runs completed per second (closed loop, backlog 2× slots)");
-  table(["workers", "runs/s", "window s", "completed", "failed", "server CPU", "workers CPU", "agents CPU", "machine CPU", "server ms/run", "1-core server ceiling", "all ms/run", "2-core ceiling"], [throughput.real, throughput.simulated].filter(Boolean).map((t) => [
-    `${t!.workers}×${t!.slotsPerWorker} ${t!.kind}`, t!.runsPerSec, t!.windowSeconds, t!.completedInWindow, t!.failedInWindow,
-    `${t!.serverCpuPct}%`, `${t!.workersCpuPct}%`, t!.kind === "real" ? `${t!.agentsCpuPct}%` : "-", `${t!.machineCpuPct}%`,
-    t!.serverCpuMsPerRun, `${t!.serverCeilingRunsPerSec}/s`, t!.totalCpuMsPerRun, `${t!.twoCoreCeilingRunsPerSec}/s`,
-  ]));
-  L.push("  ceilings: the rate at which the CPU measured per run would fill one core (server) or both cores (everything);\n  far less sensitive to other load on the machine than the rates themselves.\n");
-  if (throughput.real?.idleRunLatencyMs) L.push(`  one run at a time on a real worker: create → finished p50 ${throughput.real.idleRunLatencyMs.p50} ms, p95 ${throughput.real.idleRunLatencyMs.p95} ms\n`);
+  table(
+    [
+      "workers",
+      "runs/s",
+      "window s",
+      "completed",
+      "failed",
+      "server CPU",
+      "workers CPU",
+      "agents CPU",
+      "machine CPU",
+      "server ms/run",
+      "1-core server ceiling",
+      "all ms/run",
+      "2-core ceiling",
+    ],
+    [throughput.real, throughput.simulated]
+      .filter(Boolean)
+      .map((t) => [
+        `${t!.workers}×${t!.slotsPerWorker} ${t!.kind}`,
+        t!.runsPerSec,
+        t!.windowSeconds,
+        t!.completedInWindow,
+        t!.failedInWindow,
+        `${t!.serverCpuPct}%`,
+        `${t!.workersCpuPct}%`,
+        t!.kind === "real" ? `${t!.agentsCpuPct}%` : "-",
+        `${t!.machineCpuPct}%`,
+        t!.serverCpuMsPerRun,
+        `${t!.serverCeilingRunsPerSec}/s`,
+        t!.totalCpuMsPerRun,
+        `${t!.twoCoreCeilingRunsPerSec}/s`,
+      ]),
+  );
+  L.push(
+    "  ceilings: the rate at which the CPU measured per run would fill one core (server) or both cores (everything);\n  far less sensitive to other load on the machine than the rates themselves.\n",
+  );
+  if (throughput.real?.idleRunLatencyMs)
+    L.push(
+      `  one run at a time on a real worker: create → finished p50 ${throughput.real.idleRunLatencyMs.p50} ms, p95 ${throughput.real.idleRunLatencyMs.p95} ms\n`,
+    );
 }
 if (logs) {
-  L.push(`LOG PIPELINE — ${logs.runs} runs × ${logs.linesPerRun} lines, ${logs.subscribers} WatchRun subscribers (${logs.subscriberProtocol === "browser" ? "Connect over HTTP/1.1, like connect-web" : "gRPC over HTTP/2, gzip accepted"})`);
-  table(["figure", "value", "floor", "×floor"], [
-    ["lines persisted/s (LogAck'd; rows verified)", `${logs.flood.persistedLinesPerSec} (${logs.flood.verifiedRows === logs.flood.lines && logs.flood.verifiedByListRunLogs ? "verified" : "NOT VERIFIED"})`, sqlite?.singleRowLinesPerSec, results.logs?.ratios.persistedToSqliteFloor],
-    ["server CPU per line stored, incl. fan-out (µs) → 1-core ceiling", `${logs.flood.serverCpuUsPerLine} → ${logs.flood.serverCeilingLinesPerSec}/s`, "", ""],
-    ["line → WatchRun during flood p50 / p99 (ms)", `${logs.flood.watchDelayMs.p50} / ${logs.flood.watchDelayMs.p99}`, "", ""],
-    [`line → WatchRun paced ${logs.paced.linesPerSecPerRun}/s/run p50 / p99 (ms)`, `${logs.paced.watchDelayMs.p50} / ${logs.paced.watchDelayMs.p99}`, "", ""],
-    ["  of which batch sent → WatchRun p50 / p99 (ms)", `${logs.paced.serverPartMs.p50} / ${logs.paced.serverPartMs.p99}`, echo?.backToBackMs.p50, results.logs?.ratios.watchServerPartP50ToEchoP50],
-    ["subscriber gaps (must be 0)", logs.flood.subscriberGaps + logs.paced.subscriberGaps, "", ""],
-  ]);
+  L.push(
+    `LOG PIPELINE — ${logs.runs} runs × ${logs.linesPerRun} lines, ${logs.subscribers} WatchRun subscribers (${logs.subscriberProtocol === "browser" ? "Connect over HTTP/1.1, like connect-web" : "gRPC over HTTP/2, gzip accepted"})`,
+  );
+  table(
+    ["figure", "value", "floor", "×floor"],
+    [
+      [
+        "lines persisted/s (LogAck'd; rows verified)",
+        `${logs.flood.persistedLinesPerSec} (${logs.flood.verifiedRows === logs.flood.lines && logs.flood.verifiedByListRunLogs ? "verified" : "NOT VERIFIED"})`,
+        sqlite?.singleRowLinesPerSec,
+        results.logs?.ratios.persistedToSqliteFloor,
+      ],
+      [
+        "server CPU per line stored, incl. fan-out (µs) → 1-core ceiling",
+        `${logs.flood.serverCpuUsPerLine} → ${logs.flood.serverCeilingLinesPerSec}/s`,
+        "",
+        "",
+      ],
+      ["line → WatchRun during flood p50 / p99 (ms)", `${logs.flood.watchDelayMs.p50} / ${logs.flood.watchDelayMs.p99}`, "", ""],
+      [
+        `line → WatchRun paced ${logs.paced.linesPerSecPerRun}/s/run p50 / p99 (ms)`,
+        `${logs.paced.watchDelayMs.p50} / ${logs.paced.watchDelayMs.p99}`,
+        "",
+        "",
+      ],
+      [
+        "  of which batch sent → WatchRun p50 / p99 (ms)",
+        `${logs.paced.serverPartMs.p50} / ${logs.paced.serverPartMs.p99}`,
+        echo?.backToBackMs.p50,
+        results.logs?.ratios.watchServerPartP50ToEchoP50,
+      ],
+      ["subscriber gaps (must be 0)", logs.flood.subscriberGaps + logs.paced.subscriberGaps, "", ""],
+    ],
+  );
 }
 if (fleet) {
   L.push(`FLEET — ${fleet.sessions} simulated worker sessions, ${fleet.sessionsPerConnection} per HTTP/2 connection`);
-  table(["figure", "value"], [
-    ["server RSS idle / with fleet (MiB)", `${fleet.rssIdleMiB} / ${fleet.rssConnectedMiB}`],
-    ["memory per session (KiB)", fleet.perSessionKiB],
-    [`CPU per heartbeat (µs) at ${fleet.heartbeat.heartbeatsPerSec}/s`, fleet.heartbeat.cpuPerHeartbeatUs],
-    [`heartbeat CPU at the ${fleet.heartbeat.serverIntervalMs} ms default, whole fleet`, `${fleet.heartbeat.cpuPctAtDefaultInterval}% of a core`],
-    [`dispatch @ ${fleet.dispatch.offeredRate}/s with the fleet p50 / p99 (ms)`, `${fleet.dispatch.latencyMs.p50} / ${fleet.dispatch.latencyMs.p99}`],
-    ["sessions failed", fleet.errors],
-  ]);
+  table(
+    ["figure", "value"],
+    [
+      ["server RSS idle / with fleet (MiB)", `${fleet.rssIdleMiB} / ${fleet.rssConnectedMiB}`],
+      ["memory per session (KiB)", fleet.perSessionKiB],
+      [`CPU per heartbeat (µs) at ${fleet.heartbeat.heartbeatsPerSec}/s`, fleet.heartbeat.cpuPerHeartbeatUs],
+      [`heartbeat CPU at the ${fleet.heartbeat.serverIntervalMs} ms default, whole fleet`, `${fleet.heartbeat.cpuPctAtDefaultInterval}% of a core`],
+      [
+        `dispatch @ ${fleet.dispatch.offeredRate}/s with the fleet p50 / p99 (ms)`,
+        `${fleet.dispatch.latencyMs.p50} / ${fleet.dispatch.latencyMs.p99}`,
+      ],
+      ["sessions failed", fleet.errors],
+    ],
+  );
 }
 if (repo) {
   L.push(`RUN ON A REPOSITORY — ${repo.repoMiB} MiB of random files (${repo.files} files) over git://, CreateRun → the agent's first line`);
-  table(["mirror", "runs", "p50 ms", "max ms", "checkout phase p50 s"], [
-    ["cold (clone --mirror, then local clone)", repo.coldStartMs.n, repo.coldStartMs.p50, repo.coldStartMs.max, repo.coldCheckoutS],
-    ["warm (fetch --prune, then local clone)", repo.warmStartMs.n, repo.warmStartMs.p50, repo.warmStartMs.max, repo.warmCheckoutS],
-  ]);
+  table(
+    ["mirror", "runs", "p50 ms", "max ms", "checkout phase p50 s"],
+    [
+      ["cold (clone --mirror, then local clone)", repo.coldStartMs.n, repo.coldStartMs.p50, repo.coldStartMs.max, repo.coldCheckoutS],
+      ["warm (fetch --prune, then local clone)", repo.warmStartMs.n, repo.warmStartMs.p50, repo.warmStartMs.max, repo.warmCheckoutS],
+    ],
+  );
 }
 L.push("TARGETS (BENCHMARKS.md, Targets)");
-table(["target", "goal", "measured", ""], targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? "" : t.pass ? "ok" : "MISS"]));
-L.push(`Anchors: Hatchet ~25 ms p95 dispatch → ours p95 @100/s ${fmt(anchors.ourP95At100PerSecMs, " ms")} (${fmt(anchors.vsHatchetP95, "×", 3)}); a 5 s poller waits 2,500 ms on average → ours mean ${fmt(d100?.latencyMs.mean, " ms")}.`);
+table(
+  ["target", "goal", "measured", ""],
+  targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? "" : t.pass ? "ok" : "MISS"]),
+);
+L.push(
+  `Anchors: Hatchet ~25 ms p95 dispatch → ours p95 @100/s ${fmt(anchors.ourP95At100PerSecMs, " ms")} (${fmt(anchors.vsHatchetP95, "×", 3)}); a 5 s poller waits 2,500 ms on average → ours mean ${fmt(d100?.latencyMs.mean, " ms")}.`,
+);
 const disturbed = Object.entries(env).filter(([, e]) => e!.foreignCpuDuringPct > 20);
-if (disturbed.length) L.push(`Note: other processes used CPU during ${disturbed.map(([k, e]) => `${k} (${e!.foreignCpuDuringPct}%)`).join(", ")}; those figures are disturbed.`);
+if (disturbed.length)
+  L.push(
+    `Note: other processes used CPU during ${disturbed.map(([k, e]) => `${k} (${e!.foreignCpuDuringPct}%)`).join(", ")}; those figures are disturbed.`,
+  );
 if (errors.length) L.push(`ERRORS:\n${errors.join("\n")}`);
 L.push(`JSON: ${out}`);
 console.log(L.join("\n"));

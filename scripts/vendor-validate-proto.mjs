@@ -10,15 +10,25 @@ import { dirname, join } from "node:path";
 const require = createRequire(import.meta.url);
 // The package exports only its entry point, so find its folder from that.
 const pkgDir = join(dirname(require.resolve("@bufbuild/protovalidate")), "..", "..");
-const { file_buf_validate_validate: file } = await import(
-  join(pkgDir, "dist/esm/gen/buf/validate/validate_pb.js")
-);
+const { file_buf_validate_validate: file } = await import(join(pkgDir, "dist/esm/gen/buf/validate/validate_pb.js"));
 const fd = file.proto;
 
 const SCALARS = {
-  1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32",
-  8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32", 16: "sfixed64",
-  17: "sint32", 18: "sint64",
+  1: "double",
+  2: "float",
+  3: "int64",
+  4: "uint64",
+  5: "int32",
+  6: "fixed64",
+  7: "fixed32",
+  8: "bool",
+  9: "string",
+  12: "bytes",
+  13: "uint32",
+  15: "sfixed32",
+  16: "sfixed64",
+  17: "sint32",
+  18: "sint64",
 };
 const LABELS = { 1: "optional", 2: "required", 3: "repeated" };
 const MAX_FIELD = 536870912;
@@ -78,4 +88,4 @@ for (const [extendee, exts] of byExtendee) {
 
 const target = join(dirname(new URL(import.meta.url).pathname), "..", "proto/buf/validate/validate.proto");
 mkdirSync(dirname(target), { recursive: true });
-writeFileSync(target, out.join("\n") + "\n");
+writeFileSync(target, `${out.join("\n")}\n`);

@@ -57,10 +57,12 @@ export function startChild(cmd: string, args: string[], { name, onLine, ...spawn
     });
   }
   child.once("error", (err) => keep(`\nspawn error: ${err.message}`));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
-    live.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
     name,

@@ -12,7 +12,10 @@ export interface PollOptions {
  * that runs outside vitest (the process launchers, the bench) and for conditions with no event to
  * await, such as a child process becoming reachable. Tests use waitFor (wait-for.ts) instead.
  */
-export async function pollUntil<T>(check: () => Promise<T> | T, { timeoutMs = 20_000, intervalMs = 25, what = "condition" }: PollOptions = {}): Promise<NonNullable<T>> {
+export async function pollUntil<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 20_000, intervalMs = 25, what = "condition" }: PollOptions = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

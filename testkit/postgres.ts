@@ -11,7 +11,9 @@ const exec = promisify(execFile);
 function findPgBin(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.map((v) => join(root, v, "bin")).find((bin) => ["initdb", "pg_ctl", "createdb"].every((tool) => existsSync(join(bin, tool))));
 }
 
@@ -88,4 +90,3 @@ export class TempCluster {
     }
   }
 }
-

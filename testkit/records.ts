@@ -14,7 +14,10 @@ export interface Execution {
 export function readExecutions(dir: string): Execution[] {
   const file = join(dir, "executions.jsonl");
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Highest number of executions that overlapped in time, per tag. */

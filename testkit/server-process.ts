@@ -23,7 +23,12 @@ export interface ServerProcessOptions {
  * `dataDir` and the test keys; resolves once /readyz answers. For tests that SIGKILL or restart it,
  * the dashboard e2e tests and the bench. `env` overrides any ORCH_* setting.
  */
-export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+  opts: ServerProcessOptions = {},
+): Promise<ServerProcess> {
   const proc = startNodeScript(join(REPO, "server/src/main.ts"), {
     name: "server",
     cwd: REPO,
@@ -31,17 +36,28 @@ export async function startServerProcess(dataDir: string, port: number, env: Rec
     launcher: opts.launcher,
     env: {
       ...process.env,
-      ORCH_PORT: String(port), ORCH_HOST: "127.0.0.1", ORCH_DATA_DIR: dataDir,
-      ORCH_DEFAULT_ADMIN_KEY: ADMIN_KEY, ORCH_WORKER_KEY: WORKER_KEY, ORCH_LOG_LEVEL: "warn",
-      ORCH_UI_DIR: join(dataDir, "no-ui"), ...env,
+      ORCH_PORT: String(port),
+      ORCH_HOST: "127.0.0.1",
+      ORCH_DATA_DIR: dataDir,
+      ORCH_DEFAULT_ADMIN_KEY: ADMIN_KEY,
+      ORCH_WORKER_KEY: WORKER_KEY,
+      ORCH_LOG_LEVEL: "warn",
+      ORCH_UI_DIR: join(dataDir, "no-ui"),
+      ...env,
     },
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await pollUntil(async () => {
-      if (!proc.running) throw new Error(`the server exited during start:\n${proc.output()}`);
-      return fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    }, { timeoutMs: opts.readyTimeoutMs ?? 20_000, what: "the server to be ready" });
+    await pollUntil(
+      async () => {
+        if (!proc.running) throw new Error(`the server exited during start:\n${proc.output()}`);
+        return fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      { timeoutMs: opts.readyTimeoutMs ?? 20_000, what: "the server to be ready" },
+    );
   } catch (err) {
     await proc.kill("SIGKILL");
     throw err;

@@ -22,7 +22,11 @@ export interface WorkerProcess extends Child {
 }
 
 const labelText = (labels: WorkerOptions["labels"] = "") =>
-  typeof labels === "string" ? labels : Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+  typeof labels === "string"
+    ? labels
+    : Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
 
 /**
  * A real worker process (worker/src/main.ts) with the fake agents shipped with the worker's tests,

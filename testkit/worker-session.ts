@@ -157,7 +157,8 @@ export function handWorker(baseUrl: string, first: RequestInit | null, key = WOR
 }
 
 /** Waits for the Assign of a given run. */
-export const assignOf = (w: WorkerSession, runId: string, timeoutMs?: number): Promise<Assign> => w.next("assign", (a) => a.runId === runId, timeoutMs);
+export const assignOf = (w: WorkerSession, runId: string, timeoutMs?: number): Promise<Assign> =>
+  w.next("assign", (a) => a.runId === runId, timeoutMs);
 
 /** What the security tests call the session handWorker opens. */
 export type HandWorker = WorkerSession;

@@ -85,14 +85,19 @@ export async function offer(api: ApiClient, rec: DispatchRecorder, phase: string
     const t0 = now();
     rec.sent[i] = t0;
     inflight++;
-    pending.push(api.runs.createRun({ spec: TRIVIAL_SPEC, name: `${phase}:${i}` }, { timeoutMs: 60_000 }).then(
-      () => createRtt.push(now() - t0),
-      (err: Error) => {
-        errors++;
-        firstError ??= err.message;
-        rec.sent[i] = NaN;
-      },
-    ).finally(() => inflight--));
+    pending.push(
+      api.runs
+        .createRun({ spec: TRIVIAL_SPEC, name: `${phase}:${i}` }, { timeoutMs: 60_000 })
+        .then(
+          () => createRtt.push(now() - t0),
+          (err: Error) => {
+            errors++;
+            firstError ??= err.message;
+            rec.sent[i] = NaN;
+          },
+        )
+        .finally(() => inflight--),
+    );
   }
   const sendWindowMs = now() - start;
   await Promise.all(pending);

@@ -54,7 +54,9 @@ function shortUrl(url: string): string {
   const path = url.startsWith("file://") ? new URL(url).pathname : url;
   if (path.includes("/node_modules/")) {
     const rest = path.slice(path.lastIndexOf("/node_modules/") + "/node_modules/".length);
-    return rest.startsWith("@") ? `${rest.split("/").slice(0, 2).join("/")}/…/${rest.split("/").pop()}` : `${rest.split("/")[0]}/…/${rest.split("/").pop()}`;
+    return rest.startsWith("@")
+      ? `${rest.split("/").slice(0, 2).join("/")}/…/${rest.split("/").pop()}`
+      : `${rest.split("/")[0]}/…/${rest.split("/").pop()}`;
   }
   if (path.startsWith(REPO)) return relative(REPO, path);
   return path;
@@ -137,7 +139,10 @@ export function summarizeProfile(file: string, top = 25, window?: [number, numbe
   }
   const busy = total - idle;
   const finish = (list: ProfileEntry[]) =>
-    list.sort((a, b) => b.selfMs - a.selfMs).slice(0, top).map((e) => ({ ...e, selfMs: Math.round(e.selfMs), selfPct: Math.round((1000 * e.selfMs * 1000) / busy) / 10 }));
+    list
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top)
+      .map((e) => ({ ...e, selfMs: Math.round(e.selfMs), selfPct: Math.round((1000 * e.selfMs * 1000) / busy) / 10 }));
   return {
     file,
     totalMs: Math.round(total / 1000),
@@ -164,9 +169,11 @@ export function mainThreadProfile(dir: string): string | undefined {
 export function formatProfile(s: ProfileSummary, rows = 15): string {
   const lines = [`  ${relative(REPO, s.file)}: ${s.totalMs} ms sampled, ${s.idlePct}% idle; shares below are of busy time (GC ${s.gcPct}%)`];
   lines.push("  self%   self ms  function (file:line)");
-  for (const e of s.top.slice(0, rows)) lines.push(`  ${e.selfPct.toFixed(1).padStart(5)}  ${String(e.selfMs).padStart(8)}  ${e.name} ${e.where ? `(${e.where})` : ""}`);
+  for (const e of s.top.slice(0, rows))
+    lines.push(`  ${e.selfPct.toFixed(1).padStart(5)}  ${String(e.selfMs).padStart(8)}  ${e.name} ${e.where ? `(${e.where})` : ""}`);
   lines.push("  server functions, inclusive (self + callees):");
-  for (const e of s.serverInclusive.slice(0, rows)) lines.push(`  ${e.selfPct.toFixed(1).padStart(5)}  ${String(e.selfMs).padStart(8)}  ${e.name} (${e.where})`);
+  for (const e of s.serverInclusive.slice(0, rows))
+    lines.push(`  ${e.selfPct.toFixed(1).padStart(5)}  ${String(e.selfMs).padStart(8)}  ${e.name} (${e.where})`);
   lines.push("  by module:");
   for (const e of s.byModule.slice(0, 10)) lines.push(`  ${e.selfPct.toFixed(1).padStart(5)}  ${String(e.selfMs).padStart(8)}  ${e.name}`);
   return lines.join("\n");

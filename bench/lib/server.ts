@@ -37,10 +37,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
     // thread 0; tsx's module loader runs in a second thread with its own file.
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
   }
-  const proc = await startServerProcess(dataDir, port, { ORCH_DATABASE_URL: `sqlite:${dbPath}`, NODE_ENV: "production", ...opts.env }, { nodeArgs, readyTimeoutMs: 60_000 });
+  const proc = await startServerProcess(
+    dataDir,
+    port,
+    { ORCH_DATABASE_URL: `sqlite:${dbPath}`, NODE_ENV: "production", ...opts.env },
+    { nodeArgs, readyTimeoutMs: 60_000 },
+  );
   let ro: Database.Database | undefined;
   return {
-    url: proc.url, port, pid: proc.pid, dataDir, dbPath, proc,
+    url: proc.url,
+    port,
+    pid: proc.pid,
+    dataDir,
+    dbPath,
+    proc,
     db() {
       ro ??= new Database(dbPath, { readonly: true, fileMustExist: true });
       return ro;

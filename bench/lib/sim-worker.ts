@@ -59,7 +59,10 @@ export class SimWorker {
   /** Resolves when the response stream ends (normally or not). */
   ended!: Promise<void>;
 
-  constructor(private readonly transport: Transport, readonly opts: SimWorkerOptions) {}
+  constructor(
+    private readonly transport: Transport,
+    readonly opts: SimWorkerOptions,
+  ) {}
 
   send(m: RequestInit): boolean {
     return this.session?.send(m) ?? false;
@@ -80,13 +83,23 @@ export class SimWorker {
     });
     const timer = setTimeout(() => failed(new Error(`${o.name}: no Welcome within ${timeoutMs} ms`)), timeoutMs);
     // Not recorded: under load nobody reads old messages, and keeping them would skew the bench's memory.
-    this.session = openWorkerSession(this.transport, {
-      case: "hello",
-      value: {
-        name: o.name, hostname: "bench", labels: o.labels ?? {}, capacity: o.capacity, agents: ["shell"],
-        version: "bench", instanceId: this.instanceId, activeRuns: [],
+    this.session = openWorkerSession(
+      this.transport,
+      {
+        case: "hello",
+        value: {
+          name: o.name,
+          hostname: "bench",
+          labels: o.labels ?? {},
+          capacity: o.capacity,
+          agents: ["shell"],
+          version: "bench",
+          instanceId: this.instanceId,
+          activeRuns: [],
+        },
       },
-    }, { record: false, onMessage: (res) => this.onMessage(res, welcomed) });
+      { record: false, onMessage: (res) => this.onMessage(res, welcomed) },
+    );
     this.ended = this.session.ended.then((err) => {
       if (err && !this.killed) this.error = err;
       failed(err ?? new Error(`${o.name}: stream ended before Welcome`));
@@ -125,8 +138,15 @@ export class SimWorker {
       const items: MessageInitShape<typeof RunOutputSchema>[] = [];
       for (let i = 0; i < n; i++) {
         items.push({
-          seq: a.firstSeq + BigInt(i), time: timestampFromMs(Date.now()),
-          payload: { case: "log", value: { stream: LogStream.SYSTEM, text: i === 0 ? `Run started on worker ${this.opts.name} (attempt ${attempt}, agent shell)` : "Run succeeded (exit code 0)" } },
+          seq: a.firstSeq + BigInt(i),
+          time: timestampFromMs(Date.now()),
+          payload: {
+            case: "log",
+            value: {
+              stream: LogStream.SYSTEM,
+              text: i === 0 ? `Run started on worker ${this.opts.name} (attempt ${attempt}, agent shell)` : "Run succeeded (exit code 0)",
+            },
+          },
         });
       }
       last = a.firstSeq + BigInt(n - 1);

@@ -33,8 +33,13 @@ function build(file: string): LineMap | null {
   try {
     const code = readFileSync(file, "utf8");
     const { map } = transformSync(code, {
-      loader: "ts", format: "esm", target: `node${process.versions.node}`, sourcemap: "external",
-      minifyWhitespace: true, keepNames: true, sourcefile: file,
+      loader: "ts",
+      format: "esm",
+      target: `node${process.versions.node}`,
+      sourcemap: "external",
+      minifyWhitespace: true,
+      keepNames: true,
+      sourcefile: file,
     });
     const mappings = (JSON.parse(map) as { mappings: string }).mappings;
     const lines: LineMap = [];

@@ -110,7 +110,7 @@ export function selfCpuMeter() {
   const t0 = now();
   return () => {
     const c = process.cpuUsage(c0);
-    return (100 * (c.user + c.system) / 1000) / (now() - t0);
+    return (100 * (c.user + c.system)) / 1000 / (now() - t0);
   };
 }
 

@@ -29,7 +29,15 @@ export function roundSummary(s: Summary, d = 3): Summary {
  * Measures one offered rate against already-connected simulated workers whose onAssign feeds `rec`.
  * Waits until every run is assigned and every slot is free again before returning.
  */
-export async function dispatchLevel(server: BenchServer, api: ApiClient, rec: DispatchRecorder, sims: SimWorker[], phase: string, rate: number, runs: number): Promise<DispatchLevel> {
+export async function dispatchLevel(
+  server: BenchServer,
+  api: ApiClient,
+  rec: DispatchRecorder,
+  sims: SimWorker[],
+  phase: string,
+  rate: number,
+  runs: number,
+): Promise<DispatchLevel> {
   const finishedBefore = sims.reduce((n, s) => n + s.finishedAcks, 0);
   const server0 = cpuMeter(server.pid);
   const bench0 = selfCpuMeter();
@@ -39,7 +47,9 @@ export async function dispatchLevel(server: BenchServer, api: ApiClient, rec: Di
   const serverCpu = server0();
   const benchCpu = bench0();
   // Slots free up: every assigned run's RunFinished has been acknowledged.
-  await waitUntil(() => sims.reduce((n, s) => n + s.finishedAcks, 0) - finishedBefore >= rec.assignedCount, 60_000, `${phase}: finish acks`, 5).catch(() => undefined);
+  await waitUntil(() => sims.reduce((n, s) => n + s.finishedAcks, 0) - finishedBefore >= rec.assignedCount, 60_000, `${phase}: finish acks`, 5).catch(
+    () => undefined,
+  );
   const serverCpuAll = server0();
   return {
     offeredRate: rate,
@@ -63,10 +73,15 @@ export interface DispatchResult {
 }
 
 /** Dispatch latency at several offered rates, with simulated workers that free their slot at once. */
-export async function runDispatch(server: BenchServer, opts: { levels: Array<{ rate: number; seconds: number }>; workers: number; capacity: number; warmupRuns: number; log: (s: string) => void }): Promise<DispatchResult> {
+export async function runDispatch(
+  server: BenchServer,
+  opts: { levels: Array<{ rate: number; seconds: number }>; workers: number; capacity: number; warmupRuns: number; log: (s: string) => void },
+): Promise<DispatchResult> {
   const rec = new DispatchRecorder();
   const conns = Array.from({ length: opts.workers }, () => connection(server.url, WORKER_KEY));
-  const sims = conns.map((c, i) => new SimWorker(c.transport, { name: `sim-dispatch-${i}`, capacity: opts.capacity, mode: "instant", onAssign: rec.onAssign }));
+  const sims = conns.map(
+    (c, i) => new SimWorker(c.transport, { name: `sim-dispatch-${i}`, capacity: opts.capacity, mode: "instant", onAssign: rec.onAssign }),
+  );
   await Promise.all(sims.map((s) => s.start()));
   const api = apiClient(server.url);
   try {
@@ -76,7 +91,9 @@ export async function runDispatch(server: BenchServer, opts: { levels: Array<{ r
     const levels: DispatchLevel[] = [];
     for (const { rate, seconds } of opts.levels) {
       const level = await dispatchLevel(server, api, rec, sims, `rate${rate}`, rate, Math.round(rate * seconds));
-      opts.log(`  dispatch @ ${rate}/s: p50 ${level.latencyMs.p50} ms, p99 ${level.latencyMs.p99} ms (${level.assigned}/${level.runs} assigned, server CPU ${level.serverCpuPct}%)`);
+      opts.log(
+        `  dispatch @ ${rate}/s: p50 ${level.latencyMs.p50} ms, p99 ${level.latencyMs.p99} ms (${level.assigned}/${level.runs} assigned, server CPU ${level.serverCpuPct}%)`,
+      );
       levels.push(level);
       await sleep(300);
     }

@@ -38,7 +38,20 @@ export interface FleetResult {
  * 1,000 simulated worker sessions (real protocol) against a server process: memory per session,
  * CPU per heartbeat, and dispatch latency with the whole fleet connected.
  */
-export async function runFleet(server: BenchServer, opts: { sessions: number; perConnection: number; capacity: number; hbIntervalMs: number; quietMs: number; hbMs: number; dispatchRate: number; dispatchSeconds: number; log: (s: string) => void }): Promise<FleetResult> {
+export async function runFleet(
+  server: BenchServer,
+  opts: {
+    sessions: number;
+    perConnection: number;
+    capacity: number;
+    hbIntervalMs: number;
+    quietMs: number;
+    hbMs: number;
+    dispatchRate: number;
+    dispatchSeconds: number;
+    log: (s: string) => void;
+  },
+): Promise<FleetResult> {
   const conns: Connection[] = [];
   const sims: SimWorker[] = [];
   const rec = new DispatchRecorder();
@@ -60,7 +73,9 @@ export async function runFleet(server: BenchServer, opts: { sessions: number; pe
     const t0 = now();
     for (let i = 0; i < opts.sessions; i++) {
       if (i % opts.perConnection === 0) conns.push(connection(server.url, WORKER_KEY));
-      sims.push(new SimWorker(conns[conns.length - 1].transport, { name: `fleet-${i}`, capacity: opts.capacity, mode: "instant", onAssign: rec.onAssign }));
+      sims.push(
+        new SimWorker(conns[conns.length - 1].transport, { name: `fleet-${i}`, capacity: opts.capacity, mode: "instant", onAssign: rec.onAssign }),
+      );
     }
     // Connect in waves of 50 so the server sees a steady stream of Hellos, not 1,000 at once.
     let welcome: { heartbeatIntervalMs: number } | undefined;

@@ -18,12 +18,19 @@ export interface EchoFloor {
 
 /** A bare connect-node bidi echo round trip between two processes on this machine. */
 export async function echoFloor(opts: { n: number; paced: number }): Promise<EchoFloor> {
-  const proc = startChild(process.execPath, ["--import", "tsx", join(REPO, "bench/echo-server.ts")], { name: "echo", cwd: REPO, env: { ...process.env, NODE_ENV: "production" } });
+  const proc = startChild(process.execPath, ["--import", "tsx", join(REPO, "bench/echo-server.ts")], {
+    name: "echo",
+    cwd: REPO,
+    env: { ...process.env, NODE_ENV: "production" },
+  });
   try {
-    const port = await pollUntil(() => {
-      if (proc.child.exitCode !== null) throw new Error(`echo server did not start:\n${proc.output()}`);
-      return Number(/PORT (\d+)/.exec(proc.output())?.[1] ?? 0);
-    }, { timeoutMs: 30_000, intervalMs: 20, what: "the echo server to print its port" });
+    const port = await pollUntil(
+      () => {
+        if (proc.child.exitCode !== null) throw new Error(`echo server did not start:\n${proc.output()}`);
+        return Number(/PORT (\d+)/.exec(proc.output())?.[1] ?? 0);
+      },
+      { timeoutMs: 30_000, intervalMs: 20, what: "the echo server to print its port" },
+    );
     const conn = connection(`http://127.0.0.1:${port}`, "none");
     const client = createClient(WorkerService, conn.transport);
     const out = requestQueue();
@@ -80,12 +87,20 @@ export function sqliteFloor(opts: { ddl: string; runs: number; linesPerRun: numb
       for (const id of runIds) db.prepare("INSERT INTO job_runs (id, last_seq) VALUES (?, 0)").run(id);
       const upd = db.prepare("UPDATE job_runs SET last_seq = ? WHERE id = ? AND last_seq < ?");
       const chunk = 200;
-      const multi = db.prepare(`INSERT OR IGNORE INTO job_logs (run_id, seq, time, stream, text) VALUES ${Array(chunk).fill("(?, ?, ?, ?, ?)").join(", ")}`);
+      const multi = db.prepare(
+        `INSERT OR IGNORE INTO job_logs (run_id, seq, time, stream, text) VALUES ${Array(chunk).fill("(?, ?, ?, ?, ?)").join(", ")}`,
+      );
       const multiStmts = new Map<number, ReturnType<typeof db.prepare>>();
       const multiFor = (n: number) => {
         if (n === chunk) return multi;
         let s = multiStmts.get(n);
-        if (!s) multiStmts.set(n, (s = db.prepare(`INSERT OR IGNORE INTO job_logs (run_id, seq, time, stream, text) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")}`)));
+        if (!s)
+          multiStmts.set(
+            n,
+            (s = db.prepare(
+              `INSERT OR IGNORE INTO job_logs (run_id, seq, time, stream, text) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")}`,
+            )),
+          );
         return s;
       };
       const single = db.transaction((runId: string, from: number, to: number, t: number) => {

@@ -39,7 +39,11 @@ interface Subscriber {
 
 /** Output the worker would produce: one stdout line per item, timestamped when emitted. */
 function item(seq: bigint, emittedAt: number, run: number) {
-  return { seq, time: timestampFromMs(Date.now()), payload: { case: "log" as const, value: { stream: LogStream.STDOUT, text: logLine(emittedAt, run, Number(seq), LINE_CHARS) } } };
+  return {
+    seq,
+    time: timestampFromMs(Date.now()),
+    payload: { case: "log" as const, value: { stream: LogStream.STDOUT, text: logLine(emittedAt, run, Number(seq), LINE_CHARS) } },
+  };
 }
 
 /**
@@ -50,7 +54,8 @@ async function assignRuns(server: BenchServer, assigned: FedRun[], n: number, ph
   const api = apiClient(server.url);
   try {
     const before = assigned.length;
-    for (let i = 0; i < n; i++) await api.runs.createRun({ spec: { prompt: "bench: print many lines", agent: "shell" }, name: `${phase}:${i}` }, { timeoutMs: 30_000 });
+    for (let i = 0; i < n; i++)
+      await api.runs.createRun({ spec: { prompt: "bench: print many lines", agent: "shell" }, name: `${phase}:${i}` }, { timeoutMs: 30_000 });
     await waitUntil(() => assigned.length - before >= n, 30_000, `${n} ${phase} runs to be assigned`, 5);
     return assigned.slice(before);
   } finally {
@@ -70,18 +75,36 @@ function subscriberTransport(url: string, protocol: SubscriberProtocol): { trans
   if (protocol === "grpc") return connection(url, ADMIN_KEY);
   const agent = new http.Agent({ keepAlive: true });
   const transport = createConnectTransport({
-    baseUrl: url, httpVersion: "1.1", acceptCompression: [], nodeOptions: { agent }, interceptors: [bearer(ADMIN_KEY)],
+    baseUrl: url,
+    httpVersion: "1.1",
+    acceptCompression: [],
+    nodeOptions: { agent },
+    interceptors: [bearer(ADMIN_KEY)],
   });
   return { transport, close: () => agent.destroy() };
 }
 
 /** 20 WatchRun streams spread over the runs, recording each line's delay from emission. */
-function subscribe(conn: { transport: Transport }, runs: FedRun[], count: number, delays: Samples, serverDelays: Samples | undefined, signal: AbortSignal): Subscriber[] {
+function subscribe(
+  conn: { transport: Transport },
+  runs: FedRun[],
+  count: number,
+  delays: Samples,
+  serverDelays: Samples | undefined,
+  signal: AbortSignal,
+): Subscriber[] {
   const client = createClient(RunService, conn.transport);
   return Array.from({ length: count }, (_, j) => {
     const run = runs[j % runs.length];
     let ready!: () => void;
-    const sub: Subscriber = { runIndex: run.index, received: 0, gaps: 0, lastSeq: run.assign.firstSeq - 1n, ready: new Promise((r) => (ready = r)), done: Promise.resolve() };
+    const sub: Subscriber = {
+      runIndex: run.index,
+      received: 0,
+      gaps: 0,
+      lastSeq: run.assign.firstSeq - 1n,
+      ready: new Promise((r) => (ready = r)),
+      done: Promise.resolve(),
+    };
     sub.done = (async () => {
       try {
         for await (const res of client.watchRun({ runId: run.assign.runId }, { signal })) {
@@ -162,7 +185,19 @@ export interface LogsResult {
  * HTTP/2 flow control and its buffer), with 20 WatchRun subscribers. Paced: 8 runs at a steady rate with
  * the real worker's 64 KiB / 50 ms flush rule, 20 subscribers, to read the live-tail delay.
  */
-export async function runLogs(server: BenchServer, opts: { subscriberProtocol: SubscriberProtocol; runs: number; linesPerRun: number; subscribers: number; windowBytes: number; pacedRatePerRun: number; pacedSeconds: number; log: (s: string) => void }): Promise<LogsResult & { ddl: string }> {
+export async function runLogs(
+  server: BenchServer,
+  opts: {
+    subscriberProtocol: SubscriberProtocol;
+    runs: number;
+    linesPerRun: number;
+    subscribers: number;
+    windowBytes: number;
+    pacedRatePerRun: number;
+    pacedSeconds: number;
+    log: (s: string) => void;
+  },
+): Promise<LogsResult & { ddl: string }> {
   const byRun = new Map<string, FedRun>();
   const assigned: FedRun[] = [];
   const workerCount = 4;
@@ -181,7 +216,9 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
     run.ackWaiter = undefined;
     w?.();
   };
-  const workers = conns.map((c, i) => new SimWorker(c.transport, { name: `sim-logs-${i}`, capacity: Math.ceil(opts.runs / workerCount), mode: "manual", onAssign, onAck }));
+  const workers = conns.map(
+    (c, i) => new SimWorker(c.transport, { name: `sim-logs-${i}`, capacity: Math.ceil(opts.runs / workerCount), mode: "manual", onAssign, onAck }),
+  );
   await Promise.all(workers.map((w) => w.start()));
   const subConn = subscriberTransport(server.url, opts.subscriberProtocol);
   const stopSubs = new AbortController();
@@ -196,25 +233,27 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
     const server0 = cpuMeter(server.pid);
     const bench0 = selfCpuMeter();
     const t0 = now();
-    await Promise.all(floodRuns.map(async (run) => {
-      const last = run.assign.firstSeq + BigInt(opts.linesPerRun) - 1n;
-      const linesPerBatch = Math.floor(FLUSH_BYTES / LINE_CHARS);
-      const windowLines = BigInt(Math.floor(opts.windowBytes / LINE_CHARS));
-      while (run.nextSeq <= last) {
-        if (run.nextSeq - run.ackedSeq > windowLines) {
-          await waitAck(run, run.nextSeq - windowLines);
-          continue;
+    await Promise.all(
+      floodRuns.map(async (run) => {
+        const last = run.assign.firstSeq + BigInt(opts.linesPerRun) - 1n;
+        const linesPerBatch = Math.floor(FLUSH_BYTES / LINE_CHARS);
+        const windowLines = BigInt(Math.floor(opts.windowBytes / LINE_CHARS));
+        while (run.nextSeq <= last) {
+          if (run.nextSeq - run.ackedSeq > windowLines) {
+            await waitAck(run, run.nextSeq - windowLines);
+            continue;
+          }
+          const items = [];
+          const emittedAt = now();
+          for (let i = 0; i < linesPerBatch && run.nextSeq <= last; i++) items.push(item(run.nextSeq++, emittedAt, run.index));
+          run.worker.send({ case: "logBatch", value: { runId: run.assign.runId, attempt: run.assign.attempt, items: items as RunOutput[] } });
+          batches++;
+          // Let acks and subscriber messages in between batches, as a real event loop would.
+          await new Promise<void>((r) => setImmediate(r));
         }
-        const items = [];
-        const emittedAt = now();
-        for (let i = 0; i < linesPerBatch && run.nextSeq <= last; i++) items.push(item(run.nextSeq++, emittedAt, run.index));
-        run.worker.send({ case: "logBatch", value: { runId: run.assign.runId, attempt: run.assign.attempt, items: items as RunOutput[] } });
-        batches++;
-        // Let acks and subscriber messages in between batches, as a real event loop would.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      await waitAck(run, last);
-    }));
+        await waitAck(run, last);
+      }),
+    );
     const seconds = (now() - t0) / 1000;
     const serverCpu = server0();
     const benchCpu = bench0();
@@ -226,7 +265,9 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
 
     const db = server.db();
     const ids = floodRuns.map((r) => r.assign.runId);
-    const verifiedRows = (db.prepare(`SELECT COUNT(*) AS n FROM job_logs WHERE run_id IN (${ids.map(() => "?").join(",")})`).get(...ids) as { n: number }).n;
+    const verifiedRows = (
+      db.prepare(`SELECT COUNT(*) AS n FROM job_logs WHERE run_id IN (${ids.map(() => "?").join(",")})`).get(...ids) as { n: number }
+    ).n;
     const api = apiClient(server.url);
     const tail = await api.runs.listRunLogs({ runId: ids[0], afterSeq: BigInt(opts.linesPerRun - 10), pageSize: 100 });
     api.conn.close();
@@ -244,41 +285,46 @@ export async function runLogs(server: BenchServer, opts: { subscriberProtocol: S
     const pacedServer0 = cpuMeter(server.pid);
     const tickMs = 10;
     let pacedLines = 0;
-    await Promise.all(pacedRuns.map(async (run) => {
-      // The real worker's log streamer: flush at 64 KiB, or 50 ms after the first unflushed line.
-      let current: ReturnType<typeof item>[] = [];
-      let bytes = 0;
-      let timer: NodeJS.Timeout | undefined;
-      const flush = () => {
-        clearTimeout(timer);
-        timer = undefined;
-        if (!current.length) return;
-        const sentAt = now();
-        for (const it of current) run.batchSentAt![Number(it.seq)] = sentAt;
-        run.worker.send({ case: "logBatch", value: { runId: run.assign.runId, attempt: run.assign.attempt, items: current as unknown as RunOutput[] } });
-        current = [];
-        bytes = 0;
-      };
-      const start = now();
-      let emitted = 0;
-      // Stagger the runs so their ticks do not all coincide.
-      await sleep((run.index * tickMs) / opts.runs);
-      while (now() - start < opts.pacedSeconds * 1000 && emitted < maxLines - 10) {
-        const due = Math.floor(((now() - start) / 1000) * opts.pacedRatePerRun);
-        while (emitted < due) {
-          current.push(item(run.nextSeq++, now(), run.index));
-          bytes += LINE_CHARS;
-          emitted++;
-          if (bytes >= FLUSH_BYTES) flush();
-          else timer ??= setTimeout(flush, FLUSH_MS);
+    await Promise.all(
+      pacedRuns.map(async (run) => {
+        // The real worker's log streamer: flush at 64 KiB, or 50 ms after the first unflushed line.
+        let current: ReturnType<typeof item>[] = [];
+        let bytes = 0;
+        let timer: NodeJS.Timeout | undefined;
+        const flush = () => {
+          clearTimeout(timer);
+          timer = undefined;
+          if (!current.length) return;
+          const sentAt = now();
+          for (const it of current) run.batchSentAt![Number(it.seq)] = sentAt;
+          run.worker.send({
+            case: "logBatch",
+            value: { runId: run.assign.runId, attempt: run.assign.attempt, items: current as unknown as RunOutput[] },
+          });
+          current = [];
+          bytes = 0;
+        };
+        const start = now();
+        let emitted = 0;
+        // Stagger the runs so their ticks do not all coincide.
+        await sleep((run.index * tickMs) / opts.runs);
+        while (now() - start < opts.pacedSeconds * 1000 && emitted < maxLines - 10) {
+          const due = Math.floor(((now() - start) / 1000) * opts.pacedRatePerRun);
+          while (emitted < due) {
+            current.push(item(run.nextSeq++, now(), run.index));
+            bytes += LINE_CHARS;
+            emitted++;
+            if (bytes >= FLUSH_BYTES) flush();
+            else timer ??= setTimeout(flush, FLUSH_MS);
+          }
+          await sleep(tickMs);
         }
-        await sleep(tickMs);
-      }
-      flush();
-      pacedLines += emitted;
-      await waitAck(run, run.nextSeq - 1n);
-      run.worker.finish(run.assign.runId, run.assign.attempt, run.nextSeq - 1n);
-    }));
+        flush();
+        pacedLines += emitted;
+        await waitAck(run, run.nextSeq - 1n);
+        run.worker.finish(run.assign.runId, run.assign.attempt, run.nextSeq - 1n);
+      }),
+    );
     const pacedCpu = pacedServer0();
     const pacedSubsEnded = await Promise.race([Promise.all(pacedSubs.map((s) => s.done)).then(() => true), sleep(30_000).then(() => false)]);
     if (!pacedSubsEnded) opts.log("  warning: some WatchRun streams did not end within 30 s of their run finishing");

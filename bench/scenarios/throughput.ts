@@ -48,7 +48,11 @@ function finishedCounter(server: BenchServer, since: number) {
  * Closed loop: keeps `backlog` runs created-but-unfinished, creating more as runs finish, so the
  * workers never wait for work; the rate is read from the finish times the server recorded.
  */
-async function closedLoop(server: BenchServer, api: ApiClient, opts: { backlog: number; warmupMs: number; windowMs: number; finished: () => number; label: string; cpuPids: number[]; selfCpu: boolean }) {
+async function closedLoop(
+  server: BenchServer,
+  api: ApiClient,
+  opts: { backlog: number; warmupMs: number; windowMs: number; finished: () => number; label: string; cpuPids: number[]; selfCpu: boolean },
+) {
   let created = 0;
   let createErrors = 0;
   let firstError: string | undefined;
@@ -91,16 +95,32 @@ async function closedLoop(server: BenchServer, api: ApiClient, opts: { backlog: 
   await Promise.all(pending);
   // Let what was created finish, so the workers stop idle (bounded).
   await waitUntil(() => opts.finished() >= created, 30_000, `${opts.label}: backlog to drain`, 20).catch(() => undefined);
-  const rows = server.db().prepare("SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? AND finished_at < ? GROUP BY status").all(tA, tB) as Array<{ status: string; n: number }>;
+  const rows = server
+    .db()
+    .prepare("SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? AND finished_at < ? GROUP BY status")
+    .all(tA, tB) as Array<{ status: string; n: number }>;
   const completed = rows.reduce((n, r) => n + r.n, 0);
   const failed = rows.filter((r) => r.status !== "succeeded").reduce((n, r) => n + r.n, 0);
   const windowSeconds = (tB - tA) / 1000;
   const serverMsPerRun = serverCpu.cpuMs / Math.max(1, completed);
-  const totalMsPerRun = ((serverCpu.pct + (opts.selfCpu ? 0 : workersCpuPct + agentsCpuPct) + benchCpuPct) / 100) * wall / Math.max(1, completed);
+  const totalMsPerRun = (((serverCpu.pct + (opts.selfCpu ? 0 : workersCpuPct + agentsCpuPct) + benchCpuPct) / 100) * wall) / Math.max(1, completed);
   return {
-    windowSeconds, completed, failed, createErrors, firstError, serverCpuPct: round(serverCpu.pct, 1),
-    serverCpuMsPerRun: round(serverMsPerRun, 3), serverCeilingRunsPerSec: round(1000 / serverMsPerRun, 0),
-    totalCpuMsPerRun: round(totalMsPerRun, 3), twoCoreCeilingRunsPerSec: round(2000 / totalMsPerRun, 0), workersCpuPct: round(workersCpuPct, 1), agentsCpuPct: round(agentsCpuPct, 1), benchCpuPct: round(benchCpuPct, 1), machineCpuPct: round(machineCpuPct, 1), runsPerSec: round(completed / windowSeconds, 1) };
+    windowSeconds,
+    completed,
+    failed,
+    createErrors,
+    firstError,
+    serverCpuPct: round(serverCpu.pct, 1),
+    serverCpuMsPerRun: round(serverMsPerRun, 3),
+    serverCeilingRunsPerSec: round(1000 / serverMsPerRun, 0),
+    totalCpuMsPerRun: round(totalMsPerRun, 3),
+    twoCoreCeilingRunsPerSec: round(2000 / totalMsPerRun, 0),
+    workersCpuPct: round(workersCpuPct, 1),
+    agentsCpuPct: round(agentsCpuPct, 1),
+    benchCpuPct: round(benchCpuPct, 1),
+    machineCpuPct: round(machineCpuPct, 1),
+    runsPerSec: round(completed / windowSeconds, 1),
+  };
 }
 
 /** One run at a time: CreateRun, then wait for its finish in the database; finished_at − created_at. */
@@ -110,10 +130,15 @@ async function idleLatency(server: BenchServer, api: ApiClient, n: number): Prom
   for (let i = 0; i < n; i++) {
     const { run } = await api.runs.createRun({ spec: TRIVIAL_SPEC, name: `idle:${i}` }, { timeoutMs: 30_000 });
     let row: { created_at: number; finished_at: number | null } | undefined;
-    await waitUntil(() => {
-      row = get.get(run!.id) as typeof row;
-      return Boolean(row?.finished_at);
-    }, 30_000, "an idle run to finish", 1);
+    await waitUntil(
+      () => {
+        row = get.get(run!.id) as typeof row;
+        return Boolean(row?.finished_at);
+      },
+      30_000,
+      "an idle run to finish",
+      1,
+    );
     s.push(row!.finished_at! - row!.created_at);
     await sleep(20);
   }
@@ -121,25 +146,47 @@ async function idleLatency(server: BenchServer, api: ApiClient, n: number): Prom
 }
 
 /** 4 real worker processes (worker/src/main.ts, shell agent, prompt `true`) × 8 slots. */
-export async function runThroughputReal(server: BenchServer, opts: { workers: number; capacity: number; warmupMs: number; windowMs: number; idleRuns: number; log: (s: string) => void }): Promise<ThroughputResult> {
+export async function runThroughputReal(
+  server: BenchServer,
+  opts: { workers: number; capacity: number; warmupMs: number; windowMs: number; idleRuns: number; log: (s: string) => void },
+): Promise<ThroughputResult> {
   const procs: Child[] = [];
   const api = apiClient(server.url);
   try {
     for (let i = 0; i < opts.workers; i++) procs.push(startRealWorker(server.url, `bench-worker-${i}`, opts.capacity));
     const online = server.db().prepare("SELECT COUNT(*) AS n FROM workers WHERE state = 'online'");
-    await waitUntil(() => {
-      for (const p of procs) if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
-      return (online.get() as { n: number }).n >= opts.workers;
-    }, 60_000, "real workers to connect", 50);
+    await waitUntil(
+      () => {
+        for (const p of procs) if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
+        return (online.get() as { n: number }).n >= opts.workers;
+      },
+      60_000,
+      "real workers to connect",
+      50,
+    );
     const idle = await idleLatency(server, api, opts.idleRuns);
     opts.log(`  real worker, one run at a time: p50 ${idle.p50} ms create→finished`);
     const since = Date.now();
     const r = await closedLoop(server, api, {
-      backlog: opts.workers * opts.capacity * 2, warmupMs: opts.warmupMs, windowMs: opts.windowMs, finished: finishedCounterPolled(server, since),
-      label: "real", cpuPids: procs.map((p) => p.pid), selfCpu: false,
+      backlog: opts.workers * opts.capacity * 2,
+      warmupMs: opts.warmupMs,
+      windowMs: opts.windowMs,
+      finished: finishedCounterPolled(server, since),
+      label: "real",
+      cpuPids: procs.map((p) => p.pid),
+      selfCpu: false,
     });
     const { completed, failed, ...rest } = r;
-    return { kind: "real", workers: opts.workers, slotsPerWorker: opts.capacity, backlog: opts.workers * opts.capacity * 2, ...rest, completedInWindow: completed, failedInWindow: failed, idleRunLatencyMs: idle };
+    return {
+      kind: "real",
+      workers: opts.workers,
+      slotsPerWorker: opts.capacity,
+      backlog: opts.workers * opts.capacity * 2,
+      ...rest,
+      completedInWindow: completed,
+      failedInWindow: failed,
+      idleRunLatencyMs: idle,
+    };
   } finally {
     // SIGTERM drains (nothing is running any more), then the process exits.
     await Promise.all(procs.map((p) => p.stop("SIGTERM", 10_000)));
@@ -163,7 +210,10 @@ function finishedCounterPolled(server: BenchServer, since: number) {
 }
 
 /** The same load with simulated workers (protocol only, same messages as the real worker sends). */
-export async function runThroughputSim(server: BenchServer, opts: { workers: number; capacity: number; warmupMs: number; windowMs: number }): Promise<ThroughputResult> {
+export async function runThroughputSim(
+  server: BenchServer,
+  opts: { workers: number; capacity: number; warmupMs: number; windowMs: number },
+): Promise<ThroughputResult> {
   const conns = Array.from({ length: opts.workers }, () => connection(server.url, WORKER_KEY));
   // systemLines: 2 — the real worker's "Run started on worker…" and "Run succeeded (exit code 0)".
   const sims = conns.map((c, i) => new SimWorker(c.transport, { name: `sim-tput-${i}`, capacity: opts.capacity, mode: "instant", systemLines: 2 }));
@@ -172,10 +222,24 @@ export async function runThroughputSim(server: BenchServer, opts: { workers: num
   try {
     const finished = () => sims.reduce((n, s) => n + s.finishedAcks, 0);
     const r = await closedLoop(server, api, {
-      backlog: opts.workers * opts.capacity * 2, warmupMs: opts.warmupMs, windowMs: opts.windowMs, finished, label: "sim", cpuPids: [], selfCpu: true,
+      backlog: opts.workers * opts.capacity * 2,
+      warmupMs: opts.warmupMs,
+      windowMs: opts.windowMs,
+      finished,
+      label: "sim",
+      cpuPids: [],
+      selfCpu: true,
     });
     const { completed, failed, ...rest } = r;
-    return { kind: "simulated", workers: opts.workers, slotsPerWorker: opts.capacity, backlog: opts.workers * opts.capacity * 2, ...rest, completedInWindow: completed, failedInWindow: failed };
+    return {
+      kind: "simulated",
+      workers: opts.workers,
+      slotsPerWorker: opts.capacity,
+      backlog: opts.workers * opts.capacity * 2,
+      ...rest,
+      completedInWindow: completed,
+      failedInWindow: failed,
+    };
   } finally {
     await Promise.all(sims.map((s) => s.close()));
     api.conn.close();

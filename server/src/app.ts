@@ -90,7 +90,15 @@ const version: string = JSON.parse(readFileSync(new URL("../package.json", impor
 
 /** The services this server serves, in the order reflection lists them. */
 export const servedServices: DescService[] = [
-  JobService, RunService, CredentialService, WorkerService, ScheduleService, ApiKeyService, SystemService, Health, ServerReflection,
+  JobService,
+  RunService,
+  CredentialService,
+  WorkerService,
+  ScheduleService,
+  ApiKeyService,
+  SystemService,
+  Health,
+  ServerReflection,
 ];
 
 export async function startServer(config: ServerConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
@@ -118,7 +126,12 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const schedules = createScheduleStore(db, sql);
   const registry = createRegistry();
   const workers = createWorkerRecords(createWorkerStore(db));
-  const lifecycle = createLifecycle({ runs, events, assertRunCredentials: credentials.assertRunSpec, defaultTimeoutSeconds: config.defaultRunTimeoutSeconds });
+  const lifecycle = createLifecycle({
+    runs,
+    events,
+    assertRunCredentials: credentials.assertRunSpec,
+    defaultTimeoutSeconds: config.defaultRunTimeoutSeconds,
+  });
   // Database work nobody waits for (a disconnect, an expired lease, a start the worker will not
   // resend) runs through this: what an outage stops runs again once the database is back.
   const outage = createOutageRetry(db.health, log);
@@ -126,16 +139,32 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   // The dispatcher and leases refer to each other through kick(); wire them after both exist.
   let kick = () => {};
   const leases = createLeases({
-    runs, registry, lifecycle, log, kick: () => kick(), background: outage.run,
-    onWorkerLost: (id) => outage.run("record that a worker was lost", async () => {
-      if (registry.get(id)) return;
-      await workers.setState(id, "offline", Date.now());
-      events.emit("workerChanged", id);
-    }, { workerId: id }),
-    workerLostAfterMs: config.workerLostAfterMs, assignAckTimeoutMs: config.assignAckTimeoutMs, deadlineGraceMs: config.deadlineGraceMs,
+    runs,
+    registry,
+    lifecycle,
+    log,
+    kick: () => kick(),
+    background: outage.run,
+    onWorkerLost: (id) =>
+      outage.run(
+        "record that a worker was lost",
+        async () => {
+          if (registry.get(id)) return;
+          await workers.setState(id, "offline", Date.now());
+          events.emit("workerChanged", id);
+        },
+        { workerId: id },
+      ),
+    workerLostAfterMs: config.workerLostAfterMs,
+    assignAckTimeoutMs: config.assignAckTimeoutMs,
+    deadlineGraceMs: config.deadlineGraceMs,
   });
   const dispatcher = createDispatcher({
-    runs, registry, events, log, background: outage.run,
+    runs,
+    registry,
+    events,
+    log,
+    background: outage.run,
     openSecrets: createRunSecrets(credentials, mcpSecrets),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
@@ -162,9 +191,33 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });
 
   const app: AppContext = {
-    config, db, sql, log, events, keys, identities, credentials, mcpSecrets, jobs, runs, logs, schedules, lifecycle, registry, dispatcher, leases, outage, scheduler, workers,
-    hub: createLogHub(events), startedAt: Date.now(), version, metrics,
-    artifactStore, blobs, artifactRetention,
+    config,
+    db,
+    sql,
+    log,
+    events,
+    keys,
+    identities,
+    credentials,
+    mcpSecrets,
+    jobs,
+    runs,
+    logs,
+    schedules,
+    lifecycle,
+    registry,
+    dispatcher,
+    leases,
+    outage,
+    scheduler,
+    workers,
+    hub: createLogHub(events),
+    startedAt: Date.now(),
+    version,
+    metrics,
+    artifactStore,
+    blobs,
+    artifactRetention,
     artifacts: createArtifacts({ store: artifactStore, blobs, runs }),
     artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
@@ -193,7 +246,13 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(ScheduleService, scheduleService(app));
     router.service(ApiKeyService, apiKeyService(app));
     router.service(SystemService, systemService({ runs, registry, version, dialect: db.dialect, startedAt: app.startedAt }));
-    router.service(Health, healthService(app, servedServices.map((s) => s.typeName)));
+    router.service(
+      Health,
+      healthService(
+        app,
+        servedServices.map((s) => s.typeName),
+      ),
+    );
     router.service(ServerReflection, reflectionService(servedServices));
     router.handlers.splice(0, router.handlers.length, ...router.handlers.map(parseErrorsAsInvalidArgument));
   };
@@ -218,29 +277,44 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     requestGate: authGate(keys, createStreamLimiter(config.limits), identities),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
-    interceptors: [observeInterceptor(log, metrics), domainErrorsToConnect, endStreamsWithTheirError, redactCredentialKeys, createValidateInterceptor()],
+    interceptors: [
+      observeInterceptor(log, metrics),
+      domainErrorsToConnect,
+      endStreamsWithTheirError,
+      redactCredentialKeys,
+      createValidateInterceptor(),
+    ],
     fallback: (req, res) => {
-      inBackground(log, "serve an HTTP request", async () => {
-        try {
-          if (await probes(req as never, res as never)) return;
-          if (await serveMetrics(req as never, res as never)) return;
-          if (await serveArtifact(req as never, res as never)) return;
-          if (serveStatic(req as never, res as never)) return;
-          res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
-          res.end("not found");
-        } catch (err) {
-          // The client gets an answer; the error (logged by inBackground) stays on the server.
-          const out = res as unknown as ServerResponse;
-          if (!out.headersSent) out.writeHead(503, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("service unavailable; see the server log");
-          else out.destroy();
-          throw err;
-        }
-      }, { url: req.url });
+      inBackground(
+        log,
+        "serve an HTTP request",
+        async () => {
+          try {
+            if (await probes(req as never, res as never)) return;
+            if (await serveMetrics(req as never, res as never)) return;
+            if (await serveArtifact(req as never, res as never)) return;
+            if (serveStatic(req as never, res as never)) return;
+            res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
+            res.end("not found");
+          } catch (err) {
+            // The client gets an answer; the error (logged by inBackground) stays on the server.
+            const out = res as unknown as ServerResponse;
+            if (!out.headersSent)
+              out.writeHead(503, { ...SECURITY_HEADERS, "content-type": "text/plain" }).end("service unavailable; see the server log");
+            else out.destroy();
+            throw err;
+          }
+        },
+        { url: req.url },
+      );
     },
   });
 
   const front = createFront(handler, {
-    tlsCert: config.tlsCert, tlsKey: config.tlsKey, limits: config.limits, isStreamingRequest: streamingRequestPaths(servedServices),
+    tlsCert: config.tlsCert,
+    tlsKey: config.tlsKey,
+    limits: config.limits,
+    isStreamingRequest: streamingRequestPaths(servedServices),
   });
   await new Promise<void>((resolve, reject) => {
     front.server.once("error", reject);
@@ -255,7 +329,11 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   inBackground(log, "delete stale partial artifact uploads", () => app.artifactUploads.sweepStale());
 
   return {
-    port, url: `${scheme}://127.0.0.1:${port}`, app, adminKey, workerKey,
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    app,
+    adminKey,
+    workerKey,
     async close() {
       shuttingDown = true;
       dispatcher.stop();

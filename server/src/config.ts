@@ -40,10 +40,18 @@ export interface ServerConfig {
  */
 export interface ArtifactSettings {
   /** The filesystem unless ORCH_ARTIFACT_STORE names an s3:// bucket. */
-  store: { kind: "fs" } | {
-    kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string;
-    accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean;
-  };
+  store:
+    | { kind: "fs" }
+    | {
+        kind: "s3";
+        bucket: string;
+        prefix: string;
+        endpoint?: string;
+        region: string;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        forcePathStyle: boolean;
+      };
   /** Artifacts older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
 }
@@ -121,9 +129,14 @@ function loadArtifactSettings(env: NodeJS.ProcessEnv): ArtifactSettings {
     if (!bucket) throw new Error(`ORCH_ARTIFACT_STORE must name a bucket, as s3://bucket or s3://bucket/prefix; got "${raw}"`);
     const prefix = rest.filter(Boolean).join("/");
     store = {
-      kind: "s3", bucket, prefix: prefix ? `${prefix}/` : "", endpoint: env.ORCH_S3_ENDPOINT || undefined,
-      region: env.ORCH_S3_REGION || "us-east-1", accessKeyId: env.ORCH_S3_ACCESS_KEY_ID || undefined,
-      secretAccessKey: env.ORCH_S3_SECRET_ACCESS_KEY || undefined, forcePathStyle: env.ORCH_S3_FORCE_PATH_STYLE === "1" || env.ORCH_S3_FORCE_PATH_STYLE === "true",
+      kind: "s3",
+      bucket,
+      prefix: prefix ? `${prefix}/` : "",
+      endpoint: env.ORCH_S3_ENDPOINT || undefined,
+      region: env.ORCH_S3_REGION || "us-east-1",
+      accessKeyId: env.ORCH_S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.ORCH_S3_SECRET_ACCESS_KEY || undefined,
+      forcePathStyle: env.ORCH_S3_FORCE_PATH_STYLE === "1" || env.ORCH_S3_FORCE_PATH_STYLE === "true",
     };
   } else if (raw !== "" && raw !== "fs") {
     throw new Error(`ORCH_ARTIFACT_STORE must be empty or "fs" (files under ORCH_DATA_DIR/artifacts) or s3://bucket/prefix; got "${raw}"`);
@@ -145,7 +158,7 @@ function loadConnectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
     maxAnonymousStreams: intFrom(env, "ORCH_MAX_ANONYMOUS_STREAMS", 256),
   };
   for (const [name, value] of Object.entries(limits)) {
-    if (value === 0) throw new Error(`ORCH_${name.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()} must be at least 1`);
+    if (value === 0) throw new Error(`ORCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()} must be at least 1`);
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new Error(`ORCH_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed ORCH_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);

@@ -3,14 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  FernetError,
-  fernetDecrypt,
-  fernetEncrypt,
-  fernetRotate,
-  generateFernetKey,
-  parseFernetKeys,
-} from "../src/domain/crypto/fernet";
+import { FernetError, fernetDecrypt, fernetEncrypt, fernetRotate, generateFernetKey, parseFernetKeys } from "../src/domain/crypto/fernet";
 import { loadMasterKeyring } from "../src/domain/crypto/master-key";
 // Verbatim from github.com/fernet/spec at 20dead475f53f11d20592baf29ad697163afc0cd.
 import generateVectors from "./fixtures/fernet/generate.json";
@@ -170,8 +163,7 @@ describe("master key", () => {
 const hasPythonCryptography = spawnSync("python3", ["-c", "import cryptography.fernet"]).status === 0;
 
 describe("compatibility with Python's cryptography.fernet", () => {
-  const python = (script: string, ...args: string[]) =>
-    execFileSync("python3", ["-c", script, ...args], { encoding: "utf8" }).trim();
+  const python = (script: string, ...args: string[]) => execFileSync("python3", ["-c", script, ...args], { encoding: "utf8" }).trim();
 
   it.skipIf(!hasPythonCryptography)("decrypts Python tokens and Python decrypts ours", () => {
     const pyKey = python("from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())");

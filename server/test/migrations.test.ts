@@ -36,7 +36,8 @@ describe("migrations", () => {
   it("give credentials stored before allowed_job_ids an empty list (any run may use them)", async () => {
     const db = await openDatabase(`sqlite:${join(dir, "c.db")}`);
     // Back to before the column (later migrations first), as a database written by an older version.
-    const hasColumn = async () => (await db.dataSource.query("PRAGMA table_info(credentials)")).some((c: { name: string }) => c.name === "allowed_job_ids");
+    const hasColumn = async () =>
+      (await db.dataSource.query("PRAGMA table_info(credentials)")).some((c: { name: string }) => c.name === "allowed_job_ids");
     while (await hasColumn()) await db.dataSource.undoLastMigration();
     await db.dataSource.query(
       "INSERT INTO credentials (id, name, description, env_names, ciphertext, created_at, updated_at) VALUES ('c1', 'old', '', '[]', 'x', 1, 1)",

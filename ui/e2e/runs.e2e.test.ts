@@ -35,7 +35,10 @@ describe("runs in the dashboard", () => {
       requiredLabels: { pool: "e2e" },
     });
     await app.waitForRunStatus("succeeded");
-    await app.logLineCount().filter({ hasText: /^30\d lines$/ }).waitFor();
+    await app
+      .logLineCount()
+      .filter({ hasText: /^30\d lines$/ })
+      .waitFor();
     await expect(page.getByTestId("run-worker").textContent()).resolves.toContain("e2e-runner");
     await expect(page.getByTestId("run-attempt").textContent()).resolves.toContain("attempt 1 of 1");
     // Each lifecycle step of the timeline has a time.
@@ -68,7 +71,10 @@ describe("runs in the dashboard", () => {
   it("keeps a 100,000-line log smooth: virtualised rows, tail following and jump to latest", async () => {
     const run = await createShellRun(stack.url, stack.adminKey, `awk 'BEGIN{for(i=1;i<=100000;i++) printf "\\033[36mline\\033[0m %d\\n", i}'`);
     await app.goto(`/runs/${run.id}`);
-    await app.logLineCount().filter({ hasText: /^100,00\d lines$/ }).waitFor({ timeout: 90_000 });
+    await app
+      .logLineCount()
+      .filter({ hasText: /^100,00\d lines$/ })
+      .waitFor({ timeout: 90_000 });
     await expect(app.logLines().count()).resolves.toBeLessThan(200);
     await expect(page.getByText("following", { exact: true }).isVisible()).resolves.toBe(true);
 
@@ -134,11 +140,9 @@ describe("runs in the dashboard", () => {
     await succeeded.waitFor();
     const before = Number((await succeeded.textContent())!.replace(/,/g, ""));
     await createShellRun(stack.url, stack.adminKey, "echo quick");
-    await page.waitForFunction(
-      (n) => Number(document.querySelector('[data-stat="Succeeded · 1h"]')?.textContent?.replace(/,/g, "")) > n,
-      before,
-      { timeout: 30_000 },
-    );
+    await page.waitForFunction((n) => Number(document.querySelector('[data-stat="Succeeded · 1h"]')?.textContent?.replace(/,/g, "")) > n, before, {
+      timeout: 30_000,
+    });
   });
 
   it("raised no uncaught errors in the page", () => {

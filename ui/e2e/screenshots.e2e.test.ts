@@ -63,7 +63,8 @@ describe("README screenshots", () => {
     await app.goto("/");
     await live();
     await page.locator('[data-stat="Running"]', { hasText: "1" }).waitFor();
-    for (const s of ["queued", "running", "succeeded", "failed", "cancelled"]) await page.locator(`[data-run-id] [data-status="${s}"]`).first().waitFor();
+    for (const s of ["queued", "running", "succeeded", "failed", "cancelled"])
+      await page.locator(`[data-run-id] [data-status="${s}"]`).first().waitFor();
     await shoot(page, "dashboard");
   });
 

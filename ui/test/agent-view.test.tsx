@@ -113,7 +113,10 @@ describe("AgentView", () => {
     store.append([
       create(RunOutputSchema, {
         seq: 10n,
-        payload: { case: "event", value: create(AgentEventSchema, { kind: { case: "toolResult", value: { callId: "c1", output: "ok!", isError: false } } }) },
+        payload: {
+          case: "event",
+          value: create(AgentEventSchema, { kind: { case: "toolResult", value: { callId: "c1", output: "ok!", isError: false } } }),
+        },
       }),
     ]);
     rerender(<AgentView events={store.events} count={store.events.length} />);

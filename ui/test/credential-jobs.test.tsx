@@ -14,7 +14,14 @@ describe("credentials page: allowed jobs", () => {
     const user = userEvent.setup();
     const updates: UpdateCredentialRequest[] = [];
     const transport = mockTransport((r) => {
-      r.service(JobService, { listJobs: () => ({ jobs: [{ id: DEPLOY, name: "deploy" }, { id: NIGHTLY, name: "nightly" }] }) });
+      r.service(JobService, {
+        listJobs: () => ({
+          jobs: [
+            { id: DEPLOY, name: "deploy" },
+            { id: NIGHTLY, name: "nightly" },
+          ],
+        }),
+      });
       r.service(CredentialService, {
         listCredentials: () => ({
           credentials: [

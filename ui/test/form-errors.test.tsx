@@ -19,14 +19,21 @@ function path(...parts: (string | [string, number] | [string, string])[]): Messa
   const elements: El[] = parts.map((p) => {
     if (typeof p === "string") return { fieldName: p };
     const [fieldName, sub] = p;
-    return typeof sub === "number" ? { fieldName, subscript: { case: "index", value: BigInt(sub) } } : { fieldName, subscript: { case: "stringKey", value: sub } };
+    return typeof sub === "number"
+      ? { fieldName, subscript: { case: "index", value: BigInt(sub) } }
+      : { fieldName, subscript: { case: "stringKey", value: sub } };
   });
   return { elements: elements as FieldPathElement[] };
 }
 
-function invalid(violations: { field: MessageInitShape<typeof FieldPathSchema>; message: string; ruleId?: string; forKey?: boolean }[]): ConnectError {
+function invalid(
+  violations: { field: MessageInitShape<typeof FieldPathSchema>; message: string; ruleId?: string; forKey?: boolean }[],
+): ConnectError {
   return new ConnectError("validation error", Code.InvalidArgument, undefined, [
-    { desc: ViolationsSchema, value: create(ViolationsSchema, { violations: violations.map((v) => ({ ...v, field: create(FieldPathSchema, v.field) })) }) },
+    {
+      desc: ViolationsSchema,
+      value: create(ViolationsSchema, { violations: violations.map((v) => ({ ...v, field: create(FieldPathSchema, v.field) })) }),
+    },
   ]);
 }
 
@@ -152,7 +159,7 @@ describe("parseError", () => {
     const parsed = parseError(err);
     expect(parsed.code).toBe(Code.InvalidArgument);
     expect(parsed.message).toBe("");
-    expect(parsed.violations.map((v) => v.path)).toEqual(['spec.extensions[2].streamable_http.url', 'spec.required_labels["gpu"]']);
+    expect(parsed.violations.map((v) => v.path)).toEqual(["spec.extensions[2].streamable_http.url", 'spec.required_labels["gpu"]']);
     const fe = new FieldErrors(parsed);
     expect(fe.get("spec.extensions")).toBeUndefined();
     expect(fe.get("spec.extensions", true)).toBe("[2].streamable_http.url: value must be a valid URI");

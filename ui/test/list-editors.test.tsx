@@ -23,7 +23,15 @@ function Extensions({ initial }: { initial: ExtensionDraft[] }) {
 describe("list editors", () => {
   it("keeps a key/value row's inputs with it when a row before it is removed", async () => {
     const user = userEvent.setup();
-    render(<Variables initial={[{ key: "A", value: "1" }, { key: "B", value: "2" }, { key: "C", value: "3" }]} />);
+    render(
+      <Variables
+        initial={[
+          { key: "A", value: "1" },
+          { key: "B", value: "2" },
+          { key: "C", value: "3" },
+        ]}
+      />,
+    );
     const third = screen.getByRole("textbox", { name: "Variables 3 name" });
     expect(third).toHaveValue("C");
     await user.click(screen.getAllByRole("button", { name: "Remove" })[1]);
@@ -35,7 +43,14 @@ describe("list editors", () => {
 
   it("keeps an extension's fields with it when an extension before it is removed, and switches transport with radios", async () => {
     const user = userEvent.setup();
-    render(<Extensions initial={[{ ...emptyExtension(), name: "first" }, { ...emptyExtension(), name: "second" }]} />);
+    render(
+      <Extensions
+        initial={[
+          { ...emptyExtension(), name: "first" },
+          { ...emptyExtension(), name: "second" },
+        ]}
+      />,
+    );
     const second = screen.getByDisplayValue("second");
     await user.click(screen.getByRole("button", { name: "Remove extension 1" }));
     expect(second).toBeInTheDocument();

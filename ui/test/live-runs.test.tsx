@@ -105,7 +105,8 @@ describe("useLiveRuns", () => {
 describe("useWatchWorkers", () => {
   it("starts from a ListWorkers snapshot and applies streamed changes", async () => {
     const events = channel<{ worker: ReturnType<typeof worker> }>();
-    const worker = (id: string, state: WorkerState, active: string[] = []) => create(WorkerSchema, { id, name: id, state, capacity: 2, activeRunIds: active });
+    const worker = (id: string, state: WorkerState, active: string[] = []) =>
+      create(WorkerSchema, { id, name: id, state, capacity: 2, activeRunIds: active });
     const transport = mockTransport((r) =>
       r.service(WorkerService, {
         listWorkers: () => ({ workers: [worker("w1", WorkerState.ONLINE)] }),
@@ -120,10 +121,12 @@ describe("useWatchWorkers", () => {
     expect(result.current.loaded).toBe(true);
     events.push({ worker: worker("w1", WorkerState.DRAINING, ["r1"]) });
     events.push({ worker: worker("w2", WorkerState.ONLINE) });
-    await waitFor(() => expect(result.current.workers.map((w) => [w.id, w.state])).toEqual([
-      ["w1", WorkerState.DRAINING],
-      ["w2", WorkerState.ONLINE],
-    ]));
+    await waitFor(() =>
+      expect(result.current.workers.map((w) => [w.id, w.state])).toEqual([
+        ["w1", WorkerState.DRAINING],
+        ["w2", WorkerState.ONLINE],
+      ]),
+    );
     expect(result.current.workers[0]?.activeRunIds).toEqual(["r1"]);
   });
 });

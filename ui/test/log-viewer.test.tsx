@@ -37,7 +37,9 @@ describe("LogViewer", () => {
 
   it("renders ANSI colours and decorations as styled spans without the escape codes", () => {
     const store = new RunOutputStore();
-    store.append([logItem(1, "\u001b[31merror:\u001b[0m \u001b[1;32mok\u001b[0m \u001b[38;5;208morange\u001b[0m \u001b[38;2;10;20;30mtrue\u001b[0m")]);
+    store.append([
+      logItem(1, "\u001b[31merror:\u001b[0m \u001b[1;32mok\u001b[0m \u001b[38;5;208morange\u001b[0m \u001b[38;2;10;20;30mtrue\u001b[0m"),
+    ]);
     render(<LogViewer lines={store.lines} count={store.lines.length} />);
     const red = screen.getByText("error:");
     expect(red.tagName).toBe("SPAN");

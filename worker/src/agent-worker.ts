@@ -5,13 +5,7 @@ import { mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import {
-  ConnectRequestSchema,
-  WorkerService,
-  type Assign,
-  type ConnectRequest,
-  type ConnectResponse,
-} from "./gen/flightcontrol/v1/worker_pb";
+import { ConnectRequestSchema, WorkerService, type Assign, type ConnectRequest, type ConnectResponse } from "./gen/flightcontrol/v1/worker_pb";
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./run-log";
@@ -103,9 +97,14 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     const running = [...runs].filter(([, r]) => r.stop);
     if (running.length === 0) return;
     const error = fence.reason(config.name);
-    log.warn({
-      runs: running.map(([id]) => id), graceMs: Math.round(graceMs), error,
-    }, "lost contact with the server; stopping agents before their runs are given to another worker");
+    log.warn(
+      {
+        runs: running.map(([id]) => id),
+        graceMs: Math.round(graceMs),
+        error,
+      },
+      "lost contact with the server; stopping agents before their runs are given to another worker",
+    );
     for (const [, r] of running) r.stop!("fence", { error, graceMs });
   }
 
@@ -115,16 +114,29 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
 
   function onAssign(a: Assign) {
     if (runs.has(a.runId)) return;
-    const runLog = createRunLog(a.runId, a.attempt, a.firstSeq, {
-      flushBytes: flush.bytes, flushIntervalMs: flush.ms, maxBufferedBytes: config.maxBufferedBytes, spillDir,
-      send: (batch) => send({ case: "logBatch", value: batch }), nextBeat,
-    }, budget);
+    const runLog = createRunLog(
+      a.runId,
+      a.attempt,
+      a.firstSeq,
+      {
+        flushBytes: flush.bytes,
+        flushIntervalMs: flush.ms,
+        maxBufferedBytes: config.maxBufferedBytes,
+        spillDir,
+        send: (batch) => send({ case: "logBatch", value: batch }),
+        nextBeat,
+      },
+      budget,
+    );
     const active: ActiveRun = { log: runLog };
     runs.set(a.runId, active);
     send({ case: "runStarted", value: { runId: a.runId, attempt: a.attempt } });
     log.info({ runId: a.runId, attempt: a.attempt, agent: a.spec?.agent }, "run assigned");
     const run = startRun(a, runLog, {
-      agents, workDir: config.workDir, workerName: config.name, killGraceMs: config.killGraceMs,
+      agents,
+      workDir: config.workDir,
+      workerName: config.name,
+      killGraceMs: config.killGraceMs,
       artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
     });
     active.stop = run.stop;
@@ -141,7 +153,9 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       runLog.flush();
       let finishing = false;
       active.uploads = createArtifactUploader({
-        runId: a.runId, attempt: a.attempt, nextBeat,
+        runId: a.runId,
+        attempt: a.attempt,
+        nextBeat,
         send: (chunk) => send({ case: "artifactChunk", value: chunk }),
         backlog: () => sendQueue?.size ?? 0,
         refused: (name, error) => log.warn({ runId: a.runId, name, error }, "the server refused an artifact"),
@@ -161,7 +175,17 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
     active.finishBeat = nextBeat();
     send({
       case: "runFinished",
-      value: { runId, attempt: active.log.attempt, status: r.status, exitCode: r.exitCode, error: r.error, result: r.result, usage: r.usage, changes: r.changes, lastSeq: active.log.lastSeq },
+      value: {
+        runId,
+        attempt: active.log.attempt,
+        status: r.status,
+        exitCode: r.exitCode,
+        error: r.error,
+        result: r.result,
+        usage: r.usage,
+        changes: r.changes,
+        lastSeq: active.log.lastSeq,
+      },
     });
   }
 
@@ -226,20 +250,30 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       return next(r);
     };
     const transport = createGrpcTransport({
-      baseUrl: config.serverUrl, interceptors: [auth], pingIntervalMs: 10_000, pingTimeoutMs: 10_000,
+      baseUrl: config.serverUrl,
+      interceptors: [auth],
+      pingIntervalMs: 10_000,
+      pingTimeoutMs: 10_000,
     });
     const client = createClient(WorkerService, transport);
     const queue = createSendQueue<ConnectRequest>();
     fence.hello();
-    queue.push(req({
-      case: "hello",
-      value: {
-        name: config.name, hostname: config.hostname, labels: config.labels, capacity: config.capacity,
-        agents: [...agents.keys()].filter((a) => config.agents.includes(a)), version, instanceId,
-        resumeToken: sessionToken,
-        activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
-      },
-    }));
+    queue.push(
+      req({
+        case: "hello",
+        value: {
+          name: config.name,
+          hostname: config.hostname,
+          labels: config.labels,
+          capacity: config.capacity,
+          agents: [...agents.keys()].filter((a) => config.agents.includes(a)),
+          version,
+          instanceId,
+          resumeToken: sessionToken,
+          activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
+        },
+      }),
+    );
     sendQueue = queue;
     // Everything the previous stream may have lost goes out again; the server stores each seq once.
     for (const [runId, r] of runs) {

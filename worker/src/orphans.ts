@@ -83,7 +83,10 @@ export function recordGroup(pgid: number): (() => void) | undefined {
   const dir = recordsDir(s.workDir);
   const file = join(dir, String(pgid));
   const record: GroupRecord = {
-    pgid, runId: s.runId, leaderStart: startTime(pgid), worker: { pid: process.pid, start: ownStart() },
+    pgid,
+    runId: s.runId,
+    leaderStart: startTime(pgid),
+    worker: { pid: process.pid, start: ownStart() },
   };
   try {
     mkdirSync(dir, { recursive: true });

@@ -111,18 +111,35 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
       const ws = await prepareWorkspace({
-        workDir: deps.workDir, runDir: dir, runId: assign.runId, repository: spec.repository, gitEnv, signal: controller.signal, say,
+        workDir: deps.workDir,
+        runDir: dir,
+        runId: assign.runId,
+        repository: spec.repository,
+        gitEnv,
+        signal: controller.signal,
+        say,
       });
       workspace = ws.cwd;
       if (spec.setupScript) {
         await runSetupScript({
-          script: spec.setupScript, cwd: ws.cwd, env: buildAgentEnv(process.env, {}, { ...assign.env }), signal: controller.signal,
-          killSignal: kill.signal, graceMs: deps.killGraceMs, log: (stream, text) => log.log(stream, text),
+          script: spec.setupScript,
+          cwd: ws.cwd,
+          env: buildAgentEnv(process.env, {}, { ...assign.env }),
+          signal: controller.signal,
+          killSignal: kill.signal,
+          graceMs: deps.killGraceMs,
+          log: (stream, text) => log.log(stream, text),
         });
       }
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
       const gen = agent.run({
-        runId: assign.runId, spec, credentialEnv: { ...assign.env }, workDir: dir, cwd: ws.cwd, signal: controller.signal, graceMs: deps.killGraceMs,
+        runId: assign.runId,
+        spec,
+        credentialEnv: { ...assign.env },
+        workDir: dir,
+        cwd: ws.cwd,
+        signal: controller.signal,
+        graceMs: deps.killGraceMs,
         killSignal: kill.signal,
       });
       try {
@@ -167,16 +184,29 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       }
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
-    const status = stopReason === "cancel" || stopReason === "abandon" ? RunStatus.CANCELLED
-      : stopReason === "timeout" ? RunStatus.TIMED_OUT
-      : stopReason === "fence" ? RunStatus.FAILED
-      : outcome.ok ? RunStatus.SUCCEEDED : RunStatus.FAILED;
-    const reason = stopReason === "timeout" ? `timed out after ${spec.timeoutSeconds} s`
-      : stopReason === "cancel" ? "cancelled"
-      : stopReason === "fence" ? stopError ?? "stopped by the worker"
-      : outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`);
+    const status =
+      stopReason === "cancel" || stopReason === "abandon"
+        ? RunStatus.CANCELLED
+        : stopReason === "timeout"
+          ? RunStatus.TIMED_OUT
+          : stopReason === "fence"
+            ? RunStatus.FAILED
+            : outcome.ok
+              ? RunStatus.SUCCEEDED
+              : RunStatus.FAILED;
+    const reason =
+      stopReason === "timeout"
+        ? `timed out after ${spec.timeoutSeconds} s`
+        : stopReason === "cancel"
+          ? "cancelled"
+          : stopReason === "fence"
+            ? (stopError ?? "stopped by the worker")
+            : (outcome.error ?? (outcome.ok ? "" : `agent exited with ${outcome.signal ?? `code ${outcome.exitCode}`}`));
     const error = clip(mask(reason), MAX_ERROR_CHARS, "error");
-    log.log(LogStream.SYSTEM, `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`);
+    log.log(
+      LogStream.SYSTEM,
+      `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`,
+    );
     return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, artifacts, changes };
   });
 
@@ -186,8 +216,13 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
     const note = (text: string) => log.log(LogStream.SYSTEM, text);
     try {
       const staged = await collectArtifacts({
-        workspace, patterns, extra, stageDir: join(deps.workDir, "artifacts", assign.runId),
-        limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS, mask, note,
+        workspace,
+        patterns,
+        extra,
+        stageDir: join(deps.workDir, "artifacts", assign.runId),
+        limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS,
+        mask,
+        note,
       });
       if (staged.length) note(`Keeping ${staged.length} artifact${staged.length === 1 ? "" : "s"}: ${staged.map((a) => a.name).join(", ")}`);
       return staged;

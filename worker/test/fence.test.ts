@@ -35,7 +35,8 @@ describe("createSelfFence", () => {
   function setup(killGraceMs = 1000) {
     const fired: Array<{ at: number; silentMs: number; graceMs: number }> = [];
     const fence: SelfFence = createSelfFence({
-      killGraceMs, now: () => Date.now(),
+      killGraceMs,
+      now: () => Date.now(),
       onFence: (graceMs) => {
         // How long since the server was last heard, as the run's error tells the user.
         const silent = /lost contact with the server for ([\d.]+) s;/.exec(fence.reason("w1"))![1]!;

@@ -11,8 +11,28 @@ const token = (n: number) => randomBytes(n).toString("base64url").slice(0, n);
 const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const secrets = [`sk-live-${token(32)}`, token(120), `p@ss"w{o}rd'${token(300)}`, pem.slice(0, 2000), token(2000)];
 
-const words = ["GET", "/api/v1/runs", "200", "in", "12ms", "compiling", "src/index.ts", "warning:", "unused", "variable",
-  "error", "retrying", "connection", "to", "db:5432", "{\"level\":30,\"msg\":\"ok\"}", "test", "passed", "✓", "ключ"];
+const words = [
+  "GET",
+  "/api/v1/runs",
+  "200",
+  "in",
+  "12ms",
+  "compiling",
+  "src/index.ts",
+  "warning:",
+  "unused",
+  "variable",
+  "error",
+  "retrying",
+  "connection",
+  "to",
+  "db:5432",
+  '{"level":30,"msg":"ok"}',
+  "test",
+  "passed",
+  "✓",
+  "ключ",
+];
 function line(i: number): string {
   let s = `${new Date(1_700_000_000_000 + i).toISOString()} [${i % 7}]`;
   while (s.length < 100) s += ` ${words[(i * 7 + s.length) % words.length]}`;
@@ -50,8 +70,10 @@ function measure(name: string, build: () => (text: string) => string) {
   for (let r = 0; r < rounds; r++) for (const l of lines) chars += mask(l).length;
   const used = process.cpuUsage(start);
   const seconds = (used.user + used.system) / 1e6;
-  console.log(`${name}: built in ${buildMs.toFixed(1)} ms; ${Math.round((rounds * lines.length) / seconds).toLocaleString("en")} lines/CPU-s ` +
-    `(${(chars / seconds / 1e6).toFixed(0)} M chars/CPU-s); lines holding a secret form left unmasked: ${leaked}/${lines.length / 100}`);
+  console.log(
+    `${name}: built in ${buildMs.toFixed(1)} ms; ${Math.round((rounds * lines.length) / seconds).toLocaleString("en")} lines/CPU-s ` +
+      `(${(chars / seconds / 1e6).toFixed(0)} M chars/CPU-s); lines holding a secret form left unmasked: ${leaked}/${lines.length / 100}`,
+  );
 }
 
 // Alternated, so both see the same machine load.

@@ -14,8 +14,11 @@ async function shellRun(prompt: string) {
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
   const assign = create(AssignSchema, {
-    runId: "00000000-0000-4000-8000-0000000000a1", attempt: 1, firstSeq: 1n,
-    spec: { agent: "shell", prompt, timeoutSeconds: 30 }, env: { LONG },
+    runId: "00000000-0000-4000-8000-0000000000a1",
+    attempt: 1,
+    firstSeq: 1n,
+    spec: { agent: "shell", prompt, timeoutSeconds: 30 },
+    env: { LONG },
   });
   const agents = new Map([["shell", createShellAgent({ baseEnv: { PATH: process.env.PATH ?? "" } })]]);
   const report = await startRun(assign, log, { agents, workDir: tempDir("fc-masking-runner-"), workerName: "w-test", killGraceMs: 1000 }).done;

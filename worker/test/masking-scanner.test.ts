@@ -27,11 +27,15 @@ describe("createLiteralScanner", () => {
     // A three-letter alphabet makes overlaps, repeats and shared grams common.
     const word = (min: number, max: number) => fc.string({ unit: fc.constantFrom("a", "b", "c"), minLength: min, maxLength: max });
     fc.assert(
-      fc.property(fc.array(word(3, 24), { minLength: 1, maxLength: 6 }), fc.array(fc.oneof(word(0, 6), fc.nat(5)), { maxLength: 12 }), (patterns, parts) => {
-        // The text mixes random filler with copies of the patterns, so most cases hold matches.
-        const text = parts.map((p) => (typeof p === "number" ? patterns[p % patterns.length] : p)).join("");
-        expect(createLiteralScanner(patterns)(text)).toEqual(naiveSpans(text, patterns));
-      }),
+      fc.property(
+        fc.array(word(3, 24), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.oneof(word(0, 6), fc.nat(5)), { maxLength: 12 }),
+        (patterns, parts) => {
+          // The text mixes random filler with copies of the patterns, so most cases hold matches.
+          const text = parts.map((p) => (typeof p === "number" ? patterns[p % patterns.length] : p)).join("");
+          expect(createLiteralScanner(patterns)(text)).toEqual(naiveSpans(text, patterns));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -71,7 +71,10 @@ describe("createMasker", () => {
       const lines = encoded.match(new RegExp(`.{1,${width}}`, "g"))!;
       const masked = lines.map(mask);
       // The last line ends in characters mixed with padding and may be shorter than a fragment.
-      expect(masked.slice(0, -1).every((l) => l === "***"), `width ${width}`).toBe(true);
+      expect(
+        masked.slice(0, -1).every((l) => l === "***"),
+        `width ${width}`,
+      ).toBe(true);
     }
   });
 
@@ -112,7 +115,7 @@ describe("createMasker", () => {
   it("masks a value with a trailing newline where it is printed without it, and leaves other text alone", () => {
     const m = createMasker([`${TOKEN}\n`]);
     expect(m(`token=${TOKEN}`)).toBe("token=***");
-    const plain = "2024-05-01T10:00:00Z GET /api/v1/runs 200 in 12ms ---- {\"level\":30} ключ ✓";
+    const plain = '2024-05-01T10:00:00Z GET /api/v1/runs 200 in 12ms ---- {"level":30} ключ ✓';
     expect(mask(plain)).toBe(plain);
     expect(createMasker([])(plain)).toBe(plain);
   });

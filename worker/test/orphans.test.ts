@@ -29,13 +29,14 @@ const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-const killGroupLater = (pgid: number) => cleanups.push(() => {
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
-});
+const killGroupLater = (pgid: number) =>
+  cleanups.push(() => {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  });
 
 // An agent that starts a grandchild in its own group and one that escapes it (setsid, as daemons
 // do), says so, and then runs until killed.
@@ -49,8 +50,13 @@ const STARTED = /agent (\d+) child (\d+) escaped (\d+)/;
 
 function agentOptions(cwd: string): ProcessOptions {
   return {
-    label: "node", bin: process.execPath, args: ["-e", AGENT], env: { PATH: process.env.PATH ?? "" },
-    cwd, signal: new AbortController().signal, graceMs: 1000,
+    label: "node",
+    bin: process.execPath,
+    args: ["-e", AGENT],
+    env: { PATH: process.env.PATH ?? "" },
+    cwd,
+    signal: new AbortController().signal,
+    graceMs: 1000,
   };
 }
 
@@ -85,7 +91,11 @@ describe("orphaned agent process groups", () => {
     const workDir = tempDir("fc-orphans-");
     const { worker, agent, child, escaped, kill } = await workerWithAgent(workDir);
     expect(readdirSync(join(workDir, "pgids"))).toEqual([String(agent)]);
-    expect(JSON.parse(readFileSync(join(workDir, "pgids", String(agent)), "utf8"))).toMatchObject({ pgid: agent, runId: "run-1", worker: { pid: worker.pid } });
+    expect(JSON.parse(readFileSync(join(workDir, "pgids", String(agent)), "utf8"))).toMatchObject({
+      pgid: agent,
+      runId: "run-1",
+      worker: { pid: worker.pid },
+    });
 
     await kill();
     // The problem being fixed: nothing else kills them.
@@ -108,7 +118,13 @@ describe("orphaned agent process groups", () => {
     rmSync(join(workDir, "pgids"), { recursive: true });
     await kill();
     const reaped = reapOrphans(workDir);
-    expect(reaped.map((r) => [r.kind, r.id, r.killed]).sort()).toEqual([["process", agent, true], ["process", child, true], ["process", escaped, true]].sort());
+    expect(reaped.map((r) => [r.kind, r.id, r.killed]).sort()).toEqual(
+      [
+        ["process", agent, true],
+        ["process", child, true],
+        ["process", escaped, true],
+      ].sort(),
+    );
     await waitFor(() => liveMembers(agent).length + liveMembers(escaped).length === 0, { timeoutMs: 10_000, what: "the orphans to die" });
   });
 
@@ -150,7 +166,10 @@ describe("orphaned agent process groups", () => {
     killGroupLater(bystander.pid!);
     await waitFor(() => startTime(bystander.pid!) !== undefined, { timeoutMs: 5000, what: "the bystander to start" });
     // Recorded by this (live) process: not an orphan.
-    writeFileSync(join(dir, "1"), JSON.stringify({ pgid: bystander.pid, runId: "mine", worker: { pid: process.pid, start: startTime(process.pid) } }));
+    writeFileSync(
+      join(dir, "1"),
+      JSON.stringify({ pgid: bystander.pid, runId: "mine", worker: { pid: process.pid, start: startTime(process.pid) } }),
+    );
     // Recorded by a dead worker, but the pid is now a different process (another start time).
     writeFileSync(join(dir, "2"), JSON.stringify({ pgid: bystander.pid, runId: "reused", leaderStart: "1", worker: { pid: 4_000_000, start: "1" } }));
     writeFileSync(join(dir, "3"), "{torn");

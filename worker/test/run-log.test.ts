@@ -16,14 +16,23 @@ function runLog() {
   dirs.push(spillDir);
   const sent: string[] = [];
   const state = { beat: 1n };
-  const log = createRunLog("r1", 1, 1n, {
-    flushBytes: 1 << 20, flushIntervalMs: 60_000, maxBufferedBytes: 1 << 20, spillDir,
-    send: (b: LogBatch) => {
-      sent.push(`${b.items[0].seq}-${b.items.at(-1)!.seq}`);
-      return true;
+  const log = createRunLog(
+    "r1",
+    1,
+    1n,
+    {
+      flushBytes: 1 << 20,
+      flushIntervalMs: 60_000,
+      maxBufferedBytes: 1 << 20,
+      spillDir,
+      send: (b: LogBatch) => {
+        sent.push(`${b.items[0].seq}-${b.items.at(-1)!.seq}`);
+        return true;
+      },
+      nextBeat: () => state.beat,
     },
-    nextBeat: () => state.beat,
-  }, { used: 0 });
+    { used: 0 },
+  );
   const batch = (lines: number) => {
     for (let i = 0; i < lines; i++) log.log(1, "x");
     log.flush();

@@ -15,11 +15,18 @@ function stubbornRun(recordDir?: string) {
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
   const assign = create(AssignSchema, {
-    runId: "00000000-0000-4000-8000-0000000000f1", attempt: 1, firstSeq: 1n,
+    runId: "00000000-0000-4000-8000-0000000000f1",
+    attempt: 1,
+    firstSeq: 1n,
     spec: { agent: "goose", prompt: "ignore_sigterm print_env=READY sleep_ms=60000", timeoutSeconds: 120 },
     env: { READY: "yes" },
   });
-  const agents = new Map([["goose", createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { PATH: process.env.PATH ?? "", ...(recordDir ? { FAKE_AGENT_RECORD_DIR: recordDir } : {}) } })]]);
+  const agents = new Map([
+    [
+      "goose",
+      createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { PATH: process.env.PATH ?? "", ...(recordDir ? { FAKE_AGENT_RECORD_DIR: recordDir } : {}) } }),
+    ],
+  ]);
   const run = startRun(assign, log, { agents, workDir: tempDir("fc-runner-"), workerName: "w-test", killGraceMs: 60_000 });
   const started = () => waitFor(() => lines.includes("READY=***"), { timeoutMs: 10_000, what: "the agent to start" });
   return { run, lines, started };

@@ -26,10 +26,14 @@ async function scrubbedChild(env: Record<string, string>) {
     console.log(JSON.stringify({ apiKey: config.apiKey, scrubbed, inProcessEnv: process.env.ORCH_API_KEY ?? null }));
     setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "inherit"],
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
   });
   kills.push(() => child.kill("SIGKILL"));
-  const [line] = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+  const [line] = await createInterface({ input: child.stdout! })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((r) => [r.value as string]);
   return { pid: child.pid!, report: JSON.parse(line!) as { apiKey: string; scrubbed: string[]; inProcessEnv: string | null } };
 }
 

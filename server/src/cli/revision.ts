@@ -24,7 +24,9 @@ if (!sql.upQueries.length) {
 const stamp = Date.now();
 const lines = (qs: typeof sql.upQueries) => qs.map((q) => `    await q.query(${JSON.stringify(q.query)});`).join("\n");
 const file = join(import.meta.dirname, "../storage/migrations", `${stamp}-${name}.ts`);
-writeFileSync(file, `import type { MigrationInterface, QueryRunner } from "typeorm";
+writeFileSync(
+  file,
+  `import type { MigrationInterface, QueryRunner } from "typeorm";
 
 export class ${name}${stamp} implements MigrationInterface {
   name = "${name}${stamp}";
@@ -37,5 +39,6 @@ ${lines(sql.upQueries)}
 ${lines([...sql.downQueries].reverse())}
   }
 }
-`);
+`,
+);
 console.log(`wrote ${file}\nadd ${name}${stamp} to server/src/storage/migrations/index.ts`);

@@ -16,5 +16,7 @@ const { keyring, source } = loadMasterKeyring({ envValue: config.masterKey, data
 const db = await openDatabase(config.databaseUrl);
 const n = await createCredentialStore(db).resealAll((ciphertext) => fernetRotate(keyring, ciphertext));
 const specs = await resealSealedSpecs(db, createMcpSecrets(keyring).rotateJson);
-console.log(`re-encrypted ${n} credential(s) and the MCP values of ${specs} job or run spec(s) under the first key from ${source === "env" ? "ORCH_MASTER_KEY" : "the data directory"}`);
+console.log(
+  `re-encrypted ${n} credential(s) and the MCP values of ${specs} job or run spec(s) under the first key from ${source === "env" ? "ORCH_MASTER_KEY" : "the data directory"}`,
+);
 await db.dataSource.destroy();

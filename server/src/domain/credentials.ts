@@ -21,8 +21,10 @@ function refusal(row: CredentialRow, jobId: string | undefined): string | undefi
   const allowed = allowedJobIds(row);
   if (!allowed.length || (jobId !== undefined && allowed.includes(jobId))) return undefined;
   const who = jobId === undefined ? "an ad-hoc run" : `job ${jobId}`;
-  return `credential "${row.name}" may be used only by runs of its allowed jobs (${allowed.join(", ")}), not by ${who}; `
-    + "run one of those jobs, or add this job to the credential's allowed jobs (an admin can, on the Credentials page)";
+  return (
+    `credential "${row.name}" may be used only by runs of its allowed jobs (${allowed.join(", ")}), not by ${who}; ` +
+    "run one of those jobs, or add this job to the credential's allowed jobs (an admin can, on the Credentials page)"
+  );
 }
 
 /**
@@ -63,10 +65,14 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
       for (const ref of referencesIn(site.value)) {
         const row = byName.get(ref.credential);
         if (!row) {
-          throw invalidArgument(`${describeSite(site)} refers to credential "${ref.credential}", which the spec does not attach; add it to credential_ids (or fix the name)`);
+          throw invalidArgument(
+            `${describeSite(site)} refers to credential "${ref.credential}", which the spec does not attach; add it to credential_ids (or fix the name)`,
+          );
         }
         if (!(JSON.parse(row.envNames) as string[]).includes(ref.variable)) {
-          throw failedPrecondition(`${describeSite(site)} refers to ${ref.variable} of credential "${ref.credential}", which has no such variable; add it to the credential or fix the reference`);
+          throw failedPrecondition(
+            `${describeSite(site)} refers to ${ref.variable} of credential "${ref.credential}", which has no such variable; add it to the credential or fix the reference`,
+          );
         }
       }
     }
@@ -79,8 +85,14 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
     async create(name: string, description: string, env: Record<string, string>, allowed: string[] = []): Promise<CredentialRow> {
       const now = Date.now();
       const row: CredentialRow = {
-        id: newId(now), name, description, envNames: names(env), ciphertext: seal(env), allowedJobIds: JSON.stringify(allowed),
-        createdAt: now, updatedAt: now,
+        id: newId(now),
+        name,
+        description,
+        envNames: names(env),
+        ciphertext: seal(env),
+        allowedJobIds: JSON.stringify(allowed),
+        createdAt: now,
+        updatedAt: now,
       };
       await store.insert(row);
       return row;
@@ -153,5 +165,4 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
 export type Credentials = ReturnType<typeof createCredentials>;
 
 /** The credential that authenticates the spec's git remote, as a list of zero or one id. */
-export const repositoryCredentialIds = (spec: JobSpec): string[] =>
-  spec.repository?.credentialId ? [spec.repository.credentialId] : [];
+export const repositoryCredentialIds = (spec: JobSpec): string[] => (spec.repository?.credentialId ? [spec.repository.credentialId] : []);

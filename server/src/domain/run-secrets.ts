@@ -27,7 +27,9 @@ export function createRunSecrets(credentials: Pick<Credentials, "open">, mcp: Mc
     const resolved = mcp.resolve(spec, (ref, site) => {
       const value = byName.get(ref.credential)?.[ref.variable];
       if (value === undefined) {
-        throw new Error(`${describeSite(site)} refers to ${ref.variable} of credential "${ref.credential}", which the run does not have; attach the credential or add the variable`);
+        throw new Error(
+          `${describeSite(site)} refers to ${ref.variable} of credential "${ref.credential}", which the run does not have; attach the credential or add the variable`,
+        );
       }
       return value;
     });

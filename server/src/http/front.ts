@@ -72,8 +72,12 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
     const secure = http2.createSecureServer(
       // noDelay: small frames (an Assign, a LogAck) go out at once rather than after the peer's ACK.
       {
-        cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), allowHTTP1: true, noDelay: true,
-        handshakeTimeout: limits.prefaceTimeoutMs, settings,
+        cert: readFileSync(opts.tlsCert),
+        key: readFileSync(opts.tlsKey),
+        allowHTTP1: true,
+        noDelay: true,
+        handshakeTimeout: limits.prefaceTimeoutMs,
+        settings,
       },
       handler as never,
     );
@@ -85,7 +89,14 @@ export function createFront(handler: NodeHandler, opts: FrontOptions): Front {
     // Node has it (for allowHTTP1 connections) but @types/node does not declare it.
     closeIdle = () => (secure as unknown as http.Server).closeIdleConnections();
   } else {
-    const h1 = http.createServer({ headersTimeout: timeouts.headersTimeout, requestTimeout: timeouts.requestTimeout, connectionsCheckingInterval: timeouts.connectionsCheckingInterval }, handler as http.RequestListener);
+    const h1 = http.createServer(
+      {
+        headersTimeout: timeouts.headersTimeout,
+        requestTimeout: timeouts.requestTimeout,
+        connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
+      },
+      handler as http.RequestListener,
+    );
     h1.keepAliveTimeout = timeouts.keepAliveTimeout;
     startHttp1Deadlines(h1);
     const h2 = http2.createServer({ settings }, handler as never);

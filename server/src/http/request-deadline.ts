@@ -7,7 +7,11 @@ import type { DescService } from "@bufbuild/protobuf";
  * not ended within `timeoutMs`, unless its path is a streaming request (the worker session,
  * reflection), whose request side stays open by design.
  */
-export function limitRequestTime(server: http2.Http2Server | http2.Http2SecureServer, timeoutMs: number, isStreamingRequest: (path: string) => boolean): void {
+export function limitRequestTime(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  timeoutMs: number,
+  isStreamingRequest: (path: string) => boolean,
+): void {
   server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     if (isStreamingRequest(String(headers[":path"] ?? "").split("?")[0])) return;
     const timer = setTimeout(() => {
@@ -22,7 +26,10 @@ export function limitRequestTime(server: http2.Http2Server | http2.Http2SecureSe
 
 /** A predicate for the URL paths of the client- and bidi-streaming methods of these services. */
 export function streamingRequestPaths(services: DescService[]): (path: string) => boolean {
-  const paths = new Set(services.flatMap((s) =>
-    s.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => `/${s.typeName}/${m.name}`)));
+  const paths = new Set(
+    services.flatMap((s) =>
+      s.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => `/${s.typeName}/${m.name}`),
+    ),
+  );
   return (path) => paths.has(path);
 }

@@ -3,9 +3,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, resolve, sep } from "node:path";
 
 const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-  ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon",
-  ".woff2": "font/woff2", ".txt": "text/plain; charset=utf-8", ".map": "application/json",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json",
 };
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -54,7 +61,7 @@ export function createStaticHandler(rootDir: string, opts: { sourceMaps?: boolea
       res.writeHead(404, SECURITY_HEADERS).end("not found");
       return true;
     }
-    const candidate = resolve(root, "." + pathname);
+    const candidate = resolve(root, `.${pathname}`);
     const file = inside(candidate) ?? (extname(pathname) === "" ? inside(join(root, "index.html")) : undefined);
     if (!file) {
       res.writeHead(404, SECURITY_HEADERS).end("not found");

@@ -19,17 +19,28 @@ export function createMetrics() {
     logLines: new Counter({ name: "flightcontrol_log_lines_ingested_total", help: "Run output items stored", registers: [registry] }),
     logBytes: new Counter({ name: "flightcontrol_log_bytes_ingested_total", help: "Bytes of log text stored", registers: [registry] }),
     runsFinished: new Counter({
-      name: "flightcontrol_runs_finished_total", help: "Runs that reached a terminal state", labelNames: ["status"], registers: [registry],
+      name: "flightcontrol_runs_finished_total",
+      help: "Runs that reached a terminal state",
+      labelNames: ["status"],
+      registers: [registry],
     }),
     rpcs: new Counter({
-      name: "flightcontrol_rpc_requests_total", help: "RPCs handled", labelNames: ["method", "code"], registers: [registry],
+      name: "flightcontrol_rpc_requests_total",
+      help: "RPCs handled",
+      labelNames: ["method", "code"],
+      registers: [registry],
     }),
     rpcDuration: new Histogram({
-      name: "flightcontrol_rpc_duration_seconds", help: "Unary RPC handling time (streams: time to open)", labelNames: ["method"],
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry],
+      name: "flightcontrol_rpc_duration_seconds",
+      help: "Unary RPC handling time (streams: time to open)",
+      labelNames: ["method"],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
     }),
     databaseUp: new Gauge({
-      name: "flightcontrol_database_up", help: "1 while the database serves, 0 during an outage", registers: [registry],
+      name: "flightcontrol_database_up",
+      help: "1 while the database serves, 0 during an outage",
+      registers: [registry],
     }),
     unhandledRejections: new Counter({
       name: "flightcontrol_unhandled_rejections_total",
@@ -39,7 +50,15 @@ export function createMetrics() {
     /** Registers the scrape-time gauges once the state they read exists. */
     observeState(read: StateReader) {
       const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void> | void) =>
-        new Gauge({ name, help, labelNames, registers: [registry], async collect() { await collect(this); } });
+        new Gauge({
+          name,
+          help,
+          labelNames,
+          registers: [registry],
+          async collect() {
+            await collect(this);
+          },
+        });
       // Gauges read from the database show no value while it is down, rather than failing the whole
       // scrape: the process metrics and flightcontrol_database_up are what matters then.
       const fromDatabase = async (g: Gauge, fill: (rows: Array<{ status: string; n: number }>) => void) => {
@@ -52,9 +71,11 @@ export function createMetrics() {
         }
         fill(rows);
       };
-      gauge("flightcontrol_runs", "Runs by status", ["status"], (g) => fromDatabase(g, (rows) => {
-        for (const { status, n } of rows) g.set({ status }, n);
-      }));
+      gauge("flightcontrol_runs", "Runs by status", ["status"], (g) =>
+        fromDatabase(g, (rows) => {
+          for (const { status, n } of rows) g.set({ status }, n);
+        }),
+      );
       gauge("flightcontrol_queue_depth", "Queued runs", [], (g) => fromDatabase(g, (rows) => g.set(rows.find((r) => r.status === "queued")?.n ?? 0)));
       gauge("flightcontrol_workers_connected", "Connected worker sessions", [], (g) => g.set(read.workers().connected));
       gauge("flightcontrol_worker_slots", "Worker run slots", ["state"], (g) => {

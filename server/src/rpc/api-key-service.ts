@@ -1,5 +1,5 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { ApiKeyService } from "../gen/flightcontrol/v1/api_key_pb";
+import type { ApiKeyService } from "../gen/flightcontrol/v1/api_key_pb";
 import type { ApiKeys } from "../domain/auth/api-keys";
 import { failedPrecondition } from "../domain/errors";
 import { apiKeyToProto } from "./convert";

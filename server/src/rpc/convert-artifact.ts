@@ -6,6 +6,12 @@ import { ts } from "./convert";
 
 export const artifactToProto = (row: ArtifactRow): Artifact =>
   create(ArtifactSchema, {
-    id: row.id, runId: row.runId, name: row.name, sizeBytes: BigInt(row.sizeBytes), sha256: row.sha256,
-    contentType: row.contentType, kind: kindFromColumn(row.kind), createTime: ts(row.createdAt),
+    id: row.id,
+    runId: row.runId,
+    name: row.name,
+    sizeBytes: BigInt(row.sizeBytes),
+    sha256: row.sha256,
+    contentType: row.contentType,
+    kind: kindFromColumn(row.kind),
+    createTime: ts(row.createdAt),
   });

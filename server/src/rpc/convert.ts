@@ -19,8 +19,13 @@ export const ts = (ms: number | null | undefined): Timestamp | undefined => (ms 
 /** The job, with its spec when the row was read with it (JobView FULL, GetJob). */
 export function jobToProto(row: JobListRow): Job {
   return create(JobSchema, {
-    id: row.id, name: row.name, description: row.description, spec: row.spec === undefined ? undefined : redactMcpSecrets(specFromJson(row.spec)),
-    specSummary: specSummaryFromJson(row.specSummary), createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    spec: row.spec === undefined ? undefined : redactMcpSecrets(specFromJson(row.spec)),
+    specSummary: specSummaryFromJson(row.specSummary),
+    createTime: ts(row.createdAt),
+    updateTime: ts(row.updatedAt),
   });
 }
 
@@ -58,25 +63,42 @@ export function runToProto(row: RunListRow): Run {
 
 export function credentialToProto(row: CredentialRow): Credential {
   return create(CredentialSchema, {
-    id: row.id, name: row.name, description: row.description, envNames: JSON.parse(row.envNames), allowedJobIds: allowedJobIds(row),
-    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    envNames: JSON.parse(row.envNames),
+    allowedJobIds: allowedJobIds(row),
+    createTime: ts(row.createdAt),
+    updateTime: ts(row.updatedAt),
   });
 }
 
 export function apiKeyToProto(row: ApiKeyRow): ApiKey {
   return create(ApiKeySchema, {
-    id: row.id, name: row.name, role: roleFromColumn(row.role), prefix: row.prefix,
-    createTime: ts(row.createdAt), lastUsedTime: ts(row.lastUsedAt), revokeTime: ts(row.revokedAt),
+    id: row.id,
+    name: row.name,
+    role: roleFromColumn(row.role),
+    prefix: row.prefix,
+    createTime: ts(row.createdAt),
+    lastUsedTime: ts(row.lastUsedAt),
+    revokeTime: ts(row.revokedAt),
     workerLabels: JSON.parse(row.workerLabels || "{}"),
   });
 }
 
 export function workerToProto(row: WorkerRow, activeRunIds: string[]): Worker {
   return create(WorkerSchema, {
-    id: row.id, name: row.name, hostname: row.hostname, labels: JSON.parse(row.labels), capacity: row.capacity,
-    agents: JSON.parse(row.agents), version: row.version,
+    id: row.id,
+    name: row.name,
+    hostname: row.hostname,
+    labels: JSON.parse(row.labels),
+    capacity: row.capacity,
+    agents: JSON.parse(row.agents),
+    version: row.version,
     state: WorkerState[row.state.toUpperCase() as keyof typeof WorkerState] ?? WorkerState.UNSPECIFIED,
-    activeRunIds, connectTime: ts(row.connectedAt), lastHeartbeatTime: ts(row.lastHeartbeatAt),
+    activeRunIds,
+    connectTime: ts(row.connectedAt),
+    lastHeartbeatTime: ts(row.lastHeartbeatAt),
     disconnectTime: ts(row.disconnectedAt),
   });
 }

@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { CredentialService } from "../gen/flightcontrol/v1/credential_pb";
+import type { CredentialService } from "../gen/flightcontrol/v1/credential_pb";
 import type { Credentials } from "../domain/credentials";
 import { notFound } from "../domain/errors";
 import type { JobStore } from "../storage/job-store";

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { JobSchema, JobService, JobView } from "../gen/flightcontrol/v1/job_pb";
+import { JobSchema, type JobService, JobView } from "../gen/flightcontrol/v1/job_pb";
 import { TriggerKind } from "../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema } from "../gen/flightcontrol/v1/spec_pb";
 import type { Credentials } from "../domain/credentials";
@@ -50,14 +50,18 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
 
     async listJobs(req) {
       const withSpec = req.view === JobView.FULL;
-      const page = await fillPage({
-        read: (afterName: string | undefined, limit: number) => jobs.list({ afterName, nameContains: req.query || undefined, limit, withSpec }),
-        cursorOf: (j: JobListRow) => j.name,
-        toProto: jobToProto,
-        schema: JobSchema,
-        // A full job may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
-        chunk: withSpec ? 8 : 100,
-      }, decodeCursor(req.pageToken), req.pageSize || 50);
+      const page = await fillPage(
+        {
+          read: (afterName: string | undefined, limit: number) => jobs.list({ afterName, nameContains: req.query || undefined, limit, withSpec }),
+          cursorOf: (j: JobListRow) => j.name,
+          toProto: jobToProto,
+          schema: JobSchema,
+          // A full job may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
+          chunk: withSpec ? 8 : 100,
+        },
+        decodeCursor(req.pageToken),
+        req.pageSize || 50,
+      );
       return { jobs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
@@ -87,7 +91,11 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       // The stored spec, not jobToProto's: that one shows MCP secrets as "***".
       const job = await get(req.id);
       const run = await lifecycle.createRun({
-        spec: specFromJson(job.spec), jobId: job.id, jobName: job.name, trigger: TriggerKind.MANUAL, labels: req.labels,
+        spec: specFromJson(job.spec),
+        jobId: job.id,
+        jobName: job.name,
+        trigger: TriggerKind.MANUAL,
+        labels: req.labels,
       });
       dispatcher.kick();
       return { run: runToProto(run) };

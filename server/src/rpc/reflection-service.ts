@@ -1,11 +1,7 @@
 import { create, createRegistry, toBinary, type DescFile, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import {
-  ServerReflection,
-  ServerReflectionResponseSchema,
-  type ServerReflectionRequest,
-} from "../gen/grpc/reflection/v1/reflection_pb";
+import { type ServerReflection, ServerReflectionResponseSchema, type ServerReflectionRequest } from "../gen/grpc/reflection/v1/reflection_pb";
 
 const NOT_FOUND = 5;
 
@@ -13,8 +9,8 @@ const NOT_FOUND = 5;
 export function reflectionService(services: DescService[]): ServiceImpl<typeof ServerReflection> {
   const files = new Map<string, DescFile>();
   const collect = (f: DescFile) => {
-    if (files.has(f.name + ".proto")) return;
-    files.set(f.name + ".proto", f);
+    if (files.has(`${f.name}.proto`)) return;
+    files.set(`${f.name}.proto`, f);
     f.dependencies.forEach(collect);
   };
   services.forEach((s) => collect(s.file));

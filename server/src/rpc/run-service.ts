@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { RunSchema, RunService, RunView, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
+import { RunSchema, type RunService, RunView, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
 import type { Dispatcher } from "../domain/dispatch/dispatcher";
 import type { Registry } from "../domain/dispatch/registry";
 import { failedPrecondition, notFound } from "../domain/errors";
@@ -42,7 +42,12 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     async createRun(req) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);
-      const row = await app.lifecycle.createRun({ spec: app.mcpSecrets.seal(req.spec!), jobName: name, trigger: TriggerKind.AD_HOC, labels: req.labels });
+      const row = await app.lifecycle.createRun({
+        spec: app.mcpSecrets.seal(req.spec!),
+        jobName: name,
+        trigger: TriggerKind.AD_HOC,
+        labels: req.labels,
+      });
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },
@@ -54,17 +59,25 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     async listRuns(req) {
       const withSpec = req.view === RunView.FULL;
       const filter = {
-        jobId: req.jobId || undefined, workerId: req.workerId || undefined, scheduleId: req.scheduleId || undefined,
-        statuses: req.statuses.map(statusToColumn), labels: req.labels, withSpec,
+        jobId: req.jobId || undefined,
+        workerId: req.workerId || undefined,
+        scheduleId: req.scheduleId || undefined,
+        statuses: req.statuses.map(statusToColumn),
+        labels: req.labels,
+        withSpec,
       };
-      const page = await fillPage({
-        read: (beforeId: string | undefined, limit: number) => app.runs.list({ ...filter, beforeId, limit }),
-        cursorOf: (r: RunListRow) => r.id,
-        toProto: runToProto,
-        schema: RunSchema,
-        // A full run may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
-        chunk: withSpec ? 8 : 100,
-      }, decodeCursor(req.pageToken), req.pageSize || 50);
+      const page = await fillPage(
+        {
+          read: (beforeId: string | undefined, limit: number) => app.runs.list({ ...filter, beforeId, limit }),
+          cursorOf: (r: RunListRow) => r.id,
+          toProto: runToProto,
+          schema: RunSchema,
+          // A full run may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
+          chunk: withSpec ? 8 : 100,
+        },
+        decodeCursor(req.pageToken),
+        req.pageSize || 50,
+      );
       return { runs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { FieldDescriptorProto_Type } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ViolationsSchema } from "../gen/buf/validate/validate_pb";
-import { ScheduleSchema, ScheduleService, type Schedule } from "../gen/flightcontrol/v1/schedule_pb";
+import { ScheduleSchema, type ScheduleService, type Schedule } from "../gen/flightcontrol/v1/schedule_pb";
 import { notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { canonicalTimeZone, checkTiming, nextAfter, upcoming, type TimingProblem } from "../domain/schedules/cron";
@@ -19,13 +19,21 @@ const FIELD_NUMBERS = { cron: 3, time_zone: 4 } as const;
 
 export function scheduleToProto(row: ScheduleRow): Schedule {
   return create(ScheduleSchema, {
-    id: row.id, jobId: row.jobId, name: row.name, cron: row.cron, timeZone: row.timeZone, paused: Boolean(row.paused),
-    misfirePolicy: misfireFromColumn(row.misfirePolicy), overlapPolicy: overlapFromColumn(row.overlapPolicy),
+    id: row.id,
+    jobId: row.jobId,
+    name: row.name,
+    cron: row.cron,
+    timeZone: row.timeZone,
+    paused: Boolean(row.paused),
+    misfirePolicy: misfireFromColumn(row.misfirePolicy),
+    overlapPolicy: overlapFromColumn(row.overlapPolicy),
     // A paused schedule has no fire times until it is resumed.
     nextRunTime: row.paused ? undefined : ts(row.nextRunAt),
     upcomingTimes: row.paused || row.nextRunAt === null ? [] : upcoming(row.cron, row.timeZone, row.nextRunAt, UPCOMING).map((t) => ts(t)!),
-    lastRunTime: ts(row.lastRunAt), lastRunId: row.lastRunId ?? "",
-    createTime: ts(row.createdAt), updateTime: ts(row.updatedAt),
+    lastRunTime: ts(row.lastRunAt),
+    lastRunId: row.lastRunId ?? "",
+    createTime: ts(row.createdAt),
+    updateTime: ts(row.updatedAt),
   });
 }
 
@@ -74,10 +82,18 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
       if (!(await jobs.exists(req.jobId))) throw notFound("job", req.jobId);
       const now = scheduler.now();
       const row: ScheduleRow = {
-        id: newId(now), jobId: req.jobId, name: req.name, ...t, paused: req.paused,
-        misfirePolicy: misfireToColumn(req.misfirePolicy), overlapPolicy: overlapToColumn(req.overlapPolicy),
+        id: newId(now),
+        jobId: req.jobId,
+        name: req.name,
+        ...t,
+        paused: req.paused,
+        misfirePolicy: misfireToColumn(req.misfirePolicy),
+        overlapPolicy: overlapToColumn(req.overlapPolicy),
         nextRunAt: req.paused ? null : nextAfter(t.cron, t.timeZone, now),
-        lastRunAt: null, lastRunId: null, createdAt: now, updatedAt: now,
+        lastRunAt: null,
+        lastRunId: null,
+        createdAt: now,
+        updatedAt: now,
       };
       // The job may still go away before the insert: the store reports that as NotFound too.
       await store.insert(row);

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { SystemService, WindowStatsSchema } from "../gen/flightcontrol/v1/system_pb";
+import { type SystemService, WindowStatsSchema } from "../gen/flightcontrol/v1/system_pb";
 import type { Registry } from "../domain/dispatch/registry";
 import { statusFromColumn } from "../domain/runs/status";
 import type { Dialect } from "../storage/data-source";

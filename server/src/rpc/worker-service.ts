@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { WatchWorkersResponseSchema, WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
+import { WatchWorkersResponseSchema, type WorkerService, type WatchWorkersResponse } from "../gen/flightcontrol/v1/worker_pb";
 import type { AppContext } from "../context";
 import { drainMessage } from "../domain/dispatch/messages";
 import { createWorkerProtocol } from "../domain/dispatch/worker-protocol";
@@ -16,10 +16,21 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
     return workerToProto(session ? { ...row, lastHeartbeatAt: session.lastSeen } : row, [...(session?.runs.keys() ?? [])]);
   };
   const protocol = createWorkerProtocol({
-    runs: app.runs, logs: app.logs, workers: app.workers, registry: app.registry, dispatcher: app.dispatcher,
-    leases: app.leases, lifecycle: app.lifecycle, events: app.events, log: app.log, background: app.outage.run,
-    heartbeatIntervalMs: app.config.heartbeatIntervalMs, workerLostAfterMs: app.config.workerLostAfterMs, flushIntervalMs: app.config.logFlushIntervalMs,
-    flushBytes: app.config.logFlushBytes, artifacts: app.artifactUploads,
+    runs: app.runs,
+    logs: app.logs,
+    workers: app.workers,
+    registry: app.registry,
+    dispatcher: app.dispatcher,
+    leases: app.leases,
+    lifecycle: app.lifecycle,
+    events: app.events,
+    log: app.log,
+    background: app.outage.run,
+    heartbeatIntervalMs: app.config.heartbeatIntervalMs,
+    workerLostAfterMs: app.config.workerLostAfterMs,
+    flushIntervalMs: app.config.logFlushIntervalMs,
+    flushBytes: app.config.logFlushBytes,
+    artifacts: app.artifactUploads,
     observeLogs: (lines, bytes) => {
       app.metrics.logLines.inc(lines);
       app.metrics.logBytes.inc(bytes);

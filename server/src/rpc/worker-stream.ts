@@ -41,7 +41,11 @@ export function createWorkerStream(protocol: WorkerProtocol, log: Logger) {
     if (!principal) throw new ConnectError("a worker session needs a worker API key", Code.Unauthenticated);
     let session: WorkerSession;
     try {
-      session = await protocol.open(first.value.message.value, { keyId: principal.keyId, keyName: principal.name, workerLabels: principal.workerLabels });
+      session = await protocol.open(first.value.message.value, {
+        keyId: principal.keyId,
+        keyName: principal.name,
+        workerLabels: principal.workerLabels,
+      });
     } catch (err) {
       throw toConnectError(err);
     }

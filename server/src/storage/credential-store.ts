@@ -17,8 +17,7 @@ export function createCredentialStore(db: Database) {
     /** The rows of these ids that exist, in no particular order. */
     byIds: (ids: string[]): Promise<CredentialRow[]> => repo.find({ where: { id: In(ids) } }),
 
-    insert: async (row: CredentialRow): Promise<void> =>
-      void (await uniquely(`a credential named "${row.name}"`, () => repo.insert(row))),
+    insert: async (row: CredentialRow): Promise<void> => void (await uniquely(`a credential named "${row.name}"`, () => repo.insert(row))),
     /** False if the credential is gone. */
     update: async (id: string, patch: CredentialPatch): Promise<boolean> => ((await repo.update({ id }, patch)).affected ?? 0) > 0,
     remove: async (id: string): Promise<boolean> => ((await repo.delete({ id })).affected ?? 0) > 0,

@@ -60,7 +60,9 @@ export function databaseOutage(err: unknown): DomainError | undefined {
   if (isDomainError(err)) return undefined;
   const code = outageCode(err);
   if (!code) return undefined;
-  const detail = String((err as { message?: unknown })?.message ?? err).replace(/\s+/g, " ").slice(0, 300);
+  const detail = String((err as { message?: unknown })?.message ?? err)
+    .replace(/\s+/g, " ")
+    .slice(0, 300);
   return unavailable(
     `the database is unavailable (${code}: ${detail}); the server keeps running and retries on its own. ` +
       "Check that the database server is up and its disk has free space, then try again",

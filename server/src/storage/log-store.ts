@@ -6,7 +6,12 @@ import type { RunEventStore } from "./run-event-store";
 import type { RunStore } from "./run-store";
 import type { Param, Sql } from "./sql";
 
-interface LogRowRaw { seq: number | string; time: number | string; stream: number; text: string }
+interface LogRowRaw {
+  seq: number | string;
+  time: number | string;
+  stream: number;
+  text: string;
+}
 
 export interface LogStoreDeps {
   /** Agent events share the batch and the seq space with log lines. */
@@ -52,14 +57,21 @@ export function createLogStore(sql: Sql, { runEvents, runs }: LogStoreDeps) {
     /** Output items after a seq, in seq order. */
     async list(runId: string, afterSeq: number, limit: number): Promise<RunOutput[]> {
       const [logs, events] = await Promise.all([
-        sql.all<LogRowRaw>("SELECT seq, time, stream, text FROM job_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [runId, afterSeq, limit]),
+        sql.all<LogRowRaw>("SELECT seq, time, stream, text FROM job_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [
+          runId,
+          afterSeq,
+          limit,
+        ]),
         runEvents.after(runId, afterSeq, limit),
       ]);
       const out: RunOutput[] = [
-        ...logs.map((r) => create(RunOutputSchema, {
-          seq: BigInt(r.seq), time: timestampFromMs(Number(r.time)),
-          payload: { case: "log", value: { stream: r.stream, text: r.text } },
-        })),
+        ...logs.map((r) =>
+          create(RunOutputSchema, {
+            seq: BigInt(r.seq),
+            time: timestampFromMs(Number(r.time)),
+            payload: { case: "log", value: { stream: r.stream, text: r.text } },
+          }),
+        ),
         ...events,
       ];
       out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));

@@ -4,7 +4,12 @@ import { AgentEventSchema, RunOutputSchema, type AgentEvent, type RunOutput } fr
 import { createBatchInsert } from "./batch-insert";
 import type { Param, Sql } from "./sql";
 
-interface EventRowRaw { seq: number | string; time: number | string; kind: string; payload: string }
+interface EventRowRaw {
+  seq: number | string;
+  time: number | string;
+  kind: string;
+  payload: string;
+}
 
 /**
  * Structured agent events (run_events), keyed (run_id, seq) in the seq space they share with the
@@ -23,11 +28,18 @@ export function createRunEventStore(sql: Sql) {
 
     /** Events after a seq, in seq order. */
     async after(runId: string, afterSeq: number, limit: number): Promise<RunOutput[]> {
-      const rows = await sql.all<EventRowRaw>("SELECT seq, time, kind, payload FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [runId, afterSeq, limit]);
-      return rows.map((r) => create(RunOutputSchema, {
-        seq: BigInt(r.seq), time: timestampFromMs(Number(r.time)),
-        payload: { case: "event", value: fromJsonString(AgentEventSchema, r.payload) },
-      }));
+      const rows = await sql.all<EventRowRaw>("SELECT seq, time, kind, payload FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", [
+        runId,
+        afterSeq,
+        limit,
+      ]);
+      return rows.map((r) =>
+        create(RunOutputSchema, {
+          seq: BigInt(r.seq),
+          time: timestampFromMs(Number(r.time)),
+          payload: { case: "event", value: fromJsonString(AgentEventSchema, r.payload) },
+        }),
+      );
     },
   };
 }

@@ -77,7 +77,11 @@ export function createRunStore(db: Database, sql: Sql) {
   }
 
   return {
-    insert: async (row: JobRunRow) => void (await sql.run(insertSql, columns.map((c) => row[c.propertyName as keyof JobRunRow]))),
+    insert: async (row: JobRunRow) =>
+      void (await sql.run(
+        insertSql,
+        columns.map((c) => row[c.propertyName as keyof JobRunRow]),
+      )),
     get,
     /** get without the spec column: for views that leave it out. */
     getWithoutSpec,
@@ -107,7 +111,9 @@ export function createRunStore(db: Database, sql: Sql) {
 
     /** Priorities that have queued runs, highest first (an index-only scan). */
     queuedPriorities: async () =>
-      (await sql.all<{ priority: number }>("SELECT DISTINCT priority FROM job_runs WHERE status = 'queued' ORDER BY priority DESC")).map((r) => Number(r.priority)),
+      (await sql.all<{ priority: number }>("SELECT DISTINCT priority FROM job_runs WHERE status = 'queued' ORDER BY priority DESC")).map((r) =>
+        Number(r.priority),
+      ),
 
     /** Queued runs of one priority that may be dispatched now, oldest first, after a given id (keyset paging on idx_job_runs_queue). */
     queued: (now: number, priority: number, afterId: string, limit: number) =>
@@ -117,7 +123,11 @@ export function createRunStore(db: Database, sql: Sql) {
       ),
 
     nextAvailableAt: async (now: number) =>
-      (await sql.get<{ t: number | string | null }>("SELECT MIN(available_at) AS t FROM job_runs WHERE status = 'queued' AND available_at > ?", [now]))?.t,
+      (
+        await sql.get<{ t: number | string | null }>("SELECT MIN(available_at) AS t FROM job_runs WHERE status = 'queued' AND available_at > ?", [
+          now,
+        ])
+      )?.t,
 
     /** Runs fn in one transaction; pass the Sql it gets to the store's methods (group commit of a dispatch pass). */
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => sql.transaction(fn),
@@ -174,10 +184,12 @@ export function createRunStore(db: Database, sql: Sql) {
       )) === 1,
 
     markCancelRequested: async (id: string, reason: string, now: number) =>
-      (await sql.run(
-        "UPDATE job_runs SET cancel_requested = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running')",
-        [true, reason, now, id],
-      )) === 1,
+      (await sql.run("UPDATE job_runs SET cancel_requested = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running')", [
+        true,
+        reason,
+        now,
+        id,
+      ])) === 1,
 
     /** Moves last_seq up to seq (never down); part of a log batch's transaction when via is given. */
     advanceLastSeq: (id: string, seq: number, via: Sql = sql) =>
@@ -185,15 +197,19 @@ export function createRunStore(db: Database, sql: Sql) {
 
     /** Runs a worker holds, or every held run when no worker is given (startup recovery). */
     held: (workerId?: string) =>
-      repo.find({ where: workerId ? [{ workerId, status: "assigned" }, { workerId, status: "running" }] : [{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[] }),
+      repo.find({
+        where: workerId
+          ? [
+              { workerId, status: "assigned" },
+              { workerId, status: "running" },
+            ]
+          : ([{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[]),
+      }),
 
     countByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
 
     windowCounts: (since: number) =>
-      sql.all<StatusCount>(
-        "SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? GROUP BY status",
-        [since],
-      ),
+      sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? GROUP BY status", [since]),
 
     createdSince: async (since: number) =>
       Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE id >= ? ", [idFloor(since)]))?.n ?? 0),

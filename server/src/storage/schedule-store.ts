@@ -6,7 +6,9 @@ import { ScheduleEntity, type ScheduleRow } from "./entities";
 import type { Sql } from "./sql";
 
 /** The definition fields an update may change; firing state is written only by the scheduler's claims. */
-export type ScheduleDefinition = Partial<Pick<ScheduleRow, "name" | "cron" | "timeZone" | "misfirePolicy" | "overlapPolicy" | "nextRunAt" | "updatedAt">>;
+export type ScheduleDefinition = Partial<
+  Pick<ScheduleRow, "name" | "cron" | "timeZone" | "misfirePolicy" | "overlapPolicy" | "nextRunAt" | "updatedAt">
+>;
 
 /**
  * Schedules. Reads go through TypeORM; everything that moves `next_run_at` is one guarded UPDATE,
@@ -33,8 +35,7 @@ export function createScheduleStore(db: Database, sql: Sql) {
     /** Changes definition fields only; returns false if the schedule is gone. */
     update: async (id: string, patch: ScheduleDefinition) => ((await repo.update({ id }, patch)).affected ?? 0) > 0,
 
-    pause: (id: string, now: number) =>
-      sql.run("UPDATE schedules SET paused = ?, next_run_at = NULL, updated_at = ? WHERE id = ?", [true, now, id]),
+    pause: (id: string, now: number) => sql.run("UPDATE schedules SET paused = ?, next_run_at = NULL, updated_at = ? WHERE id = ?", [true, now, id]),
 
     /** Unpauses with a fresh next time; a schedule that was not paused keeps its own. */
     resume: (id: string, next: number | null, now: number) =>
@@ -46,17 +47,26 @@ export function createScheduleStore(db: Database, sql: Sql) {
 
     /** The earliest next firing of any active schedule, to arm the one timer for. */
     earliest: async () =>
-      num((await sql.get<{ t: number | string | null }>("SELECT MIN(next_run_at) AS t FROM schedules WHERE paused = ? AND next_run_at IS NOT NULL", [false]))?.t),
+      num(
+        (
+          await sql.get<{ t: number | string | null }>("SELECT MIN(next_run_at) AS t FROM schedules WHERE paused = ? AND next_run_at IS NOT NULL", [
+            false,
+          ])
+        )?.t,
+      ),
 
     /**
      * The claim: exactly one caller (this loop, a restarted one, another replica) moves a firing
      * from `due` to `next`. `lastRunAt` is set only when the firing creates a run.
      */
     claim: async (id: string, due: number, next: number | null, lastRunAt: number | null) =>
-      (await sql.run(
-        "UPDATE schedules SET next_run_at = ?, last_run_at = COALESCE(?, last_run_at) WHERE id = ? AND next_run_at = ? AND paused = ?",
-        [next, lastRunAt, id, due, false],
-      )) === 1,
+      (await sql.run("UPDATE schedules SET next_run_at = ?, last_run_at = COALESCE(?, last_run_at) WHERE id = ? AND next_run_at = ? AND paused = ?", [
+        next,
+        lastRunAt,
+        id,
+        due,
+        false,
+      ])) === 1,
 
     /** Records the run a claimed firing created, unless a later firing has claimed the schedule since. */
     recordRun: (id: string, lastRunAt: number, runId: string) =>

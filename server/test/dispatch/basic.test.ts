@@ -25,10 +25,13 @@ describe("dispatch end to end", () => {
     const workers = client(WorkerService, server.url, ADMIN_KEY);
     await waitFor(async () => (await workers.listWorkers({})).workers.length === 1, { what: "worker to connect" });
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "echo hello; echo oops >&2; exit 0" } });
-    const done = await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.status === RunStatus.SUCCEEDED || r.status === RunStatus.FAILED ? r : undefined;
-    }, { what: "run to finish" });
+    const done = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.status === RunStatus.SUCCEEDED || r.status === RunStatus.FAILED ? r : undefined;
+      },
+      { what: "run to finish" },
+    );
     expect(done.status, worker.output()).toBe(RunStatus.SUCCEEDED);
     expect(done.exitCode).toBe(0);
     const logs = await runs.listRunLogs({ runId: run!.id });
@@ -41,10 +44,13 @@ describe("dispatch end to end", () => {
   it("runs the fake goose agent and stores its structured events", async () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const { run } = await runs.createRun({ spec: { agent: "goose", prompt: "lines=5 tool_call", provider: "openai", model: "gpt-4o" } });
-    const done = await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "goose run to finish" });
+    const done = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "goose run to finish" },
+    );
     expect(done.status, `${done.error}\n${worker.output()}`).toBe(RunStatus.SUCCEEDED);
     const { items } = await runs.listRunLogs({ runId: run!.id });
     const kinds = items.filter((i) => i.payload.case === "event").map((i) => (i.payload.value as { kind: { case: string } }).kind.case);

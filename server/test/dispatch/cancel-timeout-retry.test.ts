@@ -21,7 +21,9 @@ let runs: ReturnType<typeof client<typeof RunService>>;
 beforeAll(async () => {
   server = await startTestServer();
   worker = startWorker(server.url, {
-    name: "cancel-1", capacity: 4, env: { FAKE_AGENT_RECORD_DIR: recordDir, ORCH_KILL_GRACE_MS: String(GRACE_MS) },
+    name: "cancel-1",
+    capacity: 4,
+    env: { FAKE_AGENT_RECORD_DIR: recordDir, ORCH_KILL_GRACE_MS: String(GRACE_MS) },
   });
   runs = client(RunService, server.url, ADMIN_KEY);
   const workers = client(WorkerService, server.url, ADMIN_KEY);
@@ -34,19 +36,25 @@ afterAll(async () => {
 });
 
 const finished = (id: string, timeoutMs = 30_000) =>
-  waitFor(async () => {
-    const r = (await runs.getRun({ id })).run!;
-    return r.finishTime ? r : undefined;
-  }, { timeoutMs, what: `run ${id} to finish` });
+  waitFor(
+    async () => {
+      const r = (await runs.getRun({ id })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { timeoutMs, what: `run ${id} to finish` },
+  );
 
 describe("cancel, timeout and retry", () => {
   it("cancels a running agent that ignores SIGTERM within grace + 2 s and kills its whole process group", async () => {
     const tag = "ignore-term";
     const { run } = await runs.createRun({ spec: { agent: "goose", prompt: `lines=100000 sleep_ms=20 ignore_sigterm spawn_child ${tag}` } });
-    await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.status === RunStatus.RUNNING && r.lastSeq > 3n;
-    }, { what: "run to be running with output" });
+    await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.status === RunStatus.RUNNING && r.lastSeq > 3n;
+      },
+      { what: "run to be running with output" },
+    );
     const exec = readExecutions(recordDir).find((e) => e.event === "start" && e.prompt.includes(tag))!;
     expect(isAlive(exec.pid)).toBe(true);
     const t0 = Date.now();
@@ -55,14 +63,17 @@ describe("cancel, timeout and retry", () => {
     expect(done.status).toBe(RunStatus.CANCELLED);
     expect(Date.now() - t0).toBeLessThan(GRACE_MS + 2000);
     // The agent led its own process group; the group, including the grandchild it spawned, is gone.
-    await waitFor(() => {
-      try {
-        process.kill(-exec.pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 2000, what: "process group to be gone" });
+    await waitFor(
+      () => {
+        try {
+          process.kill(-exec.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 2000, what: "process group to be gone" },
+    );
   });
 
   it("cancels a queued run at once", async () => {

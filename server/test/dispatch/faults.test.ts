@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId: string): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
-  for (let after = 0n; ;) {
+  for (let after = 0n; ; ) {
     const page = await runs.listRunLogs({ runId, afterSeq: after, pageSize: 5000 });
     out.push(...page.items);
     if (page.end) return out;
@@ -54,16 +54,22 @@ describe("faults", () => {
     await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 2, { what: "rescuer" });
     const killedAt = Date.now();
     await a.kill("SIGKILL");
-    const requeued = await waitFor(async () => {
-      const r = await getRun(runs, run!.id);
-      return r.attempt === 2 ? r : undefined;
-    }, { what: "requeue" });
+    const requeued = await waitFor(
+      async () => {
+        const r = await getRun(runs, run!.id);
+        return r.attempt === 2 ? r : undefined;
+      },
+      { what: "requeue" },
+    );
     expect(Date.now() - killedAt).toBeLessThan(LOST_AFTER_MS + 2000);
     expect(requeued.error).toMatch(/victim was lost/);
-    const done = await waitFor(async () => {
-      const r = await getRun(runs, run!.id);
-      return r.finishTime ? r : undefined;
-    }, { what: "finish on the rescuer" });
+    const done = await waitFor(
+      async () => {
+        const r = await getRun(runs, run!.id);
+        return r.finishTime ? r : undefined;
+      },
+      { what: "finish on the rescuer" },
+    );
     expect(done.status, b.output()).toBe(RunStatus.SUCCEEDED);
     expect(done.workerName).toBe("rescuer");
     expect(contiguous(seqs(await allLogs(runs, run!.id)))).toBe(true);
@@ -76,10 +82,13 @@ describe("faults", () => {
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "sleep 6", maxAttempts: 1 } });
     await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running" });
     await a.kill("SIGKILL");
-    const done = await waitFor(async () => {
-      const r = await getRun(runs, run!.id);
-      return r.finishTime ? r : undefined;
-    }, { timeoutMs: LOST_AFTER_MS + 5000, what: "lost" });
+    const done = await waitFor(
+      async () => {
+        const r = await getRun(runs, run!.id);
+        return r.finishTime ? r : undefined;
+      },
+      { timeoutMs: LOST_AFTER_MS + 5000, what: "lost" },
+    );
     expect(done.status).toBe(RunStatus.LOST);
   });
 
@@ -98,10 +107,13 @@ describe("faults", () => {
     await waitFor(async () => (await getRun(runs, run!.id)).lastSeq > 200n, { what: "some output stored" });
     await server.kill("SIGKILL");
     server = await startServerProcess(dataDir, port);
-    const done = await waitFor(async () => {
-      const r = await getRun(runs, run!.id).catch(() => undefined);
-      return r?.finishTime ? r : undefined;
-    }, { timeoutMs: 30_000, what: "run to finish after the restart" });
+    const done = await waitFor(
+      async () => {
+        const r = await getRun(runs, run!.id).catch(() => undefined);
+        return r?.finishTime ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: "run to finish after the restart" },
+    );
     expect(done.status, w.output()).toBe(RunStatus.SUCCEEDED);
     expect(done.attempt).toBe(1);
     expect(done.workerName).toBe("survivor");

@@ -21,9 +21,12 @@ beforeAll(async () => {
   server = await startTestServer();
   workers = ["fleet-a", "fleet-b", "fleet-gpu"].map((name) =>
     startWorker(server.url, {
-      name, capacity: CAPACITY, labels: name === "fleet-gpu" ? "gpu=true,zone=eu" : "zone=eu",
+      name,
+      capacity: CAPACITY,
+      labels: name === "fleet-gpu" ? "gpu=true,zone=eu" : "zone=eu",
       env: { FAKE_AGENT_RECORD_DIR: recordDir, FAKE_AGENT_RUN_TAG: name },
-    }));
+    }),
+  );
   const list = client(WorkerService, server.url, ADMIN_KEY);
   await waitFor(async () => (await list.listWorkers({})).workers.length === 3, { what: "3 workers" });
 });
@@ -35,7 +38,7 @@ afterAll(async () => {
 
 async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId: string): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
-  for (let after = 0n; ;) {
+  for (let after = 0n; ; ) {
     const page = await runs.listRunLogs({ runId, afterSeq: after, pageSize: 1000 });
     out.push(...page.items);
     if (page.end) return out;
@@ -46,15 +49,22 @@ async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId
 describe("a fleet of three worker processes", () => {
   it("runs 200 runs to success, each log stored once and in order, never above capacity, routed by labels", async () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
-    const created = await Promise.all(Array.from({ length: 200 }, (_, i) => runs.createRun({
-      spec: { agent: "goose", prompt: `lines=${LINES} run=${i}`, requiredLabels: i % 10 === 0 ? { gpu: "true" } : {} },
-      labels: { batch: "fleet" },
-    })));
+    const created = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        runs.createRun({
+          spec: { agent: "goose", prompt: `lines=${LINES} run=${i}`, requiredLabels: i % 10 === 0 ? { gpu: "true" } : {} },
+          labels: { batch: "fleet" },
+        }),
+      ),
+    );
     const ids = created.map((c) => c.run!.id);
-    await waitFor(async () => {
-      const { runs: page } = await runs.listRuns({ labels: { batch: "fleet" }, pageSize: 500 });
-      return page.length === 200 && page.every((r) => r.finishTime);
-    }, { timeoutMs: 120_000, intervalMs: 200, what: "200 runs to finish" });
+    await waitFor(
+      async () => {
+        const { runs: page } = await runs.listRuns({ labels: { batch: "fleet" }, pageSize: 500 });
+        return page.length === 200 && page.every((r) => r.finishTime);
+      },
+      { timeoutMs: 120_000, intervalMs: 200, what: "200 runs to finish" },
+    );
 
     const { runs: finished } = await runs.listRuns({ labels: { batch: "fleet" }, pageSize: 500 });
     const byId = new Map(finished.map((r) => [r.id, r]));

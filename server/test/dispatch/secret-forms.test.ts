@@ -22,7 +22,12 @@ const API_TOKEN = `tok "live"/${Date.now().toString(36)}?a=b&c=d+e 0a1b2c3d4e5f6
 /** Every piece of a value that must never reach the server: the value, each line, each encoded form. */
 function forbiddenPieces(value: string): string[] {
   const pieces = [value, value.trim(), JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
-  pieces.push(...value.split("\n").map((l) => l.trim()).filter((l) => l.length >= 8));
+  pieces.push(
+    ...value
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length >= 8),
+  );
   for (let lead = 0; lead < 3; lead++) {
     // The middle of the value's base64 at each offset inside a longer stream; its ends mix in neighbours.
     const encoded = Buffer.concat([Buffer.from("xy".slice(0, lead)), Buffer.from(value), Buffer.from("tail")]).toString("base64");
@@ -54,8 +59,7 @@ let credentialId: string;
 beforeAll(async () => {
   server = await startTestServer();
   worker = startWorker(server.url, { name: "secret-forms-1" });
-  const { credential } = await client(CredentialService, server.url, ADMIN_KEY)
-    .createCredential({ name: "forms", env: { PEM_KEY, API_TOKEN } });
+  const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "forms", env: { PEM_KEY, API_TOKEN } });
   credentialId = credential!.id;
 });
 afterAll(async () => {
@@ -73,10 +77,13 @@ async function runAndCollect(spec: { agent: string; prompt: string; provider?: s
     if (msg.run) watched.push(msg.run);
     watched.push(...msg.items);
   }
-  const done = await waitFor(async () => {
-    const r = (await runs.getRun({ id: run!.id })).run!;
-    return r.finishTime ? r : undefined;
-  }, { what: "the run to finish" });
+  const done = await waitFor(
+    async () => {
+      const r = (await runs.getRun({ id: run!.id })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { what: "the run to finish" },
+  );
   const { items } = await runs.listRunLogs({ runId: run!.id });
   const logLines = items.flatMap((i) => (i.payload.case === "log" ? [i.payload.value.text] : []));
   return { done, items, logLines, all: [...strings(done), ...strings(items), ...strings(watched)] };
@@ -110,7 +117,10 @@ describe("secrets in transformed forms", () => {
 
   it("a fake goose putting the secrets in streamed text, tool-call arguments, a tool result, a notification and its answer leaks none of it", async () => {
     const { done, items, all } = await runAndCollect({
-      agent: "goose", prompt: "leak_env=PEM_KEY leak_env=API_TOKEN", provider: "openai", model: "gpt-4o",
+      agent: "goose",
+      prompt: "leak_env=PEM_KEY leak_env=API_TOKEN",
+      provider: "openai",
+      model: "gpt-4o",
     });
     expect(done.status, done.error).toBe(RunStatus.SUCCEEDED);
     const events = items.flatMap((i) => (i.payload.case === "event" ? [i.payload.value.kind] : []));

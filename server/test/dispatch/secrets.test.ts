@@ -34,10 +34,13 @@ describe("credentials in runs", () => {
       'echo "length: ${#OPENAI_API_KEY}"',
     ].join("; ");
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt, credentialIds: [credential!.id] } });
-    const done = await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "run" });
+    const done = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "run" },
+    );
     expect(done.status).toBe(RunStatus.SUCCEEDED);
     const { items } = await runs.listRunLogs({ runId: run!.id });
     const text = items.map((i) => (i.payload.case === "log" ? i.payload.value.text : "")).join("\n");

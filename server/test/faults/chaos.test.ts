@@ -31,26 +31,43 @@ const results: ScenarioResult[] = [];
 afterAll(() => {
   if (!results.length) return;
   const total = (k: string) => results.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
-  print([
-    `fault suite: ${results.length} seed(s) from ${FIRST_SEED}, ${RUNS} runs each, ${WORKERS} workers × ${CAPACITY} slots, lost-worker lease ${LOST_AFTER_MS} ms`,
-    `  outcomes: succeeded ${total("succeeded")}, lost ${total("lost")}, failed ${total("failed")}, needed a retry ${total("retried")}; agent executions ${total("executions")}`,
-    `  faults: ${results.reduce((n, r) => n + r.faults.length, 0)}; agents that outlived their SIGKILLed worker ${total("orphansOutlivedWorker")}, agent groups killed by replacement workers ${results.reduce((n, r) => n + r.reaped, 0)}; agents stopped by their worker's self-fence ${total("fenced")}; overlaps inside the lease window ${results.reduce((n, r) => n + r.leaseWindow.length, 0)}`,
-    `  wall time: ${(results.reduce((n, r) => n + r.ms, 0) / 1000).toFixed(0)} s`,
-    summarize(results.flatMap((r) => r.samples)),
-  ].join("\n"));
+  print(
+    [
+      `fault suite: ${results.length} seed(s) from ${FIRST_SEED}, ${RUNS} runs each, ${WORKERS} workers × ${CAPACITY} slots, lost-worker lease ${LOST_AFTER_MS} ms`,
+      `  outcomes: succeeded ${total("succeeded")}, lost ${total("lost")}, failed ${total("failed")}, needed a retry ${total("retried")}; agent executions ${total("executions")}`,
+      `  faults: ${results.reduce((n, r) => n + r.faults.length, 0)}; agents that outlived their SIGKILLed worker ${total("orphansOutlivedWorker")}, agent groups killed by replacement workers ${results.reduce((n, r) => n + r.reaped, 0)}; agents stopped by their worker's self-fence ${total("fenced")}; overlaps inside the lease window ${results.reduce((n, r) => n + r.leaseWindow.length, 0)}`,
+      `  wall time: ${(results.reduce((n, r) => n + r.ms, 0) / 1000).toFixed(0)} s`,
+      summarize(results.flatMap((r) => r.samples)),
+    ].join("\n"),
+  );
 });
 
 describe(`fault injection (seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${RUNS} runs each)`, () => {
   for (let k = 0; k < SEEDS; k++) {
     const seed = FIRST_SEED + k;
-    it(`seed ${seed}: every run ends once, logs exactly once, never two executions at once, no orphans`, async () => {
-      print(`fault suite: seed ${seed} (reproduce with ORCH_TEST_FAULT_SEED=${seed} ORCH_TEST_FAULT_SEEDS=1 ORCH_TEST_FAULT_RUNS=${RUNS})`);
-      const r = await runScenario({ seed, runs: RUNS, workers: WORKERS, capacity: CAPACITY, lostAfterMs: LOST_AFTER_MS, maxAttempts: MAX_ATTEMPTS, print });
-      results.push(r);
-      print(`seed ${seed}: ${(r.ms / 1000).toFixed(1)} s, ${r.faults.length} faults, ${JSON.stringify(r.counts)}`);
-      for (const w of r.leaseWindow) print(`  allowed (orphan before its replacement's reap): ${w}`);
-      const max = 30;
-      expect(r.violations, `seed ${seed} (ORCH_TEST_FAULT_SEED=${seed}): ${r.violations.length} violation(s):\n${r.violations.slice(0, max).join("\n")}${r.violations.length > max ? "\n…" : ""}\nfaults:\n${r.faults.join("\n")}`).toEqual([]);
-    }, 120_000 + RUNS * 1000);
+    it(
+      `seed ${seed}: every run ends once, logs exactly once, never two executions at once, no orphans`,
+      async () => {
+        print(`fault suite: seed ${seed} (reproduce with ORCH_TEST_FAULT_SEED=${seed} ORCH_TEST_FAULT_SEEDS=1 ORCH_TEST_FAULT_RUNS=${RUNS})`);
+        const r = await runScenario({
+          seed,
+          runs: RUNS,
+          workers: WORKERS,
+          capacity: CAPACITY,
+          lostAfterMs: LOST_AFTER_MS,
+          maxAttempts: MAX_ATTEMPTS,
+          print,
+        });
+        results.push(r);
+        print(`seed ${seed}: ${(r.ms / 1000).toFixed(1)} s, ${r.faults.length} faults, ${JSON.stringify(r.counts)}`);
+        for (const w of r.leaseWindow) print(`  allowed (orphan before its replacement's reap): ${w}`);
+        const max = 30;
+        expect(
+          r.violations,
+          `seed ${seed} (ORCH_TEST_FAULT_SEED=${seed}): ${r.violations.length} violation(s):\n${r.violations.slice(0, max).join("\n")}${r.violations.length > max ? "\n…" : ""}\nfaults:\n${r.faults.join("\n")}`,
+        ).toEqual([]);
+      },
+      120_000 + RUNS * 1000,
+    );
   }
 });

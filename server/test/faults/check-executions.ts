@@ -61,7 +61,10 @@ export function checkExecutions(execs: Execution[], incarnations: WorkerIncarnat
     const next = inc && successor(inc);
     const inWindow = inc?.killedAt !== undefined && inc.killedAt <= b.start && (next?.reapAt === undefined || b.start <= next.reapAt);
     const line = `run ${a.mark}: ${describe(a)} and ${describe(b)}`;
-    if (inWindow) leaseWindow.push(`${line}; ${inc!.tag} killed ${iso(inc!.killedAt!)}, reaped by ${next?.tag ?? "?"} at ${next?.reapAt ? iso(next.reapAt) : "?"}`);
+    if (inWindow)
+      leaseWindow.push(
+        `${line}; ${inc!.tag} killed ${iso(inc!.killedAt!)}, reaped by ${next?.tag ?? "?"} at ${next?.reapAt ? iso(next.reapAt) : "?"}`,
+      );
     else violations.push(`run executed twice at once: ${line}`);
   }
 
@@ -78,7 +81,9 @@ export function checkExecutions(execs: Execution[], incarnations: WorkerIncarnat
       const inc = byTag.get(e.tag);
       const partitioned = inc?.partitionedAt.some((t) => t >= e.start - START_SLACK_MS && t <= mine[i + 1]!.start);
       if (inc?.killedAt === undefined && !inc?.fenced.has(r.id) && !partitioned) {
-        violations.push(`run ${markOf(r)} (${r.id}) ran again after ${describe(e)} although ${e.tag} was neither killed, nor partitioned, nor fenced`);
+        violations.push(
+          `run ${markOf(r)} (${r.id}) ran again after ${describe(e)} although ${e.tag} was neither killed, nor partitioned, nor fenced`,
+        );
       }
     });
   }

@@ -12,7 +12,7 @@ const markOf = (r: Run) => /\bmark=(\S+)/.exec(r.spec?.prompt ?? "")?.[1] ?? "?"
 /** Every stored output item of a run, through ListRunLogs paging (small pages, to exercise it). */
 export async function allLogs(api: Client<typeof RunService>, runId: string): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
-  for (let after = 0n; ;) {
+  for (let after = 0n; ; ) {
     const page = await api.listRunLogs({ runId, afterSeq: after, pageSize: 40 });
     out.push(...page.items);
     if (page.end) return out;
@@ -46,9 +46,11 @@ export async function checkRuns(api: Client<typeof RunService>, runs: Run[], mar
 
   // Reads in parallel, a few at a time: 500 runs × a few pages each.
   const queue = runs.filter((r) => r.finishTime);
-  await Promise.all(Array.from({ length: 6 }, async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) violations.push(...checkLog(r, await allLogs(api, r.id), marks.get(markOf(r))?.lines));
-  }));
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) violations.push(...checkLog(r, await allLogs(api, r.id), marks.get(markOf(r))?.lines));
+    }),
+  );
   return { violations, counts };
 }
 
@@ -57,7 +59,8 @@ function checkLog(r: Run, items: RunOutput[], lines: number | undefined): string
   const out: string[] = [];
   const seqs = items.map((i) => Number(i.seq));
   const bad = seqs.findIndex((s, i) => s !== i + 1);
-  if (bad !== -1) out.push(`${name}: log seq ${seqs[bad]} at position ${bad + 1} (expected ${bad + 1}; seqs must be 1..last with no gap or duplicate)`);
+  if (bad !== -1)
+    out.push(`${name}: log seq ${seqs[bad]} at position ${bad + 1} (expected ${bad + 1}; seqs must be 1..last with no gap or duplicate)`);
   if (seqs.length !== Number(r.lastSeq)) out.push(`${name}: ${seqs.length} log items stored but last_seq is ${r.lastSeq}`);
   if (r.status !== RunStatus.SUCCEEDED || lines === undefined) return out;
 
@@ -75,6 +78,7 @@ function checkLog(r: Run, items: RunOutput[], lines: number | undefined): string
     return m ? [Number(m[1])] : [];
   });
   const expected = Array.from({ length: lines }, (_, k) => k);
-  if (numbered.join(",") !== expected.join(",")) out.push(`${name}: final attempt printed lines [${numbered.join(",")}], expected 0..${lines - 1} once each`);
+  if (numbered.join(",") !== expected.join(","))
+    out.push(`${name}: final attempt printed lines [${numbered.join(",")}], expected 0..${lines - 1} once each`);
   return out;
 }

@@ -48,7 +48,9 @@ export interface SlotOptions {
   capacity: number;
 }
 
-export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { start(): WorkerIncarnation; kill(): Promise<void>; dispose(): Promise<void> }> {
+export async function createSlot(
+  opts: SlotOptions,
+): Promise<WorkerSlot & { start(): WorkerIncarnation; kill(): Promise<void>; dispose(): Promise<void> }> {
   const workDir = join(opts.rootDir, opts.name);
   mkdirSync(workDir, { recursive: true });
   const proxy = await startProxy(opts.serverPort);
@@ -84,12 +86,26 @@ export async function createSlot(opts: SlotOptions): Promise<WorkerSlot & { star
     };
     // The slot's work dir, kept across incarnations: the real worker reaps what its predecessor left there.
     const proc = startWorker(proxy.url, {
-      name: opts.name, capacity: opts.capacity, agents: "goose", workDir, onLine,
+      name: opts.name,
+      capacity: opts.capacity,
+      agents: "goose",
+      workDir,
+      onLine,
       env: { FAKE_AGENT_RECORD_DIR: opts.recordDir, FAKE_AGENT_RUN_TAG: tag },
     });
     const child = proc.child;
     const exited = proc.exited.then(() => undefined);
-    const inc: WorkerIncarnation = { tag, child, exited, connects, reaped: 0, reapedGroups: [], fenced: new Map(), partitionedAt: [], tail: () => `--- ${tag} ---\n${lines.join("\n")}` };
+    const inc: WorkerIncarnation = {
+      tag,
+      child,
+      exited,
+      connects,
+      reaped: 0,
+      reapedGroups: [],
+      fenced: new Map(),
+      partitionedAt: [],
+      tail: () => `--- ${tag} ---\n${lines.join("\n")}`,
+    };
     slot.incarnations.push(inc);
     slot.current = inc;
     return inc;

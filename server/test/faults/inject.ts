@@ -65,12 +65,18 @@ export function createInjector(ctx: FaultContext) {
 
   /** Polls a run until `done` says so; undefined once it ended without. */
   const watchRun = (id: string, what: string, done: (r: Run) => boolean) =>
-    waitFor(async () => {
-      const r = await runs.getRun({ id }).then((x) => x.run!, () => undefined);
-      if (!r) return undefined;
-      if (done(r)) return { t: Date.now(), run: r };
-      return TERMINAL.has(r.status) ? { t: -1, run: r } : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 10, what });
+    waitFor(
+      async () => {
+        const r = await runs.getRun({ id }).then(
+          (x) => x.run!,
+          () => undefined,
+        );
+        if (!r) return undefined;
+        if (done(r)) return { t: Date.now(), run: r };
+        return TERMINAL.has(r.status) ? { t: -1, run: r } : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 10, what },
+    );
 
   /** Kill → the run back in the queue as its next attempt → running again somewhere. */
   async function observeRequeue(f: Fault, held: Run, t0: number, path: string) {
@@ -92,81 +98,101 @@ export function createInjector(ctx: FaultContext) {
     return next;
   };
 
-  const killNow = (slotIndex: number, replaceAfterMs: number) => withFault("kill", async (f) => {
-    const slot = slots[slotIndex]!;
-    const held = (await ctx.retry(() => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.ASSIGNED, RunStatus.RUNNING], pageSize: 500 }), "held runs"))
-      .runs.filter((r) => r.workerName === slot.name);
-    const t0 = Date.now();
-    await slot.kill();
-    ctx.note(`SIGKILL ${slot.name} (held ${held.length}); replacement in ${replaceAfterMs} ms`);
-    // Before the lease expires, the replacement's Hello (without the runs) is what requeues them.
-    const path = replaceAfterMs > ctx.lostAfterMs ? "lease expiry" : "replacement's Hello";
-    const replaced = (async () => {
-      await delay(replaceAfterMs);
-      const inc = slot.start();
-      await reconnected(inc, t0, `${inc.tag} to connect`);
-    })();
-    await Promise.all([replaced, ...held.map((r) => observeRequeue(f, r, t0, path))]);
-  });
+  const killNow = (slotIndex: number, replaceAfterMs: number) =>
+    withFault("kill", async (f) => {
+      const slot = slots[slotIndex]!;
+      const held = (
+        await ctx.retry(
+          () => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.ASSIGNED, RunStatus.RUNNING], pageSize: 500 }),
+          "held runs",
+        )
+      ).runs.filter((r) => r.workerName === slot.name);
+      const t0 = Date.now();
+      await slot.kill();
+      ctx.note(`SIGKILL ${slot.name} (held ${held.length}); replacement in ${replaceAfterMs} ms`);
+      // Before the lease expires, the replacement's Hello (without the runs) is what requeues them.
+      const path = replaceAfterMs > ctx.lostAfterMs ? "lease expiry" : "replacement's Hello";
+      const replaced = (async () => {
+        await delay(replaceAfterMs);
+        const inc = slot.start();
+        await reconnected(inc, t0, `${inc.tag} to connect`);
+      })();
+      await Promise.all([replaced, ...held.map((r) => observeRequeue(f, r, t0, path))]);
+    });
 
-  const restart = (downMs: number) => withFault("restart", async (f) => {
-    const t0 = Date.now();
-    await ctx.server.kill();
-    ctx.note(`SIGKILL server; down for ${downMs} ms`);
-    await delay(downMs);
-    await ctx.server.start();
-    const ready = Date.now();
-    sample(f, "server SIGKILL -> restarted server ready", ready - t0);
-    await Promise.all(slots.map(async (s) => {
-      const inc = s.current;
-      if (!inc) return;
-      // Any session after the kill is with the new server; one may open before the readiness poll answers.
-      const c = await reconnected(inc, t0, `${inc.tag} to reconnect after the server restart`);
-      if (c === undefined) return;
-      sample(f, "server SIGKILL -> worker session back", c - t0);
-      sample(f, "restarted server ready -> worker session back", Math.max(0, c - ready));
-    }));
-  });
+  const restart = (downMs: number) =>
+    withFault("restart", async (f) => {
+      const t0 = Date.now();
+      await ctx.server.kill();
+      ctx.note(`SIGKILL server; down for ${downMs} ms`);
+      await delay(downMs);
+      await ctx.server.start();
+      const ready = Date.now();
+      sample(f, "server SIGKILL -> restarted server ready", ready - t0);
+      await Promise.all(
+        slots.map(async (s) => {
+          const inc = s.current;
+          if (!inc) return;
+          // Any session after the kill is with the new server; one may open before the readiness poll answers.
+          const c = await reconnected(inc, t0, `${inc.tag} to reconnect after the server restart`);
+          if (c === undefined) return;
+          sample(f, "server SIGKILL -> worker session back", c - t0);
+          sample(f, "restarted server ready -> worker session back", Math.max(0, c - ready));
+        }),
+      );
+    });
 
-  const cut = (targets: number[], refuseMs: number) => withFault("cut", async (f) => {
-    const t0 = Date.now();
-    for (const i of targets) slots[i]!.proxy.cut(refuseMs);
-    ctx.note(`cut ${targets.map((i) => slots[i]!.name).join(",")}; refusing for ${refuseMs} ms`);
-    await Promise.all(targets.map(async (i) => {
-      const inc = slots[i]!.current;
-      if (!inc) return;
-      const c = await reconnected(inc, t0, `${inc.tag} to reconnect after a cut`);
-      if (c !== undefined) sample(f, `proxy cut (refuse ${refuseMs ? "100-400" : "0"} ms) -> worker session back`, c - t0);
-    }));
-  });
+  const cut = (targets: number[], refuseMs: number) =>
+    withFault("cut", async (f) => {
+      const t0 = Date.now();
+      for (const i of targets) slots[i]!.proxy.cut(refuseMs);
+      ctx.note(`cut ${targets.map((i) => slots[i]!.name).join(",")}; refusing for ${refuseMs} ms`);
+      await Promise.all(
+        targets.map(async (i) => {
+          const inc = slots[i]!.current;
+          if (!inc) return;
+          const c = await reconnected(inc, t0, `${inc.tag} to reconnect after a cut`);
+          if (c !== undefined) sample(f, `proxy cut (refuse ${refuseMs ? "100-400" : "0"} ms) -> worker session back`, c - t0);
+        }),
+      );
+    });
 
   /**
    * One worker out of touch for `ms` (longer than the lease): its connection reset and new ones
    * refused, or frozen (half-open: both ends still think it is up).
    */
-  const partition = (slotIndex: number, ms: number, halfOpen: boolean) => withFault("partition", async (f) => {
-    const slot = slots[slotIndex]!;
-    const inc = slot.current;
-    const held = (await ctx.retry(() => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.RUNNING], pageSize: 500 }), "held runs"))
-      .runs.filter((r) => r.workerName === slot.name);
-    const t0 = Date.now();
-    inc?.partitionedAt.push(t0);
-    if (halfOpen) slot.proxy.freeze();
-    else slot.proxy.cut(ms);
-    const how = halfOpen ? "half-open" : "reset";
-    ctx.note(`partition ${slot.name} (${how}, held ${held.length}) for ${ms} ms`);
-    const back = (async () => {
-      await delay(ms);
-      if (halfOpen) slot.proxy.thaw();
-      if (!inc) return;
-      const c = await reconnected(inc, t0, `${inc.tag} to reconnect after a partition`);
-      if (c !== undefined) sample(f, `partition (${how}, lease + 0.5-1.5 s) -> worker session back`, c - t0);
-    })();
-    await Promise.all([back, ...held.map(async (r) => {
-      const again = await watchRun(r.id, `run ${r.id} to run again after a partition`, (x) => x.attempt > r.attempt && x.status === RunStatus.RUNNING);
-      if (again.t >= 0) sample(f, `partition -> its run running elsewhere`, again.t - t0);
-    })]);
-  });
+  const partition = (slotIndex: number, ms: number, halfOpen: boolean) =>
+    withFault("partition", async (f) => {
+      const slot = slots[slotIndex]!;
+      const inc = slot.current;
+      const held = (
+        await ctx.retry(() => runs.listRuns({ labels: { seed: String(ctx.seed) }, statuses: [RunStatus.RUNNING], pageSize: 500 }), "held runs")
+      ).runs.filter((r) => r.workerName === slot.name);
+      const t0 = Date.now();
+      inc?.partitionedAt.push(t0);
+      if (halfOpen) slot.proxy.freeze();
+      else slot.proxy.cut(ms);
+      const how = halfOpen ? "half-open" : "reset";
+      ctx.note(`partition ${slot.name} (${how}, held ${held.length}) for ${ms} ms`);
+      const back = (async () => {
+        await delay(ms);
+        if (halfOpen) slot.proxy.thaw();
+        if (!inc) return;
+        const c = await reconnected(inc, t0, `${inc.tag} to reconnect after a partition`);
+        if (c !== undefined) sample(f, `partition (${how}, lease + 0.5-1.5 s) -> worker session back`, c - t0);
+      })();
+      await Promise.all([
+        back,
+        ...held.map(async (r) => {
+          const again = await watchRun(
+            r.id,
+            `run ${r.id} to run again after a partition`,
+            (x) => x.attempt > r.attempt && x.status === RunStatus.RUNNING,
+          );
+          if (again.t >= 0) sample(f, `partition -> its run running elsewhere`, again.t - t0);
+        }),
+      ]);
+    });
 
   return { kill, restart, cut, partition };
 }

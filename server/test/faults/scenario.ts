@@ -85,7 +85,14 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const workersApi = client(WorkerService, url, ADMIN_KEY);
   /** A read that may hit the server while it is down or restarting: retried until it answers. */
   const retry = <T>(fn: () => Promise<T>, what: string) =>
-    waitFor(() => fn().then((v) => ({ v }), () => undefined), { timeoutMs: 30_000, intervalMs: 20, what }).then((r) => r.v);
+    waitFor(
+      () =>
+        fn().then(
+          (v) => ({ v }),
+          () => undefined,
+        ),
+      { timeoutMs: 30_000, intervalMs: 20, what },
+    ).then((r) => r.v);
 
   const note = (line: string) => {
     faultLog.push(`+${((Date.now() - started) / 1000).toFixed(1)}s ${line}`);
@@ -97,29 +104,45 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       slots.push(await createSlot({ name: `w${i + 1}`, rootDir: join(root, "workers"), serverPort: port, recordDir, capacity: o.capacity }));
     }
     for (const s of slots) s.start();
-    await waitFor(async () => (await workersApi.listWorkers({})).workers.filter((w) => w.state === WorkerState.ONLINE).length === o.workers,
-      { timeoutMs: 30_000, what: `${o.workers} workers online` });
+    await waitFor(async () => (await workersApi.listWorkers({})).workers.filter((w) => w.state === WorkerState.ONLINE).length === o.workers, {
+      timeoutMs: 30_000,
+      what: `${o.workers} workers online`,
+    });
 
     // Every run carries a unique mark in its prompt: the fake agents' execution records name it.
     const marks = new Map<string, { lines: number }>();
     for (let i = 0; i < o.runs; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, o.runs - i) }, (_, k) => {
-        const mark = `s${o.seed}r${i + k}`;
-        const p = prompt(i + k, mark);
-        marks.set(mark, { lines: p.lines });
-        return runsApi.createRun({
-          spec: { agent: "goose", prompt: p.text, maxAttempts: o.maxAttempts, timeoutSeconds: 120 },
-          labels: { suite: "faults", seed: String(o.seed) },
-        });
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(50, o.runs - i) }, (_, k) => {
+          const mark = `s${o.seed}r${i + k}`;
+          const p = prompt(i + k, mark);
+          marks.set(mark, { lines: p.lines });
+          return runsApi.createRun({
+            spec: { agent: "goose", prompt: p.text, maxAttempts: o.maxAttempts, timeoutSeconds: 120 },
+            labels: { suite: "faults", seed: String(o.seed) },
+          });
+        }),
+      );
     }
 
     const unfinished = async () =>
-      (await retry(() => runsApi.listRuns({ labels: { seed: String(o.seed) }, statuses: [RunStatus.QUEUED, RunStatus.ASSIGNED, RunStatus.RUNNING], pageSize: 1 }), "list unfinished")).runs.length;
+      (
+        await retry(
+          () =>
+            runsApi.listRuns({ labels: { seed: String(o.seed) }, statuses: [RunStatus.QUEUED, RunStatus.ASSIGNED, RunStatus.RUNNING], pageSize: 1 }),
+          "list unfinished",
+        )
+      ).runs.length;
 
     // ---- faults -------------------------------------------------------------------------------
     const inject = createInjector({
-      seed: o.seed, lostAfterMs: o.lostAfterMs, slots, runs: runsApi, retry, note, samples,
+      seed: o.seed,
+      lostAfterMs: o.lostAfterMs,
+      slots,
+      runs: runsApi,
+      retry,
+      note,
+      samples,
       server: {
         kill: async () => {
           await server!.kill("SIGKILL");
@@ -138,7 +161,14 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (Date.now() > deadline) throw new Error("runs did not finish in time");
       // Fault timing is the test's input (seeded), not a wait for a condition.
       await delay(rnd.int(150, 1200));
-      const kind = forced.shift() ?? rnd.weighted<FaultKind>([["kill", 3], ["cut", 2], ["restart", 1], ["partition", 1]]);
+      const kind =
+        forced.shift() ??
+        rnd.weighted<FaultKind>([
+          ["kill", 3],
+          ["cut", 2],
+          ["restart", 1],
+          ["partition", 1],
+        ]);
       const overlap = rnd.chance(0.25);
       let p: Promise<void>;
       if (kind === "kill") {
@@ -168,9 +198,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     // ---- invariants -----------------------------------------------------------------------------
     const runs: Run[] = [];
-    for (let token = ""; ;) {
+    for (let token = ""; ; ) {
       // The full view: the checks find each run's mark in its prompt.
-      const page = await retry(() => runsApi.listRuns({ labels: { seed: String(o.seed) }, pageSize: 500, pageToken: token, view: RunView.FULL }), "list runs");
+      const page = await retry(
+        () => runsApi.listRuns({ labels: { seed: String(o.seed) }, pageSize: 500, pageToken: token, view: RunView.FULL }),
+        "list runs",
+      );
       runs.push(...page.runs);
       if (!page.nextPageToken) break;
       token = page.nextPageToken;
@@ -181,7 +214,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     Object.assign(counts, checked.counts);
 
     const execs = monitor.executions();
-    const execCheck = checkExecutions(execs, slots.flatMap((s) => s.incarnations), runs);
+    const execCheck = checkExecutions(
+      execs,
+      slots.flatMap((s) => s.incarnations),
+      runs,
+    );
     violations.push(...execCheck.violations);
     leaseWindow.push(...execCheck.leaseWindow);
     counts.orphansOutlivedWorker = execCheck.orphansOutlivedWorker;
@@ -196,8 +233,14 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       for (const { pid, pgid } of leftovers()) {
         const e = execs.find((x) => x.pid === pgid);
         const inc = e && incs.find((i) => i.tag === e.tag);
-        const slot = e ? incs.filter((i) => i.tag.split("#")[0] === e.tag.split("#")[0]).map((i) => `${i.tag} reap ${i.reapAt ? iso(i.reapAt) : "-"} [${i.reapedGroups.join(" ")}]`) : [];
-        violations.push(`orphaned agent process ${describeProcess(pid)} in group ${pgid}${e ? ` (run ${e.mark}, ${e.tag} killed ${inc?.killedAt ? iso(inc.killedAt) : "never"}, agent started ${iso(e.start)}); slot: ${slot.join("; ")}` : ""}`);
+        const slot = e
+          ? incs
+              .filter((i) => i.tag.split("#")[0] === e.tag.split("#")[0])
+              .map((i) => `${i.tag} reap ${i.reapAt ? iso(i.reapAt) : "-"} [${i.reapedGroups.join(" ")}]`)
+          : [];
+        violations.push(
+          `orphaned agent process ${describeProcess(pid)} in group ${pgid}${e ? ` (run ${e.mark}, ${e.tag} killed ${inc?.killedAt ? iso(inc.killedAt) : "never"}, agent started ${iso(e.start)}); slot: ${slot.join("; ")}` : ""}`,
+        );
       }
     });
     reaped = slots.flatMap((s) => s.incarnations).reduce((n, inc) => n + inc.reaped, 0);
@@ -224,7 +267,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     rmSync(root, { recursive: true, force: true });
   }
   return {
-    seed: o.seed, violations, counts, faults: faultLog, leaseWindow, samples, executions: counts.executions ?? 0, reaped, ms: Date.now() - started,
+    seed: o.seed,
+    violations,
+    counts,
+    faults: faultLog,
+    leaseWindow,
+    samples,
+    executions: counts.executions ?? 0,
+    reaped,
+    ms: Date.now() - started,
   };
 }
 

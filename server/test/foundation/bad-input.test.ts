@@ -67,7 +67,11 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
     await jobs().createJob({ name: `taken ${protocol}`, spec: spec() });
     const { job } = await jobs().createJob({ name: `free ${protocol}`, spec: spec({ prompt: "keep me" }) });
     await refusedUnchanged(server, () => jobs().createJob({ name: `taken ${protocol}`, spec: spec() }), Code.AlreadyExists);
-    await refusedUnchanged(server, () => jobs().updateJob({ id: job!.id, name: `taken ${protocol}`, spec: spec({ prompt: "changed" }) }), Code.AlreadyExists);
+    await refusedUnchanged(
+      server,
+      () => jobs().updateJob({ id: job!.id, name: `taken ${protocol}`, spec: spec({ prompt: "changed" }) }),
+      Code.AlreadyExists,
+    );
     const after = (await jobs().getJob({ id: job!.id })).job!;
     expect(after.name).toBe(`free ${protocol}`);
     expect(after.spec!.prompt).toBe("keep me");
@@ -88,9 +92,12 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
       ["CancelRun", () => runs().cancelRun({ id: UNKNOWN })],
       ["RetryRun", () => runs().retryRun({ id: UNKNOWN })],
       ["ListRunLogs", () => runs().listRunLogs({ runId: UNKNOWN })],
-      ["WatchRun", async () => {
-        for await (const _ of runs().watchRun({ runId: UNKNOWN })) return;
-      }],
+      [
+        "WatchRun",
+        async () => {
+          for await (const _ of runs().watchRun({ runId: UNKNOWN })) return;
+        },
+      ],
       ["UpdateCredential", () => credentials().updateCredential({ id: UNKNOWN, description: "x" })],
       ["DeleteCredential", () => credentials().deleteCredential({ id: UNKNOWN })],
       ["RevokeApiKey", () => keys().revokeApiKey({ id: UNKNOWN })],
@@ -106,7 +113,11 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
   });
 
   it("a job or run naming an unknown credential is NotFound and stores nothing", async () => {
-    const err = await refusedUnchanged(server, () => jobs().createJob({ name: `cred ${protocol}`, spec: spec({ credentialIds: [UNKNOWN] }) }), Code.NotFound);
+    const err = await refusedUnchanged(
+      server,
+      () => jobs().createJob({ name: `cred ${protocol}`, spec: spec({ credentialIds: [UNKNOWN] }) }),
+      Code.NotFound,
+    );
     expect(err.rawMessage).toContain(UNKNOWN);
     await refusedUnchanged(server, () => runs().createRun({ spec: spec({ credentialIds: [UNKNOWN] }) }), Code.NotFound);
     const { job } = await jobs().createJob({ name: `cred ok ${protocol}`, spec: spec() });
@@ -122,8 +133,12 @@ describe.each(PROTOCOLS)("bad input over connect-node (%s)", (protocol) => {
 
   it("a garbage page token is not an internal error", async () => {
     for (const pageToken of ["%%%", "not base64 at all", "A".repeat(512)]) {
-      await runs().listRuns({ pageToken }).catch((e: Error) => expect(String(e)).toContain("invalid_argument"));
-      await jobs().listJobs({ pageToken }).catch((e: Error) => expect(String(e)).toContain("invalid_argument"));
+      await runs()
+        .listRuns({ pageToken })
+        .catch((e: Error) => expect(String(e)).toContain("invalid_argument"));
+      await jobs()
+        .listJobs({ pageToken })
+        .catch((e: Error) => expect(String(e)).toContain("invalid_argument"));
     }
   });
 });

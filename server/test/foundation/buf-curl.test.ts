@@ -28,12 +28,21 @@ const H2 = ["--protocol", "grpc", "--http2-prior-knowledge"];
 
 /** buf curl prints one JSON document per response message. */
 const documents = (stdout: string): Array<Record<string, unknown>> =>
-  stdout.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => JSON.parse(s));
+  stdout
+    .split(/\n(?=\{)/)
+    .filter((s) => s.trim())
+    .map((s) => JSON.parse(s));
 
 describe("buf curl with --schema proto", () => {
   it("speaks the Connect protocol over HTTP/1.1", async () => {
-    const out = await bufCurl(["--schema", "proto", ...auth(), "-d", JSON.stringify({ name: "buf curl job", spec: { prompt: "hi", agent: "shell" } }),
-      url("JobService/CreateJob")]);
+    const out = await bufCurl([
+      "--schema",
+      "proto",
+      ...auth(),
+      "-d",
+      JSON.stringify({ name: "buf curl job", spec: { prompt: "hi", agent: "shell" } }),
+      url("JobService/CreateJob"),
+    ]);
     const { job } = JSON.parse(out);
     expect(job).toMatchObject({ name: "buf curl job", spec: { prompt: "hi", agent: "shell" } });
     const got = JSON.parse(await bufCurl(["--schema", "proto", ...auth(), "-d", JSON.stringify({ id: job.id }), url("JobService/GetJob")]));
@@ -41,18 +50,31 @@ describe("buf curl with --schema proto", () => {
   });
 
   it("speaks gRPC over h2c, unary and server streaming", async () => {
-    const { run } = JSON.parse(await bufCurl(["--schema", "proto", ...H2, ...auth(),
-      "-d", JSON.stringify({ spec: { prompt: "stream me", agent: "shell", requiredLabels: { pool: "nowhere" } } }), url("RunService/CreateRun")]));
+    const { run } = JSON.parse(
+      await bufCurl([
+        "--schema",
+        "proto",
+        ...H2,
+        ...auth(),
+        "-d",
+        JSON.stringify({ spec: { prompt: "stream me", agent: "shell", requiredLabels: { pool: "nowhere" } } }),
+        url("RunService/CreateRun"),
+      ]),
+    );
     expect(run.status).toBe("RUN_STATUS_QUEUED");
     await bufCurl(["--schema", "proto", ...H2, ...auth(), "-d", JSON.stringify({ id: run.id }), url("RunService/CancelRun")]);
     // WatchRun on an ended run sends its state and closes the stream.
-    const messages = documents(await bufCurl(["--schema", "proto", ...H2, ...auth(), "-d", JSON.stringify({ runId: run.id }), url("RunService/WatchRun")]));
+    const messages = documents(
+      await bufCurl(["--schema", "proto", ...H2, ...auth(), "-d", JSON.stringify({ runId: run.id }), url("RunService/WatchRun")]),
+    );
     expect(messages.length).toBeGreaterThanOrEqual(1);
     expect(messages[0].run).toMatchObject({ id: run.id, status: "RUN_STATUS_CANCELLED" });
   });
 
   it("shows the status code of a refused call and exits non-zero", async () => {
-    const err = await bufCurl(["--schema", "proto", ...H2, "-d", "{}", url("ApiKeyService/WhoAmI")]).catch((e: { code: number; stderr: string }) => e);
+    const err = await bufCurl(["--schema", "proto", ...H2, "-d", "{}", url("ApiKeyService/WhoAmI")]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(typeof err).toBe("object");
     const { code, stderr } = err as { code: number; stderr: string };
     expect(code).not.toBe(0);
@@ -66,10 +88,18 @@ describe("buf curl through server reflection (no schema)", () => {
       const listed = (await bufCurl([...protocol, "--list-services", server.url])).trim().split("\n").sort();
       expect(listed).toEqual(servedServices.map((s) => s.typeName).sort());
     }
-    expect(servedServices.map((s) => s.typeName)).toEqual(expect.arrayContaining([
-      "flightcontrol.v1.JobService", "flightcontrol.v1.RunService", "flightcontrol.v1.CredentialService", "flightcontrol.v1.WorkerService",
-      "flightcontrol.v1.ApiKeyService", "flightcontrol.v1.SystemService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-    ]));
+    expect(servedServices.map((s) => s.typeName)).toEqual(
+      expect.arrayContaining([
+        "flightcontrol.v1.JobService",
+        "flightcontrol.v1.RunService",
+        "flightcontrol.v1.CredentialService",
+        "flightcontrol.v1.WorkerService",
+        "flightcontrol.v1.ApiKeyService",
+        "flightcontrol.v1.SystemService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+      ]),
+    );
   });
 
   it("--list-methods lists every method of every served service", async () => {

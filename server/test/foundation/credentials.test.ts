@@ -35,9 +35,10 @@ function recordingClient(protocol: Protocol) {
     }
   };
   const interceptors = [bearer(ADMIN_KEY), record];
-  const transport = protocol === "grpc"
-    ? createGrpcTransport({ baseUrl: server.url, interceptors })
-    : createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors });
+  const transport =
+    protocol === "grpc"
+      ? createGrpcTransport({ baseUrl: server.url, interceptors })
+      : createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors });
   return { api: createClient(CredentialService, transport), seen, errors };
 }
 
@@ -48,7 +49,9 @@ describe.each(PROTOCOLS)("credentials over connect-node (%s)", (protocol) => {
     const { api, seen, errors } = recordingClient(protocol);
 
     const { credential } = await api.createCredential({
-      name: `openai ${protocol}`, description: "team key", env: { OPENAI_API_KEY: secret, OPENAI_ORG: `${secret}-org` },
+      name: `openai ${protocol}`,
+      description: "team key",
+      env: { OPENAI_API_KEY: secret, OPENAI_ORG: `${secret}-org` },
     });
     expect(credential!.envNames).toEqual(["OPENAI_API_KEY", "OPENAI_ORG"]);
     expect(credential!.name).toBe(`openai ${protocol}`);
@@ -74,7 +77,12 @@ describe.each(PROTOCOLS)("credentials over connect-node (%s)", (protocol) => {
     await refused(api.updateCredential({ id: credential!.id, description: "gone" }), Code.NotFound);
 
     expect(seen.map((s) => s.method)).toEqual([
-      "CreateCredential", "ListCredentials", "UpdateCredential", "UpdateCredential", "DeleteCredential", "ListCredentials",
+      "CreateCredential",
+      "ListCredentials",
+      "UpdateCredential",
+      "UpdateCredential",
+      "DeleteCredential",
+      "ListCredentials",
     ]);
     for (const { method, json, binary } of seen) {
       expect(json, method).not.toContain(secret.slice(0, 16));

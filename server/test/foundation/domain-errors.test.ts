@@ -19,10 +19,15 @@ function routes(router: ConnectRouter) {
   });
 }
 
-const clientWith = (interceptors: Interceptor[]) =>
-  createClient(RunService, createRouterTransport(routes, { router: { interceptors } }));
+const clientWith = (interceptors: Interceptor[]) => createClient(RunService, createRouterTransport(routes, { router: { interceptors } }));
 
-const failure = async (p: Promise<unknown>) => ConnectError.from(await p.then(() => undefined, (e: unknown) => e));
+const failure = async (p: Promise<unknown>) =>
+  ConnectError.from(
+    await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  );
 
 describe("domain errors at the RPC edge", () => {
   it("a unary handler's DomainError reaches the client with its code and message", async () => {

@@ -1,7 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
 import {
-  create, fromBinary, toBinary,
-  type DescMethodServerStreaming, type DescMethodUnary, type DescMessage, type MessageInitShape, type MessageShape,
+  create,
+  fromBinary,
+  toBinary,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
 } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
@@ -36,7 +42,11 @@ function metadata(key: string | null): grpc.Metadata {
 }
 
 /** One unary call through grpc-js's generic client (key null: no authorization metadata), encoded with the protobuf-es schemas. */
-function unary<M extends DescMethodUnary>(method: M, input: MessageInitShape<M["input"]>, key: string | null = ADMIN_KEY): Promise<MessageShape<M["output"]>> {
+function unary<M extends DescMethodUnary>(
+  method: M,
+  input: MessageInitShape<M["input"]>,
+  key: string | null = ADMIN_KEY,
+): Promise<MessageShape<M["output"]>> {
   const req = codec(method.input);
   const res = codec(method.output);
   return new Promise((resolve, reject) => {
@@ -96,8 +106,9 @@ describe("@grpc/grpc-js generic client", () => {
 
   it("checks grpc.health.v1.Health, for the server and for each service", async () => {
     expect((await unary(Health.method.check, {}, null)).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    expect((await unary(Health.method.check, { service: "flightcontrol.v1.JobService" }, null)).status)
-      .toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await unary(Health.method.check, { service: "flightcontrol.v1.JobService" }, null)).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
     const err = await unary(Health.method.check, { service: "no.such.Service" }, null).catch((e: grpc.ServiceError) => e);
     expect((err as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
   });

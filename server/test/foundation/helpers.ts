@@ -28,7 +28,9 @@ export async function newKey(url: string, role: Role, name = `${Role[role].toLow
 /** Awaits a call that must fail, and returns its ConnectError after checking the code. */
 export async function refused(call: Promise<unknown>, code: Code): Promise<ConnectError> {
   const err = await call.then(
-    (res) => { throw new Error(`expected ${Code[code]}, got a response: ${JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`); },
+    (res) => {
+      throw new Error(`expected ${Code[code]}, got a response: ${JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    },
     (e: unknown) => ConnectError.from(e),
   );
   expect(Code[err.code], err.message).toBe(Code[code]);

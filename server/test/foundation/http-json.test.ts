@@ -31,7 +31,8 @@ async function post(path: string, body: unknown, key: string | null = ADMIN_KEY)
 describe("plain HTTP/1.1 JSON (Connect protocol, curl style)", () => {
   it("creates, reads and triggers a job", async () => {
     const created = await post("flightcontrol.v1.JobService/CreateJob", {
-      name: "curl job", spec: { prompt: "from curl", agent: "shell", requiredLabels: { pool: "nowhere" }, timeoutSeconds: 30 },
+      name: "curl job",
+      spec: { prompt: "from curl", agent: "shell", requiredLabels: { pool: "nowhere" }, timeoutSeconds: 30 },
     });
     expect(created.status).toBe(200);
     expect(created.type).toMatch(/^application\/json/);
@@ -71,7 +72,9 @@ describe("plain HTTP/1.1 JSON (Connect protocol, curl style)", () => {
     expect(missing.json.code).toBe("not_found");
 
     const malformed = await fetch(`${server.url}/flightcontrol.v1.JobService/ListJobs`, {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` }, body: "{not json",
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+      body: "{not json",
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { code: string }).code).toBe("invalid_argument");

@@ -19,7 +19,8 @@ beforeAll(async () => {
   server = await startTestServer();
   const runs = client(RunService, server.url, ADMIN_KEY);
   const jobs = client(JobService, server.url, ADMIN_KEY);
-  jobId = (await jobs.createJob({ name: "views", spec: spec({ prompt: "échec 😀 report", provider: "openai", model: "gpt-4o", agent: "goose" }) })).job!.id;
+  jobId = (await jobs.createJob({ name: "views", spec: spec({ prompt: "échec 😀 report", provider: "openai", model: "gpt-4o", agent: "goose" }) }))
+    .job!.id;
   small = (await jobs.triggerJob({ id: jobId, labels: { set: "views" } })).run!;
   for (let i = 0; i < 12; i++) {
     big.unshift((await runs.createRun({ spec: spec({ prompt: `${i} ${LONG}`.slice(0, 128 * 1024) }), labels: { set: "views" } })).run!);
@@ -39,7 +40,13 @@ describe.each(PROTOCOLS)("list views over %s", (protocol) => {
     expect(basic.runs.every((r) => r.spec === undefined)).toBe(true);
     const first = basic.runs[0];
     expect(first.specSummary).toMatchObject({ agent: "shell", prompt: big[0].spec!.prompt.slice(0, 200), promptTruncated: true });
-    expect(basic.runs.at(-1)!.specSummary).toMatchObject({ agent: "goose", provider: "openai", model: "gpt-4o", prompt: "échec 😀 report", promptTruncated: false });
+    expect(basic.runs.at(-1)!.specSummary).toMatchObject({
+      agent: "goose",
+      provider: "openai",
+      model: "gpt-4o",
+      prompt: "échec 😀 report",
+      promptTruncated: false,
+    });
 
     const got = (await runs().getRun({ id: first.id })).run!;
     expect(equals(JobSpecSchema, got.spec!, big[0].spec!)).toBe(true);
@@ -67,7 +74,10 @@ describe.each(PROTOCOLS)("list views over %s", (protocol) => {
   it("WatchRun and WatchRuns send runs without the spec unless asked for the full view", async () => {
     const ac = new AbortController();
     try {
-      for (const [view, hasSpec] of [[RunView.UNSPECIFIED, false], [RunView.FULL, true]] as const) {
+      for (const [view, hasSpec] of [
+        [RunView.UNSPECIFIED, false],
+        [RunView.FULL, true],
+      ] as const) {
         const first = await runs().watchRun({ runId: big[0].id, view }, { signal: ac.signal })[Symbol.asyncIterator]().next();
         expect(first.value!.run!.spec !== undefined).toBe(hasSpec);
         expect(first.value!.run!.specSummary!.promptTruncated).toBe(true);

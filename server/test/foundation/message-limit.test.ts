@@ -23,13 +23,24 @@ describe.each(PROTOCOLS)("a %s request larger than maxMessageBytes", (protocol) 
 
   it("is refused with ResourceExhausted and stores nothing", async () => {
     // Valid by the contract (prompts may be 128 KiB), only too big for this server.
-    await refusedUnchanged(server, () => jobs().createJob({ name: `big ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT + 1) }) }), Code.ResourceExhausted);
-    await refusedUnchanged(server, () => client(RunService, server.url, ADMIN_KEY, protocol).createRun({ spec: spec({ prompt: "p".repeat(4 * LIMIT) }) }),
-      Code.ResourceExhausted);
+    await refusedUnchanged(
+      server,
+      () => jobs().createJob({ name: `big ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT + 1) }) }),
+      Code.ResourceExhausted,
+    );
+    await refusedUnchanged(
+      server,
+      () => client(RunService, server.url, ADMIN_KEY, protocol).createRun({ spec: spec({ prompt: "p".repeat(4 * LIMIT) }) }),
+      Code.ResourceExhausted,
+    );
   });
 
   it("leaves the connection usable, and a request under the limit goes through", async () => {
-    await refusedUnchanged(server, () => jobs().createJob({ name: `big again ${protocol}`, spec: spec({ prompt: "p".repeat(2 * LIMIT) }) }), Code.ResourceExhausted);
+    await refusedUnchanged(
+      server,
+      () => jobs().createJob({ name: `big again ${protocol}`, spec: spec({ prompt: "p".repeat(2 * LIMIT) }) }),
+      Code.ResourceExhausted,
+    );
     const { job } = await jobs().createJob({ name: `small ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT - 1024) }) });
     expect(job!.spec!.prompt).toHaveLength(LIMIT - 1024);
   });
@@ -37,13 +48,26 @@ describe.each(PROTOCOLS)("a %s request larger than maxMessageBytes", (protocol) 
 
 describe("a gzip-compressed request that is small on the wire but large once decompressed", () => {
   it.each(PROTOCOLS)("is refused with ResourceExhausted over %s", async (protocol) => {
-    const transport = protocol === "grpc"
-      ? createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(ADMIN_KEY)], sendCompression: compressionGzip, compressMinBytes: 1 })
-      : createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)], sendCompression: compressionGzip, compressMinBytes: 1 });
+    const transport =
+      protocol === "grpc"
+        ? createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(ADMIN_KEY)], sendCompression: compressionGzip, compressMinBytes: 1 })
+        : createConnectTransport({
+            baseUrl: server.url,
+            httpVersion: "1.1",
+            interceptors: [bearer(ADMIN_KEY)],
+            sendCompression: compressionGzip,
+            compressMinBytes: 1,
+          });
     const jobs = createClient(JobService, transport);
-    await refusedUnchanged(server, () => jobs.createJob({ name: `bomb ${protocol}`, spec: spec({ prompt: "p".repeat(64 * LIMIT) }) }), Code.ResourceExhausted);
+    await refusedUnchanged(
+      server,
+      () => jobs.createJob({ name: `bomb ${protocol}`, spec: spec({ prompt: "p".repeat(64 * LIMIT) }) }),
+      Code.ResourceExhausted,
+    );
     // Compression itself is fine under the limit.
-    expect((await jobs.createJob({ name: `gzip ok ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT / 2) }) })).job!.name).toBe(`gzip ok ${protocol}`);
+    expect((await jobs.createJob({ name: `gzip ok ${protocol}`, spec: spec({ prompt: "p".repeat(LIMIT / 2) }) })).job!.name).toBe(
+      `gzip ok ${protocol}`,
+    );
   });
 });
 

@@ -70,7 +70,8 @@ describe("Postgres", () => {
     const { job } = await jobs.createJob({ name: "pg job", spec: spec({ prompt: "on postgres" }) });
     await refusedUnchanged(server, () => jobs.createJob({ name: "pg job", spec: spec() }), Code.AlreadyExists);
     const created: string[] = [];
-    for (let i = 0; i < 7; i++) created.push((await jobs.triggerJob({ id: job!.id, labels: { pct: i ? "5_x" : "5%_", env: i === 2 ? "Prod" : "prod" } })).run!.id);
+    for (let i = 0; i < 7; i++)
+      created.push((await jobs.triggerJob({ id: job!.id, labels: { pct: i ? "5_x" : "5%_", env: i === 2 ? "Prod" : "prod" } })).run!.id);
     await jobs.updateJob({ id: job!.id, spec: spec({ prompt: "edited" }) });
     expect((await runs.getRun({ id: created[0] })).run!.spec!.prompt).toBe("on postgres");
     await runs.cancelRun({ id: created[1] });
@@ -96,19 +97,28 @@ describe("Postgres", () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const created = await Promise.all(Array.from({ length: 12 }, (_, i) => runs.createRun({ spec: { agent: "shell", prompt: `echo run-${i}` } })));
     const slow = (await runs.createRun({ spec: { agent: "shell", prompt: "sleep 30" } })).run!;
-    const finished = await waitFor(async () => {
-      const all = await Promise.all(created.map(async (c) => (await runs.getRun({ id: c.run!.id })).run!));
-      return all.every((r) => r.finishTime) ? all : undefined;
-    }, { what: "12 runs to finish on Postgres", timeoutMs: 30_000 });
-    expect(finished.map((r) => r.status), worker.output()).toEqual(finished.map(() => RunStatus.SUCCEEDED));
+    const finished = await waitFor(
+      async () => {
+        const all = await Promise.all(created.map(async (c) => (await runs.getRun({ id: c.run!.id })).run!));
+        return all.every((r) => r.finishTime) ? all : undefined;
+      },
+      { what: "12 runs to finish on Postgres", timeoutMs: 30_000 },
+    );
+    expect(
+      finished.map((r) => r.status),
+      worker.output(),
+    ).toEqual(finished.map(() => RunStatus.SUCCEEDED));
     const logs = await runs.listRunLogs({ runId: created[3].run!.id });
     expect(logs.items.filter((i) => i.payload.case === "log").map((i) => (i.payload.value as { text: string }).text)).toContain("run-3");
     await waitFor(async () => (await runs.getRun({ id: slow.id })).run!.status === RunStatus.RUNNING, { what: "slow run to start" });
     await runs.cancelRun({ id: slow.id });
-    const cancelled = await waitFor(async () => {
-      const r = (await runs.getRun({ id: slow.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "cancelled run to end" });
+    const cancelled = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: slow.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "cancelled run to end" },
+    );
     expect(cancelled.status).toBe(RunStatus.CANCELLED);
   });
 });

@@ -18,7 +18,11 @@ import { newKey } from "./helpers";
  */
 const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
 const services: DescService[] = (
-  await Promise.all(readdirSync(genDir).filter((f) => f.endsWith("_pb.ts")).map((f) => import(new URL(f, genDir).href)))
+  await Promise.all(
+    readdirSync(genDir)
+      .filter((f) => f.endsWith("_pb.ts"))
+      .map((f) => import(new URL(f, genDir).href)),
+  )
 ).flatMap((mod: Record<string, unknown>) => Object.values(mod).filter((v): v is DescService => (v as DescService | undefined)?.kind === "service"));
 
 const path = (m: DescMethod) => `${m.parent.typeName}/${m.name}`;
@@ -78,12 +82,13 @@ async function call(m: DescMethod, key: string | undefined): Promise<Outcome> {
     let timer: NodeJS.Timeout | undefined;
     try {
       // Client and bidi streams stay open until aborted, as a real worker's would.
-      const input = m.methodKind === "server_streaming"
-        ? createAsyncIterable([firstRequest(m)])
-        : (async function* () {
-            yield firstRequest(m);
-            await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
-          })();
+      const input =
+        m.methodKind === "server_streaming"
+          ? createAsyncIterable([firstRequest(m)])
+          : (async function* () {
+              yield firstRequest(m);
+              await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
+            })();
       const first = (async () => {
         const res = await transport.stream(m as never, ac.signal, undefined, headers, input as never);
         for await (const _message of res.message) return "ok" as const;
@@ -117,11 +122,16 @@ beforeAll(async () => {
   } as Record<Role, string>;
 
   // A worker that stays connected, so the fleet is not empty (WatchWorkers opens with a snapshot of it).
-  const session = await transport.stream(WorkerService.method.connect, fleet.signal, undefined, { authorization: `Bearer ${WORKER_KEY}` },
+  const session = await transport.stream(
+    WorkerService.method.connect,
+    fleet.signal,
+    undefined,
+    { authorization: `Bearer ${WORKER_KEY}` },
     (async function* () {
       yield hello();
       await new Promise((r) => fleet.signal.addEventListener("abort", r, { once: true }));
-    })());
+    })(),
+  );
   for await (const msg of session.message) {
     expect(msg.message.case).toBe("welcome");
     break;
@@ -158,7 +168,12 @@ describe("role table", () => {
   });
 
   it("is checked below for every service the server serves (the others show as skipped)", () => {
-    expect([...served].sort()).toEqual(servedServices.map((s) => s.typeName).filter((n) => n.startsWith("flightcontrol.v1.")).sort());
+    expect([...served].sort()).toEqual(
+      servedServices
+        .map((s) => s.typeName)
+        .filter((n) => n.startsWith("flightcontrol.v1."))
+        .sort(),
+    );
   });
 });
 

@@ -42,7 +42,9 @@ afterEach(async () => {
 async function readyz(server: ServerProcess) {
   const res = await fetch(`${server.url}/readyz`).catch((err: unknown) => {
     const { exitCode, signalCode } = server.child;
-    throw new Error(`the server does not answer (${String(err)}; exit code ${exitCode}, signal ${signalCode}); its output:\n${server.output().slice(-4000)}`);
+    throw new Error(
+      `the server does not answer (${String(err)}; exit code ${exitCode}, signal ${signalCode}); its output:\n${server.output().slice(-4000)}`,
+    );
   });
   return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
 }
@@ -50,10 +52,17 @@ async function readyz(server: ServerProcess) {
 async function scenario(outage: Outage, env: Record<string, string>, launcher?: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), "fc-outage-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server = await startServerProcess(dataDir, await freePort(), {
-    // A lease longer than the outage: the dropped worker must get back in time, not fence its runs.
-    ORCH_WORKER_LOST_AFTER_MS: "30000", ORCH_HEARTBEAT_INTERVAL_MS: "300", ...env,
-  }, { launcher });
+  const server = await startServerProcess(
+    dataDir,
+    await freePort(),
+    {
+      // A lease longer than the outage: the dropped worker must get back in time, not fence its runs.
+      ORCH_WORKER_LOST_AFTER_MS: "30000",
+      ORCH_HEARTBEAT_INTERVAL_MS: "300",
+      ...env,
+    },
+    { launcher },
+  );
   cleanups.push(() => server.kill());
   const proxy: FaultProxy = await startProxy(Number(new URL(server.url).port));
   cleanups.push(() => proxy.close());
@@ -76,22 +85,31 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
     const prompt = `for i in $(seq 0 ${LINES - 1}); do echo "line $i"; sleep 0.05; done # mark=${mark}`;
     created.push((await api.createRun({ spec: { agent: "shell", prompt } })).run!.id);
   }
-  await waitFor(async () => {
-    const runs = await Promise.all(created.map(async (id) => (await api.getRun({ id })).run!));
-    return runs.every((r) => r.status === RunStatus.RUNNING && r.lastSeq > 3n);
-  }, { what: "every run to be running and printing" });
+  await waitFor(
+    async () => {
+      const runs = await Promise.all(created.map(async (id) => (await api.getRun({ id })).run!));
+      return runs.every((r) => r.status === RunStatus.RUNNING && r.lastSeq > 3n);
+    },
+    { what: "every run to be running and printing" },
+  );
 
   await outage.begin(server);
 
   // Log batches keep arriving: their writes fail, and the server says so and why.
-  const down = await waitFor(async () => {
-    const r = await readyz(server);
-    return r.status === 503 ? r : undefined;
-  }, { what: "/readyz to report the outage" });
+  const down = await waitFor(
+    async () => {
+      const r = await readyz(server);
+      return r.status === 503 ? r : undefined;
+    },
+    { what: "/readyz to report the outage" },
+  );
   expect(down.body.status).toBe("unavailable");
   expect(down.body.reason).toMatch(OUTAGE_HINT);
   expect((await health.check({})).status).toBe(Serving.NOT_SERVING);
-  const refused = await api.createRun({ spec: { agent: "shell", prompt: "echo never" } }).then(() => undefined, (e: unknown) => ConnectError.from(e));
+  const refused = await api.createRun({ spec: { agent: "shell", prompt: "echo never" } }).then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
   expect(refused?.code, String(refused)).toBe(Code.Unavailable);
   expect(refused?.rawMessage).toMatch(OUTAGE_HINT);
   // Unauthenticated, and reading the database: the scrape that used to kill the server.
@@ -105,8 +123,14 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
   await idle.exited;
   // Every kind of write has failed at least once: output, the disconnects, and finishes of runs whose agents ended meanwhile.
   await waitFor(() => /could not store a log batch/.test(server.output()), { what: "a log batch to fail", timeoutMs: 30_000 });
-  await waitFor(() => /record that a worker disconnected: the database is unavailable/.test(server.output()), { what: "a disconnect to wait for the database", timeoutMs: 30_000 });
-  await waitFor(() => /could not record a run's finish|holding back a run's finish/.test(server.output()), { what: "an agent to end and its finish to wait", timeoutMs: 30_000 });
+  await waitFor(() => /record that a worker disconnected: the database is unavailable/.test(server.output()), {
+    what: "a disconnect to wait for the database",
+    timeoutMs: 30_000,
+  });
+  await waitFor(() => /could not record a run's finish|holding back a run's finish/.test(server.output()), {
+    what: "an agent to end and its finish to wait",
+    timeoutMs: 30_000,
+  });
   expect(server.child.exitCode, server.output()).toBeNull();
   expect((await readyz(server)).status).toBe(503);
 
@@ -114,10 +138,13 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
 
   await waitFor(async () => (await readyz(server)).status === 200, { what: "/readyz to recover", timeoutMs: 30_000 });
   expect((await health.check({})).status).toBe(Serving.SERVING);
-  const finished = await waitFor(async () => {
-    const runs = await Promise.all(created.map(async (id) => (await api.getRun({ id })).run!));
-    return runs.every((r) => r.finishTime) ? runs : undefined;
-  }, { what: "every run to finish after the outage", timeoutMs: 60_000 });
+  const finished = await waitFor(
+    async () => {
+      const runs = await Promise.all(created.map(async (id) => (await api.getRun({ id })).run!));
+      return runs.every((r) => r.finishTime) ? runs : undefined;
+    },
+    { what: "every run to finish after the outage", timeoutMs: 60_000 },
+  );
   const check = await checkRuns(api, finished as Run[], marks);
   expect(check.violations, server.output()).toEqual([]);
   expect(finished.map((r) => [RunStatus[r.status], r.attempt])).toEqual(finished.map(() => ["SUCCEEDED", 1]));
@@ -136,11 +163,12 @@ describe("a database outage under load", () => {
     // The launcher ignores SIGXFSZ, which would otherwise kill the process at the first such write
     // (an ignored disposition survives exec, and node keeps it).
     const limit = (server: ServerProcess, soft: string) => execFileSync("prlimit", ["--pid", String(server.child.pid), `--fsize=${soft}:unlimited`]);
-    await scenario(
-      { begin: async (s) => void limit(s, "1"), end: async (s) => void limit(s, "unlimited") },
-      {},
-      ["sh", "-c", 'trap "" XFSZ; exec "$@"', "sh"],
-    );
+    await scenario({ begin: async (s) => void limit(s, "1"), end: async (s) => void limit(s, "unlimited") }, {}, [
+      "sh",
+      "-c",
+      'trap "" XFSZ; exec "$@"',
+      "sh",
+    ]);
   }, 180_000);
 
   describe.skipIf(!havePostgres)("Postgres", () => {

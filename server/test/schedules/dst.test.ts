@@ -67,10 +67,13 @@ describe("daylight saving time", () => {
   it("the preview (upcoming_times) follows the same rules", () => {
     const first = at("2025-03-30T01:00:00Z");
     expect(upcoming("0 30 2 * * *", "Europe/Berlin", first, 3).map(iso)).toEqual([
-      "2025-03-30T01:00:00.000Z", "2025-03-31T00:30:00.000Z", "2025-04-01T00:30:00.000Z",
+      "2025-03-30T01:00:00.000Z",
+      "2025-03-31T00:30:00.000Z",
+      "2025-04-01T00:30:00.000Z",
     ]);
     expect(upcoming("0 30 2 * * *", "Europe/Berlin", at("2025-10-26T00:30:00Z"), 2).map(iso)).toEqual([
-      "2025-10-26T00:30:00.000Z", "2025-10-27T01:30:00.000Z",
+      "2025-10-26T00:30:00.000Z",
+      "2025-10-27T01:30:00.000Z",
     ]);
   });
 });

@@ -47,7 +47,14 @@ export async function openEnv(file?: string) {
   const schedulers: Array<{ stop(): Promise<void> }> = [];
 
   return {
-    path, db, sql, runs, events, registry, lifecycle, store,
+    path,
+    db,
+    sql,
+    runs,
+    events,
+    registry,
+    lifecycle,
+    store,
     get kicks() {
       return kicks;
     },
@@ -68,12 +75,26 @@ export async function openEnv(file?: string) {
     },
 
     /** Inserts a schedule as CreateSchedule would, with its first firing after `now`. */
-    async schedule(jobId: string, now: number, o: { cron: string; timeZone?: string; misfire?: MisfireColumn; overlap?: OverlapColumn; name?: string }) {
+    async schedule(
+      jobId: string,
+      now: number,
+      o: { cron: string; timeZone?: string; misfire?: MisfireColumn; overlap?: OverlapColumn; name?: string },
+    ) {
       const timeZone = o.timeZone ?? "UTC";
       const row: ScheduleRow = {
-        id: newId(), jobId, name: o.name ?? "test schedule", cron: o.cron, timeZone, paused: false,
-        misfirePolicy: o.misfire ?? "skip", overlapPolicy: o.overlap ?? "allow",
-        nextRunAt: nextAfter(o.cron, timeZone, now), lastRunAt: null, lastRunId: null, createdAt: now, updatedAt: now,
+        id: newId(),
+        jobId,
+        name: o.name ?? "test schedule",
+        cron: o.cron,
+        timeZone,
+        paused: false,
+        misfirePolicy: o.misfire ?? "skip",
+        overlapPolicy: o.overlap ?? "allow",
+        nextRunAt: nextAfter(o.cron, timeZone, now),
+        lastRunAt: null,
+        lastRunId: null,
+        createdAt: now,
+        updatedAt: now,
       };
       await store.insert(row);
       return row.id;

@@ -67,8 +67,17 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     // A worker holds the first run and has started it.
     const sendQueue = createSendQueue<ConnectResponse>();
     env.registry.add({
-      workerId: "w1", name: "worker-1", instanceId: "i1", labels: {}, agents: new Set(["shell"]), capacity: 1, draining: false,
-      runs: new Map([[first.id, 1]]), sendQueue, lastSeen: Date.now(), gaps: new Map(),
+      workerId: "w1",
+      name: "worker-1",
+      instanceId: "i1",
+      labels: {},
+      agents: new Set(["shell"]),
+      capacity: 1,
+      draining: false,
+      runs: new Map([[first.id, 1]]),
+      sendQueue,
+      lastSeen: Date.now(),
+      gaps: new Map(),
     });
     expect((await env.runs.claim(first.id, "w1", "worker-1", Date.now()))?.status).toBe("assigned");
     expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toMatchObject({ cancelRequested: false });
@@ -92,7 +101,10 @@ describe("overlap policy (the previous run from the schedule is still queued, as
       const [first] = await env.runsOf(id);
       await env.runs.cancelQueued(first.id, "ended", Date.now());
       await clock.advanceTo(at("2025-06-01T10:00:20Z"));
-      expect((await env.runsOf(id)).map((r) => [r.status, r.error])).toEqual([["cancelled", "ended"], ["queued", ""]]);
+      expect((await env.runsOf(id)).map((r) => [r.status, r.error])).toEqual([
+        ["cancelled", "ended"],
+        ["queued", ""],
+      ]);
       await scheduler.stop();
     }
   });

@@ -35,10 +35,13 @@ describe("on the real clock", () => {
   it("*/1 * * * * * creates a run every second, each within 1 s of its due time", async () => {
     const server = await start();
     const { scheduleId, runs } = await everySecond(server.url, "every second");
-    const got = await waitFor(async () => {
-      const r = await runs();
-      return r.length >= 3 ? r : undefined;
-    }, { what: "three scheduled runs" });
+    const got = await waitFor(
+      async () => {
+        const r = await runs();
+        return r.length >= 3 ? r : undefined;
+      },
+      { what: "three scheduled runs" },
+    );
 
     const first = got.slice(0, 3);
     for (const r of first) {
@@ -65,18 +68,24 @@ describe("on the real clock", () => {
     // Restart: stop it and start a new server on the same data directory.
     await a.stop();
     const b = await start(a.dataDir);
-    const fromB = await waitFor(async () => {
-      const r = await runs(b.url);
-      return r.length >= 4 ? r : undefined;
-    }, { what: "runs after the restart" });
+    const fromB = await waitFor(
+      async () => {
+        const r = await runs(b.url);
+        return r.length >= 4 ? r : undefined;
+      },
+      { what: "runs after the restart" },
+    );
 
     // A second replica on the same file: both arm a timer for the same firings and race for them.
     const c = await start(a.dataDir);
     const after = (await runs(c.url)).length;
-    const all = await waitFor(async () => {
-      const r = await runs(c.url);
-      return r.length >= after + 4 ? r : undefined;
-    }, { what: "runs with two replicas" });
+    const all = await waitFor(
+      async () => {
+        const r = await runs(c.url);
+        return r.length >= after + 4 ? r : undefined;
+      },
+      { what: "runs with two replicas" },
+    );
 
     const dues = all.map(due);
     expect(new Set(dues).size, dues.map((d) => new Date(d).toISOString()).join("\n")).toBe(dues.length);

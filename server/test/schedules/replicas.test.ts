@@ -125,7 +125,10 @@ describe("two scheduler instances on one SQLite file", () => {
     expect(byDue.size).toBe(5);
     for (const [due, cs] of byDue) {
       expect(cs.map((c) => c.who).sort(), iso(due)!).toEqual(["a", "b"]);
-      expect(cs.filter((c) => c.won), iso(due)!).toHaveLength(1);
+      expect(
+        cs.filter((c) => c.won),
+        iso(due)!,
+      ).toHaveLength(1);
     }
     // Each instance's last_run_id write is guarded by its own firing: the row names the last run.
     const runs = await a.runsOf(id);

@@ -52,14 +52,22 @@ describe.each(PROTOCOLS)("ScheduleService over connect-node (%s)", (protocol) =>
 
     // Renaming keeps the pending firing; new timing starts from now, in the new zone.
     const renamed = (await schedules().updateSchedule({ id: s.id, name: "nightly report", overlapPolicy: OverlapPolicy.SKIP })).schedule!;
-    expect(renamed).toMatchObject({ name: "nightly report", cron: "0 3 * * *", overlapPolicy: OverlapPolicy.SKIP, misfirePolicy: MisfirePolicy.SKIP });
+    expect(renamed).toMatchObject({
+      name: "nightly report",
+      cron: "0 3 * * *",
+      overlapPolicy: OverlapPolicy.SKIP,
+      misfirePolicy: MisfirePolicy.SKIP,
+    });
     expect(renamed.nextRunTime).toEqual(s.nextRunTime);
-    const moved = (await schedules().updateSchedule({ id: s.id, cron: "0 30 9 * * 1-5", timeZone: "europe/berlin", misfirePolicy: MisfirePolicy.RUN_ONCE })).schedule!;
+    const moved = (
+      await schedules().updateSchedule({ id: s.id, cron: "0 30 9 * * 1-5", timeZone: "europe/berlin", misfirePolicy: MisfirePolicy.RUN_ONCE })
+    ).schedule!;
     expect(moved).toMatchObject({ cron: "0 30 9 * * 1-5", timeZone: "Europe/Berlin", misfirePolicy: MisfirePolicy.RUN_ONCE, name: "nightly report" });
     const next = ms(moved.nextRunTime!);
     expect(next).toBe(nextAfter("0 30 9 * * 1-5", "Europe/Berlin", ms(moved.updateTime!)));
-    expect(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit", weekday: "short" }).format(next))
-      .toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:30$/);
+    expect(
+      new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit", weekday: "short" }).format(next),
+    ).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:30$/);
     expect(moved.upcomingTimes.map(ms)[0]).toBe(next);
 
     const paused = (await schedules().pauseSchedule({ id: s.id })).schedule!;
@@ -108,7 +116,13 @@ describe.each(PROTOCOLS)("ScheduleService over connect-node (%s)", (protocol) =>
     await bad({ cron: "0 * * * *", timeZone: "Europe/Atlantis" }, ["time_zone"]);
     await bad({ cron: "whenever!", timeZone: "Mars/Base" }, ["cron", "time_zone"]);
     await bad({ cron: "0 *" }, ["cron"]); // protovalidate's min_len, before the handler
-    const err = await refused(schedules().updateSchedule({ id: (await schedules().createSchedule({ jobId, name: "ok", cron: "0 * * * *" })).schedule!.id, timeZone: "Not/AZone" }), Code.InvalidArgument);
+    const err = await refused(
+      schedules().updateSchedule({
+        id: (await schedules().createSchedule({ jobId, name: "ok", cron: "0 * * * *" })).schedule!.id,
+        timeZone: "Not/AZone",
+      }),
+      Code.InvalidArgument,
+    );
     expect(violationPaths(err)).toEqual(["time_zone"]);
     expect((await schedules().listSchedules({ jobId })).schedules.map((s) => [s.name, s.timeZone])).toEqual([["ok", "UTC"]]);
   });

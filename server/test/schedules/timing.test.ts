@@ -20,7 +20,11 @@ describe("cron expressions", () => {
     expect(checkTiming("61 * * * *", "UTC").map((p) => p.field)).toEqual(["cron"]);
     expect(checkTiming("0 0 30 2 *", "UTC")).toEqual([{ field: "cron", message: "the expression never matches a future date" }]);
     expect(checkTiming("* * * * *", "Mars/Olympus_Mons").map((p) => p.field)).toEqual(["time_zone"]);
-    expect(checkTiming("nope", "Nowhere/City").map((p) => p.field).sort()).toEqual(["cron", "time_zone"]);
+    expect(
+      checkTiming("nope", "Nowhere/City")
+        .map((p) => p.field)
+        .sort(),
+    ).toEqual(["cron", "time_zone"]);
   });
 
   it("five fields fire on the minute, six fields to the second", () => {
@@ -47,7 +51,10 @@ describe("the scheduler's timer", () => {
 
     await clock.advanceTo(at("2025-06-01T10:00:21Z"));
     expect(await env.fired(every5s)).toEqual([
-      "2025-06-01T10:00:05.000Z", "2025-06-01T10:00:10.000Z", "2025-06-01T10:00:15.000Z", "2025-06-01T10:00:20.000Z",
+      "2025-06-01T10:00:05.000Z",
+      "2025-06-01T10:00:10.000Z",
+      "2025-06-01T10:00:15.000Z",
+      "2025-06-01T10:00:20.000Z",
     ]);
     expect(await env.fired(hourly)).toEqual([]);
     expect(clock.timers.map((t) => iso(t.at))).toEqual(["2025-06-01T10:00:25.000Z"]);

@@ -101,14 +101,17 @@ describe.each(allMethods.map((m) => [rpcName(m), m] as const))("%s", (_name, m) 
       { weight: 1, arbitrary: garbageBody },
     );
     let sent = 0;
-    await checkProperty(`hostile ${rpcName(m)}`, fc.asyncProperty(body, async (b) => {
-      const done = await refuse(m, b);
-      fc.pre(done);
-      sent++;
-    }), runs(20, 400));
+    await checkProperty(
+      `hostile ${rpcName(m)}`,
+      fc.asyncProperty(body, async (b) => {
+        const done = await refuse(m, b);
+        fc.pre(done);
+        sent++;
+      }),
+      runs(20, 400),
+    );
     expect(sent).toBeGreaterThan(0);
   });
-
 });
 
 describe("a body past the message size limit", () => {
@@ -136,11 +139,15 @@ describe("ids of the wrong kind and ids that exist nowhere", () => {
       fc.constant(fx[kind].toUpperCase()),
     );
     const base = baseRequest(m, fx);
-    await checkProperty(`wrong id ${rpcName(m)}`, fc.asyncProperty(wrongId, async (id) => {
-      const value: Json = path[path.length - 1].endsWith("Ids") ? [id] : id;
-      const expected = isFilter(m) ? ["ok", "not_found"] : ["not_found"];
-      await refuse(m, toJsonText(setPath(base, path, value)), expected);
-    }), runs(8, 60));
+    await checkProperty(
+      `wrong id ${rpcName(m)}`,
+      fc.asyncProperty(wrongId, async (id) => {
+        const value: Json = path[path.length - 1].endsWith("Ids") ? [id] : id;
+        const expected = isFilter(m) ? ["ok", "not_found"] : ["not_found"];
+        await refuse(m, toJsonText(setPath(base, path, value)), expected);
+      }),
+      runs(8, 60),
+    );
   });
 });
 
@@ -148,23 +155,50 @@ describe("schedules refuse what protovalidate cannot judge", () => {
   const cronAlphabet = /^[0-9A-Za-z*/,\-? #]*$/;
   const badCron = fc.oneof(
     fc.constantFrom(
-      "* * * * * * * *", "61 * * * *", "* 25 * * *", "* * 32 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "@reboot ",
-      "not a cron", "99999999999 * * * *", "1-0 * * * *", "* * * * * *x", "L W # ? * *", "0 0 30 2 *", "-1 * * * *",
+      "* * * * * * * *",
+      "61 * * * *",
+      "* 25 * * *",
+      "* * 32 * *",
+      "* * * 13 *",
+      "* * * * 8",
+      "*/0 * * * *",
+      "@reboot ",
+      "not a cron",
+      "99999999999 * * * *",
+      "1-0 * * * *",
+      "* * * * * *x",
+      "L W # ? * *",
+      "0 0 30 2 *",
+      "-1 * * * *",
     ),
     fc.string({ minLength: 9, maxLength: 60 }).filter((s) => !cronAlphabet.test(s)),
   );
-  const badZone = fc.constantFrom("Mars/Olympus", "../../etc/passwd", "UTC+25", "Europe/Berlin\u0000", "America/New York", "Etc/GMT+99", "Local", "EST5EDT,M3", "\u202eUTC");
+  const badZone = fc.constantFrom(
+    "Mars/Olympus",
+    "../../etc/passwd",
+    "UTC+25",
+    "Europe/Berlin\u0000",
+    "America/New York",
+    "Etc/GMT+99",
+    "Local",
+    "EST5EDT,M3",
+    "\u202eUTC",
+  );
 
   it("an invalid cron expression is InvalidArgument naming the cron, and nothing is stored", async () => {
     if (!fx.scheduleServed) throw new Error("ScheduleService is not served (requests get HTTP 404 / Unimplemented)");
     for (const method of ["CreateSchedule", "UpdateSchedule"]) {
       const m = allMethods.find((x) => x.name === method)!;
-      await checkProperty(`bad cron ${method}`, fc.asyncProperty(badCron, async (cron) => {
-        const body = toJsonText({ ...baseRequest(m, fx), cron });
-        await refuse(m, body, ["invalid_argument"]);
-        const res = await send(m, Buffer.from(body));
-        expect(res.message).toMatch(/cron/i);
-      }), runs(15, 200));
+      await checkProperty(
+        `bad cron ${method}`,
+        fc.asyncProperty(badCron, async (cron) => {
+          const body = toJsonText({ ...baseRequest(m, fx), cron });
+          await refuse(m, body, ["invalid_argument"]);
+          const res = await send(m, Buffer.from(body));
+          expect(res.message).toMatch(/cron/i);
+        }),
+        runs(15, 200),
+      );
     }
   });
 
@@ -172,11 +206,15 @@ describe("schedules refuse what protovalidate cannot judge", () => {
     if (!fx.scheduleServed) throw new Error("ScheduleService is not served (requests get HTTP 404 / Unimplemented)");
     for (const method of ["CreateSchedule", "UpdateSchedule"]) {
       const m = allMethods.find((x) => x.name === method)!;
-      await checkProperty(`bad zone ${method}`, fc.asyncProperty(badZone, async (timeZone) => {
-        const body = toJsonText({ ...baseRequest(m, fx), timeZone });
-        await refuse(m, body, ["invalid_argument"]);
-        expect((await send(m, Buffer.from(body))).message).toMatch(/time.?zone/i);
-      }), runs(8, 40));
+      await checkProperty(
+        `bad zone ${method}`,
+        fc.asyncProperty(badZone, async (timeZone) => {
+          const body = toJsonText({ ...baseRequest(m, fx), timeZone });
+          await refuse(m, body, ["invalid_argument"]);
+          expect((await send(m, Buffer.from(body))).message).toMatch(/time.?zone/i);
+        }),
+        runs(8, 40),
+      );
     }
   });
 });
@@ -185,8 +223,9 @@ describe("names", () => {
   // The contract's pattern ^[^\x00-\x1f]+$ stops C0 controls; DEL and the C1 controls are control
   // characters too (Unicode category Cc) and render as nothing or as terminal escapes in the dashboard and logs.
   const controls = [...CONTROL_CHARS, "\u007f", "\u0080", "\u0085", "\u009b", "\u009f"];
-  const named = ["JobService/CreateJob", "ApiKeyService/CreateApiKey", "CredentialService/CreateCredential", "ScheduleService/CreateSchedule"]
-    .map((n) => allMethods.find((m) => rpcName(m) === n)!);
+  const named = ["JobService/CreateJob", "ApiKeyService/CreateApiKey", "CredentialService/CreateCredential", "ScheduleService/CreateSchedule"].map(
+    (n) => allMethods.find((m) => rpcName(m) === n)!,
+  );
 
   it.each(named.map((m) => [rpcName(m), m] as const))("%s refuses a name holding any control character", async (_n, m) => {
     if (m.parent.name === "ScheduleService" && !fx.scheduleServed) throw new Error("ScheduleService is not served");

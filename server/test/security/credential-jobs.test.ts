@@ -22,7 +22,11 @@ afterAll(async () => {
   await server?.cleanup();
 });
 
-const refused = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+const refused = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
 
 describe("a credential's allowed jobs", () => {
   it("admit runs of those jobs only, and are shown and replaced through the API", async () => {
@@ -69,17 +73,21 @@ describe("a credential's allowed jobs", () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const { credential } = await creds.createCredential({ name: "late-limit", env: { TOKEN_X: "tok-SECRET-late-0123" } });
     const { job } = await jobs.createJob({
-      name: "late", spec: { agent: "shell", prompt: "echo $TOKEN_X", credentialIds: [credential!.id], requiredLabels: { pool: "late" } },
+      name: "late",
+      spec: { agent: "shell", prompt: "echo $TOKEN_X", credentialIds: [credential!.id], requiredLabels: { pool: "late" } },
     });
     const { run } = await jobs.triggerJob({ id: job!.id });
     const { job: elsewhere } = await jobs.createJob({ name: "elsewhere", spec: { agent: "shell", prompt: "true" } });
     await creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: [elsewhere!.id] } });
     const worker = startWorker(server.url, { name: "late-worker", labels: "pool=late" });
     try {
-      const done = await waitFor(async () => {
-        const r = (await runs.getRun({ id: run!.id })).run!;
-        return r.finishTime ? r : undefined;
-      }, { what: "the run to fail at dispatch", timeoutMs: 30_000 });
+      const done = await waitFor(
+        async () => {
+          const r = (await runs.getRun({ id: run!.id })).run!;
+          return r.finishTime ? r : undefined;
+        },
+        { what: "the run to fail at dispatch", timeoutMs: 30_000 },
+      );
       expect(done.status).toBe(RunStatus.FAILED);
       expect(done.error).toContain('credential "late-limit" may be used only by runs of its allowed jobs');
       const { items } = await runs.listRunLogs({ runId: run!.id });

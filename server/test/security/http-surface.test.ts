@@ -42,16 +42,55 @@ afterAll(async () => {
 
 describe("static files stay inside the UI build folder", () => {
   const escapes = [
-    "/../secret.txt", "/../../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt",
-    "/%2e%2e%2fsecret.txt", "/..%2F..%2Fsecret.txt", "/.%2e/secret.txt", "/%2e./secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt",
-    "/%252e%252e/secret.txt", "/%252e%252e%252fsecret.txt", "/%25252e%25252e/secret.txt", "/..\\secret.txt", "/\\..\\secret.txt",
-    "/%5c..%5csecret.txt", "/..%5csecret.txt", "/assets\\..\\..\\secret.txt", "/%c0%ae%c0%ae/secret.txt", "/%c0%af../secret.txt",
-    "/%e0%80%ae%e0%80%ae/secret.txt", "/..%00/secret.txt", "/secret.txt%00.html", "/index.html%00", "/%00", "/%", "/%zz",
-    `/${dir}/secret.txt`, `/${encodeURIComponent(join(dir, "secret.txt"))}`, `//${dir.slice(1)}/secret.txt`, "//../secret.txt",
-    `http://127.0.0.1/../secret.txt`, `http://127.0.0.1/%2e%2e/secret.txt`, "/link-to-secret.txt", "/linked-dir/secret.txt",
-    "/linked-dir/../secret.txt", "/assets/linked.js", "/ui-sibling.txt", "/../ui-sibling.txt", "/%2e%2e/ui-sibling.txt",
-    "/./../secret.txt", "/assets/./../../secret.txt", "/;/../secret.txt", "/..;/secret.txt", "/..%c0%afsecret.txt",
-    `/${"a/".repeat(2000)}../../secret.txt`, `/${"..%2f".repeat(50)}secret.txt`, `/${"x".repeat(8000)}`,
+    "/../secret.txt",
+    "/../../secret.txt",
+    "/assets/../../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/..%2F..%2Fsecret.txt",
+    "/.%2e/secret.txt",
+    "/%2e./secret.txt",
+    "/assets/%2e%2e/%2e%2e/secret.txt",
+    "/%252e%252e/secret.txt",
+    "/%252e%252e%252fsecret.txt",
+    "/%25252e%25252e/secret.txt",
+    "/..\\secret.txt",
+    "/\\..\\secret.txt",
+    "/%5c..%5csecret.txt",
+    "/..%5csecret.txt",
+    "/assets\\..\\..\\secret.txt",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/%c0%af../secret.txt",
+    "/%e0%80%ae%e0%80%ae/secret.txt",
+    "/..%00/secret.txt",
+    "/secret.txt%00.html",
+    "/index.html%00",
+    "/%00",
+    "/%",
+    "/%zz",
+    `/${dir}/secret.txt`,
+    `/${encodeURIComponent(join(dir, "secret.txt"))}`,
+    `//${dir.slice(1)}/secret.txt`,
+    "//../secret.txt",
+    `http://127.0.0.1/../secret.txt`,
+    `http://127.0.0.1/%2e%2e/secret.txt`,
+    "/link-to-secret.txt",
+    "/linked-dir/secret.txt",
+    "/linked-dir/../secret.txt",
+    "/assets/linked.js",
+    "/ui-sibling.txt",
+    "/../ui-sibling.txt",
+    "/%2e%2e/ui-sibling.txt",
+    "/./../secret.txt",
+    "/assets/./../../secret.txt",
+    "/;/../secret.txt",
+    "/..;/secret.txt",
+    "/..%c0%afsecret.txt",
+    `/${"a/".repeat(2000)}../../secret.txt`,
+    `/${"..%2f".repeat(50)}secret.txt`,
+    `/${"x".repeat(8000)}`,
   ];
 
   it.each(escapes)("GET %s reveals nothing outside", async (target) => {
@@ -74,7 +113,15 @@ describe("static files stay inside the UI build folder", () => {
   it("the same escapes over HTTP/2 (h2c) reveal nothing", async () => {
     const h2 = http2.connect(server.url);
     try {
-      for (const path of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%252e%252e/secret.txt", "/link-to-secret.txt", "/linked-dir/secret.txt", "/..\\secret.txt"]) {
+      for (const path of [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%252e%252e/secret.txt",
+        "/link-to-secret.txt",
+        "/linked-dir/secret.txt",
+        "/..\\secret.txt",
+      ]) {
         const body = await new Promise<string>((resolve) => {
           const req = h2.request({ ":method": "GET", ":path": path });
           let text = "";
@@ -143,7 +190,11 @@ describe("CORS", () => {
     for (const path of ["/flightcontrol.v1.ApiKeyService/WhoAmI", "/flightcontrol.v1.RunService/WatchRun", "/", "/metrics"]) {
       const res = await rawHttp(server.port, path, {
         method: "OPTIONS",
-        headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, connect-protocol-version" },
+        headers: {
+          origin: EVIL,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, content-type, connect-protocol-version",
+        },
       });
       check(res.headers, `OPTIONS ${path}`);
     }
@@ -151,7 +202,12 @@ describe("CORS", () => {
 
   it("a cross-origin RPC gets no CORS grant (and still needs a key)", async () => {
     const res = await connectUnary(server.url, "/flightcontrol.v1.ApiKeyService/WhoAmI", "{}", { key: ADMIN_KEY, headers: { origin: EVIL } });
-    const headers = Object.fromEntries(res.raw.split("\n\n")[0].split("\n").map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+    const headers = Object.fromEntries(
+      res.raw
+        .split("\n\n")[0]
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+    );
     check(headers, "POST WhoAmI");
     const page = await rawHttp(server.port, "/", { headers: { origin: EVIL } });
     check(page.headers, "GET /");
@@ -194,7 +250,14 @@ describe("the API key is never taken from a URL", () => {
   });
 
   it("only the Bearer scheme of the Authorization header counts", async () => {
-    for (const header of [`Basic ${Buffer.from(`x:${ADMIN_KEY}`).toString("base64")}`, ADMIN_KEY, `Token ${ADMIN_KEY}`, `Bearer`, `Bearer ${ADMIN_KEY}x`, `Bearer ${ADMIN_KEY.slice(0, -1)}`]) {
+    for (const header of [
+      `Basic ${Buffer.from(`x:${ADMIN_KEY}`).toString("base64")}`,
+      ADMIN_KEY,
+      `Token ${ADMIN_KEY}`,
+      `Bearer`,
+      `Bearer ${ADMIN_KEY}x`,
+      `Bearer ${ADMIN_KEY.slice(0, -1)}`,
+    ]) {
       const res = await connectUnary(server.url, WHOAMI, "{}", { headers: { authorization: header } });
       expect(res.code, header).toBe("unauthenticated");
     }

@@ -22,7 +22,10 @@ import { closesWithin, dial, elapse, selfSignedCert } from "./support/sockets";
 
 const LIMITS: ConnectionLimits = {
   ...loadServerConfig({}).limits,
-  prefaceTimeoutMs: 300, headersTimeoutMs: 400, requestTimeoutMs: 800, idleTimeoutMs: 600,
+  prefaceTimeoutMs: 300,
+  headersTimeoutMs: 400,
+  requestTimeoutMs: 800,
+  idleTimeoutMs: 600,
 };
 /** How late a close may come on two busy cores. */
 const SLACK = 2000;
@@ -108,7 +111,10 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
     session.on("error", () => undefined);
     try {
       const stream = session.request({
-        ":method": "POST", ":path": "/flightcontrol.v1.SystemService/GetInfo", "content-type": "application/grpc", authorization: `Bearer ${ADMIN_KEY}`,
+        ":method": "POST",
+        ":path": "/flightcontrol.v1.SystemService/GetInfo",
+        "content-type": "application/grpc",
+        authorization: `Bearer ${ADMIN_KEY}`,
       });
       stream.on("error", () => undefined);
       stream.resume();
@@ -130,7 +136,10 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
   it("keeps a quiet worker session and quiet Watch streams open past every timeout", async () => {
     const nodeOptions = tls ? { rejectUnauthorized: false } : {};
     const grpc = createClient(RunService, createGrpcTransport({ baseUrl: server().url, interceptors: [bearer(ADMIN_KEY)], nodeOptions }));
-    const browserLike = createClient(RunService, createConnectTransport({ baseUrl: server().url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)], nodeOptions }));
+    const browserLike = createClient(
+      RunService,
+      createConnectTransport({ baseUrl: server().url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)], nodeOptions }),
+    );
     // Queued for a label no worker has: nothing happens on it until it is cancelled.
     const { run } = await grpc.createRun({ spec: { agent: "shell", prompt: "echo never", requiredLabels: { pool: "nowhere" } } });
     const watch = async (c: typeof grpc) => {
@@ -176,14 +185,19 @@ describe("connections per client address", () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       // A freed slot can be used again.
       held.pop()!.destroy();
-      await expect.poll(async () => {
-        const again = await dial(server.port, { localAddress: "127.0.0.2" });
-        again.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        let text = "";
-        again.on("data", (d: Buffer) => (text += d.toString()));
-        await closesWithin(again, 5000, "request on a freed slot").catch(() => undefined);
-        return text;
-      }, { timeout: 5000 }).toMatch(/^HTTP\/1\.1 200/);
+      await expect
+        .poll(
+          async () => {
+            const again = await dial(server.port, { localAddress: "127.0.0.2" });
+            again.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let text = "";
+            again.on("data", (d: Buffer) => (text += d.toString()));
+            await closesWithin(again, 5000, "request on a freed slot").catch(() => undefined);
+            return text;
+          },
+          { timeout: 5000 },
+        )
+        .toMatch(/^HTTP\/1\.1 200/);
     } finally {
       for (const s of held) s.destroy();
     }

@@ -40,10 +40,18 @@ describe("API keys across servers sharing a database", () => {
     expect((await client(ApiKeyService, b.url, key).whoAmI({})).apiKey?.id).toBe(apiKey!.id);
     await client(ApiKeyService, a.url, ADMIN_KEY).revokeApiKey({ id: apiKey!.id });
     await expect(client(ApiKeyService, a.url, key).whoAmI({})).rejects.toMatchObject({ code: Code.Unauthenticated });
-    const refusedByB = await waitFor(async () => {
-      const err = await client(ApiKeyService, b.url, key).whoAmI({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
-      return err?.code === Code.Unauthenticated;
-    }, { timeoutMs: 5_000, what: "the other server to refuse the revoked key" }).catch(() => false);
+    const refusedByB = await waitFor(
+      async () => {
+        const err = await client(ApiKeyService, b.url, key)
+          .whoAmI({})
+          .then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          );
+        return err?.code === Code.Unauthenticated;
+      },
+      { timeoutMs: 5_000, what: "the other server to refuse the revoked key" },
+    ).catch(() => false);
     expect(refusedByB, "a revoked key still works on another server sharing the database").toBe(true);
   });
 

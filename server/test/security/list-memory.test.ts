@@ -51,7 +51,9 @@ function bulkyExtensions(values: number, valueBytes: number, perExtension: numbe
       case: "stdio" as const,
       value: {
         command: "mcp-server",
-        env: Object.fromEntries(Array.from({ length: Math.min(perExtension, values - e * perExtension) }, (_, i) => [`VALUE_${i}`, "v".repeat(valueBytes)])),
+        env: Object.fromEntries(
+          Array.from({ length: Math.min(perExtension, values - e * perExtension) }, (_, i) => [`VALUE_${i}`, "v".repeat(valueBytes)]),
+        ),
       },
     },
   }));
@@ -69,7 +71,10 @@ function largestAllowedSpec(): SpecInit {
 }
 
 async function expectInvalid(call: Promise<unknown>, ...mentions: string[]): Promise<void> {
-  const err = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
   expect(err, "the oversized spec was accepted").toBeInstanceOf(ConnectError);
   expect(Code[err!.code], err!.message).toBe("InvalidArgument");
   for (const m of mentions) expect(err!.rawMessage).toContain(m);
@@ -110,7 +115,11 @@ describe("specs near the 8 MiB message limit", () => {
     await expectInvalid(jobs.updateJob({ id: job!.id, spec: wholeTooBig }), "spec", "262,144 bytes");
     // A prompt and instructions past their own bounds name those bounds.
     await expectInvalid(runs.createRun({ spec: { agent: "shell", prompt: "p".repeat(200_000) } }), "prompt", "131072");
-    await expectInvalid(runs.createRun({ spec: { agent: "shell", prompt: "p", systemInstructions: "s".repeat(100_000) } }), "system_instructions", "65536");
+    await expectInvalid(
+      runs.createRun({ spec: { agent: "shell", prompt: "p", systemInstructions: "s".repeat(100_000) } }),
+      "system_instructions",
+      "65536",
+    );
 
     expect((await runs.listRuns({ pageSize: 500 })).runs.length).toBe(before);
     expect((await jobs.getJob({ id: job!.id })).job!.spec!.prompt).toBe("p");
@@ -143,10 +152,14 @@ describe(`${RUNS} runs with the largest spec allowed`, () => {
     let listed: Array<{ runs: unknown[]; bytes: number }> = [];
     try {
       for (let round = 0; round < 3; round++) {
-        listed = await Promise.all(Array.from({ length: CONCURRENT }, () => timed(async () => {
-          const page = await runs.listRuns({ pageSize: RUNS });
-          return { runs: page.runs, bytes: page.runs.reduce((n, r) => n + toBinary(RunSchema, r).byteLength, 0) };
-        })));
+        listed = await Promise.all(
+          Array.from({ length: CONCURRENT }, () =>
+            timed(async () => {
+              const page = await runs.listRuns({ pageSize: RUNS });
+              return { runs: page.runs, bytes: page.runs.reduce((n, r) => n + toBinary(RunSchema, r).byteLength, 0) };
+            }),
+          ),
+        );
       }
       // The full view is bounded by the page's byte limit, not by page_size.
       const full = await timed(() => runs.listRuns({ pageSize: RUNS, view: RunView.FULL }));
@@ -157,7 +170,8 @@ describe(`${RUNS} runs with the largest spec allowed`, () => {
     } finally {
       clearInterval(sampler);
     }
-    const report = `${CONCURRENT}×3 ListRuns(page_size=${RUNS}) of runs with ${(encoded(largestAllowedSpec()) / 1024).toFixed(0)} KiB specs: ` +
+    const report =
+      `${CONCURRENT}×3 ListRuns(page_size=${RUNS}) of runs with ${(encoded(largestAllowedSpec()) / 1024).toFixed(0)} KiB specs: ` +
       `RSS ${baseline.toFixed(0)} -> peak ${peak.toFixed(0)} MiB; calls ${latencies.map((l) => l.toFixed(0)).join(", ")} ms; ` +
       `page of ${listed[0]?.runs.length} runs, ${((listed[0]?.bytes ?? 0) / 1024).toFixed(0)} KiB`;
     console.info(report);

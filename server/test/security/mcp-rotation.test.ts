@@ -21,11 +21,27 @@ describe("master key rotation", () => {
     const newKey = generateFernetKey();
     const db = await openDatabase(`sqlite:${join(dir, "fc.db")}`);
     const spec = create(JobSpecSchema, {
-      agent: "goose", prompt: "p",
-      extensions: [{ name: "x", transport: { case: "streamableHttp", value: { url: "http://x", headers: { "X-Key": "literal-SECRET-1234", A: "Bearer ${credential:c/V}" } } } }],
+      agent: "goose",
+      prompt: "p",
+      extensions: [
+        {
+          name: "x",
+          transport: {
+            case: "streamableHttp",
+            value: { url: "http://x", headers: { "X-Key": "literal-SECRET-1234", A: "Bearer ${credential:c/V}" } },
+          },
+        },
+      ],
     });
     const sealed = createMcpSecrets(parseFernetKeys(oldKey)).seal(spec);
-    await createJobStore(db).insert({ id: "0190cccc-0000-7000-8000-000000000001", name: "j", description: "", ...storedSpec(sealed), createdAt: 1, updatedAt: 1 });
+    await createJobStore(db).insert({
+      id: "0190cccc-0000-7000-8000-000000000001",
+      name: "j",
+      description: "",
+      ...storedSpec(sealed),
+      createdAt: 1,
+      updatedAt: 1,
+    });
 
     expect(await resealSealedSpecs(db, createMcpSecrets(parseFernetKeys(`${newKey},${oldKey}`)).rotateJson)).toBe(1);
     const [{ spec: stored }] = await db.dataSource.query("SELECT spec FROM job_definitions");

@@ -32,8 +32,20 @@ let viewerKey: string;
 let credentialId: string;
 
 const extensions = (): Array<Partial<McpExtension>> => [
-  { name: "db", transport: { case: "stdio", value: { command: "db-mcp", args: ["--ro"], env: { GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}", DB_PASSWORD: LITERAL_ENV } } } as never },
-  { name: "remote", transport: { case: "streamableHttp", value: { url: "http://127.0.0.1:9/mcp", headers: { Authorization: "Bearer ${credential:github/GITHUB_TOKEN}", "X-Api-Key": LITERAL_HEADER } } } as never },
+  {
+    name: "db",
+    transport: {
+      case: "stdio",
+      value: { command: "db-mcp", args: ["--ro"], env: { GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}", DB_PASSWORD: LITERAL_ENV } },
+    } as never,
+  },
+  {
+    name: "remote",
+    transport: {
+      case: "streamableHttp",
+      value: { url: "http://127.0.0.1:9/mcp", headers: { Authorization: "Bearer ${credential:github/GITHUB_TOKEN}", "X-Api-Key": LITERAL_HEADER } },
+    } as never,
+  },
 ];
 const expectedDigests = [
   `mcp db env DB_PASSWORD sha256=${sha(LITERAL_ENV)}`,
@@ -57,10 +69,13 @@ function allCommandLines(): string[] {
 
 async function finished(runId: string) {
   const runs = client(RunService, server.url, ADMIN_KEY);
-  return waitFor(async () => {
-    const r = (await runs.getRun({ id: runId })).run!;
-    return r.finishTime ? r : undefined;
-  }, { what: `run ${runId} to finish`, timeoutMs: 30_000 });
+  return waitFor(
+    async () => {
+      const r = (await runs.getRun({ id: runId })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { what: `run ${runId} to finish`, timeoutMs: 30_000 },
+  );
 }
 
 async function logText(runId: string) {
@@ -89,16 +104,24 @@ describe("MCP secrets in a job", () => {
     for (const agent of AGENTS) {
       const { job } = await jobs.createJob({
         name: `mcp-${agent}`,
-        spec: { agent, prompt: `mcp_digest sleep_ms=1500 marker-${agent}`, credentialIds: [credentialId], extensions: extensions() as McpExtension[] },
+        spec: {
+          agent,
+          prompt: `mcp_digest sleep_ms=1500 marker-${agent}`,
+          credentialIds: [credentialId],
+          extensions: extensions() as McpExtension[],
+        },
       });
       jobIds.set(agent, job!.id);
       runIds.set(agent, (await jobs.triggerJob({ id: job!.id })).run!.id);
     }
     // While the three fakes sleep, read every command line on the machine, as `ps -ef` would.
-    const seen = await waitFor(() => {
-      const lines = allCommandLines();
-      return AGENTS.every((a) => lines.some((l) => l.includes(`marker-${a}`))) ? lines : undefined;
-    }, { what: "the three agents to be running", timeoutMs: 20_000 });
+    const seen = await waitFor(
+      () => {
+        const lines = allCommandLines();
+        return AGENTS.every((a) => lines.some((l) => l.includes(`marker-${a}`))) ? lines : undefined;
+      },
+      { what: "the three agents to be running", timeoutMs: 20_000 },
+    );
     const agentLines = seen.filter((l) => l.includes("marker-"));
     expect(agentLines.join("\n")).toContain("--mcp-config");
     for (const line of seen) for (const s of SECRETS) expect(line, "a command line holds an MCP secret").not.toContain(s);
@@ -106,7 +129,13 @@ describe("MCP secrets in a job", () => {
       const run = await finished(runIds.get(agent)!);
       const text = await logText(run.id);
       expect(run.status, `${agent}: ${run.error}\n${text}`).toBe(RunStatus.SUCCEEDED);
-      expect(text.split("\n").filter((l) => l.startsWith("mcp ")).sort(), agent).toEqual(expectedDigests);
+      expect(
+        text
+          .split("\n")
+          .filter((l) => l.startsWith("mcp "))
+          .sort(),
+        agent,
+      ).toEqual(expectedDigests);
       for (const s of SECRETS) expect(text).not.toContain(s);
     }
   });
@@ -119,8 +148,14 @@ describe("MCP secrets in a job", () => {
       const { job } = await jobs.getJob({ id: jobIds.get(agent)! });
       seen.push(toJsonString(JobService.method.getJob.output, { $typeName: "flightcontrol.v1.GetJobResponse", job } as never));
       const [db, remote] = job!.spec!.extensions;
-      expect(db.transport.case === "stdio" && db.transport.value.env).toEqual({ GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}", DB_PASSWORD: "***" });
-      expect(remote.transport.case === "streamableHttp" && remote.transport.value.headers).toEqual({ Authorization: "Bearer ${credential:github/GITHUB_TOKEN}", "X-Api-Key": "***" });
+      expect(db.transport.case === "stdio" && db.transport.value.env).toEqual({
+        GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}",
+        DB_PASSWORD: "***",
+      });
+      expect(remote.transport.case === "streamableHttp" && remote.transport.value.headers).toEqual({
+        Authorization: "Bearer ${credential:github/GITHUB_TOKEN}",
+        "X-Api-Key": "***",
+      });
       const got = await runs.getRun({ id: runIds.get(agent)! });
       seen.push(toJsonString(RunService.method.getRun.output, got));
       for await (const m of runs.watchRun({ runId: runIds.get(agent)! })) {
@@ -153,21 +188,33 @@ describe("MCP secrets in a job", () => {
     await jobs.updateJob({ id: job!.id, spec });
     const run = await finished((await jobs.triggerJob({ id: job!.id })).run!.id);
     expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
-    expect((await logText(run.id)).split("\n").filter((l) => l.startsWith("mcp ")).sort()).toEqual(expectedDigests);
+    expect(
+      (await logText(run.id))
+        .split("\n")
+        .filter((l) => l.startsWith("mcp "))
+        .sort(),
+    ).toEqual(expectedDigests);
   });
 
   it("refuses a *** with nothing to keep, and a reference to a credential the spec does not attach", async () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const bad = async (env: Record<string, string>, credentialIds: string[] = []) => {
-      const err = await runs.createRun({
-        spec: { agent: "goose", prompt: "p", credentialIds, extensions: [{ name: "x", transport: { case: "stdio", value: { command: "c", args: [], env } } }] },
-      }).catch((e: unknown) => ConnectError.from(e));
+      const err = await runs
+        .createRun({
+          spec: {
+            agent: "goose",
+            prompt: "p",
+            credentialIds,
+            extensions: [{ name: "x", transport: { case: "stdio", value: { command: "c", args: [], env } } }],
+          },
+        })
+        .catch((e: unknown) => ConnectError.from(e));
       expect(err).toBeInstanceOf(ConnectError);
       return err as ConnectError;
     };
     const hidden = await bad({ K: "***" });
     expect(hidden.code).toBe(Code.InvalidArgument);
-    expect(hidden.rawMessage).toContain("extension x env K is \"***\"");
+    expect(hidden.rawMessage).toContain('extension x env K is "***"');
     const unattached = await bad({ K: "${credential:github/GITHUB_TOKEN}" });
     expect(unattached.code).toBe(Code.InvalidArgument);
     expect(unattached.rawMessage).toContain('refers to credential "github", which the spec does not attach');

@@ -33,7 +33,9 @@ afterAll(async () => {
 
 describe("/metrics with ORCH_METRICS_TOKEN", () => {
   it("refuses a scrape without the token, or with another one, and says what to send", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }] as Array<
+      Record<string, string>
+    >) {
       const res = await fetch(`${guarded.url}/metrics`, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);

@@ -38,12 +38,14 @@ beforeAll(async () => {
   if (FULL) {
     // Every run through the API (half a minute or more on two cores).
     let made = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (made < QUEUED) {
-        made++;
-        await runs.createRun({ spec: nowhere });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (made < QUEUED) {
+          made++;
+          await runs.createRun({ spec: nowhere });
+        }
+      }),
+    );
   } else {
     const { run } = await runs.createRun({ spec: nowhere });
     await server.kill("SIGTERM");
@@ -65,7 +67,12 @@ describe("under load", () => {
     expect((await stats.getStats({})).queueDepth).toBe(BigInt(QUEUED));
 
     // A worker that matches nothing: every kick makes the dispatcher walk the whole queue.
-    const idle = handWorker(server.url, { case: "hello", value: hello("matches-nothing", { labels: { pool: "elsewhere" }, capacity: 8 }) }, undefined, { heartbeat: true });
+    const idle = handWorker(
+      server.url,
+      { case: "hello", value: hello("matches-nothing", { labels: { pool: "elsewhere" }, capacity: 8 }) },
+      undefined,
+      { heartbeat: true },
+    );
     hands.push(idle);
     await idle.workerId();
 
@@ -108,7 +115,9 @@ describe("under load", () => {
         if (latencies.length % 10 === 0) peak = Math.max(peak, rss());
       }
       const p99 = percentile(latencies, 99);
-      windows.push(`${latencies.length} calls: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
+      windows.push(
+        `${latencies.length} calls: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+      );
       passed = latencies.length >= 100 && p99 < 100;
     }
     stop = true;
@@ -122,9 +131,12 @@ describe("under load", () => {
     expect(opened).toBe(WATCHERS);
     abort.abort();
     await Promise.all(watchers);
-    await waitFor(async () => {
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      return /^flightcontrol_watch_streams 0$/m.test(metrics);
-    }, { what: "watch streams to be released" });
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        return /^flightcontrol_watch_streams 0$/m.test(metrics);
+      },
+      { what: "watch streams to be released" },
+    );
   });
 });

@@ -67,7 +67,13 @@ function watch<T>(open: (signal: AbortSignal) => AsyncIterable<T>) {
   })();
   let result: ConnectError | string | undefined;
   void ended.then((r) => (result = r));
-  return { received, ended, get result() { return result; } };
+  return {
+    received,
+    ended,
+    get result() {
+      return result;
+    },
+  };
 }
 
 function expectRevoked(end: ConnectError | string | undefined) {
@@ -103,14 +109,16 @@ describe("revoking a key ends the streams open with it", () => {
     expect(all.received.length).toBe(seen);
     // A new stream with the key is refused at the door, and the server serves everyone else.
     const again = watch((signal) => r.watchRuns({}, { signal }));
-    expect(Code[(await again.ended as ConnectError).code]).toBe("Unauthenticated");
+    expect(Code[((await again.ended) as ConnectError).code]).toBe("Unauthenticated");
     expect((await runs().getRun({ id: pending.id })).run?.id).toBe(pending.id);
   });
 
   it("a worker's session ends with Unauthenticated: nothing more is assigned to it, and its runs are requeued after the lease", async () => {
     const revoked = await newKey("revoked worker", Role.WORKER);
     const spare = await newKey("spare worker", Role.WORKER);
-    const w = handWorker(server.url, { case: "hello", value: hello("revoked-worker", { labels: { pool: "rv" }, capacity: 2 }) }, revoked.key, { heartbeat: true });
+    const w = handWorker(server.url, { case: "hello", value: hello("revoked-worker", { labels: { pool: "rv" }, capacity: 2 }) }, revoked.key, {
+      heartbeat: true,
+    });
     open.push(w);
     const held = (await runs().createRun({ spec: { agent: "shell", prompt: "held", requiredLabels: { pool: "rv" }, maxAttempts: 2 } })).run!;
     const { attempt } = await assignOf(w, held.id);
@@ -132,7 +140,9 @@ describe("revoking a key ends the streams open with it", () => {
 
     // Its run waits out the lease (its agent may still be stopping: it was told by the stream's end),
     // then is requeued and taken by a worker with a valid key, together with the later one.
-    const other = handWorker(server.url, { case: "hello", value: hello("spare-worker", { labels: { pool: "rv" }, capacity: 2 }) }, spare.key, { heartbeat: true });
+    const other = handWorker(server.url, { case: "hello", value: hello("spare-worker", { labels: { pool: "rv" }, capacity: 2 }) }, spare.key, {
+      heartbeat: true,
+    });
     open.push(other);
     await assignOf(other, later.id);
     const second = await assignOf(other, held.id, LEASE_MS + 5_000);

@@ -51,7 +51,9 @@ function keep<T extends Message>(schema: DescMessage, msg: T): T {
 
 /** Every secret that occurs in a text (whole, or a 12-character piece of it). */
 function found(text: string, except: string[] = []): string[] {
-  return ALL().filter((s) => !except.includes(s)).filter((s) => text.includes(s) || (s.length >= 24 && text.includes(s.slice(4, 16))));
+  return ALL()
+    .filter((s) => !except.includes(s))
+    .filter((s) => text.includes(s) || (s.length >= 24 && text.includes(s.slice(4, 16))));
 }
 
 beforeAll(async () => {
@@ -62,11 +64,21 @@ beforeAll(async () => {
       done();
     },
   });
-  server = await startServer({
-    ...loadServerConfig({}),
-    port: 0, host: "127.0.0.1", dataDir, databaseUrl: `sqlite:${join(dataDir, "fc.db")}`,
-    defaultAdminKey: ADMIN_KEY, workerKey: WORKER_KEY, masterKey: MASTER_KEY, uiDir: join(dataDir, "no-ui"), logLevel: "debug",
-  }, pino({ level: "debug" }, sink));
+  server = await startServer(
+    {
+      ...loadServerConfig({}),
+      port: 0,
+      host: "127.0.0.1",
+      dataDir,
+      databaseUrl: `sqlite:${join(dataDir, "fc.db")}`,
+      defaultAdminKey: ADMIN_KEY,
+      workerKey: WORKER_KEY,
+      masterKey: MASTER_KEY,
+      uiDir: join(dataDir, "no-ui"),
+      logLevel: "debug",
+    },
+    pino({ level: "debug" }, sink),
+  );
   worker = startWorker(server.url, { name: "secrets-env", capacity: 2 });
 });
 afterAll(async () => {
@@ -80,13 +92,20 @@ describe("credential values are write-only", () => {
     const creds = client(CredentialService, server.url, ADMIN_KEY);
     const jobs = client(JobService, server.url, ADMIN_KEY);
     const runs = client(RunService, server.url, ADMIN_KEY);
-    const { credential } = keep(CredentialService.method.createCredential.output, await creds.createCredential({ name: "prod-keys", description: "production", env: SECRETS }));
+    const { credential } = keep(
+      CredentialService.method.createCredential.output,
+      await creds.createCredential({ name: "prod-keys", description: "production", env: SECRETS }),
+    );
     expect(credential!.envNames.sort()).toEqual(Object.keys(SECRETS).sort());
     keep(CredentialService.method.listCredentials.output, await creds.listCredentials({}));
     keep(CredentialService.method.updateCredential.output, await creds.updateCredential({ id: credential!.id, env: { OPENAI_API_KEY: ROTATED } }));
-    const { job } = keep(JobService.method.createJob.output, await jobs.createJob({
-      name: "uses-secrets", spec: { agent: "shell", prompt: "echo using secrets", credentialIds: [credential!.id], requiredLabels: { pool: "none" } },
-    }));
+    const { job } = keep(
+      JobService.method.createJob.output,
+      await jobs.createJob({
+        name: "uses-secrets",
+        spec: { agent: "shell", prompt: "echo using secrets", credentialIds: [credential!.id], requiredLabels: { pool: "none" } },
+      }),
+    );
     keep(JobService.method.getJob.output, await jobs.getJob({ id: job!.id }));
     keep(JobService.method.listJobs.output, await jobs.listJobs({}));
     const { run } = keep(JobService.method.triggerJob.output, await jobs.triggerJob({ id: job!.id }));
@@ -151,17 +170,23 @@ describe("an agent's process", () => {
   async function runShell(prompt: string, credentialIds: string[] = []) {
     const runs = client(RunService, server.url, ADMIN_KEY);
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt, credentialIds } });
-    const done = await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "shell run", timeoutMs: 30_000 });
+    const done = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "shell run", timeoutMs: 30_000 },
+    );
     expect(done.status, `${done.error}\n${worker.output()}`).toBe(RunStatus.SUCCEEDED);
     const { items } = await runs.listRunLogs({ runId: run!.id });
     return items.map((i) => (i.payload.case === "log" ? i.payload.value.text : "")).join("\n");
   }
 
   it("has no Flight Control key or setting in its environment; credentials arrive masked in the log", async () => {
-    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "env-check", env: { AGENT_TOKEN: SECRETS.OPENAI_API_KEY } });
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "env-check",
+      env: { AGENT_TOKEN: SECRETS.OPENAI_API_KEY },
+    });
     const text = await runShell("env; echo END-OF-ENV", [credential!.id]);
     expect(text).toContain("END-OF-ENV");
     expect(text).toContain("AGENT_TOKEN=***");
@@ -177,8 +202,13 @@ describe("an agent's process", () => {
     // The agent runs as the worker's user; whatever the worker holds in its initial environment,
     // the agent can read from /proc. A worker key there lets a job author become a worker and receive
     // other jobs' decrypted credentials.
-    const text = await runShell("for p in $PPID $(ps -o ppid= -p $PPID 2>/dev/null); do tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -a '^ORCH_API_KEY=' | base64 | tr -d '\\n'; echo; done; echo done");
-    const decoded = text.split("\n").map((l) => Buffer.from(l.trim(), "base64").toString("utf8")).join("\n");
+    const text = await runShell(
+      "for p in $PPID $(ps -o ppid= -p $PPID 2>/dev/null); do tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -a '^ORCH_API_KEY=' | base64 | tr -d '\\n'; echo; done; echo done",
+    );
+    const decoded = text
+      .split("\n")
+      .map((l) => Buffer.from(l.trim(), "base64").toString("utf8"))
+      .join("\n");
     expect(decoded.includes(WORKER_KEY), "the agent read ORCH_API_KEY from the worker's /proc/<pid>/environ").toBe(false);
   });
 
@@ -189,7 +219,9 @@ describe("an agent's process", () => {
     const fromFile = startWorker(server.url, { name: "key-file-worker", capacity: 1, env: { ORCH_API_KEY: "", ORCH_API_KEY_FILE: file } });
     try {
       const workers = client(WorkerService, server.url, ADMIN_KEY);
-      await waitFor(async () => (await workers.listWorkers({})).workers.some((w) => w.name === "key-file-worker"), { what: "the key-file worker to connect" });
+      await waitFor(async () => (await workers.listWorkers({})).workers.some((w) => w.name === "key-file-worker"), {
+        what: "the key-file worker to connect",
+      });
       expect(existsSync(file), fromFile.output()).toBe(false);
     } finally {
       await fromFile.kill();
@@ -203,7 +235,11 @@ describe("the server's own outputs", () => {
     // Something went through the log at debug level, or this test proves nothing.
     await waitFor(() => logText.includes('"msg":"rpc"'), { what: "debug log lines" });
     const leaked = found(logText);
-    expect(leaked.map((s) => `${s.slice(0, 12)}… at ${logText.indexOf(s)}: ${logText.slice(Math.max(0, logText.indexOf(s) - 200), logText.indexOf(s) + 50)}`)).toEqual([]);
+    expect(
+      leaked.map(
+        (s) => `${s.slice(0, 12)}… at ${logText.indexOf(s)}: ${logText.slice(Math.max(0, logText.indexOf(s) - 200), logText.indexOf(s) + 50)}`,
+      ),
+    ).toEqual([]);
   });
 
   it("/metrics holds no secret or key", async () => {
@@ -221,7 +257,9 @@ describe("the server's own outputs", () => {
     const res = await connectUnary(server.url, "/flightcontrol.v1.ApiKeyService/WhoAmI", "{}", { key: wrong });
     expect(res.code).toBe("unauthenticated");
     expect(res.raw).not.toContain(wrong);
-    const err = await client(JobService, server.url, wrong, "grpc").listJobs({}).catch((e: unknown) => ConnectError.from(e));
+    const err = await client(JobService, server.url, wrong, "grpc")
+      .listJobs({})
+      .catch((e: unknown) => ConnectError.from(e));
     expect((err as ConnectError).code).toBe(Code.Unauthenticated);
     expect((err as ConnectError).message).not.toContain(wrong);
     expect(logText).not.toContain(wrong);

@@ -10,7 +10,14 @@ import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogStream, RunOutputSchema, RunService, RunStatus, WatchRunRequestSchema, WatchRunResponseSchema } from "../../src/gen/flightcontrol/v1/run_pb";
+import {
+  LogStream,
+  RunOutputSchema,
+  RunService,
+  RunStatus,
+  WatchRunRequestSchema,
+  WatchRunResponseSchema,
+} from "../../src/gen/flightcontrol/v1/run_pb";
 import { client } from "../../../testkit/clients";
 import { waitFor } from "../../../testkit/wait-for";
 import { ADMIN_KEY } from "../../../testkit/keys";
@@ -44,7 +51,10 @@ interface Stalled {
 function stalledWatcher(runId: string): Stalled {
   const session = http2.connect(server.url);
   const req = session.request({
-    ":method": "POST", ":path": "/flightcontrol.v1.RunService/WatchRun", "content-type": "application/grpc", te: "trailers",
+    ":method": "POST",
+    ":path": "/flightcontrol.v1.RunService/WatchRun",
+    "content-type": "application/grpc",
+    te: "trailers",
     authorization: `Bearer ${ADMIN_KEY}`,
   });
   const s: Stalled = { session, req, chunks: [], closed: false, rstCode: -1 };
@@ -117,9 +127,13 @@ describe("a WatchRun reader that stalls", () => {
     const BATCH = 5_000;
     const text = "o".repeat(200);
     for (let seq = 1; seq <= TOTAL; seq += BATCH) {
-      const items = Array.from({ length: BATCH }, (_, i) => create(RunOutputSchema, {
-        seq: BigInt(seq + i), time: timestampNow(), payload: { case: "log", value: { stream: LogStream.STDOUT, text } },
-      }));
+      const items = Array.from({ length: BATCH }, (_, i) =>
+        create(RunOutputSchema, {
+          seq: BigInt(seq + i),
+          time: timestampNow(),
+          payload: { case: "log", value: { stream: LogStream.STDOUT, text } },
+        }),
+      );
       producer.send({ case: "logBatch", value: { runId: run!.id, attempt: assign.attempt, items } });
       await producer.next("logAck", (a) => a.runId === run!.id && a.ackedSeq === BigInt(seq + BATCH - 1), 30_000);
     }
@@ -128,7 +142,8 @@ describe("a WatchRun reader that stalls", () => {
     await waitFor(() => stalled.every((s) => s.closed), { what: "stalled streams to be cut", timeoutMs: 2_000 }).catch(() => undefined);
     const retained = heapMiB() - before;
     const cut = stalled.filter((s) => s.closed).length;
-    const report = `${TOTAL} lines of ${text.length} chars, ${SLOW} stalled watchers: heap retained after GC ${retained.toFixed(1)} MiB ` +
+    const report =
+      `${TOTAL} lines of ${text.length} chars, ${SLOW} stalled watchers: heap retained after GC ${retained.toFixed(1)} MiB ` +
       `(${((retained * 1024 * 1024) / TOTAL).toFixed(0)} B per line); stalled streams ended by the server: ${cut}/${SLOW}`;
     console.info(report);
 
@@ -144,7 +159,10 @@ describe("a WatchRun reader that stalls", () => {
     const contiguous = o.seqs.every((s, i) => s === BigInt(i + 1));
     expect(contiguous, `${report}; the stalled stream delivered a gap or a duplicate`).toBe(true);
     const endedForSlowness = o.rstCode === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM || o.status === "8";
-    expect(endedForSlowness || o.seqs.length === TOTAL, `${report}; stalled stream ended with status ${o.status}, rst ${o.rstCode}, ${o.seqs.length} items`).toBe(true);
+    expect(
+      endedForSlowness || o.seqs.length === TOTAL,
+      `${report}; stalled stream ended with status ${o.status}, rst ${o.rstCode}, ${o.seqs.length} items`,
+    ).toBe(true);
     stalled.forEach((s) => s.session.destroy());
     await healthy;
     expect(healthyError, report).toBeUndefined();

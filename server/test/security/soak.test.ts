@@ -41,10 +41,12 @@ const floods: StreamFlood[] = [];
 let stopIdle = false;
 const idle = new Set<net.Socket>();
 
-const transport = (key: string | undefined, localAddress: string): Transport => createGrpcTransport({
-  baseUrl: server.url, interceptors: key ? [bearer(key)] : [],
-  nodeOptions: { createConnection: (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), localAddress }) },
-});
+const transport = (key: string | undefined, localAddress: string): Transport =>
+  createGrpcTransport({
+    baseUrl: server.url,
+    interceptors: key ? [bearer(key)] : [],
+    nodeOptions: { createConnection: (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), localAddress }) },
+  });
 
 /** Keeps `LIMITS.connectionsPerAddress` silent connections open from one address, re-dialling each one the server closes. */
 async function holdIdleConnections(): Promise<void> {
@@ -100,12 +102,19 @@ describe("soak: every stream and connection limit filled", () => {
       floods.push(await floodStreams(LIMITS.anonymousPerAddress, (signal) => health.watch({ service: "" }, { signal })));
     }
     // Every stream one address may hold: one key at its limit, a second key for the rest.
-    for (const [key, n] of [[viewerKey, LIMITS.perKey], [operatorKey, LIMITS.perAddress - LIMITS.perKey]] as const) {
+    for (const [key, n] of [
+      [viewerKey, LIMITS.perKey],
+      [operatorKey, LIMITS.perAddress - LIMITS.perKey],
+    ] as const) {
       const watcher = createClient(RunService, transport(key, WATCHERS_FROM));
       await watcher.getRun({ id: quiet!.id });
       floods.push(await floodStreams(n, (signal) => watcher.watchRun({ runId: quiet!.id }, { signal })));
     }
-    expect(floods.map((f) => f.open)).toEqual([...ANONYMOUS_FROM.map(() => LIMITS.anonymousPerAddress), LIMITS.perKey, LIMITS.perAddress - LIMITS.perKey]);
+    expect(floods.map((f) => f.open)).toEqual([
+      ...ANONYMOUS_FROM.map(() => LIMITS.anonymousPerAddress),
+      LIMITS.perKey,
+      LIMITS.perAddress - LIMITS.perKey,
+    ]);
     expect(floods.flatMap((f) => f.refused)).toEqual([]);
     await holdIdleConnections();
     expect(idle.size).toBe(LIMITS.connectionsPerAddress);
@@ -135,7 +144,10 @@ describe("soak: every stream and connection limit filled", () => {
     await waitFor(async () => (await createClient(WorkerService, admin).listWorkers({})).workers.length === 1, { what: "the worker to connect" });
     const t0 = performance.now();
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "echo soak" } });
-    await waitFor(async () => (await runs.getRun({ id: run!.id })).run!.status === RunStatus.SUCCEEDED, { what: "the run to succeed", timeoutMs: 10_000 });
+    await waitFor(async () => (await runs.getRun({ id: run!.id })).run!.status === RunStatus.SUCCEEDED, {
+      what: "the run to succeed",
+      timeoutMs: 10_000,
+    });
     const runMs = performance.now() - t0;
     const grown = rssMiB(server.child.pid!) - baseline;
 

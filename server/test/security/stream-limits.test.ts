@@ -51,7 +51,8 @@ let operatorKey: string;
  */
 const grpc = (key?: string, localAddress = "127.0.0.1") =>
   createGrpcTransport({
-    baseUrl: server.url, interceptors: key ? [bearer(key)] : [],
+    baseUrl: server.url,
+    interceptors: key ? [bearer(key)] : [],
     nodeOptions: { createConnection: (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), localAddress }) },
   });
 const rss = () => rssMiB(server.child.pid!);
@@ -108,11 +109,19 @@ describe("stream limits", () => {
     try {
       expect(first.open, report).toBe(LIMITS.anonymousPerAddress);
       expect(first.refused.length, report).toBe(FLOOD - LIMITS.anonymousPerAddress);
-      expect(first.refused.every((e) => e.code === Code.ResourceExhausted && /ORCH_MAX_ANONYMOUS_STREAMS_PER_ADDRESS/.test(e.rawMessage) && /127\.0\.0\.2/.test(e.rawMessage)), report).toBe(true);
+      expect(
+        first.refused.every(
+          (e) =>
+            e.code === Code.ResourceExhausted && /ORCH_MAX_ANONYMOUS_STREAMS_PER_ADDRESS/.test(e.rawMessage) && /127\.0\.0\.2/.test(e.rawMessage),
+        ),
+        report,
+      ).toBe(true);
       expect(after - before, report).toBeLessThan(RSS_BOUND_MIB);
 
       // More addresses fill the server-wide keyless budget; then even a new address is refused.
-      const others = await Promise.all(["127.0.0.3", "127.0.0.4", "127.0.0.5"].map(async (a) => floodStreams(LIMITS.anonymousPerAddress, await watch(a))));
+      const others = await Promise.all(
+        ["127.0.0.3", "127.0.0.4", "127.0.0.5"].map(async (a) => floodStreams(LIMITS.anonymousPerAddress, await watch(a))),
+      );
       expect(first.open + others.reduce((n, f) => n + f.open, 0)).toBe(LIMITS.anonymous);
       const refusedAll = others.flatMap((f) => f.refused);
       expect(refusedAll.length).toBe(3 * LIMITS.anonymousPerAddress - (LIMITS.anonymous - LIMITS.anonymousPerAddress));
@@ -128,7 +137,9 @@ describe("stream limits", () => {
   });
 
   it(`${FLOOD} viewer WatchRun streams: ${LIMITS.perKey} per key, ${LIMITS.perAddress} per address, memory bounded`, async () => {
-    const { run } = await createClient(RunService, grpc(ADMIN_KEY)).createRun({ spec: { agent: "shell", prompt: "echo never", requiredLabels: { pool: "nowhere" } } });
+    const { run } = await createClient(RunService, grpc(ADMIN_KEY)).createRun({
+      spec: { agent: "shell", prompt: "echo never", requiredLabels: { pool: "nowhere" } },
+    });
     const watch = async (key: string) => {
       const runs = createClient(RunService, grpc(key, "127.0.0.6"));
       await runs.getRun({ id: run!.id }); // connected, with the server's SETTINGS known
@@ -142,7 +153,12 @@ describe("stream limits", () => {
     console.info(`viewer flood: ${report}`);
     try {
       expect(viewer.open, report).toBe(LIMITS.perKey);
-      expect(viewer.refused.every((e) => e.code === Code.ResourceExhausted && /ORCH_MAX_STREAMS_PER_KEY/.test(e.rawMessage) && /flooding viewer/.test(e.rawMessage)), report).toBe(true);
+      expect(
+        viewer.refused.every(
+          (e) => e.code === Code.ResourceExhausted && /ORCH_MAX_STREAMS_PER_KEY/.test(e.rawMessage) && /flooding viewer/.test(e.rawMessage),
+        ),
+        report,
+      ).toBe(true);
       expect(after - before, report).toBeLessThan(RSS_BOUND_MIB);
 
       // Another key from the same address gets what is left of the address's budget.
@@ -154,10 +170,13 @@ describe("stream limits", () => {
       await viewer.close();
     }
     // Closed streams are released, and the same key may watch again.
-    await waitFor(async () => {
-      const again = await floodStreams(1, await watch(viewerKey));
-      await again.close();
-      return again.open === 1;
-    }, { what: "a released slot" });
+    await waitFor(
+      async () => {
+        const again = await floodStreams(1, await watch(viewerKey));
+        await again.close();
+        return again.open === 1;
+      },
+      { what: "a released slot" },
+    );
   });
 });

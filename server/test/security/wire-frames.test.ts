@@ -169,26 +169,32 @@ describe("gRPC frames (HTTP/2, application/grpc)", () => {
     const payload = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       // Valid tags with garbage after them reach deeper into the decoder.
-      fc.tuple(fc.constantFrom(0x0a, 0x12, 0x1a, 0x08, 0x10, 0x22, 0x2a), fc.uint8Array({ maxLength: 40 })).map(([t, rest]) => Uint8Array.from([t, ...rest])),
+      fc
+        .tuple(fc.constantFrom(0x0a, 0x12, 0x1a, 0x08, 0x10, 0x22, 0x2a), fc.uint8Array({ maxLength: 40 }))
+        .map(([t, rest]) => Uint8Array.from([t, ...rest])),
     );
-    await checkProperty("random protobuf bytes", fc.asyncProperty(target, payload, async (m: DescMethod, bytes) => {
-      let valid = false;
-      try {
-        valid = validator.validate(m.input, fromBinary(m.input, bytes)).kind === "valid";
-      } catch {
-        // Not protobuf: must be InvalidArgument.
-      }
-      // A valid request would act (or, for a stream, stay open); only valid reads are sent.
-      if (valid) fc.pre(readOnly(m));
-      const expected = valid ? "ok|not_found" : "invalid_argument";
-      const snap = await snapshotDb(server.app.sql);
-      const res = await grpcRaw(h2, rpcPath(m), envelope(bytes), authFor(rpcPath(m)), 5_000);
-      const what = `${rpcName(m)} with bytes [${Buffer.from(bytes).toString("hex")}]`;
-      expect(res.code, `${what}: ${res.message}`).not.toBe("internal");
-      expect(expected.split("|"), `${what}: ${res.code} ${res.message}`).toContain(res.code);
-      expect(leaksInternals(res.raw), what).toBeUndefined();
-      expect((await snapshotDb(server.app.sql)).digest, `${what} changed the database`).toBe(snap.digest);
-    }), runs(150, 3000));
+    await checkProperty(
+      "random protobuf bytes",
+      fc.asyncProperty(target, payload, async (m: DescMethod, bytes) => {
+        let valid = false;
+        try {
+          valid = validator.validate(m.input, fromBinary(m.input, bytes)).kind === "valid";
+        } catch {
+          // Not protobuf: must be InvalidArgument.
+        }
+        // A valid request would act (or, for a stream, stay open); only valid reads are sent.
+        if (valid) fc.pre(readOnly(m));
+        const expected = valid ? "ok|not_found" : "invalid_argument";
+        const snap = await snapshotDb(server.app.sql);
+        const res = await grpcRaw(h2, rpcPath(m), envelope(bytes), authFor(rpcPath(m)), 5_000);
+        const what = `${rpcName(m)} with bytes [${Buffer.from(bytes).toString("hex")}]`;
+        expect(res.code, `${what}: ${res.message}`).not.toBe("internal");
+        expect(expected.split("|"), `${what}: ${res.code} ${res.message}`).toContain(res.code);
+        expect(leaksInternals(res.raw), what).toBeUndefined();
+        expect((await snapshotDb(server.app.sql)).digest, `${what} changed the database`).toBe(snap.digest);
+      }),
+      runs(150, 3000),
+    );
     await stillServingAndUnchanged("random protobuf");
   });
 });
@@ -204,7 +210,22 @@ describe("gRPC-Web and the Connect protocol's binary form", () => {
         const trailer = body.toString("latin1");
         const status = /grpc-status:\s*(\d+)/i.exec(trailer)?.[1];
         const message = decodeURIComponent(/grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1] ?? "");
-        const names = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal"];
+        const names = [
+          "ok",
+          "canceled",
+          "unknown",
+          "invalid_argument",
+          "deadline_exceeded",
+          "not_found",
+          "already_exists",
+          "permission_denied",
+          "resource_exhausted",
+          "failed_precondition",
+          "aborted",
+          "out_of_range",
+          "unimplemented",
+          "internal",
+        ];
         resolve({ httpStatus: 200, code: status === undefined ? "none" : names[Number(status)], message, raw: trailer });
       });
       req.end(envelope(NOT_PROTOBUF.truncatedField));
@@ -232,7 +253,8 @@ describe("gRPC-Web and the Connect protocol's binary form", () => {
   it("Connect unary with a Content-Length that lies: refused, the server keeps serving", async () => {
     const port = server.port;
     const body = '{"id":"01890000-0000-7000-8000-000000000000"}';
-    const head = (len: number) => `POST ${GET_JOB} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${ADMIN_KEY}\r\ncontent-length: ${len}\r\nconnection: close\r\n\r\n`;
+    const head = (len: number) =>
+      `POST ${GET_JOB} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${ADMIN_KEY}\r\ncontent-length: ${len}\r\nconnection: close\r\n\r\n`;
     // Claims more than it sends, then goes quiet: the request must not be processed as complete.
     const short = await rawTcp(port, head(body.length + 50) + body, 500);
     expect(short).not.toMatch(/ 200 OK/);
@@ -284,11 +306,20 @@ describe("raw bytes on the socket, before any protocol", () => {
       ["nul bytes", Buffer.alloc(1024)],
       ["half a preface", preface.slice(0, 10)],
       ["preface then junk", `${preface}\u0000\u0000\u0004\u0099\u0000\u0000\u0000\u0000\u0000garbage`],
-      ["preface then a frame claiming 16 MB", Buffer.concat([Buffer.from(preface), Buffer.from([0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])])],
-      ["preface then a HEADERS frame on stream 0", Buffer.concat([Buffer.from(preface), Buffer.from([0x00, 0x00, 0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x82])])],
+      [
+        "preface then a frame claiming 16 MB",
+        Buffer.concat([Buffer.from(preface), Buffer.from([0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])]),
+      ],
+      [
+        "preface then a HEADERS frame on stream 0",
+        Buffer.concat([Buffer.from(preface), Buffer.from([0x00, 0x00, 0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x82])]),
+      ],
       ["an HTTP/1.1 request line of junk", "\u0001\u0002 / HTTP/9.9\r\n\r\n"],
       ["an HTTP/1.1 request with a 100 KB header", `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(100_000)}\r\n\r\n`],
-      ["an h2c upgrade request", "GET / HTTP/1.1\r\nhost: x\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"],
+      [
+        "an h2c upgrade request",
+        "GET / HTTP/1.1\r\nhost: x\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+      ],
     ];
     for (const [name, bytes] of cases) {
       const reply = await rawTcp(server.port, bytes, 300);

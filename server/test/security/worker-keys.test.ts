@@ -38,8 +38,11 @@ const session = (key: string, name: string, labels: Record<string, string>) => {
 
 describe("only worker keys open a worker session", () => {
   it("an admin key is refused with PermissionDenied before its Hello is read, and receives no Assign or credential", async () => {
-    const cred = (await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "admin-probe", env: { TOKEN: "s3cret-admin-probe" } })).credential!;
-    const run = (await runs().createRun({ spec: { agent: "shell", prompt: "echo", credentialIds: [cred.id], requiredLabels: { pool: "adm" } } })).run!;
+    const cred = (
+      await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "admin-probe", env: { TOKEN: "s3cret-admin-probe" } })
+    ).credential!;
+    const run = (await runs().createRun({ spec: { agent: "shell", prompt: "echo", credentialIds: [cred.id], requiredLabels: { pool: "adm" } } }))
+      .run!;
     const w = session(ADMIN_KEY, "admin-as-worker", { pool: "adm" });
     const err = await w.ended;
     expect(Code[err!.code], err!.message).toBe("PermissionDenied");

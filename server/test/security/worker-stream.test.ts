@@ -41,9 +41,13 @@ const worker = (name: string, labels: Record<string, string> = {}, over = {}) =>
   return w;
 };
 const items = (from: number, n: number, text: string) =>
-  Array.from({ length: n }, (_, i) => create(RunOutputSchema, {
-    seq: BigInt(from + i), time: timestampNow(), payload: { case: "log", value: { stream: LogStream.STDOUT, text: `${text} ${from + i}` } },
-  }));
+  Array.from({ length: n }, (_, i) =>
+    create(RunOutputSchema, {
+      seq: BigInt(from + i),
+      time: timestampNow(),
+      payload: { case: "log", value: { stream: LogStream.STDOUT, text: `${text} ${from + i}` } },
+    }),
+  );
 
 async function queue(pool: string): Promise<Run> {
   return (await runs().createRun({ spec: { agent: "shell", prompt: `echo ${pool}`, requiredLabels: { pool } } })).run!;
@@ -53,7 +57,17 @@ async function queue(pool: string): Promise<Run> {
 async function state(runId: string) {
   const run = (await runs().getRun({ id: runId })).run!;
   const logs = (await runs().listRunLogs({ runId })).items.map((i) => `${i.seq}:${i.payload.case === "log" ? i.payload.value.text : i.payload.case}`);
-  return { status: RunStatus[run.status], worker: run.workerName, attempt: run.attempt, lastSeq: run.lastSeq, result: run.result, error: run.error, exitCode: run.exitCode, finish: run.finishTime?.seconds, logs };
+  return {
+    status: RunStatus[run.status],
+    worker: run.workerName,
+    attempt: run.attempt,
+    lastSeq: run.lastSeq,
+    result: run.result,
+    error: run.error,
+    exitCode: run.exitCode,
+    finish: run.finishTime?.seconds,
+    logs,
+  };
 }
 
 /**
@@ -81,7 +95,10 @@ describe("a worker acts only on runs it holds", () => {
     for (const attempt of [assigned.attempt, assigned.attempt + 1, 0]) {
       b.send({ case: "runStarted", value: { runId: target.id, attempt } });
       b.send({ case: "logBatch", value: { runId: target.id, attempt, items: items(1, 3, "forged") } });
-      b.send({ case: "runFinished", value: { runId: target.id, attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "forged result", lastSeq: 3n } });
+      b.send({
+        case: "runFinished",
+        value: { runId: target.id, attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "forged result", lastSeq: 3n },
+      });
     }
     await barrier(b, own.id, ownAssign.attempt, 1);
     expect(await state(target.id)).toEqual(before);
@@ -94,7 +111,10 @@ describe("a worker acts only on runs it holds", () => {
     a.send({ case: "runStarted", value: { runId: target.id, attempt: assigned.attempt } });
     a.send({ case: "logBatch", value: { runId: target.id, attempt: assigned.attempt, items: items(1, 2, "real") } });
     await a.next("logAck", (x) => x.runId === target.id && x.ackedSeq === 2n);
-    a.send({ case: "runFinished", value: { runId: target.id, attempt: assigned.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "real result", lastSeq: 2n } });
+    a.send({
+      case: "runFinished",
+      value: { runId: target.id, attempt: assigned.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "real result", lastSeq: 2n },
+    });
     await a.next("logAck", (x) => x.runId === target.id && x.finished);
     const done = await state(target.id);
     expect(done).toMatchObject({ status: "SUCCEEDED", worker: "holder-a", result: "real result", logs: ["1:real 1", "2:real 2"] });
@@ -115,12 +135,18 @@ describe("a worker acts only on runs it holds", () => {
     expect(finished).toMatchObject({ status: "FAILED", error: "first outcome", exitCode: 3, logs: ["1:line 1"] });
 
     // The same worker, again: a second outcome, then late logs.
-    a.send({ case: "runFinished", value: { runId: target.id, attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "second outcome", lastSeq: 5n } });
+    a.send({
+      case: "runFinished",
+      value: { runId: target.id, attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "second outcome", lastSeq: 5n },
+    });
     a.send({ case: "logBatch", value: { runId: target.id, attempt, items: items(2, 4, "late") } });
     a.send({ case: "runStarted", value: { runId: target.id, attempt } });
     // A repeated finish is only acknowledged again (its first ack may have been lost); count them to sync.
     a.send({ case: "runFinished", value: { runId: target.id, attempt, status: RunStatus.CANCELLED, lastSeq: 1n } });
-    await waitFor(() => a.received.filter((r) => r.message.case === "logAck" && r.message.value.runId === target.id && r.message.value.finished).length >= 3, { what: "re-acks" });
+    await waitFor(
+      () => a.received.filter((r) => r.message.case === "logAck" && r.message.value.runId === target.id && r.message.value.finished).length >= 3,
+      { what: "re-acks" },
+    );
     // Another worker, too.
     b.send({ case: "runFinished", value: { runId: target.id, attempt, status: RunStatus.SUCCEEDED, result: "stolen", lastSeq: 1n } });
     b.send({ case: "logBatch", value: { runId: target.id, attempt, items: items(2, 1, "stolen") } });
@@ -282,12 +308,18 @@ describe("a worker key outside the worker stream", () => {
       ["ListRuns", () => r.listRuns({})],
       ["GetRun", () => r.getRun({ id })],
       ["ListRunLogs", () => r.listRunLogs({ runId: id })],
-      ["WatchRun", async () => {
-        for await (const _ of r.watchRun({ runId: id })) break;
-      }],
+      [
+        "WatchRun",
+        async () => {
+          for await (const _ of r.watchRun({ runId: id })) break;
+        },
+      ],
     ];
     for (const [name, call] of calls) {
-      const err = await call().then(() => undefined, (e: unknown) => ConnectError.from(e));
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
       expect(err?.code, `${name}: ${err?.message ?? "answered"}`).toBe(Code.PermissionDenied);
       expect(err?.rawMessage).toMatch(/worker role/);
     }

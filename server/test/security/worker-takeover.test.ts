@@ -92,7 +92,10 @@ describe("a worker's runs belong to its session", () => {
 
     // The real worker is still the one: its output and its finish are stored.
     real.w.send({ case: "logBatch", value: { runId: real.runId, attempt: real.attempt, items: [line(1, "real")] } });
-    real.w.send({ case: "runFinished", value: { runId: real.runId, attempt: real.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "real result", lastSeq: 1n } });
+    real.w.send({
+      case: "runFinished",
+      value: { runId: real.runId, attempt: real.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "real result", lastSeq: 1n },
+    });
     await real.w.next("logAck", (a) => a.runId === real.runId && a.finished);
     expect(await state(real.runId)).toMatchObject({ status: "SUCCEEDED", result: "real result", logs: ["real"] });
   });
@@ -118,11 +121,17 @@ describe("a worker's runs belong to its session", () => {
   it("the real worker reconnecting with its token resumes its session and keeps its run, even while its old stream is still open", async () => {
     const real = await realWorker("w1-resume");
     // A reconnect before the server noticed the old stream is dead: the token lets the new stream take over.
-    const back = connect("w1-resume", { resumeToken: real.welcome.sessionToken, activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }] });
+    const back = connect("w1-resume", {
+      resumeToken: real.welcome.sessionToken,
+      activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }],
+    });
     await back.next("logAck", (a) => a.runId === real.runId && !a.finished);
     expect(back.received.some((r) => r.message.case === "cancel")).toBe(false);
     back.send({ case: "logBatch", value: { runId: real.runId, attempt: real.attempt, items: [line(1, "resumed")] } });
-    back.send({ case: "runFinished", value: { runId: real.runId, attempt: real.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "done", lastSeq: 1n } });
+    back.send({
+      case: "runFinished",
+      value: { runId: real.runId, attempt: real.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, result: "done", lastSeq: 1n },
+    });
     await back.next("logAck", (a) => a.runId === real.runId && a.finished);
     expect(await state(real.runId)).toMatchObject({ status: "SUCCEEDED", result: "done", logs: ["resumed"], attempt: real.attempt });
   });
@@ -131,14 +140,21 @@ describe("a worker's runs belong to its session", () => {
     const { key } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({ name: "other worker key", role: Role.WORKER });
     const real = await realWorker("w1-otherkey");
     await real.w.close();
-    const thief = connect("w1-otherkey", { resumeToken: real.welcome.sessionToken, activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }] }, key);
+    const thief = connect(
+      "w1-otherkey",
+      { resumeToken: real.welcome.sessionToken, activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }] },
+      key,
+    );
     // Another key's process may not even take the name while it still holds runs.
     const err = await thief.ended;
     expect(Code[err!.code], err!.message).toBe("AlreadyExists");
     expect(err!.rawMessage).toMatch(/another API key/);
     expect(await state(real.runId)).toMatchObject({ status: "RUNNING", attempt: real.attempt, logs: [] });
     // The real worker comes back and still has it.
-    const back = connect("w1-otherkey", { resumeToken: real.welcome.sessionToken, activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }] });
+    const back = connect("w1-otherkey", {
+      resumeToken: real.welcome.sessionToken,
+      activeRuns: [{ runId: real.runId, attempt: real.attempt, lastSeq: 0n }],
+    });
     await back.next("logAck", (a) => a.runId === real.runId && !a.finished);
     expect(back.received.some((r) => r.message.case === "cancel")).toBe(false);
   });

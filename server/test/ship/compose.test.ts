@@ -181,7 +181,9 @@ describe("docker-compose.yml", () => {
     // The image sets ORCH_UI_DIR (its built dashboard); the worker's name is its container's hostname;
     // the worker image's entrypoint sets ORCH_API_KEY_FILE from ORCH_API_KEY.
     const serverMissing = [...orchNames(read("server/src/config.ts"))].filter((n) => !(n in server) && n !== "ORCH_UI_DIR");
-    const workerMissing = [...orchNames(read("worker/src/config.ts"))].filter((n) => !(n in worker) && !["ORCH_WORKER_NAME", "ORCH_API_KEY_FILE"].includes(n));
+    const workerMissing = [...orchNames(read("worker/src/config.ts"))].filter(
+      (n) => !(n in worker) && !["ORCH_WORKER_NAME", "ORCH_API_KEY_FILE"].includes(n),
+    );
     expect(serverMissing).toEqual([]);
     expect(workerMissing).toEqual([]);
   });
@@ -255,7 +257,9 @@ describe(".env.example", () => {
 });
 
 describe("Dockerfiles", () => {
-  const dockerignore = read(".dockerignore").split("\n").map((l) => l.trim());
+  const dockerignore = read(".dockerignore")
+    .split("\n")
+    .map((l) => l.trim());
 
   /** The instructions of the last stage (the image that ships). */
   const lastStage = (text: string) => text.slice(text.lastIndexOf("\nFROM "));
@@ -336,7 +340,9 @@ describe("Dockerfiles", () => {
   it("worker entrypoint: PID 1 (tini) starts without the worker key in its environment; the key waits in a private file", () => {
     // A stand-in tini on PATH reports what the real one would be started with.
     const bin = mkdtempSync(join(tmpdir(), "fc-entry-"));
-    writeFileSync(join(bin, "tini"), '#!/bin/sh\ntr "\\0" "\\n" < /proc/$$/environ > "$OUT/environ"\nprintf "%s" "$*" > "$OUT/args"\n', { mode: 0o755 });
+    writeFileSync(join(bin, "tini"), '#!/bin/sh\ntr "\\0" "\\n" < /proc/$$/environ > "$OUT/environ"\nprintf "%s" "$*" > "$OUT/args"\n', {
+      mode: 0o755,
+    });
     try {
       const r = spawnSync("sh", [join(ROOT, "docker/worker-entrypoint.sh"), "node", "--import", "tsx", "src/main.ts"], {
         env: { PATH: `${bin}:/usr/bin:/bin`, OUT: bin, ORCH_API_KEY: "fc_secret_worker_key", ORCH_SERVER_URL: "http://server:8080" },

@@ -52,7 +52,9 @@ describe("/metrics", () => {
     const after = await scrape();
     const get = (s: Samples, k: string) => s.get(k) ?? 0;
     expect(get(after, "flightcontrol_log_lines_ingested_total")).toBeGreaterThan(get(before, "flightcontrol_log_lines_ingested_total"));
-    expect(get(after, 'flightcontrol_runs_finished_total{status="succeeded"}')).toBe(get(before, 'flightcontrol_runs_finished_total{status="succeeded"}') + 1);
+    expect(get(after, 'flightcontrol_runs_finished_total{status="succeeded"}')).toBe(
+      get(before, 'flightcontrol_runs_finished_total{status="succeeded"}') + 1,
+    );
     expect(get(after, "flightcontrol_dispatch_latency_seconds_count")).toBeGreaterThan(0);
     expect(get(after, 'flightcontrol_runs{status="succeeded"}')).toBeGreaterThanOrEqual(1);
     expect(get(after, 'flightcontrol_worker_slots{state="total"}')).toBe(2);
@@ -62,7 +64,9 @@ describe("/metrics", () => {
 
   it("echoes a request id on RPC responses", async () => {
     const res = await fetch(`${server.url}/flightcontrol.v1.SystemService/GetInfo`, {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}`, "x-request-id": "abc-123" }, body: "{}",
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}`, "x-request-id": "abc-123" },
+      body: "{}",
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toBe("abc-123");

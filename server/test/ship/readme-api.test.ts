@@ -36,12 +36,19 @@ describe("README API examples", () => {
   it("run as written against a real server and worker", async () => {
     const blocks = examples();
     expect(blocks.map((b) => b.name)).toEqual([
-      "create a credential", "create a job and trigger it", "follow a run's logs live", "list workers", "cancel a run",
+      "create a credential",
+      "create a job and trigger it",
+      "follow a run's logs live",
+      "list workers",
+      "cancel a run",
     ]);
     // One shell session, as a reader would type them: later examples use variables set by earlier ones.
     const script = ["set -euo pipefail", ...blocks.map((b) => `echo "### ${b.name}"\n${b.script}`)].join("\n");
     const { stdout } = await run("bash", ["-c", script], {
-      cwd: REPO, env: { ...process.env, FC: server.url, KEY: ADMIN_KEY }, timeout: 120_000, maxBuffer: 10 << 20,
+      cwd: REPO,
+      env: { ...process.env, FC: server.url, KEY: ADMIN_KEY },
+      timeout: 120_000,
+      maxBuffer: 10 << 20,
     });
     const section = (name: string) => stdout.split(`### ${name}\n`)[1].split("### ")[0];
     expect(section("create a credential")).toContain('"envNames"');
@@ -53,7 +60,9 @@ describe("README API examples", () => {
   });
 
   it("buf curl lists every served service through reflection, with no schema and no key", async () => {
-    const { stdout } = await run(join(REPO, "node_modules/.bin/buf"), ["curl", "--http2-prior-knowledge", "--list-services", server.url], { cwd: REPO });
+    const { stdout } = await run(join(REPO, "node_modules/.bin/buf"), ["curl", "--http2-prior-knowledge", "--list-services", server.url], {
+      cwd: REPO,
+    });
     expect(stdout.trim().split("\n").sort()).toEqual(servedServices.map((svc) => svc.typeName).sort());
     expect(servedServices.length).toBeGreaterThanOrEqual(8);
   });

@@ -47,10 +47,13 @@ describe("graceful shutdown", () => {
     await waitFor(async () => (await workers.listWorkers({})).workers.find((w) => w.name === "shutdown-1")?.state === WorkerState.ONLINE, {
       what: "worker to reconnect",
     });
-    const done = await waitFor(async () => {
-      const r = (await client(RunService, server!.url, ADMIN_KEY).getRun({ id: run!.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "run to finish on the same worker" });
+    const done = await waitFor(
+      async () => {
+        const r = (await client(RunService, server!.url, ADMIN_KEY).getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "run to finish on the same worker" },
+    );
     expect(done.status).toBe(RunStatus.SUCCEEDED);
     expect(done.attempt).toBe(1);
   });

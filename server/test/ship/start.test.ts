@@ -7,8 +7,18 @@
 // UI build, keys, server, workers) really happens in the clone.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import {
-  copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync,
-  statSync, symlinkSync, unlinkSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -102,7 +112,10 @@ function cleanEnv(port: number): NodeJS.ProcessEnv {
     if (/^(npm_|VITEST|ORCH_)/i.test(k) || ["NODE_ENV", "NODE_OPTIONS", "INIT_CWD", "TEST", "FORCE_COLOR"].includes(k)) continue;
     env[k] = v;
   }
-  env.PATH = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes(`node_modules${"/"}.bin`)).join(delimiter);
+  env.PATH = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => !p.includes(`node_modules${"/"}.bin`))
+    .join(delimiter);
   env.NO_COLOR = "1";
   env.ORCH_PORT = String(port);
   return env;
@@ -139,12 +152,22 @@ async function npmStart(): Promise<Started> {
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once("exit", (code, signal) => r({ code, signal })));
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
   const t0 = Date.now();
-  await waitFor(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error("npm start exited early");
-    return /Admin key:/.test(out) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
-  }, { timeoutMs: 240_000, intervalMs: 100, what: "npm start to be ready" }).catch((err: Error) => {
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error("npm start exited early");
+      return (
+        /Admin key:/.test(out) &&
+        (await fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      );
+    },
+    { timeoutMs: 240_000, intervalMs: 100, what: "npm start to be ready" },
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; its output:\n${out}`);
   });
   return { child, url, port, output: () => out, exited, readyMs: Date.now() - t0 };
@@ -161,8 +184,9 @@ async function stopCleanly(started: Started, signal: () => void): Promise<number
   expect(out.lastIndexOf("drained"), out).toBeGreaterThan(-1);
   expect(out.lastIndexOf("drained"), out).toBeLessThan(out.lastIndexOf("shutting down"));
   // A process may still be finishing its exit as npm returns; none may stay.
-  await waitFor(() => processesIn(clone).length === 0, { timeoutMs: 3000, intervalMs: 50, what: "no process of the clone" })
-    .catch(() => expect(processesIn(clone)).toEqual([]));
+  await waitFor(() => processesIn(clone).length === 0, { timeoutMs: 3000, intervalMs: 50, what: "no process of the clone" }).catch(() =>
+    expect(processesIn(clone)).toEqual([]),
+  );
   return Date.now() - t0;
 }
 
@@ -191,11 +215,21 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     const me = await call<{ apiKey: { role: string } }>(first.url, "ApiKeyService/WhoAmI", adminKey, {});
     expect(me.apiKey.role).toBe("ROLE_ADMIN");
 
-    const { run } = await call<{ run: { id: string } }>(first.url, "RunService/CreateRun", adminKey, { spec: { agent: "shell", prompt: "echo hello" } });
-    const done = await waitFor(async () => {
-      const { run: r } = await call<{ run: { finishTime?: string; status: string; workerName: string } }>(first.url, "RunService/GetRun", adminKey, { id: run.id });
-      return r.finishTime ? r : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100, what: "the shell run to finish" });
+    const { run } = await call<{ run: { id: string } }>(first.url, "RunService/CreateRun", adminKey, {
+      spec: { agent: "shell", prompt: "echo hello" },
+    });
+    const done = await waitFor(
+      async () => {
+        const { run: r } = await call<{ run: { finishTime?: string; status: string; workerName: string } }>(
+          first.url,
+          "RunService/GetRun",
+          adminKey,
+          { id: run.id },
+        );
+        return r.finishTime ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: "the shell run to finish" },
+    );
     expect(done.status).toBe("RUN_STATUS_SUCCEEDED");
     expect(["local-1", "local-2"]).toContain(done.workerName);
     const logs = await call<{ items?: unknown[] }>(first.url, "RunService/ListRunLogs", adminKey, { runId: run.id });
@@ -212,11 +246,14 @@ describe.skipIf(!existsSync(join(REPO, ".git")))("npm start on a fresh clone", (
     const out2 = second.output();
     expect(out2).not.toMatch(/running npm|generated an admin key/);
     expect(/Admin key:\s+(\S+)/.exec(out2)![1]).toBe(adminKey);
-    await waitFor(async () => {
-      const { workers } = await call<{ workers?: Array<{ state: string; name: string }> }>(second.url, "WorkerService/ListWorkers", adminKey, {});
-      const online = (workers ?? []).filter((w) => w.state === "WORKER_STATE_ONLINE").map((w) => w.name);
-      return online.includes("local-1") && online.includes("local-2");
-    }, { timeoutMs: 30_000, intervalMs: 100, what: "local-1 and local-2 to connect again" });
+    await waitFor(
+      async () => {
+        const { workers } = await call<{ workers?: Array<{ state: string; name: string }> }>(second.url, "WorkerService/ListWorkers", adminKey, {});
+        const online = (workers ?? []).filter((w) => w.state === "WORKER_STATE_ONLINE").map((w) => w.name);
+        return online.includes("local-1") && online.includes("local-2");
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: "local-1 and local-2 to connect again" },
+    );
     const secondStopMs = await stopCleanly(second, () => second.child.kill("SIGINT"));
 
     console.log(

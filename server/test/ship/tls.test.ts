@@ -23,8 +23,27 @@ let server: TestServer;
 let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "ignore" },
+  );
   server = await startTestServer({ tlsCert: cert, tlsKey: key });
 });
 afterAll(async () => {
@@ -38,12 +57,21 @@ const ca = () => readFileSync(cert);
 describe("TLS", () => {
   it("serves https on the one port: gRPC over HTTP/2 and Connect over HTTP/1.1, trusting only the given certificate", async () => {
     expect(server.url.startsWith("https://")).toBe(true);
-    const grpc = createClient(SystemService, createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(ADMIN_KEY)], nodeOptions: { ca: ca() } }));
+    const grpc = createClient(
+      SystemService,
+      createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(ADMIN_KEY)], nodeOptions: { ca: ca() } }),
+    );
     expect((await grpc.getInfo({})).database).toBe("sqlite");
-    const h1 = createClient(SystemService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)], nodeOptions: { ca: ca() } }));
+    const h1 = createClient(
+      SystemService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)], nodeOptions: { ca: ca() } }),
+    );
     expect((await h1.getInfo({})).database).toBe("sqlite");
     // Without the certificate the client refuses the server, so the connection really is TLS.
-    const untrusted = createClient(SystemService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)] }));
+    const untrusted = createClient(
+      SystemService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(ADMIN_KEY)] }),
+    );
     await expect(untrusted.getInfo({})).rejects.toThrow(/certificate/i);
   });
 
@@ -61,10 +89,13 @@ describe("TLS", () => {
     worker = startWorker(server.url, { name: "tls-worker", capacity: 1, env: { NODE_EXTRA_CA_CERTS: cert } });
     const runs = createClient(RunService, createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(ADMIN_KEY)], nodeOptions: { ca: ca() } }));
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "echo over-tls" } });
-    const done = await waitFor(async () => {
-      const r = (await runs.getRun({ id: run!.id })).run!;
-      return r.finishTime ? r : undefined;
-    }, { what: "the run over TLS to finish" });
+    const done = await waitFor(
+      async () => {
+        const r = (await runs.getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "the run over TLS to finish" },
+    );
     expect(done.status, worker.output()).toBe(RunStatus.SUCCEEDED);
   });
 });

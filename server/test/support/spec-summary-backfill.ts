@@ -29,11 +29,17 @@ export async function checkSpecSummaryBackfill(url: string): Promise<void> {
   ];
   try {
     for (const [i, spec] of specs.entries()) {
-      await old.query(params("INSERT INTO job_definitions (id, name, description, spec, created_at, updated_at) VALUES (?, ?, '', ?, 1, 1)"), [`j${i}`, `job ${i}`, specToJson(spec)]);
+      await old.query(params("INSERT INTO job_definitions (id, name, description, spec, created_at, updated_at) VALUES (?, ?, '', ?, 1, 1)"), [
+        `j${i}`,
+        `job ${i}`,
+        specToJson(spec),
+      ]);
       await old.query(
-        params("INSERT INTO job_runs (id, job_name, spec, agent, required_labels, labels, priority, status, trigger, attempt, max_attempts, " +
-          "created_at, available_at, timeout_seconds, error, result, usage, last_seq, cancel_requested, updated_at) " +
-          "VALUES (?, 'r', ?, ?, '{}', '{}', 0, 'queued', 'ad_hoc', 1, 1, 1, 1, 60, '', '', '{}', 0, false, 1)"),
+        params(
+          "INSERT INTO job_runs (id, job_name, spec, agent, required_labels, labels, priority, status, trigger, attempt, max_attempts, " +
+            "created_at, available_at, timeout_seconds, error, result, usage, last_seq, cancel_requested, updated_at) " +
+            "VALUES (?, 'r', ?, ?, '{}', '{}', 0, 'queued', 'ad_hoc', 1, 1, 1, 1, 60, '', '', '{}', 0, false, 1)",
+        ),
         [`r${i}`, specToJson(spec), spec.agent],
       );
     }

@@ -17,7 +17,13 @@ let s3Endpoint = "";
 const scratch = tempDir("fc-blob-contract-");
 
 beforeAll(async () => {
-  s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tempDir("fc-s3rver-"), configureBuckets: [{ name: BUCKET, configs: [] }] });
+  s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: tempDir("fc-s3rver-"),
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const { port } = await s3.run();
   s3Endpoint = `http://127.0.0.1:${port}`;
 });
@@ -40,10 +46,19 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 const stores: Array<[string, () => BlobStore]> = [
   ["filesystem", () => createFsBlobStore(tempDir("fc-blobs-"))],
-  ["s3 (s3rver)", () => createS3BlobStore({
-    bucket: BUCKET, prefix: `run-${randomUUID()}/`, endpoint: s3Endpoint, region: "us-east-1",
-    accessKeyId: "S3RVER", secretAccessKey: "S3RVER", forcePathStyle: true,
-  })],
+  [
+    "s3 (s3rver)",
+    () =>
+      createS3BlobStore({
+        bucket: BUCKET,
+        prefix: `run-${randomUUID()}/`,
+        endpoint: s3Endpoint,
+        region: "us-east-1",
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+        forcePathStyle: true,
+      }),
+  ],
 ];
 
 describe.each(stores)("blob store contract: %s", (_name, make) => {

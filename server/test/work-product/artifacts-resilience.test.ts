@@ -97,8 +97,17 @@ describe("uploads for a run the worker does not hold", () => {
         rogue.send({
           case: "artifactChunk",
           value: {
-            runId, attempt: 1, artifactId, name: "planted.txt", kind: ArtifactKind.FILE, contentType: "text/plain",
-            offset: 0n, data, last: true, sizeBytes: BigInt(data.length), sha256: createHash("sha256").update(data).digest("hex"),
+            runId,
+            attempt: 1,
+            artifactId,
+            name: "planted.txt",
+            kind: ArtifactKind.FILE,
+            contentType: "text/plain",
+            offset: 0n,
+            data,
+            last: true,
+            sizeBytes: BigInt(data.length),
+            sha256: createHash("sha256").update(data).digest("hex"),
           },
         });
         const ack = await rogue.next("artifactAck", (a) => a.artifactId === artifactId);

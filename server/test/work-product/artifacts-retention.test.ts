@@ -31,8 +31,15 @@ async function artifact(blobs: ReturnType<typeof createFsBlobStore>, ageDays: nu
   writeFileSync(temp, `artifact aged ${ageDays} days`);
   await blobs.put(id, temp);
   await server.app.artifactStore.insertOnce({
-    id, runId: randomUUID(), uploadId: randomUUID(), name: `${ageDays}.txt`, sizeBytes: 10, sha256: "0".repeat(64),
-    contentType: "text/plain", kind: "file", createdAt: NOW - ageDays * DAY,
+    id,
+    runId: randomUUID(),
+    uploadId: randomUUID(),
+    name: `${ageDays}.txt`,
+    sizeBytes: 10,
+    sha256: "0".repeat(64),
+    contentType: "text/plain",
+    kind: "file",
+    createdAt: NOW - ageDays * DAY,
   });
   return id;
 }
@@ -43,7 +50,14 @@ describe("artifact retention", () => {
     const clock = fakeClock(NOW);
     const old = await artifact(blobs, 31);
     const recent = await artifact(blobs, 29);
-    const retention = createArtifactRetention({ store: server.app.artifactStore, blobs, retentionDays: 30, log: pino({ level: "silent" }), clock, intervalMs: 60_000 });
+    const retention = createArtifactRetention({
+      store: server.app.artifactStore,
+      blobs,
+      retentionDays: 30,
+      log: pino({ level: "silent" }),
+      clock,
+      intervalMs: 60_000,
+    });
     retention.start();
     try {
       // The first prune runs at start.

@@ -18,12 +18,22 @@ let s3: S3rver;
 let server: TestServer;
 
 beforeAll(async () => {
-  s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tempDir("fc-s3rver-"), configureBuckets: [{ name: BUCKET, configs: [] }] });
+  s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: tempDir("fc-s3rver-"),
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const { port } = await s3.run();
   // Through the settings parser, as ORCH_* variables would configure it.
   const { artifacts } = loadServerConfig({
-    ORCH_ARTIFACT_STORE: `s3://${BUCKET}/runs`, ORCH_S3_ENDPOINT: `http://127.0.0.1:${port}`, ORCH_S3_REGION: "us-east-1",
-    ORCH_S3_ACCESS_KEY_ID: "S3RVER", ORCH_S3_SECRET_ACCESS_KEY: "S3RVER", ORCH_S3_FORCE_PATH_STYLE: "1",
+    ORCH_ARTIFACT_STORE: `s3://${BUCKET}/runs`,
+    ORCH_S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    ORCH_S3_REGION: "us-east-1",
+    ORCH_S3_ACCESS_KEY_ID: "S3RVER",
+    ORCH_S3_SECRET_ACCESS_KEY: "S3RVER",
+    ORCH_S3_FORCE_PATH_STYLE: "1",
   });
   expect(artifacts.store).toMatchObject({ kind: "s3", bucket: BUCKET, prefix: "runs/", forcePathStyle: true });
   server = await startTestServer({ artifacts });
@@ -50,9 +60,17 @@ describe("artifacts in an S3-compatible bucket", () => {
         w.send({
           case: "artifactChunk",
           value: {
-            runId: run!.id, attempt, artifactId, name: "out.bin", kind: ArtifactKind.FILE, contentType: "application/octet-stream",
-            offset: BigInt(off), data: bytes.subarray(off, off + step), last,
-            sizeBytes: last ? BigInt(bytes.length) : 0n, sha256: last ? createHash("sha256").update(bytes).digest("hex") : "",
+            runId: run!.id,
+            attempt,
+            artifactId,
+            name: "out.bin",
+            kind: ArtifactKind.FILE,
+            contentType: "application/octet-stream",
+            offset: BigInt(off),
+            data: bytes.subarray(off, off + step),
+            last,
+            sizeBytes: last ? BigInt(bytes.length) : 0n,
+            sha256: last ? createHash("sha256").update(bytes).digest("hex") : "",
           },
         });
       }
@@ -78,8 +96,16 @@ describe("artifacts in an S3-compatible bucket", () => {
 describe("ORCH_ARTIFACT_STORE", () => {
   it("defaults to the filesystem, and refuses what it cannot use, saying what it accepts", () => {
     expect(loadServerConfig({}).artifacts).toEqual({ store: { kind: "fs" }, retentionDays: 30 });
-    expect(loadServerConfig({ ORCH_ARTIFACT_STORE: "s3://b" }).artifacts.store).toMatchObject({ kind: "s3", bucket: "b", prefix: "", region: "us-east-1", forcePathStyle: false });
-    expect(() => loadServerConfig({ ORCH_ARTIFACT_STORE: "gs://bucket" })).toThrow(/ORCH_ARTIFACT_STORE must be empty or "fs" .* or s3:\/\/bucket\/prefix; got "gs:\/\/bucket"/);
+    expect(loadServerConfig({ ORCH_ARTIFACT_STORE: "s3://b" }).artifacts.store).toMatchObject({
+      kind: "s3",
+      bucket: "b",
+      prefix: "",
+      region: "us-east-1",
+      forcePathStyle: false,
+    });
+    expect(() => loadServerConfig({ ORCH_ARTIFACT_STORE: "gs://bucket" })).toThrow(
+      /ORCH_ARTIFACT_STORE must be empty or "fs" .* or s3:\/\/bucket\/prefix; got "gs:\/\/bucket"/,
+    );
     expect(() => loadServerConfig({ ORCH_ARTIFACT_STORE: "s3://" })).toThrow(/must name a bucket/);
     expect(() => loadServerConfig({ ORCH_ARTIFACT_RETENTION_DAYS: "-1" })).toThrow(/ORCH_ARTIFACT_RETENTION_DAYS must be a non-negative integer/);
   });

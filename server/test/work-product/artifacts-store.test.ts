@@ -25,7 +25,15 @@ afterAll(async () => {
 });
 
 const row = (runId: string, uploadId: string, createdAt: number, name = "a.txt"): ArtifactRow => ({
-  id: newId(), runId, uploadId, name, sizeBytes: 5_000_000_000, sha256: "a".repeat(64), contentType: "text/plain", kind: "file", createdAt,
+  id: newId(),
+  runId,
+  uploadId,
+  name,
+  sizeBytes: 5_000_000_000,
+  sha256: "a".repeat(64),
+  contentType: "text/plain",
+  kind: "file",
+  createdAt,
 });
 
 const databases: Array<[string, () => string | undefined]> = [

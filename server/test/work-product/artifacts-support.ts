@@ -11,10 +11,13 @@ export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("
 /** Waits for a run to end and returns it. */
 export async function finished(url: string, id: string, timeoutMs?: number): Promise<Run> {
   const runs = client(RunService, url, ADMIN_KEY);
-  return waitFor(async () => {
-    const r = (await runs.getRun({ id })).run!;
-    return r.finishTime ? r : undefined;
-  }, { what: `run ${id} to finish`, timeoutMs });
+  return waitFor(
+    async () => {
+      const r = (await runs.getRun({ id })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { what: `run ${id} to finish`, timeoutMs },
+  );
 }
 
 export const succeeded = (r: Run) => r.status === RunStatus.SUCCEEDED;
@@ -29,7 +32,9 @@ export async function logText(url: string, runId: string): Promise<string> {
 export function blobFiles(dataDir: string): string[] {
   const root = join(dataDir, "artifacts");
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((d) => d !== "incoming").flatMap((d) => readdirSync(join(root, d)));
+  return readdirSync(root)
+    .filter((d) => d !== "incoming")
+    .flatMap((d) => readdirSync(join(root, d)));
 }
 
 /** Uploads in progress (temp files) on the server. */

@@ -38,7 +38,10 @@ beforeAll(async () => {
   writeFileSync(join(outside, "host-secret.txt"), "not for the server\n");
   await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, { what: "worker to connect" });
 
-  const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({ name: "artifact-token", env: { API_TOKEN: SECRET } });
+  const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+    name: "artifact-token",
+    env: { API_TOKEN: SECRET },
+  });
   const prompt = [
     "mkdir -p out/nested",
     'printf "token=%s\\nplain line\\n" "$API_TOKEN" > out/report.txt',
@@ -81,7 +84,9 @@ describe("artifacts of a run", () => {
   it("names in the run's log the symlink out of the workspace and the file over the limit, and the run still succeeds", async () => {
     const text = await logText(server.url, runId);
     expect(text).toContain("Artifact out/escape.txt skipped: it is a symlink to a path outside the workspace");
-    expect(text).toContain(`Artifact out/big.txt skipped: ${MAX_FILE + 1} bytes is over the per-file limit of ${MAX_FILE} bytes (ORCH_ARTIFACT_MAX_FILE_BYTES)`);
+    expect(text).toContain(
+      `Artifact out/big.txt skipped: ${MAX_FILE + 1} bytes is over the per-file limit of ${MAX_FILE} bytes (ORCH_ARTIFACT_MAX_FILE_BYTES)`,
+    );
   });
 
   it("masks credential values in text artifacts and keeps binary ones byte for byte (Connect)", async () => {
@@ -115,7 +120,9 @@ describe("artifacts of a run", () => {
     expect(res.headers.get("etag")).toBe(`"${sha256(binary)}"`);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("content-security-policy")).toContain("default-src");
-    const again = await fetch(`${server.url}/artifacts/${a.id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, "if-none-match": `"${sha256(binary)}"` } });
+    const again = await fetch(`${server.url}/artifacts/${a.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "if-none-match": `"${sha256(binary)}"` },
+    });
     expect(again.status).toBe(304);
   });
 

@@ -46,7 +46,15 @@ export class DashboardApp {
   }
 
   /** Fills the shared job-spec fields (new run and job editor). */
-  async fillSpec(spec: { agent?: string; prompt?: string; provider?: string; model?: string; requiredLabels?: Record<string, string>; maxAttempts?: number; timeoutSeconds?: number }) {
+  async fillSpec(spec: {
+    agent?: string;
+    prompt?: string;
+    provider?: string;
+    model?: string;
+    requiredLabels?: Record<string, string>;
+    maxAttempts?: number;
+    timeoutSeconds?: number;
+  }) {
     const p = this.page;
     if (spec.agent) await p.getByRole("combobox", { name: "Agent" }).selectOption(spec.agent);
     if (spec.prompt !== undefined) await this.field("spec.prompt").locator("textarea").fill(spec.prompt);

@@ -18,7 +18,11 @@ type Status = "succeeded" | "failed" | "cancelled" | "running" | "queued";
 async function createCredential(url: string, key: string, preset: string, description: string, env: Record<string, string>): Promise<string> {
   const p = CREDENTIAL_PRESETS.find((x) => x.id === preset)!;
   const values = Object.fromEntries(p.env.map((name) => [name, env[name] ?? "demo-value"]));
-  const { credential } = await rpc<{ credential: { id: string } }>(url, key, "CredentialService/CreateCredential", { name: p.name, description, env: values });
+  const { credential } = await rpc<{ credential: { id: string } }>(url, key, "CredentialService/CreateCredential", {
+    name: p.name,
+    description,
+    env: values,
+  });
   return credential.id;
 }
 
@@ -173,7 +177,13 @@ export async function seedDemo(url: string, key: string): Promise<DemoData> {
     url,
     key,
     {
-      spec: { agent: "goose", provider: "openai", model: "gpt-4.1-mini", prompt: "Backfill embeddings for documents that have none, in batches of 500.", credentialIds: [openai] },
+      spec: {
+        agent: "goose",
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        prompt: "Backfill embeddings for documents that have none, in batches of 500.",
+        credentialIds: [openai],
+      },
       labels: { team: "search" },
     },
     "running",

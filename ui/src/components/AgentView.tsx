@@ -77,7 +77,10 @@ function TranscriptRow({ item, finished }: { item: TranscriptItem; finished?: bo
     case "usage":
       return (
         <p className="px-1 font-mono text-[11px] text-zinc-400" data-agent="usage">
-          usage · {usageCells(item.usage).map((c) => `${c.label.toLowerCase()} ${c.value}`).join(" · ")}
+          usage ·{" "}
+          {usageCells(item.usage)
+            .map((c) => `${c.label.toLowerCase()} ${c.value}`)
+            .join(" · ")}
         </p>
       );
     case "error":

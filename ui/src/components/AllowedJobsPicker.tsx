@@ -21,10 +21,15 @@ export function AllowedJobsPicker({ value, onChange }: { value: string[]; onChan
   return (
     <div>
       <p className="mb-1 text-xs text-zinc-500">
-        {value.length === 0 ? "Any run may use this credential. Check jobs to allow only their runs (no ad-hoc runs)." : `Only runs of ${value.length} job${value.length === 1 ? "" : "s"} may use it.`}
+        {value.length === 0
+          ? "Any run may use this credential. Check jobs to allow only their runs (no ad-hoc runs)."
+          : `Only runs of ${value.length} job${value.length === 1 ? "" : "s"} may use it.`}
       </p>
       {/* min-w-0: a fieldset is otherwise at least as wide as its content, and this one scrolls instead. */}
-      <fieldset className="max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border border-zinc-300 bg-white" aria-label="Allowed jobs">
+      <fieldset
+        className="max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border border-zinc-300 bg-white"
+        aria-label="Allowed jobs"
+      >
         {jobs.data.jobs.map((j) => (
           <div key={j.id}>
             <label className="flex cursor-pointer items-center gap-2 px-2.5 py-1.5 text-sm hover:bg-zinc-50">
@@ -33,14 +38,16 @@ export function AllowedJobsPicker({ value, onChange }: { value: string[]; onChan
             </label>
           </div>
         ))}
-        {value.filter((id) => !known.has(id)).map((id) => (
-          <div key={id}>
-            <label className="flex cursor-pointer items-center gap-2 px-2.5 py-1.5 font-mono text-xs text-zinc-500 hover:bg-zinc-50">
-              <input type="checkbox" className="accent-indigo-600" checked onChange={() => toggle(id)} />
-              {id} (deleted job)
-            </label>
-          </div>
-        ))}
+        {value
+          .filter((id) => !known.has(id))
+          .map((id) => (
+            <div key={id}>
+              <label className="flex cursor-pointer items-center gap-2 px-2.5 py-1.5 font-mono text-xs text-zinc-500 hover:bg-zinc-50">
+                <input type="checkbox" className="accent-indigo-600" checked onChange={() => toggle(id)} />
+                {id} (deleted job)
+              </label>
+            </div>
+          ))}
         {jobs.data.jobs.length === 0 && <div className="px-2.5 py-1.5 text-xs text-zinc-500">No jobs yet.</div>}
       </fieldset>
     </div>

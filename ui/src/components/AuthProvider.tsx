@@ -27,10 +27,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       // Nothing cached under the previous key may leak into the new session.
       queryClient.clear();
       setApiKey(key);
-      queryClient.setQueryData(
-        createConnectQueryKey({ schema: ApiKeyService.method.whoAmI, input: {}, transport, cardinality: "finite" }),
-        res,
-      );
+      queryClient.setQueryData(createConnectQueryKey({ schema: ApiKeyService.method.whoAmI, input: {}, transport, cardinality: "finite" }), res);
       return res.apiKey;
     },
     [transport, queryClient],

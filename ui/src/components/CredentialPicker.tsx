@@ -36,7 +36,10 @@ export function CredentialPicker({
   const toggle = (id: string) => onChange(value.includes(id) ? value.filter((v) => v !== id) : [...value, id]);
   return (
     // min-w-0: a fieldset is otherwise at least as wide as its content; this one scrolls and truncates instead.
-    <fieldset className={`max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border ${invalid ? "border-red-400" : "border-zinc-300"} bg-white`} aria-label="Credentials">
+    <fieldset
+      className={`max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border ${invalid ? "border-red-400" : "border-zinc-300"} bg-white`}
+      aria-label="Credentials"
+    >
       {credentials.map((c) => (
         <div key={c.id}>
           <label className="flex cursor-pointer items-start gap-2 px-2.5 py-1.5 hover:bg-zinc-50">

@@ -3,7 +3,15 @@ import { describeCron, nextFireTimes } from "../lib/cron";
 
 function formatIn(d: Date, timeZone: string): string {
   try {
-    return d.toLocaleString(undefined, { timeZone, weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toLocaleString(undefined, {
+      timeZone,
+      weekday: "short",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
   } catch {
     return d.toISOString();
   }

@@ -37,7 +37,21 @@ export function Field({ label, name, error, hint, children, className = "" }: Fi
 }
 
 /** For compound editors (labels, extensions) that have no single control to label. */
-export function FieldGroup({ label, name, error, hint, children, actions }: { label: ReactNode; name?: string; error?: string; hint?: ReactNode; children: ReactNode; actions?: ReactNode }) {
+export function FieldGroup({
+  label,
+  name,
+  error,
+  hint,
+  children,
+  actions,
+}: {
+  label: ReactNode;
+  name?: string;
+  error?: string;
+  hint?: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <fieldset data-field={name} aria-invalid={!!error}>
       <div className="mb-1 flex items-center justify-between">

@@ -31,7 +31,12 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
   return (
     <div className="grid grid-cols-1 gap-5 xl:grid-cols-[minmax(0,1fr)_340px]">
       <div className="space-y-4">
-        <Field label={isShell ? "Command line" : "Prompt"} name={p("prompt")} error={errors.get(p("prompt"))} hint={isShell ? "Run by the worker's shell." : "The task, in natural language."}>
+        <Field
+          label={isShell ? "Command line" : "Prompt"}
+          name={p("prompt")}
+          error={errors.get(p("prompt"))}
+          hint={isShell ? "Run by the worker's shell." : "The task, in natural language."}
+        >
           {(a) => (
             <textarea
               {...a}
@@ -44,8 +49,21 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
           )}
         </Field>
         {!isShell && (
-          <Field label="System instructions" name={p("system_instructions")} error={errors.get(p("system_instructions"))} hint="Optional extra instructions for the agent.">
-            {(a) => <textarea {...a} className="input text-[13px]" rows={3} value={draft.systemInstructions} onChange={(e) => onChange({ systemInstructions: e.target.value })} />}
+          <Field
+            label="System instructions"
+            name={p("system_instructions")}
+            error={errors.get(p("system_instructions"))}
+            hint="Optional extra instructions for the agent."
+          >
+            {(a) => (
+              <textarea
+                {...a}
+                className="input text-[13px]"
+                rows={3}
+                value={draft.systemInstructions}
+                onChange={(e) => onChange({ systemInstructions: e.target.value })}
+              />
+            )}
           </Field>
         )}
         <div className="grid grid-cols-[180px_minmax(0,1fr)] gap-3">
@@ -75,9 +93,19 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
         </div>
         {!isShell && (
           <>
-            <McpExtensionsEditor value={draft.extensions} onChange={(extensions) => onChange({ extensions })} errors={errors} path={p("extensions")} />
+            <McpExtensionsEditor
+              value={draft.extensions}
+              onChange={(extensions) => onChange({ extensions })}
+              errors={errors}
+              path={p("extensions")}
+            />
             {draft.agent === "goose" && (
-              <Field label="Built-in extensions" name={p("builtins")} error={errors.get(p("builtins"), true)} hint="Comma-separated Goose built-ins, e.g. developer.">
+              <Field
+                label="Built-in extensions"
+                name={p("builtins")}
+                error={errors.get(p("builtins"), true)}
+                hint="Comma-separated Goose built-ins, e.g. developer."
+              >
                 {(a) => <input {...a} className="input font-mono" value={draft.builtins} onChange={(e) => onChange({ builtins: e.target.value })} />}
               </Field>
             )}
@@ -86,7 +114,12 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
       </div>
 
       <div className="space-y-4">
-        <FieldGroup label="Credentials" name={p("credential_ids")} error={errors.get(p("credential_ids"), true)} hint="Their variables are set in the agent's environment.">
+        <FieldGroup
+          label="Credentials"
+          name={p("credential_ids")}
+          error={errors.get(p("credential_ids"), true)}
+          hint="Their variables are set in the agent's environment."
+        >
           <CredentialPicker
             value={draft.credentialIds}
             onChange={(credentialIds) => onChange({ credentialIds })}
@@ -96,28 +129,101 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
             invalid={!!errors.get(p("credential_ids"), true)}
           />
         </FieldGroup>
-        <FieldGroup label="Required worker labels" name={p("required_labels")} error={errors.get(p("required_labels"), true)} hint="Only workers with all of these labels take the run.">
-          <KeyValueEditor ariaLabel="Required labels" rows={draft.requiredLabels} onChange={(requiredLabels) => onChange({ requiredLabels })} keyPlaceholder="gpu" valuePlaceholder="true" addLabel="Label" />
+        <FieldGroup
+          label="Required worker labels"
+          name={p("required_labels")}
+          error={errors.get(p("required_labels"), true)}
+          hint="Only workers with all of these labels take the run."
+        >
+          <KeyValueEditor
+            ariaLabel="Required labels"
+            rows={draft.requiredLabels}
+            onChange={(requiredLabels) => onChange({ requiredLabels })}
+            keyPlaceholder="gpu"
+            valuePlaceholder="true"
+            addLabel="Label"
+          />
         </FieldGroup>
         <div className="grid grid-cols-2 gap-3">
-          <Field label="Timeout (seconds)" name={p("timeout_seconds")} error={errors.get(p("timeout_seconds"))} hint={secondsHint(draft.timeoutSeconds, "Default 1h")}>
-            {(a) => <input {...a} className="input" type="number" min={0} placeholder="3600" value={draft.timeoutSeconds} onChange={(e) => onChange({ timeoutSeconds: e.target.value })} />}
+          <Field
+            label="Timeout (seconds)"
+            name={p("timeout_seconds")}
+            error={errors.get(p("timeout_seconds"))}
+            hint={secondsHint(draft.timeoutSeconds, "Default 1h")}
+          >
+            {(a) => (
+              <input
+                {...a}
+                className="input"
+                type="number"
+                min={0}
+                placeholder="3600"
+                value={draft.timeoutSeconds}
+                onChange={(e) => onChange({ timeoutSeconds: e.target.value })}
+              />
+            )}
           </Field>
           {!isShell ? (
             <Field label="Max turns" name={p("max_turns")} error={errors.get(p("max_turns"))} hint="Empty: agent decides">
-              {(a) => <input {...a} className="input" type="number" min={0} value={draft.maxTurns} onChange={(e) => onChange({ maxTurns: e.target.value })} />}
+              {(a) => (
+                <input
+                  {...a}
+                  className="input"
+                  type="number"
+                  min={0}
+                  value={draft.maxTurns}
+                  onChange={(e) => onChange({ maxTurns: e.target.value })}
+                />
+              )}
             </Field>
           ) : (
             <div />
           )}
           <Field label="Attempts" name={p("max_attempts")} error={errors.get(p("max_attempts"))} hint="Empty: one attempt">
-            {(a) => <input {...a} className="input" type="number" min={0} placeholder="1" value={draft.maxAttempts} onChange={(e) => onChange({ maxAttempts: e.target.value })} />}
+            {(a) => (
+              <input
+                {...a}
+                className="input"
+                type="number"
+                min={0}
+                placeholder="1"
+                value={draft.maxAttempts}
+                onChange={(e) => onChange({ maxAttempts: e.target.value })}
+              />
+            )}
           </Field>
-          <Field label="Retry backoff (s)" name={p("retry_backoff_seconds")} error={errors.get(p("retry_backoff_seconds"))} hint={secondsHint(draft.retryBackoffSeconds, "Default 5s, doubling")}>
-            {(a) => <input {...a} className="input" type="number" min={0} placeholder="5" value={draft.retryBackoffSeconds} onChange={(e) => onChange({ retryBackoffSeconds: e.target.value })} />}
+          <Field
+            label="Retry backoff (s)"
+            name={p("retry_backoff_seconds")}
+            error={errors.get(p("retry_backoff_seconds"))}
+            hint={secondsHint(draft.retryBackoffSeconds, "Default 5s, doubling")}
+          >
+            {(a) => (
+              <input
+                {...a}
+                className="input"
+                type="number"
+                min={0}
+                placeholder="5"
+                value={draft.retryBackoffSeconds}
+                onChange={(e) => onChange({ retryBackoffSeconds: e.target.value })}
+              />
+            )}
           </Field>
           <Field label="Priority" name={p("priority")} error={errors.get(p("priority"))} hint="Higher runs first">
-            {(a) => <input {...a} className="input" type="number" min={-1000} max={1000} title="−1000 to 1000" placeholder="0" value={draft.priority} onChange={(e) => onChange({ priority: e.target.value })} />}
+            {(a) => (
+              <input
+                {...a}
+                className="input"
+                type="number"
+                min={-1000}
+                max={1000}
+                title="−1000 to 1000"
+                placeholder="0"
+                value={draft.priority}
+                onChange={(e) => onChange({ priority: e.target.value })}
+              />
+            )}
           </Field>
         </div>
       </div>

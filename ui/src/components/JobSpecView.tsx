@@ -24,7 +24,11 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
     <dl data-testid="job-spec">
       {/* A command line is code; a prompt is prose and reads better in the text font. */}
       <Row label={spec.agent === "shell" ? "Command line" : "Prompt"}>
-        <pre className={`max-h-72 overflow-auto whitespace-pre-wrap ${spec.agent === "shell" ? "font-mono text-xs" : "font-sans text-sm leading-relaxed"}`}>{spec.prompt}</pre>
+        <pre
+          className={`max-h-72 overflow-auto whitespace-pre-wrap ${spec.agent === "shell" ? "font-mono text-xs" : "font-sans text-sm leading-relaxed"}`}
+        >
+          {spec.prompt}
+        </pre>
       </Row>
       {spec.systemInstructions && (
         <Row label="System instructions">
@@ -54,13 +58,17 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
                 {e.transport.case === "stdio" && (
                   <span className="text-zinc-600">
                     stdio: {e.transport.value.command} {e.transport.value.args.join(" ")}
-                    {Object.keys(e.transport.value.env).length > 0 && <span className="text-zinc-400"> (env: {Object.keys(e.transport.value.env).join(", ")})</span>}
+                    {Object.keys(e.transport.value.env).length > 0 && (
+                      <span className="text-zinc-400"> (env: {Object.keys(e.transport.value.env).join(", ")})</span>
+                    )}
                   </span>
                 )}
                 {e.transport.case === "streamableHttp" && (
                   <span className="text-zinc-600">
                     http: {e.transport.value.url}
-                    {Object.keys(e.transport.value.headers).length > 0 && <span className="text-zinc-400"> (headers: {Object.keys(e.transport.value.headers).join(", ")})</span>}
+                    {Object.keys(e.transport.value.headers).length > 0 && (
+                      <span className="text-zinc-400"> (headers: {Object.keys(e.transport.value.headers).join(", ")})</span>
+                    )}
                   </span>
                 )}
               </li>
@@ -68,7 +76,13 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
           </ul>
         </Row>
       )}
-      {spec.builtins.length > 0 && <Row label="Built-ins">{spec.builtins.map((b) => <Chip key={b}>{b}</Chip>)}</Row>}
+      {spec.builtins.length > 0 && (
+        <Row label="Built-ins">
+          {spec.builtins.map((b) => (
+            <Chip key={b}>{b}</Chip>
+          ))}
+        </Row>
+      )}
       <Row label="Credentials">{spec.credentialIds.length ? <CredentialNames ids={spec.credentialIds} /> : none}</Row>
       <Row label="Required labels">
         {Object.keys(spec.requiredLabels).length ? (
@@ -83,8 +97,10 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
       </Row>
       <Row label="Limits">
         <span className="text-xs text-zinc-700">
-          timeout {spec.timeoutSeconds ? seconds(spec.timeoutSeconds) : "1h (default)"} · {spec.maxAttempts || 1} attempt{spec.maxAttempts > 1 ? "s" : ""}
-          {spec.maxAttempts > 1 && ` · backoff ${spec.retryBackoffSeconds ? seconds(spec.retryBackoffSeconds) : "5s"}, doubling`} · priority {spec.priority}
+          timeout {spec.timeoutSeconds ? seconds(spec.timeoutSeconds) : "1h (default)"} · {spec.maxAttempts || 1} attempt
+          {spec.maxAttempts > 1 ? "s" : ""}
+          {spec.maxAttempts > 1 && ` · backoff ${spec.retryBackoffSeconds ? seconds(spec.retryBackoffSeconds) : "5s"}, doubling`} · priority{" "}
+          {spec.priority}
           {spec.agent !== "shell" && ` · max turns ${spec.maxTurns || "agent default"}`}
         </span>
       </Row>

@@ -15,7 +15,16 @@ export interface KeyValueEditorProps {
   ariaLabel?: string;
 }
 
-export function KeyValueEditor({ rows, onChange, keyPlaceholder = "key", valuePlaceholder = "value", secret, addLabel = "Add", rowError, ariaLabel }: KeyValueEditorProps) {
+export function KeyValueEditor({
+  rows,
+  onChange,
+  keyPlaceholder = "key",
+  valuePlaceholder = "value",
+  secret,
+  addLabel = "Add",
+  rowError,
+  ariaLabel,
+}: KeyValueEditorProps) {
   const rowKeys = useListKeys(rows.length);
   const update = (i: number, patch: Partial<KeyValueRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const remove = (i: number) => {

@@ -32,7 +32,10 @@ export function Layout() {
         <Brand className="px-4 py-4 text-white" />
         {can("runs:write") && (
           <div className="px-3 pb-3">
-            <NavLink to="/runs/new" className="flex w-full items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+            <NavLink
+              to="/runs/new"
+              className="flex w-full items-center justify-center rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+            >
               + New run
             </NavLink>
           </div>

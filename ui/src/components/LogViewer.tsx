@@ -32,7 +32,15 @@ export interface LogViewerProps {
  * 100,000-line run scrolls as smoothly as a short one. Follows the tail until the user scrolls
  * up, then offers a jump back.
  */
-export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "No output yet.", onDownload, downloading, toolbarExtra }: LogViewerProps) {
+export function LogViewer({
+  lines,
+  count,
+  className = "h-[560px]",
+  emptyText = "No output yet.",
+  onDownload,
+  downloading,
+  toolbarExtra,
+}: LogViewerProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const [timestamps, setTimestamps] = useState(false);
@@ -90,7 +98,12 @@ export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "
         <div className="ml-auto flex items-center gap-2">
           {toolbarExtra}
           {onDownload && (
-            <button type="button" className="rounded px-2 py-0.5 text-zinc-300 hover:bg-zinc-800 hover:text-white disabled:opacity-50" onClick={onDownload} disabled={downloading}>
+            <button
+              type="button"
+              className="rounded px-2 py-0.5 text-zinc-300 hover:bg-zinc-800 hover:text-white disabled:opacity-50"
+              onClick={onDownload}
+              disabled={downloading}
+            >
               {downloading ? "Downloading…" : "Download .txt"}
             </button>
           )}
@@ -120,12 +133,7 @@ export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "
           )}
         </div>
         {!follow && (
-          <Button
-            variant="primary"
-            size="sm"
-            className="absolute right-4 bottom-3 shadow-lg"
-            onClick={() => setFollowing(true)}
-          >
+          <Button variant="primary" size="sm" className="absolute right-4 bottom-3 shadow-lg" onClick={() => setFollowing(true)}>
             ↓ Jump to latest{count > countWhenPaused ? ` (${(count - countWhenPaused).toLocaleString("en")} new)` : ""}
           </Button>
         )}
@@ -134,7 +142,19 @@ export function LogViewer({ lines, count, className = "h-[560px]", emptyText = "
   );
 }
 
-const LogRow = memo(function LogRow({ entry, index, start, gutter, timestamps }: { entry: LogEntry; index: number; start: number; gutter: number; timestamps: boolean }) {
+const LogRow = memo(function LogRow({
+  entry,
+  index,
+  start,
+  gutter,
+  timestamps,
+}: {
+  entry: LogEntry;
+  index: number;
+  start: number;
+  gutter: number;
+  timestamps: boolean;
+}) {
   return (
     <div
       className={`absolute left-0 flex w-max min-w-full whitespace-pre hover:bg-white/5 ${KIND_CLASS[entry.kind]}`}
@@ -145,7 +165,11 @@ const LogRow = memo(function LogRow({ entry, index, start, gutter, timestamps }:
       <span className="sticky left-0 shrink-0 bg-zinc-950 pr-3 pl-3 text-right text-zinc-600 select-none" style={{ width: `${gutter + 3}ch` }}>
         {index + 1}
       </span>
-      {timestamps && <span className="shrink-0 pr-3 text-zinc-500 select-none">{clockTime(entry.timeMs !== undefined ? new Date(entry.timeMs) : undefined) || "            "}</span>}
+      {timestamps && (
+        <span className="shrink-0 pr-3 text-zinc-500 select-none">
+          {clockTime(entry.timeMs !== undefined ? new Date(entry.timeMs) : undefined) || "            "}
+        </span>
+      )}
       <span className="pr-4">
         <AnsiText text={entry.text} />
       </span>

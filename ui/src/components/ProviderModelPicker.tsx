@@ -16,7 +16,16 @@ export interface ProviderModelPickerProps {
 }
 
 /** Provider select with each provider's environment variable, and a model field with suggestions. */
-export function ProviderModelPicker({ provider, model, onChange, providerError, modelError, providerName, modelName, selectedCredentials }: ProviderModelPickerProps) {
+export function ProviderModelPicker({
+  provider,
+  model,
+  onChange,
+  providerError,
+  modelError,
+  providerName,
+  modelName,
+  selectedCredentials,
+}: ProviderModelPickerProps) {
   const listId = useId();
   const info = providerInfo(provider);
   const known = !provider || !!info;
@@ -26,7 +35,9 @@ export function ProviderModelPicker({ provider, model, onChange, providerError, 
   const hint = info ? (
     <span data-testid="provider-env-hint">
       Needs <code className="font-mono">{info.env.join(", ")}</code>
-      {selectedCredentials && missing.length > 0 && missing.length === info.env.length && <span className="text-amber-700"> — no selected credential provides it</span>}
+      {selectedCredentials && missing.length > 0 && missing.length === info.env.length && (
+        <span className="text-amber-700"> — no selected credential provides it</span>
+      )}
     </span>
   ) : provider ? (
     "A provider name the agent understands."
@@ -57,14 +68,28 @@ export function ProviderModelPicker({ provider, model, onChange, providerError, 
               ))}
               <option value="__other">Other…</option>
             </select>
-            {!known && <input className="input font-mono" aria-label="Custom provider" value={provider} onChange={(e) => onChange({ provider: e.target.value })} />}
+            {!known && (
+              <input
+                className="input font-mono"
+                aria-label="Custom provider"
+                value={provider}
+                onChange={(e) => onChange({ provider: e.target.value })}
+              />
+            )}
           </div>
         )}
       </Field>
       <Field label="Model" name={modelName} error={modelError} hint={info?.models.length ? "Pick a suggestion or type any model name." : undefined}>
         {(a) => (
           <>
-            <input {...a} className="input font-mono" list={listId} placeholder={info?.models[0] ?? "provider default"} value={model} onChange={(e) => onChange({ model: e.target.value })} />
+            <input
+              {...a}
+              className="input font-mono"
+              list={listId}
+              placeholder={info?.models[0] ?? "provider default"}
+              value={model}
+              onChange={(e) => onChange({ model: e.target.value })}
+            />
             <datalist id={listId}>
               {info?.models.map((m) => (
                 <option key={m} value={m} />

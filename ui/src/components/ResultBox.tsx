@@ -11,7 +11,9 @@ export function ResultBox({ result, succeeded, clamp }: { result: string; succee
       <div className={`mb-0.5 text-[11px] font-medium tracking-wide uppercase ${succeeded ? "text-emerald-800" : "text-zinc-500"}`}>
         {succeeded ? "Result" : "Last agent message"}
       </div>
-      <p className={`text-sm whitespace-pre-wrap ${succeeded ? "text-emerald-950" : "text-zinc-800"} ${clamp ? "line-clamp-4" : ""}`}>{stripAnsi(result)}</p>
+      <p className={`text-sm whitespace-pre-wrap ${succeeded ? "text-emerald-950" : "text-zinc-800"} ${clamp ? "line-clamp-4" : ""}`}>
+        {stripAnsi(result)}
+      </p>
     </div>
   );
 }

@@ -31,7 +31,10 @@ export function RunTable({ runs, showJob = true, empty = "No runs yet." }: { run
                 <RunStatusBadge status={r.status} cancelRequested={r.cancelRequested} />
               </td>
               <td className="max-w-0">
-                <Link to={`/runs/${r.id}`} className={`block truncate font-medium text-zinc-900 hover:text-indigo-700 ${showJob ? "" : "font-mono text-xs"}`}>
+                <Link
+                  to={`/runs/${r.id}`}
+                  className={`block truncate font-medium text-zinc-900 hover:text-indigo-700 ${showJob ? "" : "font-mono text-xs"}`}
+                >
                   {showJob ? runTitle(r) : shortId(r.id)}
                 </Link>
                 {showJob && <span className="font-mono text-[11px] text-zinc-400">{shortId(r.id)}</span>}

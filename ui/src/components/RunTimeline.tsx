@@ -36,12 +36,17 @@ export function RunTimeline({ run }: { run: Run }) {
               // The connector runs at the height of the dots; the stage's duration sits under it.
               <div className="flex w-20 flex-col items-center px-2 pt-[7px] text-[11px] text-zinc-500">
                 <span className={`h-px w-full ${pending ? "bg-zinc-200" : "bg-indigo-300"}`} />
-                <span className="mt-1.5 tabular-nums">{s.gap !== undefined ? duration(s.gap) : running ? duration(between(steps[i - 1]!.ts, undefined, now)) : ""}</span>
+                <span className="mt-1.5 tabular-nums">
+                  {s.gap !== undefined ? duration(s.gap) : running ? duration(between(steps[i - 1]!.ts, undefined, now)) : ""}
+                </span>
               </div>
             )}
             <div className="min-w-24" data-step={s.label.toLowerCase()}>
               <div className="flex items-center gap-1.5 text-xs font-medium text-zinc-700">
-                <span className={`size-2 rounded-full ${pending ? (running ? "animate-pulse bg-blue-500" : "bg-zinc-200") : "bg-indigo-500"}`} aria-hidden />
+                <span
+                  className={`size-2 rounded-full ${pending ? (running ? "animate-pulse bg-blue-500" : "bg-zinc-200") : "bg-indigo-500"}`}
+                  aria-hidden
+                />
                 {s.label}
               </div>
               <div className="pl-3.5 text-xs text-zinc-500" title={d ? absoluteTime(d) : undefined}>

@@ -80,7 +80,12 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
             hint={
               <span className="flex flex-wrap gap-1">
                 {PRESETS.map(([expr, label]) => (
-                  <button key={expr} type="button" className="rounded bg-zinc-100 px-1.5 py-0.5 text-zinc-700 hover:bg-zinc-200" onClick={() => setCron(expr)}>
+                  <button
+                    key={expr}
+                    type="button"
+                    className="rounded bg-zinc-100 px-1.5 py-0.5 text-zinc-700 hover:bg-zinc-200"
+                    onClick={() => setCron(expr)}
+                  >
                     {label}
                   </button>
                 ))}

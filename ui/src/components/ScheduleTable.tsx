@@ -47,7 +47,17 @@ export function ScheduleTable({
   );
 }
 
-function ScheduleRow({ schedule: s, showJob, jobName, onEdit }: { schedule: Schedule; showJob: boolean; jobName?: string; onEdit?: (s: Schedule) => void }) {
+function ScheduleRow({
+  schedule: s,
+  showJob,
+  jobName,
+  onEdit,
+}: {
+  schedule: Schedule;
+  showJob: boolean;
+  jobName?: string;
+  onEdit?: (s: Schedule) => void;
+}) {
   const { can } = useAuth();
   const queryClient = useQueryClient();
   const opts = { onSuccess: () => invalidateService(queryClient, ScheduleService) };

@@ -70,7 +70,10 @@ export function ToolCallCard({ name, callId, argumentsJson, result, finished }: 
         <div id={bodyId} className="space-y-2 border-t border-zinc-100 px-3 py-2">
           <div>
             <div className="mb-0.5 text-[11px] font-medium tracking-wide text-zinc-500 uppercase">Arguments</div>
-            <pre className="max-h-80 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap text-zinc-800" data-testid="tool-args">
+            <pre
+              className="max-h-80 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap text-zinc-800"
+              data-testid="tool-args"
+            >
               {prettyJson(argumentsJson) || "(none)"}
             </pre>
           </div>

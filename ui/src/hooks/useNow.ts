@@ -38,5 +38,9 @@ function clock(intervalMs: number): Clock {
 
 export function useNow(intervalMs = 10_000): number {
   const c = clock(intervalMs);
-  return useSyncExternalStore(c.subscribe, () => c.now, () => c.now);
+  return useSyncExternalStore(
+    c.subscribe,
+    () => c.now,
+    () => c.now,
+  );
 }

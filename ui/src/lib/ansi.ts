@@ -19,13 +19,7 @@ function paletteColor(n: number): string {
   return `rgb(${CUBE[Math.floor(i / 36) % 6]},${CUBE[Math.floor(i / 6) % 6]},${CUBE[i % 6]})`;
 }
 
-function colour(
-  cls: string | null,
-  truecolor: string | null,
-  layer: "fg" | "bg",
-  classes: string[],
-  style: CSSProperties,
-): void {
+function colour(cls: string | null, truecolor: string | null, layer: "fg" | "bg", classes: string[], style: CSSProperties): void {
   if (!cls) return;
   const prop = layer === "fg" ? "color" : "backgroundColor";
   if (cls === "ansi-truecolor" && truecolor) {

@@ -3,7 +3,12 @@ import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { entryToText, outputToEntries } from "./run-output";
 
 /** Reads every stored output page of a run through ListRunLogs and returns it as text. */
-export async function fetchRunLogText(transport: Transport, runId: string, signal?: AbortSignal, onProgress?: (lines: number) => void): Promise<string> {
+export async function fetchRunLogText(
+  transport: Transport,
+  runId: string,
+  signal?: AbortSignal,
+  onProgress?: (lines: number) => void,
+): Promise<string> {
   const client = createClient(RunService, transport);
   const chunks: string[] = [];
   let after = 0n;

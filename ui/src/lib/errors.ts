@@ -74,9 +74,10 @@ export function parseError(err: unknown): ParsedError {
   let message = "";
   if (violations.length === 0) {
     const prefix = CODE_TEXT[ce.code];
-    message = prefix && !ce.rawMessage.toLowerCase().startsWith(prefix.toLowerCase())
-      ? `${prefix}: ${ce.rawMessage}`
-      : ce.rawMessage || prefix || "Request failed";
+    message =
+      prefix && !ce.rawMessage.toLowerCase().startsWith(prefix.toLowerCase())
+        ? `${prefix}: ${ce.rawMessage}`
+        : ce.rawMessage || prefix || "Request failed";
   }
   return { code: ce.code, message, violations };
 }
@@ -107,9 +108,7 @@ export class FieldErrors {
   get(path: string, nested = false): string | undefined {
     const hits = this.parsed.violations.filter((v) => matches(v.path, path, nested));
     if (hits.length === 0) return undefined;
-    return hits
-      .map((v) => (v.path !== path ? `${v.path.slice(path.length).replace(/^\./, "")}: ${v.message}` : v.message))
-      .join("; ");
+    return hits.map((v) => (v.path !== path ? `${v.path.slice(path.length).replace(/^\./, "")}: ${v.message}` : v.message)).join("; ");
   }
 
   /** Violations the form has no field for, for the banner. */

@@ -40,7 +40,6 @@ function terminalLines(text: string): string[] {
   });
 }
 
-
 /**
  * One-line summaries of agent events, so the log tab reads as a complete transcript. The
  * worker already writes assistant text to stdout as plain lines, so those are not repeated.

@@ -17,11 +17,7 @@ export const authInterceptor: Interceptor = (next) => async (req) => {
     return await next(req);
   } catch (err) {
     // A revoked or deleted key ends the session instead of leaving every page in an error state.
-    if (
-      err instanceof ConnectError &&
-      err.code === Code.Unauthenticated &&
-      req.header.get("Authorization") === bearerOfStoredKey()
-    ) {
+    if (err instanceof ConnectError && err.code === Code.Unauthenticated && req.header.get("Authorization") === bearerOfStoredKey()) {
       setApiKey(null);
     }
     throw err;

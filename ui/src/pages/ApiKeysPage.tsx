@@ -51,9 +51,7 @@ export function ApiKeysPage() {
       />
       {created && (
         <div className="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4" role="status" data-testid="new-api-key">
-          <p className="text-sm font-medium text-emerald-900">
-            Key “{created.apiKey?.name}” created. Copy it now: it cannot be shown again.
-          </p>
+          <p className="text-sm font-medium text-emerald-900">Key “{created.apiKey?.name}” created. Copy it now: it cannot be shown again.</p>
           <div className="mt-2 flex items-center gap-2">
             <code className="flex-1 truncate rounded bg-white px-2 py-1.5 font-mono text-sm ring-1 ring-emerald-200" data-testid="new-api-key-value">
               {created.key}
@@ -122,7 +120,11 @@ function KeyRow({ apiKey: k }: { apiKey: ApiKey }) {
       <td className="text-xs">
         {ROLE_LABEL[k.role]}
         {labelList(k.workerLabels).map((l) => (
-          <span key={l} className="ml-1 rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-600" title="The only labels workers with this key may present">
+          <span
+            key={l}
+            className="ml-1 rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-600"
+            title="The only labels workers with this key may present"
+          >
             {l}
           </span>
         ))}
@@ -137,7 +139,13 @@ function KeyRow({ apiKey: k }: { apiKey: ApiKey }) {
       <td className="text-right">
         <InlineError error={revoke.error} />
         {!revoked && (
-          <ConfirmButton size="sm" variant="ghost" onConfirm={() => revoke.mutate({ id: k.id })} busy={revoke.isPending} confirmLabel={self ? "Revoke your own key?" : "Revoke?"}>
+          <ConfirmButton
+            size="sm"
+            variant="ghost"
+            onConfirm={() => revoke.mutate({ id: k.id })}
+            busy={revoke.isPending}
+            confirmLabel={self ? "Revoke your own key?" : "Revoke?"}
+          >
             Revoke
           </ConfirmButton>
         )}
@@ -188,7 +196,14 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
           error={errors.get("worker_labels", true)}
           hint="Workers using this key may present only these labels (or fewer), so a leaked key cannot attract runs meant for other machines. Empty: any labels."
         >
-          <KeyValueEditor ariaLabel="Worker labels" rows={labels} onChange={setLabels} keyPlaceholder="pool" valuePlaceholder="gpu" addLabel="Label" />
+          <KeyValueEditor
+            ariaLabel="Worker labels"
+            rows={labels}
+            onChange={setLabels}
+            keyPlaceholder="pool"
+            valuePlaceholder="gpu"
+            addLabel="Label"
+          />
         </FieldGroup>
       )}
       <div className="flex justify-end gap-2">

@@ -184,8 +184,21 @@ function CreateCredentialForm({ onDone }: { onDone: () => void }) {
           {(a) => <input {...a} className="input" value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
       </div>
-      <FieldGroup label="Variables" name="env" error={errors.get("env", true)} hint="Values are encrypted on the server and only decrypted for a worker running an assigned run.">
-        <KeyValueEditor ariaLabel="Variables" rows={env} onChange={setEnv} keyPlaceholder="OPENAI_API_KEY" valuePlaceholder="secret value" secret addLabel="Variable" />
+      <FieldGroup
+        label="Variables"
+        name="env"
+        error={errors.get("env", true)}
+        hint="Values are encrypted on the server and only decrypted for a worker running an assigned run."
+      >
+        <KeyValueEditor
+          ariaLabel="Variables"
+          rows={env}
+          onChange={setEnv}
+          keyPlaceholder="OPENAI_API_KEY"
+          valuePlaceholder="secret value"
+          secret
+          addLabel="Variable"
+        />
       </FieldGroup>
       <FieldGroup label="Allowed jobs" name="allowed_job_ids" error={errors.get("allowed_job_ids", true)}>
         <AllowedJobsPicker value={allowed} onChange={setAllowed} />
@@ -227,7 +240,9 @@ function RotateCredentialForm({ credential, onDone }: { credential: Credential; 
   return (
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Edit credential">
       <ErrorBanner error={update.error} fieldErrors={errors} claimed={["description", "env", "allowed_job_ids"]} />
-      <p className="text-xs text-zinc-600">New values replace every variable of this credential; leave them empty to keep the stored ones. Runs already assigned keep the old values.</p>
+      <p className="text-xs text-zinc-600">
+        New values replace every variable of this credential; leave them empty to keep the stored ones. Runs already assigned keep the old values.
+      </p>
       <Field label="Description" name="description" error={errors.get("description")}>
         {(a) => <input {...a} className="input" value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>

@@ -40,7 +40,8 @@ export function DashboardPage() {
   // Streams say *that* something changed; the stats query says what the totals are now.
   const [refresh] = useState(() =>
     createThrottle(
-      () => void queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: SystemService.method.getStats, cardinality: undefined }) }),
+      () =>
+        void queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: SystemService.method.getStats, cardinality: undefined }) }),
       1000,
     ),
   );
@@ -71,12 +72,36 @@ export function DashboardPage() {
       ) : (
         s && (
           <div className="mb-5 grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7">
-            <Stat label="Queue depth" value={count(s.queueDepth)} sub={`${count(byStatus(RunStatus.ASSIGNED))} assigned`} to={`/runs?status=${RunStatus.QUEUED}`} />
+            <Stat
+              label="Queue depth"
+              value={count(s.queueDepth)}
+              sub={`${count(byStatus(RunStatus.ASSIGNED))} assigned`}
+              to={`/runs?status=${RunStatus.QUEUED}`}
+            />
             <Stat label="Running" value={count(byStatus(RunStatus.RUNNING))} tone="text-blue-700" to={`/runs?status=${RunStatus.RUNNING}`} />
-            <Stat label="Succeeded · 1h" value={count(s.lastHour?.succeeded ?? 0n)} sub={`${count(s.lastDay?.succeeded ?? 0n)} in 24h`} tone="text-emerald-700" />
-            <Stat label="Failed · 1h" value={count(s.lastHour?.failed ?? 0n)} sub={`${count(s.lastDay?.failed ?? 0n)} in 24h`} tone={(s.lastHour?.failed ?? 0n) > 0n ? "text-red-700" : "text-zinc-900"} />
-            <Stat label="Workers online" value={count(s.workersOnline)} sub={s.workersDraining ? `${s.workersDraining} draining` : `${online} connected now`} to="/workers" />
-            <Stat label="Busy slots" value={`${s.slotsUsed}/${s.slotsTotal}`} sub={s.slotsTotal ? `${Math.round((s.slotsUsed / s.slotsTotal) * 100)}% used` : "no capacity"} />
+            <Stat
+              label="Succeeded · 1h"
+              value={count(s.lastHour?.succeeded ?? 0n)}
+              sub={`${count(s.lastDay?.succeeded ?? 0n)} in 24h`}
+              tone="text-emerald-700"
+            />
+            <Stat
+              label="Failed · 1h"
+              value={count(s.lastHour?.failed ?? 0n)}
+              sub={`${count(s.lastDay?.failed ?? 0n)} in 24h`}
+              tone={(s.lastHour?.failed ?? 0n) > 0n ? "text-red-700" : "text-zinc-900"}
+            />
+            <Stat
+              label="Workers online"
+              value={count(s.workersOnline)}
+              sub={s.workersDraining ? `${s.workersDraining} draining` : `${online} connected now`}
+              to="/workers"
+            />
+            <Stat
+              label="Busy slots"
+              value={`${s.slotsUsed}/${s.slotsTotal}`}
+              sub={s.slotsTotal ? `${Math.round((s.slotsUsed / s.slotsTotal) * 100)}% used` : "no capacity"}
+            />
             <Stat label="Throughput" value={s.throughputPerMinute.toFixed(1)} sub="runs/min · last 5 min" />
           </div>
         )

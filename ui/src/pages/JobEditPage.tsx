@@ -52,7 +52,9 @@ function JobForm({ job }: { job: Job | undefined }) {
     <form onSubmit={submit} noValidate aria-label={job ? "Edit job" : "New job"}>
       <PageHeader
         title={job ? `Edit ${job.name}` : "New job"}
-        subtitle={job ? "Runs already created keep the definition they were started with." : "A reusable definition you can run now or on a schedule."}
+        subtitle={
+          job ? "Runs already created keep the definition they were started with." : "A reusable definition you can run now or on a schedule."
+        }
         actions={
           <>
             <Link to={job ? `/jobs/${job.id}` : "/jobs"} className={buttonClass("ghost")}>

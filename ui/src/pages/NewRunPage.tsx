@@ -58,7 +58,9 @@ export function NewRunPage() {
     <form onSubmit={submit} noValidate aria-label="New run">
       <PageHeader
         title="New run"
-        subtitle={fromRun || fromJob ? "Starting from an existing definition; changes apply to this run only." : "An ad-hoc run that belongs to no job."}
+        subtitle={
+          fromRun || fromJob ? "Starting from an existing definition; changes apply to this run only." : "An ad-hoc run that belongs to no job."
+        }
         actions={
           <>
             <Link to="/runs" className={buttonClass("ghost")}>

@@ -108,7 +108,13 @@ export function RunDetailPage() {
             <>
               <InlineError error={cancel.error ?? retry.error} />
               {isActive(run.status) && (
-                <ConfirmButton variant="danger" onConfirm={() => cancel.mutate({ id: run.id })} busy={cancel.isPending} disabled={run.cancelRequested} confirmLabel="Cancel this run?">
+                <ConfirmButton
+                  variant="danger"
+                  onConfirm={() => cancel.mutate({ id: run.id })}
+                  busy={cancel.isPending}
+                  disabled={run.cancelRequested}
+                  confirmLabel="Cancel this run?"
+                >
                   {run.cancelRequested ? "Cancelling…" : "Cancel"}
                 </ConfirmButton>
               )}
@@ -170,7 +176,20 @@ export function RunDetailPage() {
       {tab === "logs" && (
         <>
           {downloadError != null && <p className="mb-2 text-xs text-red-700">Download failed: {errorMessage(downloadError)}</p>}
-          <LogViewer lines={lines} count={lines.length} className="h-[calc(100vh-360px)] min-h-[320px]" onDownload={download} downloading={downloading} emptyText={isTerminal(run.status) ? "This run produced no output." : run.status === RunStatus.QUEUED ? "Waiting for a worker…" : "Waiting for output…"} />
+          <LogViewer
+            lines={lines}
+            count={lines.length}
+            className="h-[calc(100vh-360px)] min-h-[320px]"
+            onDownload={download}
+            downloading={downloading}
+            emptyText={
+              isTerminal(run.status)
+                ? "This run produced no output."
+                : run.status === RunStatus.QUEUED
+                  ? "Waiting for a worker…"
+                  : "Waiting for output…"
+            }
+          />
         </>
       )}
       {tab === "agent" && (

@@ -14,7 +14,10 @@ import { LoadMore } from "../components/LoadMore";
 export function RunsPage() {
   const { can } = useAuth();
   const [params, setParams] = useSearchParams();
-  const statuses = params.getAll("status").map(Number).filter((s) => FILTERABLE_STATUSES.includes(s)) as RunStatus[];
+  const statuses = params
+    .getAll("status")
+    .map(Number)
+    .filter((s) => FILTERABLE_STATUSES.includes(s)) as RunStatus[];
   const live = useLiveRuns({ statuses });
 
   const toggle = (s: RunStatus) => {

@@ -27,9 +27,10 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
   const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
   const servers = mcpServers(ctx.spec);
   // The servers' env and headers are secrets: they go in a private file, never on the command line.
-  const mcpConfig = Object.keys(servers).length > 0
-    ? await writePrivateFile(join(ctx.workDir, ".flightcontrol", "mcp.json"), JSON.stringify({ mcpServers: servers }))
-    : undefined;
+  const mcpConfig =
+    Object.keys(servers).length > 0
+      ? await writePrivateFile(join(ctx.workDir, ".flightcontrol", "mcp.json"), JSON.stringify({ mcpServers: servers }))
+      : undefined;
   return yield* runCliAgent(ctx, {
     label: "claude",
     bin: options.bin,

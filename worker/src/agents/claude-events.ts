@@ -74,9 +74,7 @@ export function createClaudeParser(): StreamParser {
 function systemText(obj: Record<string, unknown>): string {
   if (obj.subtype === "init") {
     const tools = Array.isArray(obj.tools) ? obj.tools.length : 0;
-    const servers = Array.isArray(obj.mcp_servers)
-      ? obj.mcp_servers.filter(isRecord).map((s) => `${str(s.name)}:${str(s.status)}`)
-      : [];
+    const servers = Array.isArray(obj.mcp_servers) ? obj.mcp_servers.filter(isRecord).map((s) => `${str(s.name)}:${str(s.status)}`) : [];
     const parts = [`session ${str(obj.session_id)} started`, `model ${str(obj.model)}`, `${tools} tools`];
     if (servers.length > 0) parts.push(`mcp ${servers.join(", ")}`);
     return parts.join(", ");

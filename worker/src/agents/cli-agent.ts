@@ -17,10 +17,7 @@ export interface CliInvocation {
 }
 
 /** Runs an agent CLI and turns its output and exit into AgentOutputs and an AgentOutcome. */
-export async function* runCliAgent(
-  ctx: AgentRunContext,
-  inv: CliInvocation,
-): AsyncGenerator<AgentOutput, AgentOutcome, void> {
+export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): AsyncGenerator<AgentOutput, AgentOutcome, void> {
   const proc = runProcess({
     label: inv.label,
     bin: inv.bin,

@@ -103,10 +103,16 @@ export function codexMcpEnv(spec: JobSpec, credentialEnv: Record<string, string>
     const t = ext.transport;
     if (t.case === "stdio") {
       for (const [name, value] of Object.entries(t.value.env)) {
-        const clash = name in env && env[name] !== value ? `extension ${owner.get(name)}`
-          : name in credentialEnv && credentialEnv[name] !== value ? "a credential" : undefined;
+        const clash =
+          name in env && env[name] !== value
+            ? `extension ${owner.get(name)}`
+            : name in credentialEnv && credentialEnv[name] !== value
+              ? "a credential"
+              : undefined;
         if (clash) {
-          return { error: `extension ${ext.name}: codex passes MCP env through its own environment, where ${clash} gives ${name} another value; rename one of them` };
+          return {
+            error: `extension ${ext.name}: codex passes MCP env through its own environment, where ${clash} gives ${name} another value; rename one of them`,
+          };
         }
         env[name] = value;
         owner.set(name, ext.name);
@@ -124,5 +130,7 @@ function toml(value: string): string {
 }
 
 function tomlTable(map: Record<string, string>): string {
-  return `{ ${Object.entries(map).map(([k, v]) => `${toml(k)} = ${toml(v)}`).join(", ")} }`;
+  return `{ ${Object.entries(map)
+    .map(([k, v]) => `${toml(k)} = ${toml(v)}`)
+    .join(", ")} }`;
 }

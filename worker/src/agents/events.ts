@@ -1,11 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  AgentEventSchema,
-  LogStream,
-  UsageSchema,
-  type AgentEvent,
-  type Usage,
-} from "../gen/flightcontrol/v1/run_pb";
+import { AgentEventSchema, LogStream, UsageSchema, type AgentEvent, type Usage } from "../gen/flightcontrol/v1/run_pb";
 import type { AgentOutput } from "./types";
 
 type EventKind = Exclude<AgentEvent["kind"], { case: undefined }>;
@@ -29,14 +23,11 @@ function event<C extends EventKind["case"]>(kase: C, value: Init<C>): AgentOutpu
   };
 }
 
-export const assistantMessage = (messageId: string, text: string) =>
-  event("assistantMessage", { messageId, text });
+export const assistantMessage = (messageId: string, text: string) => event("assistantMessage", { messageId, text });
 
-export const toolCall = (callId: string, name: string, argumentsJson: string) =>
-  event("toolCall", { callId, name, argumentsJson });
+export const toolCall = (callId: string, name: string, argumentsJson: string) => event("toolCall", { callId, name, argumentsJson });
 
-export const toolResult = (callId: string, output: string, isError: boolean) =>
-  event("toolResult", { callId, output, isError });
+export const toolResult = (callId: string, output: string, isError: boolean) => event("toolResult", { callId, output, isError });
 
 export const notification = (source: string, message: string) => event("notification", { source, message });
 

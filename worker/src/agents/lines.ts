@@ -13,10 +13,7 @@ export interface LineSplitter {
  * Turns byte chunks into complete lines: multi-byte UTF-8 characters split across chunks are
  * reassembled, a trailing CR is dropped (CRLF output), and over-long lines are cut into pieces.
  */
-export function createLineSplitter(
-  onLine: (line: string) => void,
-  maxLineChars = DEFAULT_MAX_LINE_CHARS,
-): LineSplitter {
+export function createLineSplitter(onLine: (line: string) => void, maxLineChars = DEFAULT_MAX_LINE_CHARS): LineSplitter {
   const decoder = new StringDecoder("utf8");
   let pending = "";
 

@@ -121,10 +121,7 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
       openStreams -= 1;
       return;
     }
-    const splitter = createLineSplitter(
-      (text) => enqueue({ stream: name, text }),
-      opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS,
-    );
+    const splitter = createLineSplitter((text) => enqueue({ stream: name, text }), opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS);
     stream.on("data", (chunk: Buffer) => splitter.push(chunk));
     stream.on("error", () => {
       // A pipe error ends the stream; 'close' follows.

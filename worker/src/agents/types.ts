@@ -18,9 +18,7 @@ export interface AgentRunContext {
   killSignal?: AbortSignal;
 }
 
-export type AgentOutput =
-  | { kind: "log"; stream: LogStream; text: string }
-  | { kind: "event"; event: AgentEvent };
+export type AgentOutput = { kind: "log"; stream: LogStream; text: string } | { kind: "event"; event: AgentEvent };
 
 export interface AgentOutcome {
   /** True when the agent completed its task; the runner decides cancelled/timed out from its own abort reason. */

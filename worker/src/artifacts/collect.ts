@@ -86,7 +86,9 @@ export async function collectArtifacts(opts: CollectOptions): Promise<StagedArti
       return;
     }
     if (total + size > limits.maxRunBytes) {
-      note(`Artifact ${name} skipped: the run's artifacts would exceed the per-run limit of ${limits.maxRunBytes} bytes (ORCH_ARTIFACT_MAX_RUN_BYTES)`);
+      note(
+        `Artifact ${name} skipped: the run's artifacts would exceed the per-run limit of ${limits.maxRunBytes} bytes (ORCH_ARTIFACT_MAX_RUN_BYTES)`,
+      );
       return;
     }
     const raw = await readFile(source);
@@ -98,7 +100,12 @@ export async function collectArtifacts(opts: CollectOptions): Promise<StagedArti
     await writeFile(path, bytes, { mode: 0o600 });
     total += size;
     staged.push({
-      id, path, name, kind, contentType: contentTypeOf(name, text), sizeBytes: bytes.length,
+      id,
+      path,
+      name,
+      kind,
+      contentType: contentTypeOf(name, text),
+      sizeBytes: bytes.length,
       sha256: createHash("sha256").update(bytes).digest("hex"),
     });
   }

@@ -61,8 +61,17 @@ export function createArtifactUploader(opts: UploaderOptions) {
       if (gen !== generation || disposed) return false;
       const last = offset + data.length >= a.sizeBytes;
       const ok = opts.send({
-        runId: opts.runId, attempt: opts.attempt, artifactId: a.id, name: a.name, kind: a.kind, contentType: a.contentType,
-        offset: BigInt(offset), data, last, sizeBytes: last ? BigInt(a.sizeBytes) : 0n, sha256: last ? a.sha256 : "",
+        runId: opts.runId,
+        attempt: opts.attempt,
+        artifactId: a.id,
+        name: a.name,
+        kind: a.kind,
+        contentType: a.contentType,
+        offset: BigInt(offset),
+        data,
+        last,
+        sizeBytes: last ? BigInt(a.sizeBytes) : 0n,
+        sha256: last ? a.sha256 : "",
       });
       if (!ok) return false;
       if (last) return true;
@@ -88,11 +97,12 @@ export function createArtifactUploader(opts: UploaderOptions) {
     }
   }
 
-  const kick = () => void pump().catch((err: unknown) => {
-    // A staged file that cannot be read cannot be sent: drop it rather than hold the run's finish forever.
-    const p = pending.find((x) => !x.sent);
-    if (p) settle(p.artifact.id, false, `could not read the staged file: ${(err as Error).message}`);
-  });
+  const kick = () =>
+    void pump().catch((err: unknown) => {
+      // A staged file that cannot be read cannot be sent: drop it rather than hold the run's finish forever.
+      const p = pending.find((x) => !x.sent);
+      if (p) settle(p.artifact.id, false, `could not read the staged file: ${(err as Error).message}`);
+    });
 
   function settle(id: string, stored: boolean, error: string) {
     const i = pending.findIndex((p) => p.artifact.id === id);

@@ -32,20 +32,31 @@ describe("claude-code agent (fake claude)", () => {
       },
     };
     expect(dumpedArgs(outputs)).toEqual([
-      "-p", "lines=1 tool_call dump_args",
-      "--output-format", "stream-json", "--verbose",
-      "--permission-mode", "bypassPermissions",
-      "--append-system-prompt", "Be brief.",
-      "--max-turns", "4",
-      "--model", "claude-opus-4-1",
-      "--mcp-config", join(ctx.workDir, ".flightcontrol", "mcp.json"),
+      "-p",
+      "lines=1 tool_call dump_args",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "bypassPermissions",
+      "--append-system-prompt",
+      "Be brief.",
+      "--max-turns",
+      "4",
+      "--model",
+      "claude-opus-4-1",
+      "--mcp-config",
+      join(ctx.workDir, ".flightcontrol", "mcp.json"),
     ]);
     // The servers' env and headers are in a file only the worker's user can read, not in argv.
     const file = join(ctx.workDir, ".flightcontrol", "mcp.json");
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(mcp);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(eventSummary(outputs)).toEqual([
-      ["notification", { source: "claude-code", message: expect.stringContaining("model claude-opus-4-1, 3 tools, mcp fs:connected, remote:connected") }],
+      [
+        "notification",
+        { source: "claude-code", message: expect.stringContaining("model claude-opus-4-1, 3 tools, mcp fs:connected, remote:connected") },
+      ],
       ["assistantMessage", { messageId: "msg_line_0", text: "line 0" }],
       ["toolCall", { callId: "toolu_1", name: "Bash", argumentsJson: '{"command":"echo hi"}' }],
       ["toolResult", { callId: "toolu_1", output: "hi", isError: false }],

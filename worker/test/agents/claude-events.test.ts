@@ -4,7 +4,12 @@ import type { AgentOutput } from "../../src/agents/types";
 import { eventSummary, logs } from "./helpers";
 
 const assistant = (id: string, content: unknown[]) =>
-  JSON.stringify({ type: "assistant", message: { id, type: "message", role: "assistant", model: "claude-sonnet-4-5", content }, parent_tool_use_id: null, session_id: "s1" });
+  JSON.stringify({
+    type: "assistant",
+    message: { id, type: "message", role: "assistant", model: "claude-sonnet-4-5", content },
+    parent_tool_use_id: null,
+    session_id: "s1",
+  });
 
 function feed(lines: string[]) {
   const parser = createClaudeParser();
@@ -15,8 +20,14 @@ function feed(lines: string[]) {
 }
 
 const init = JSON.stringify({
-  type: "system", subtype: "init", session_id: "s1", model: "claude-sonnet-4-5", tools: ["Bash", "Read"],
-  mcp_servers: [{ name: "docs", status: "connected" }], permissionMode: "bypassPermissions", cwd: "/tmp/x",
+  type: "system",
+  subtype: "init",
+  session_id: "s1",
+  model: "claude-sonnet-4-5",
+  tools: ["Bash", "Read"],
+  mcp_servers: [{ name: "docs", status: "connected" }],
+  permissionMode: "bypassPermissions",
+  cwd: "/tmp/x",
 });
 
 describe("claude stream-json parser", () => {
@@ -26,12 +37,26 @@ describe("claude stream-json parser", () => {
       assistant("msg_1", [{ type: "thinking", thinking: "hmm" }]),
       assistant("msg_1", [{ type: "text", text: "Let me look." }]),
       assistant("msg_1", [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls" } }]),
-      JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a\nb", is_error: false }] } }),
-      JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: [{ type: "text", text: "denied" }], is_error: true }] } }),
+      JSON.stringify({
+        type: "user",
+        message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a\nb", is_error: false }] },
+      }),
+      JSON.stringify({
+        type: "user",
+        message: {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_2", content: [{ type: "text", text: "denied" }], is_error: true }],
+        },
+      }),
       assistant("msg_2", [{ type: "text", text: "All " }]),
       assistant("msg_2", [{ type: "text", text: "done." }]),
       JSON.stringify({
-        type: "result", subtype: "success", is_error: false, result: "All done.", num_turns: 2, total_cost_usd: 0.25,
+        type: "result",
+        subtype: "success",
+        is_error: false,
+        result: "All done.",
+        num_turns: 2,
+        total_cost_usd: 0.25,
         usage: { input_tokens: 10, cache_creation_input_tokens: 5, cache_read_input_tokens: 100, output_tokens: 30 },
       }),
     ]);

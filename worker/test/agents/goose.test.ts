@@ -25,7 +25,10 @@ describe("goose agent (fake goose)", () => {
         extensions: [
           {
             name: "fs",
-            transport: { case: "stdio", value: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], env: { TOKEN: "abc" } } },
+            transport: {
+              case: "stdio",
+              value: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], env: { TOKEN: "abc" } },
+            },
           },
           { name: "remote", timeoutSeconds: 30, transport: { case: "streamableHttp", value: { url: "http://localhost:9/mcp" } } },
         ],
@@ -33,19 +36,38 @@ describe("goose agent (fake goose)", () => {
     );
     const { outputs, outcome } = await runAgent(goose, ctx);
     expect(dumpedArgs(outputs)).toEqual([
-      "run", "--no-session", "-q", "--output-format", "stream-json",
-      "-t", "lines=2 tool_call dump_args",
-      "--system", "Be brief.",
-      "--max-turns", "5",
-      "--provider", "openai",
-      "--model", "gpt-4o",
-      "--with-builtin", "developer",
+      "run",
+      "--no-session",
+      "-q",
+      "--output-format",
+      "stream-json",
+      "-t",
+      "lines=2 tool_call dump_args",
+      "--system",
+      "Be brief.",
+      "--max-turns",
+      "5",
+      "--provider",
+      "openai",
+      "--model",
+      "gpt-4o",
+      "--with-builtin",
+      "developer",
     ]);
     // The extensions are in the run's goose config, where goose loads enabled extensions from.
     const config = JSON.parse(readFileSync(join(ctx.workDir, ".goose", "config", "config.yaml"), "utf8"));
     expect(config).toEqual({
       extensions: {
-        fs: { enabled: true, type: "stdio", name: "fs", description: "", timeout: 300, cmd: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], envs: { TOKEN: "abc" } },
+        fs: {
+          enabled: true,
+          type: "stdio",
+          name: "fs",
+          description: "",
+          timeout: 300,
+          cmd: "npx",
+          args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+          envs: { TOKEN: "abc" },
+        },
         remote: { enabled: true, type: "streamable_http", name: "remote", description: "", timeout: 30, uri: "http://localhost:9/mcp", headers: {} },
       },
     });
@@ -119,8 +141,14 @@ describe("goose agent (fake goose)", () => {
       if (o.kind === "log" && o.text === "line 1") ctx.abort.abort();
     });
     expect(outcome).toMatchObject({ ok: false, signal: "SIGTERM" });
-    const records = readFileSync(join(recordDir, "executions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(records.map((r) => [r.event, r.tag, r.agent])).toEqual([["start", "run-a", "goose"], ["end", "run-a", "goose"]]);
+    const records = readFileSync(join(recordDir, "executions.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.event, r.tag, r.agent])).toEqual([
+      ["start", "run-a", "goose"],
+      ["end", "run-a", "goose"],
+    ]);
     expect(records[1]).toMatchObject({ signal: "SIGTERM", pid: records[0].pid, prompt: "lines=1000 sleep_ms=50" });
   });
 
@@ -129,19 +157,37 @@ describe("goose agent (fake goose)", () => {
     const ctx = context(spec({ prompt }));
     const { outputs, outcome } = await runAgent(goose, ctx);
     const argv = dumpedArgs(outputs);
-    expect(argv.slice(0, 7)).toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "-i", join(ctx.workDir, ".flightcontrol-prompt.txt")]);
+    expect(argv.slice(0, 7)).toEqual([
+      "run",
+      "--no-session",
+      "-q",
+      "--output-format",
+      "stream-json",
+      "-i",
+      join(ctx.workDir, ".flightcontrol-prompt.txt"),
+    ]);
     expect(outcome).toMatchObject({ ok: true, result: "fake goose finished 1 lines" });
   });
 
   it("passes a prompt that starts with a dash so goose cannot take it for an option", async () => {
     const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "-x dump_args", systemInstructions: "--be-terse" })));
-    expect(dumpedArgs(outputs)).toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "--text=-x dump_args", "--system=--be-terse"]);
+    expect(dumpedArgs(outputs)).toEqual([
+      "run",
+      "--no-session",
+      "-q",
+      "--output-format",
+      "stream-json",
+      "--text=-x dump_args",
+      "--system=--be-terse",
+    ]);
     expect(outcome.ok).toBe(true);
   });
 
   it("carries very long event lines", async () => {
     const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "lines=3 bytes=300000" })));
-    const texts = eventSummary(outputs).filter(([k]) => k === "assistantMessage").map(([, v]) => v.text as string);
+    const texts = eventSummary(outputs)
+      .filter(([k]) => k === "assistantMessage")
+      .map(([, v]) => v.text as string);
     expect(texts.slice(0, 3).map((t) => t.slice(0, 7))).toEqual(["line 0 ", "line 1 ", "line 2 "]);
     expect(texts[0]!.length).toBeGreaterThan(299_000);
     expect(outcome.ok).toBe(true);
@@ -150,26 +196,33 @@ describe("goose agent (fake goose)", () => {
 
 describe("goose extensions", () => {
   it("carries what --with-extension could not (whitespace, empty args, headers) in the config file, off the command line", () => {
-    const ext = gooseExtensions(spec({
-      prompt: "p",
-      extensions: [
-        { name: "x", transport: { case: "stdio", value: { command: "my server", args: ["a b", ""], env: { K: "two words" } } } },
-        { name: "h", transport: { case: "streamableHttp", value: { url: "http://x", headers: { Authorization: "Bearer t" } } } },
-      ],
-    }));
-    expect(ext).toEqual({ entries: {
-      x: expect.objectContaining({ type: "stdio", cmd: "my server", args: ["a b", ""], envs: { K: "two words" } }),
-      h: expect.objectContaining({ type: "streamable_http", uri: "http://x", headers: { Authorization: "Bearer t" } }),
-    } });
-    expect(buildGooseArgs(spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "srv", env: { K: "v" } } } }] })))
-      .toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "-t", "p"]);
+    const ext = gooseExtensions(
+      spec({
+        prompt: "p",
+        extensions: [
+          { name: "x", transport: { case: "stdio", value: { command: "my server", args: ["a b", ""], env: { K: "two words" } } } },
+          { name: "h", transport: { case: "streamableHttp", value: { url: "http://x", headers: { Authorization: "Bearer t" } } } },
+        ],
+      }),
+    );
+    expect(ext).toEqual({
+      entries: {
+        x: expect.objectContaining({ type: "stdio", cmd: "my server", args: ["a b", ""], envs: { K: "two words" } }),
+        h: expect.objectContaining({ type: "streamable_http", uri: "http://x", headers: { Authorization: "Bearer t" } }),
+      },
+    });
+    expect(
+      buildGooseArgs(spec({ prompt: "p", extensions: [{ name: "x", transport: { case: "stdio", value: { command: "srv", env: { K: "v" } } } }] })),
+    ).toEqual(["run", "--no-session", "-q", "--output-format", "stream-json", "-t", "p"]);
   });
 
   it("fails the run before starting goose when two extensions share goose's case-insensitive key", async () => {
-    const ctx = context(spec({
-      prompt: "p",
-      extensions: ["Docs", "docs"].map((name) => ({ name, transport: { case: "stdio" as const, value: { command: "srv" } } })),
-    }));
+    const ctx = context(
+      spec({
+        prompt: "p",
+        extensions: ["Docs", "docs"].map((name) => ({ name, transport: { case: "stdio" as const, value: { command: "srv" } } })),
+      }),
+    );
     const { outputs, outcome } = await runAgent(goose, ctx);
     expect(outputs).toEqual([]);
     expect(outcome.ok).toBe(false);

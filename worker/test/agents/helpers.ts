@@ -12,10 +12,7 @@ export function spec(init: MessageInitShape<typeof JobSpecSchema> & { prompt: st
   return create(JobSpecSchema, { agent: "goose", ...init });
 }
 
-export function context(
-  jobSpec: JobSpec,
-  extra: Partial<Omit<AgentRunContext, "spec">> = {},
-): AgentRunContext & { abort: AbortController } {
+export function context(jobSpec: JobSpec, extra: Partial<Omit<AgentRunContext, "spec">> = {}): AgentRunContext & { abort: AbortController } {
   const abort = new AbortController();
   return {
     runId: "00000000-0000-4000-8000-000000000001",
@@ -35,10 +32,7 @@ export interface Collected {
 }
 
 /** Drains a run; `onOutput` sees each item as it arrives (to abort at a chosen point). */
-export async function collect(
-  gen: AsyncGenerator<AgentOutput, AgentOutcome, void>,
-  onOutput?: (o: AgentOutput) => void,
-): Promise<Collected> {
+export async function collect(gen: AsyncGenerator<AgentOutput, AgentOutcome, void>, onOutput?: (o: AgentOutput) => void): Promise<Collected> {
   const outputs: AgentOutput[] = [];
   for (;;) {
     const next = await gen.next();

@@ -22,7 +22,13 @@ const sha = (v: string) => createHash("sha256").update(v).digest("hex");
 
 const extensions = [
   { name: "db", transport: { case: "stdio" as const, value: { command: "npx", args: ["-y", "db-mcp"], env: { DB_URL, GITHUB_TOKEN: TOKEN } } } },
-  { name: "remote", transport: { case: "streamableHttp" as const, value: { url: "http://localhost:9/mcp", headers: { Authorization: `Bearer ${TOKEN}`, "X-Api-Key": API_KEY } } } },
+  {
+    name: "remote",
+    transport: {
+      case: "streamableHttp" as const,
+      value: { url: "http://localhost:9/mcp", headers: { Authorization: `Bearer ${TOKEN}`, "X-Api-Key": API_KEY } },
+    },
+  },
 ];
 const expected = [
   `mcp db env DB_URL sha256=${sha(DB_URL)}`,
@@ -47,7 +53,9 @@ describe.each(agents)("%s with MCP secrets", (name, agent) => {
     const ctx = context(spec({ agent: name, prompt: "mcp_digest dump_args", extensions }));
     const { outputs, outcome } = await runAgent(agent, ctx);
     expect(outcome, JSON.stringify(logs(outputs))).toMatchObject({ ok: true });
-    const reported = logs(outputs).filter((l) => l.startsWith("mcp ")).sort();
+    const reported = logs(outputs)
+      .filter((l) => l.startsWith("mcp "))
+      .sort();
     expect(reported).toEqual(expected);
     const argv = dumpedArgs(outputs).join("\n");
     for (const secret of [TOKEN, DB_URL, API_KEY, "pa55"]) expect(argv).not.toContain(secret);
@@ -60,18 +68,25 @@ describe.each(agents)("%s with MCP secrets", (name, agent) => {
 
 describe("codex's MCP env", () => {
   it("refuses two extensions that give one variable different values (codex copies env by name)", async () => {
-    const ctx = context(spec({
-      agent: "codex",
-      prompt: "p",
-      extensions: ["a", "b"].map((n) => ({ name: n, transport: { case: "stdio" as const, value: { command: "srv", env: { K: `value-${n}` } } } })),
-    }));
+    const ctx = context(
+      spec({
+        agent: "codex",
+        prompt: "p",
+        extensions: ["a", "b"].map((n) => ({ name: n, transport: { case: "stdio" as const, value: { command: "srv", env: { K: `value-${n}` } } } })),
+      }),
+    );
     const { outcome } = await runAgent(agents[2][1], ctx);
-    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining("extension b: codex passes MCP env through its own environment, where extension a gives K another value") });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("extension b: codex passes MCP env through its own environment, where extension a gives K another value"),
+    });
   });
 });
 
 describe("mcpSecretValues", () => {
   it("lists every env and header value, and the long words of a header like Bearer <token>", () => {
-    expect(mcpSecretValues(spec({ prompt: "p", extensions })).sort()).toEqual([API_KEY, `Bearer ${TOKEN}`, DB_URL, TOKEN, TOKEN, "postgres://app:pa55", "word@db/app"].sort());
+    expect(mcpSecretValues(spec({ prompt: "p", extensions })).sort()).toEqual(
+      [API_KEY, `Bearer ${TOKEN}`, DB_URL, TOKEN, TOKEN, "postgres://app:pa55", "word@db/app"].sort(),
+    );
   });
 });

@@ -19,7 +19,11 @@ const temp = (prefix: string) => {
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** A workspace with these files (content by relative path), collected with `patterns`. */
-async function collect(files: Record<string, string | Buffer>, patterns: string[], opts: { maxFileBytes?: number; maxRunBytes?: number; secrets?: string[]; extra?: ArtifactSource[]; setup?(ws: string): void } = {}) {
+async function collect(
+  files: Record<string, string | Buffer>,
+  patterns: string[],
+  opts: { maxFileBytes?: number; maxRunBytes?: number; secrets?: string[]; extra?: ArtifactSource[]; setup?(ws: string): void } = {},
+) {
   const workspace = temp("fc-ws-");
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(workspace, name, ".."), { recursive: true });
@@ -28,9 +32,13 @@ async function collect(files: Record<string, string | Buffer>, patterns: string[
   opts.setup?.(workspace);
   const notes: string[] = [];
   const staged = await collectArtifacts({
-    workspace, patterns, extra: opts.extra ?? [], stageDir: join(temp("fc-stage-"), "run"),
+    workspace,
+    patterns,
+    extra: opts.extra ?? [],
+    stageDir: join(temp("fc-stage-"), "run"),
     limits: { maxFileBytes: opts.maxFileBytes ?? 1 << 20, maxRunBytes: opts.maxRunBytes ?? 1 << 22 },
-    mask: createMasker(opts.secrets ?? []), note: (t) => notes.push(t),
+    mask: createMasker(opts.secrets ?? []),
+    note: (t) => notes.push(t),
   });
   return { staged, notes, workspace };
 }
@@ -87,7 +95,10 @@ describe("collecting artifacts", () => {
   });
 
   it("skips a file over the per-file limit and files past the per-run total, naming each and the limit", async () => {
-    const { staged, notes } = await collect({ "a.txt": "x".repeat(60), "b.txt": "y".repeat(101), "c.txt": "z".repeat(60) }, ["*.txt"], { maxFileBytes: 100, maxRunBytes: 100 });
+    const { staged, notes } = await collect({ "a.txt": "x".repeat(60), "b.txt": "y".repeat(101), "c.txt": "z".repeat(60) }, ["*.txt"], {
+      maxFileBytes: 100,
+      maxRunBytes: 100,
+    });
     expect(staged.map((s) => s.name)).toEqual(["a.txt"]);
     expect(notes).toEqual([
       "Artifact b.txt skipped: 101 bytes is over the per-file limit of 100 bytes (ORCH_ARTIFACT_MAX_FILE_BYTES)",
@@ -98,7 +109,13 @@ describe("collecting artifacts", () => {
   it("adds extra files such as the run's diff with their kind, masked like any text", async () => {
     const diffDir = temp("fc-diff-");
     writeFileSync(join(diffDir, "d"), "+token tok-123456789\n");
-    const { staged } = await collect({}, [], { secrets: ["tok-123456789"], extra: [{ path: join(diffDir, "d"), name: "changes.diff", kind: ArtifactKind.CHANGES }, { path: join(diffDir, "missing"), name: "x", kind: ArtifactKind.CHANGES }] });
+    const { staged } = await collect({}, [], {
+      secrets: ["tok-123456789"],
+      extra: [
+        { path: join(diffDir, "d"), name: "changes.diff", kind: ArtifactKind.CHANGES },
+        { path: join(diffDir, "missing"), name: "x", kind: ArtifactKind.CHANGES },
+      ],
+    });
     expect(staged).toHaveLength(1);
     expect(staged[0]).toMatchObject({ name: "changes.diff", kind: ArtifactKind.CHANGES, contentType: "text/x-diff; charset=utf-8" });
     expect(readFileSync(staged[0].path, "utf8")).toBe("+token ***\n");

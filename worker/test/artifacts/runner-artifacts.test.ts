@@ -15,14 +15,18 @@ function shellRun(prompt: string, artifactPaths: string[], opts: { maxFileBytes?
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
   const assign = create(AssignSchema, {
-    runId: "00000000-0000-4000-8000-0000000000a1", attempt: 1, firstSeq: 1n,
+    runId: "00000000-0000-4000-8000-0000000000a1",
+    attempt: 1,
+    firstSeq: 1n,
     spec: { agent: "shell", prompt, timeoutSeconds: 60, artifactPaths },
     env: { TOKEN: "tok-abcdef123456" },
   });
   const workDir = tempDir("fc-runner-artifacts-");
   const run = startRun(assign, log, {
     agents: new Map([["shell", createShellAgent({ baseEnv: { PATH: process.env.PATH ?? "" } })]]),
-    workDir, workerName: "w-test", killGraceMs: 1000,
+    workDir,
+    workerName: "w-test",
+    killGraceMs: 1000,
     artifactLimits: { maxFileBytes: opts.maxFileBytes ?? 1 << 20, maxRunBytes: 1 << 22 },
   });
   return { run, lines, workDir };
@@ -30,7 +34,9 @@ function shellRun(prompt: string, artifactPaths: string[], opts: { maxFileBytes?
 
 describe("the runner keeps artifacts", () => {
   it("collects matches before the workspace is removed, masked, and stages them outside it", async () => {
-    const { run, lines, workDir } = shellRun('mkdir out && echo "t=$TOKEN" > out/t.txt && head -c 50 /dev/zero > out/big.bin', ["out/*"], { maxFileBytes: 30 });
+    const { run, lines, workDir } = shellRun('mkdir out && echo "t=$TOKEN" > out/t.txt && head -c 50 /dev/zero > out/big.bin', ["out/*"], {
+      maxFileBytes: 30,
+    });
     const report = await run.done;
     expect(report.status).toBe(RunStatus.SUCCEEDED);
     expect(report.artifacts.map((a) => a.name)).toEqual(["out/t.txt"]);

@@ -21,8 +21,13 @@ function staged(bytes: Buffer, name: string): StagedArtifact {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return {
-    id: randomUUID(), path, name, kind: ArtifactKind.FILE, contentType: "application/octet-stream",
-    sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex"),
+    id: randomUUID(),
+    path,
+    name,
+    kind: ArtifactKind.FILE,
+    contentType: "application/octet-stream",
+    sizeBytes: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
   };
 }
 
@@ -31,7 +36,9 @@ function uploader() {
   const sent: Chunk[] = [];
   const state = { connected: true, beat: 1n, drained: 0, refused: [] as string[] };
   const up = createArtifactUploader({
-    runId: "r1", attempt: 1, chunkBytes: 4,
+    runId: "r1",
+    attempt: 1,
+    chunkBytes: 4,
     send: (c) => {
       if (!state.connected) return false;
       sent.push(c);

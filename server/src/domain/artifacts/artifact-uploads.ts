@@ -75,9 +75,14 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
     const sha256 = u.hash.digest("hex");
     if (BigInt(u.written) !== c.sizeBytes || sha256 !== c.sha256) {
       await rm(u.tempPath, { force: true });
-      log.warn({ runId: c.runId, artifactId: c.artifactId, name: c.name, received: u.written, sizeBytes: Number(c.sizeBytes) },
-        "refused an artifact whose size or sha256 does not match what the worker sent");
-      return refused(c, `artifact "${c.name}" arrived as ${u.written} bytes with sha256 ${sha256}, not the ${c.sizeBytes} bytes and sha256 ${c.sha256} the worker announced`);
+      log.warn(
+        { runId: c.runId, artifactId: c.artifactId, name: c.name, received: u.written, sizeBytes: Number(c.sizeBytes) },
+        "refused an artifact whose size or sha256 does not match what the worker sent",
+      );
+      return refused(
+        c,
+        `artifact "${c.name}" arrived as ${u.written} bytes with sha256 ${sha256}, not the ${c.sizeBytes} bytes and sha256 ${c.sha256} the worker announced`,
+      );
     }
     if (await store.byUpload(c.runId, c.artifactId)) {
       // Stored before; the acknowledgement was lost with the connection.
@@ -86,13 +91,22 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
     }
     const id = newId(clock.now());
     await blobs.put(id, u.tempPath);
-    const inserted = await store.insertOnce({
-      id, runId: c.runId, uploadId: c.artifactId, name: c.name, sizeBytes: u.written, sha256,
-      contentType: c.contentType || "application/octet-stream", kind: kindToColumn(c.kind) ?? "file", createdAt: clock.now(),
-    }).catch(async (err) => {
-      await blobs.delete(id).catch(() => undefined);
-      throw err;
-    });
+    const inserted = await store
+      .insertOnce({
+        id,
+        runId: c.runId,
+        uploadId: c.artifactId,
+        name: c.name,
+        sizeBytes: u.written,
+        sha256,
+        contentType: c.contentType || "application/octet-stream",
+        kind: kindToColumn(c.kind) ?? "file",
+        createdAt: clock.now(),
+      })
+      .catch(async (err) => {
+        await blobs.delete(id).catch(() => undefined);
+        throw err;
+      });
     if (!inserted) await blobs.delete(id);
     else log.info({ runId: c.runId, artifactId: id, name: c.name, sizeBytes: u.written }, "stored an artifact");
     return { runId: c.runId, artifactId: c.artifactId, stored: true, error: "" };
@@ -118,7 +132,10 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
         // worker sends the artifact from offset 0 again after a reconnect.
         if (u) await discard(u);
         uploads.delete(c.artifactId);
-        log.warn({ runId: c.runId, artifactId: c.artifactId, offset: Number(c.offset), expected: u?.written ?? 0 }, "ignored an artifact chunk out of order");
+        log.warn(
+          { runId: c.runId, artifactId: c.artifactId, offset: Number(c.offset), expected: u?.written ?? 0 },
+          "ignored an artifact chunk out of order",
+        );
         return undefined;
       }
       try {

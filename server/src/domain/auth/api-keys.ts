@@ -92,11 +92,20 @@ export function createApiKeys(deps: ApiKeysDeps) {
     const plaintext = opts.plaintext ?? generateKey();
     const workerLabels = opts.workerLabels ?? {};
     if (Object.keys(workerLabels).length && role !== Role.WORKER) {
-      throw invalidArgument(`worker_labels binds a worker key to labels; a ${roleToColumn(role)} key cannot have them: remove worker_labels or use role WORKER`);
+      throw invalidArgument(
+        `worker_labels binds a worker key to labels; a ${roleToColumn(role)} key cannot have them: remove worker_labels or use role WORKER`,
+      );
     }
     const row: ApiKeyRow = {
-      id: newId(), name, role: roleToColumn(role), keyHash: hashKey(plaintext), prefix: keyPrefix(plaintext),
-      createdAt: Date.now(), lastUsedAt: null, revokedAt: null, workerLabels: JSON.stringify(workerLabels),
+      id: newId(),
+      name,
+      role: roleToColumn(role),
+      keyHash: hashKey(plaintext),
+      prefix: keyPrefix(plaintext),
+      createdAt: Date.now(),
+      lastUsedAt: null,
+      revokedAt: null,
+      workerLabels: JSON.stringify(workerLabels),
     };
     await store.insert(row);
     cache.set(row.keyHash, { row, at: Date.now() });
@@ -138,7 +147,10 @@ export function createApiKeys(deps: ApiKeysDeps) {
   }
 
   return {
-    lookup, create, revoke, ensureBootstrapKey,
+    lookup,
+    create,
+    revoke,
+    ensureBootstrapKey,
     list: (includeRevoked: boolean) => store.list(includeRevoked),
     /** NotFound if there is no such key. */
     async get(id: string): Promise<ApiKeyRow> {

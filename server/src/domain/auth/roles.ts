@@ -20,17 +20,36 @@ const ADMIN_ONLY = [ADMIN];
  */
 const table: Array<[DescService, Record<string, Role[]>]> = [
   [JobService, { createJob: OPERATE, getJob: READ, listJobs: READ, updateJob: OPERATE, deleteJob: OPERATE, triggerJob: OPERATE }],
-  [RunService, {
-    createRun: OPERATE, getRun: READ, listRuns: READ, cancelRun: OPERATE, retryRun: OPERATE,
-    listRunLogs: READ, watchRun: READ, watchRuns: READ, listArtifacts: READ, downloadArtifact: READ,
-  }],
+  [
+    RunService,
+    {
+      createRun: OPERATE,
+      getRun: READ,
+      listRuns: READ,
+      cancelRun: OPERATE,
+      retryRun: OPERATE,
+      listRunLogs: READ,
+      watchRun: READ,
+      watchRuns: READ,
+      listArtifacts: READ,
+      downloadArtifact: READ,
+    },
+  ],
   // Listing shows names only (values are write-only), which operators need to attach credentials to jobs.
   [CredentialService, { createCredential: ADMIN_ONLY, listCredentials: READ, updateCredential: ADMIN_ONLY, deleteCredential: ADMIN_ONLY }],
   [WorkerService, { listWorkers: READ, getWorker: READ, drainWorker: OPERATE, watchWorkers: READ, connect: [WORKER] }],
-  [ScheduleService, {
-    createSchedule: OPERATE, getSchedule: READ, listSchedules: READ, updateSchedule: OPERATE,
-    deleteSchedule: OPERATE, pauseSchedule: OPERATE, resumeSchedule: OPERATE,
-  }],
+  [
+    ScheduleService,
+    {
+      createSchedule: OPERATE,
+      getSchedule: READ,
+      listSchedules: READ,
+      updateSchedule: OPERATE,
+      deleteSchedule: OPERATE,
+      pauseSchedule: OPERATE,
+      resumeSchedule: OPERATE,
+    },
+  ],
   [ApiKeyService, { createApiKey: ADMIN_ONLY, listApiKeys: ADMIN_ONLY, revokeApiKey: ADMIN_ONLY, whoAmI: [ADMIN, OPERATOR, VIEWER, WORKER] }],
   [SystemService, { getStats: READ, getInfo: READ }],
 ];

@@ -37,8 +37,7 @@ const MAC = 32;
 const BLOCK = 16;
 export const FERNET_MAX_CLOCK_SKEW_SECONDS = 60;
 
-const KEY_FORMAT =
-  'expected 32 bytes in url-safe base64 (44 characters ending in "="), as Python\'s Fernet.generate_key() produces';
+const KEY_FORMAT = 'expected 32 bytes in url-safe base64 (44 characters ending in "="), as Python\'s Fernet.generate_key() produces';
 
 // Python emits padded url-safe base64; Node's "base64url" drops the padding.
 function toBase64UrlPadded(buf: Buffer): string {
@@ -62,7 +61,10 @@ function parseOneKey(text: string, position: number): FernetKey {
 
 /** Parses one key or a comma-separated list (newest first), e.g. the value of ORCH_MASTER_KEY. */
 export function parseFernetKeys(spec: string): FernetKeyring {
-  const parts = spec.trim().split(",").map((p) => p.trim());
+  const parts = spec
+    .trim()
+    .split(",")
+    .map((p) => p.trim());
   if (parts.length === 1 && parts[0] === "") {
     throw new FernetError("invalid-key", `no Fernet key given; ${KEY_FORMAT}`);
   }

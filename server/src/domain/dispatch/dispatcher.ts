@@ -134,10 +134,14 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Gives a claim back without spending an attempt; after an outage, once the database is back. */
   function giveBack(runId: string, workerId: string, why: string) {
-    deps.background(`give back a claim (${why})`, async () => {
-      if (await runs.unclaim(runId, workerId, clock.now())) deps.events.emit("runChanged", runId, "queued");
-      kick();
-    }, { runId, workerId });
+    deps.background(
+      `give back a claim (${why})`,
+      async () => {
+        if (await runs.unclaim(runId, workerId, clock.now())) deps.events.emit("runChanged", runId, "queued");
+        kick();
+      },
+      { runId, workerId },
+    );
   }
 
   async function deliver(row: JobRunRow, target: WorkerSession) {
@@ -153,14 +157,21 @@ export function createDispatcher(deps: DispatcherDeps) {
       kick();
       return;
     }
-    const sent = target.sendQueue.push(workerMessage({
-      case: "assign",
-      value: {
-        runId, attempt: row.attempt, spec: secrets.spec, env: secrets.env, gitEnv: secrets.gitEnv, jobName: row.jobName,
-        deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
-        firstSeq: BigInt(row.lastSeq + 1),
-      },
-    }));
+    const sent = target.sendQueue.push(
+      workerMessage({
+        case: "assign",
+        value: {
+          runId,
+          attempt: row.attempt,
+          spec: secrets.spec,
+          env: secrets.env,
+          gitEnv: secrets.gitEnv,
+          jobName: row.jobName,
+          deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
+          firstSeq: BigInt(row.lastSeq + 1),
+        },
+      }),
+    );
     if (!sent) {
       // The session closed between claim and send.
       registry.release(target, runId);
@@ -179,10 +190,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (at >= backoffAt) return;
     clock.clearTimer(backoffTimer);
     backoffAt = at;
-    backoffTimer = clock.setTimer(() => {
-      backoffAt = Infinity;
-      kick();
-    }, Math.max(0, at - clock.now()) + 1);
+    backoffTimer = clock.setTimer(
+      () => {
+        backoffAt = Infinity;
+        kick();
+      },
+      Math.max(0, at - clock.now()) + 1,
+    );
   }
 
   return {

@@ -41,10 +41,13 @@ export function createLeases(deps: LeaseDeps) {
   const set = (map: Map<string, unknown>, key: string, ms: number, what: string, fn: () => Promise<void>) => {
     clock.clearTimer(map.get(key));
     if (stopped) return;
-    const t = clock.setTimer(() => {
-      map.delete(key);
-      deps.background(what, fn, { key });
-    }, Math.max(0, ms));
+    const t = clock.setTimer(
+      () => {
+        map.delete(key);
+        deps.background(what, fn, { key });
+      },
+      Math.max(0, ms),
+    );
     map.set(key, t);
   };
   const clear = (map: Map<string, unknown>, key: string) => {
@@ -75,7 +78,7 @@ export function createLeases(deps: LeaseDeps) {
       const holder = registry.holderOf(runId);
       if (!holder || holder.lastSeen <= sentAt || holder.runs.get(runId) !== attempt) return;
       const row = await runs.get(runId);
-      if (!row || row.status !== "assigned" || row.attempt !== attempt) return;
+      if (row?.status !== "assigned" || row.attempt !== attempt) return;
       const reason = `worker ${row.workerName} did not start the run within ${deps.assignAckTimeoutMs} ms`;
       await lifecycle.endAttempt(row, "lost", reason, false);
       revoke(runId, reason);
@@ -92,7 +95,7 @@ export function createLeases(deps: LeaseDeps) {
     clear(ackTimers, runId);
     set(deadlineTimers, runId, deadlineAt + deps.deadlineGraceMs - clock.now(), "enforce a run's deadline", async () => {
       const row = await runs.get(runId);
-      if (!row || row.status !== "running" || row.attempt !== attempt) return;
+      if (row?.status !== "running" || row.attempt !== attempt) return;
       const reason = `run exceeded its ${row.timeoutSeconds} s timeout and the worker did not report`;
       await lifecycle.endAttempt(row, "timed_out", reason, true);
       revoke(runId, reason);

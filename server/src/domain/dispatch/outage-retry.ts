@@ -30,18 +30,23 @@ export function createOutageRetry(health: DatabaseAvailability, log: Logger) {
 
   const run: Background = (what, work, context) => {
     const attempt = () =>
-      inBackground(log, what, async () => {
-        try {
-          await work();
-        } catch (err) {
-          if (!isOutage(err)) throw err;
-          log.warn({ ...context, reason: (err as Error).message }, `${what}: the database is unavailable; will retry when it is back`);
-          // The probe may have seen the database come back while this attempt was failing: then no
-          // event is coming. Retry after a pause rather than at once, so nothing can spin.
-          if (health.status.available) setTimeout(attempt, 1000).unref();
-          else waiting.push(attempt);
-        }
-      }, context);
+      inBackground(
+        log,
+        what,
+        async () => {
+          try {
+            await work();
+          } catch (err) {
+            if (!isOutage(err)) throw err;
+            log.warn({ ...context, reason: (err as Error).message }, `${what}: the database is unavailable; will retry when it is back`);
+            // The probe may have seen the database come back while this attempt was failing: then no
+            // event is coming. Retry after a pause rather than at once, so nothing can spin.
+            if (health.status.available) setTimeout(attempt, 1000).unref();
+            else waiting.push(attempt);
+          }
+        },
+        context,
+      );
     attempt();
   };
 

@@ -35,10 +35,14 @@ function assertLabelsAllowed(labels: Record<string, string>, id: WorkerIdentity)
   const allowed = bound.map(([k, v]) => `${k}=${v}`).join(", ");
   for (const [k, v] of Object.entries(labels)) {
     if (!(k in id.workerLabels)) {
-      throw permissionDenied(`label "${k}" is not allowed for API key "${id.keyName}", which is bound to ${allowed}: remove it from the worker's labels or use a key bound to it`);
+      throw permissionDenied(
+        `label "${k}" is not allowed for API key "${id.keyName}", which is bound to ${allowed}: remove it from the worker's labels or use a key bound to it`,
+      );
     }
     if (id.workerLabels[k] !== v) {
-      throw permissionDenied(`label "${k}=${v}" is not allowed for API key "${id.keyName}", which is bound to ${allowed}: set ${k}=${id.workerLabels[k]} or use a key bound to ${k}=${v}`);
+      throw permissionDenied(
+        `label "${k}=${v}" is not allowed for API key "${id.keyName}", which is bound to ${allowed}: set ${k}=${id.workerLabels[k]} or use a key bound to ${k}=${v}`,
+      );
     }
   }
 }
@@ -99,9 +103,12 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     }
     for (const r of reported.values()) {
       const row = await runs.get(r.runId);
-      const finishedHere = resumes && row && row.workerId === session.workerId && row.attempt === r.attempt && !["queued", "assigned", "running"].includes(row.status);
+      const finishedHere =
+        resumes && row && row.workerId === session.workerId && row.attempt === r.attempt && !["queued", "assigned", "running"].includes(row.status);
       // A finish we already recorded (its ack was lost) is acknowledged again; anything else is no longer this worker's.
-      session.sendQueue.push(finishedHere ? logAck(r.runId, row.lastSeq, true) : cancelMessage(r.runId, "the run is no longer assigned to this worker", true));
+      session.sendQueue.push(
+        finishedHere ? logAck(r.runId, row.lastSeq, true) : cancelMessage(r.runId, "the run is no longer assigned to this worker", true),
+      );
     }
   }
 
@@ -114,8 +121,11 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
   return async function open(hello: Hello, identity: WorkerIdentity): Promise<WorkerSession> {
     assertLabelsAllowed(hello.labels, identity);
     const previous = await workers.byName(hello.name);
-    const resumes = Boolean(hello.resumeToken) && previous !== null && previous.apiKeyId === identity.keyId
-      && previous.sessionTokenHash === hashSessionToken(hello.resumeToken);
+    const resumes =
+      Boolean(hello.resumeToken) &&
+      previous !== null &&
+      previous.apiKeyId === identity.keyId &&
+      previous.sessionTokenHash === hashSessionToken(hello.resumeToken);
     const current = [...registry.sessions.values()].find((s) => s.name === hello.name);
     if (current && !resumes) {
       throw alreadyExists(`worker name "${hello.name}" is already connected from another process; give each worker a unique ORCH_WORKER_NAME`);
@@ -123,8 +133,10 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     if (!resumes && previous?.apiKeyId && previous.apiKeyId !== identity.keyId && (await runs.held(previous.id)).length) {
       // A restart with the same key may give up the runs at once (they died with the process); another
       // key's process must not: with per-machine keys, a name squat cannot requeue another machine's runs.
-      throw alreadyExists(`worker name "${hello.name}" still holds runs of a session opened with another API key; `
-        + `reconnect that worker, or use this name again once its runs are requeued (within ${deps.workerLostAfterMs} ms of its last contact)`);
+      throw alreadyExists(
+        `worker name "${hello.name}" still holds runs of a session opened with another API key; ` +
+          `reconnect that worker, or use this name again once its runs are requeued (within ${deps.workerLostAfterMs} ms of its last contact)`,
+      );
     }
     const now = clock.now();
     const token = newSessionToken();
@@ -135,18 +147,32 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
       current.sendQueue.close();
     }
     const session: WorkerSession = {
-      workerId: row.id, name: row.name, instanceId: hello.instanceId, labels: { ...hello.labels },
-      agents: new Set(hello.agents), capacity: hello.capacity, draining: false, runs: new Map(),
-      sendQueue: createSendQueue<ConnectResponse>(), lastSeen: now, gaps: new Map(),
+      workerId: row.id,
+      name: row.name,
+      instanceId: hello.instanceId,
+      labels: { ...hello.labels },
+      agents: new Set(hello.agents),
+      capacity: hello.capacity,
+      draining: false,
+      runs: new Map(),
+      sendQueue: createSendQueue<ConnectResponse>(),
+      lastSeen: now,
+      gaps: new Map(),
     };
-    session.sendQueue.push(workerMessage({
-      case: "welcome",
-      value: {
-        // At least three heartbeats fit in the lost-worker lease, however the two are configured.
-        workerId: row.id, heartbeatIntervalMs: Math.min(deps.heartbeatIntervalMs, Math.floor(deps.workerLostAfterMs / 3)),
-        flushIntervalMs: deps.flushIntervalMs, flushBytes: deps.flushBytes, leaseMs: deps.workerLostAfterMs, sessionToken: token,
-      },
-    }));
+    session.sendQueue.push(
+      workerMessage({
+        case: "welcome",
+        value: {
+          // At least three heartbeats fit in the lost-worker lease, however the two are configured.
+          workerId: row.id,
+          heartbeatIntervalMs: Math.min(deps.heartbeatIntervalMs, Math.floor(deps.workerLostAfterMs / 3)),
+          flushIntervalMs: deps.flushIntervalMs,
+          flushBytes: deps.flushBytes,
+          leaseMs: deps.workerLostAfterMs,
+          sessionToken: token,
+        },
+      }),
+    );
     await reconcile(session, hello, resumes);
     // Last: a Hello that fails before this (e.g. the database went down mid-way) leaves the previous
     // session's token valid, so the worker's retry still resumes; its Welcome, queued above, is never sent.
@@ -154,7 +180,10 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     registry.add(session);
     leases.watchWorker(row.id, now);
     events.emit("workerChanged", row.id);
-    log.info({ workerId: row.id, name: row.name, capacity: hello.capacity, kept: session.runs.size, resumed: resumes, keyId: identity.keyId }, "worker connected");
+    log.info(
+      { workerId: row.id, name: row.name, capacity: hello.capacity, kept: session.runs.size, resumed: resumes, keyId: identity.keyId },
+      "worker connected",
+    );
     deps.dispatcher.kick();
     return session;
   };

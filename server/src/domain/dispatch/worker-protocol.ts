@@ -1,5 +1,5 @@
 import type { ArtifactChunk, ConnectRequest, Heartbeat, LogBatch, RunFinished } from "../../gen/flightcontrol/v1/worker_pb";
-import { RunStatus } from "../../gen/flightcontrol/v1/run_pb";
+import type { RunStatus } from "../../gen/flightcontrol/v1/run_pb";
 import { changesToJson, usageToJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { LogStore } from "../../storage/log-store";
@@ -58,11 +58,15 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
   function onHeartbeat(s: WorkerSession, beat: Heartbeat) {
     if (beat.draining && !s.draining) {
       registry.setDraining(s);
-      deps.background("record that a worker is draining", async () => {
-        if (registry.get(s.workerId) !== s) return;
-        await workers.setState(s.workerId, "draining", clock.now());
-        events.emit("workerChanged", s.workerId);
-      }, { workerId: s.workerId });
+      deps.background(
+        "record that a worker is draining",
+        async () => {
+          if (registry.get(s.workerId) !== s) return;
+          await workers.setState(s.workerId, "draining", clock.now());
+          events.emit("workerChanged", s.workerId);
+        },
+        { workerId: s.workerId },
+      );
     }
     // lastSeen (set by handle) is the heartbeat: it lives in memory and reaches the row on disconnect.
     // The ack lets the worker fence itself: it knows the lease clock restarted no earlier than this heartbeat's sending.
@@ -132,7 +136,11 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
       s.sendQueue.push(workerMessage({ case: "artifactAck", value: { runId: c.runId, artifactId: c.artifactId, stored, error } }));
     if (!holds(s, c.runId, c.attempt)) {
       // Only the first chunk is worth a log line; the rest of the same upload would repeat it.
-      if (c.offset === 0n) log.warn({ workerId: s.workerId, runId: c.runId, attempt: c.attempt, name: c.name }, "refused an artifact for a run this worker does not hold");
+      if (c.offset === 0n)
+        log.warn(
+          { workerId: s.workerId, runId: c.runId, attempt: c.attempt, name: c.name },
+          "refused an artifact for a run this worker does not hold",
+        );
       if (c.last) ack(false, `this worker does not hold run ${c.runId} at attempt ${c.attempt}`);
       return;
     }
@@ -165,20 +173,29 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
     if (!holds(s, f.runId, f.attempt)) {
       const row = await runs.get(f.runId);
       // A finish we already recorded (its ack was lost) is acknowledged again.
-      if (row && row.workerId === s.workerId && row.attempt === f.attempt && !active(row.status)) s.sendQueue.push(logAck(f.runId, row.lastSeq, true));
+      if (row && row.workerId === s.workerId && row.attempt === f.attempt && !active(row.status))
+        s.sendQueue.push(logAck(f.runId, row.lastSeq, true));
       else log.warn({ workerId: s.workerId, runId: f.runId }, "refused a finish for a run this worker does not hold");
       return;
     }
     if (s.gaps.has(f.runId)) {
       // Output before it is missing: the finish is recorded after that output, when the worker resends both.
-      log.warn({ workerId: s.workerId, runId: f.runId, fromSeq: s.gaps.get(f.runId) }, "holding back a run's finish until the output before it is stored");
+      log.warn(
+        { workerId: s.workerId, runId: f.runId, fromSeq: s.gaps.get(f.runId) },
+        "holding back a run's finish until the output before it is stored",
+      );
       return;
     }
     const row = await runs.get(f.runId);
     if (row) {
       await lifecycle.reportFinish(row, s.workerId, {
-        status: statusToColumn(f.status as RunStatus), exitCode: f.exitCode ?? null, error: f.error,
-        result: f.result, usage: usageToJson(f.usage), changes: changesToJson(f.changes), lastSeq: Number(f.lastSeq),
+        status: statusToColumn(f.status as RunStatus),
+        exitCode: f.exitCode ?? null,
+        error: f.error,
+        result: f.result,
+        usage: usageToJson(f.usage),
+        changes: changesToJson(f.changes),
+        lastSeq: Number(f.lastSeq),
       });
     }
     // Only now, with the outcome stored: released earlier, a failed write would leave the run held by nobody.
@@ -219,17 +236,22 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
 
     /** The stream ended. The runs stay held: the worker has the lost-worker lease to come back and claim them. */
     closed(s: WorkerSession) {
-      if (deps.artifacts) inBackground(log, "discard a session's partial artifact uploads", () => deps.artifacts!.closed(s), { workerId: s.workerId });
+      if (deps.artifacts)
+        inBackground(log, "discard a session's partial artifact uploads", () => deps.artifacts!.closed(s), { workerId: s.workerId });
       if (registry.get(s.workerId) !== s) return;
       registry.remove(s);
       leases.watchWorker(s.workerId, s.lastSeen);
       const disconnectedAt = clock.now();
-      deps.background("record that a worker disconnected", async () => {
-        // Reconnected meanwhile (e.g. while the database was down): its Hello wrote the row.
-        if (registry.get(s.workerId)) return;
-        await workers.setOffline(s.workerId, s.lastSeen, disconnectedAt);
-        events.emit("workerChanged", s.workerId);
-      }, { workerId: s.workerId });
+      deps.background(
+        "record that a worker disconnected",
+        async () => {
+          // Reconnected meanwhile (e.g. while the database was down): its Hello wrote the row.
+          if (registry.get(s.workerId)) return;
+          await workers.setOffline(s.workerId, s.lastSeen, disconnectedAt);
+          events.emit("workerChanged", s.workerId);
+        },
+        { workerId: s.workerId },
+      );
       log.info({ workerId: s.workerId, held: s.runs.size }, "worker disconnected");
     },
   };

@@ -19,11 +19,23 @@ export function createWorkerRecords(store: WorkerStore) {
 
     /** A new row starts with no session: nothing can resume it until setSession (worker-hello.ts). */
     upsertFromHello: (hello: Hello, now: number): Promise<WorkerRow> =>
-      store.upsert(hello.name, {
-        hostname: hello.hostname, labels: JSON.stringify(hello.labels), capacity: hello.capacity,
-        agents: JSON.stringify(hello.agents), version: hello.version, state: "online", instanceId: hello.instanceId,
-        connectedAt: now, lastHeartbeatAt: now, disconnectedAt: null,
-      }, newId(now), { sessionTokenHash: "", apiKeyId: "" }),
+      store.upsert(
+        hello.name,
+        {
+          hostname: hello.hostname,
+          labels: JSON.stringify(hello.labels),
+          capacity: hello.capacity,
+          agents: JSON.stringify(hello.agents),
+          version: hello.version,
+          state: "online",
+          instanceId: hello.instanceId,
+          connectedAt: now,
+          lastHeartbeatAt: now,
+          disconnectedAt: null,
+        },
+        newId(now),
+        { sessionTokenHash: "", apiKeyId: "" },
+      ),
     /** Who holds the worker's name from now on: only a Hello with this session's token (and key) resumes it. */
     setSession: store.setSession,
 

@@ -38,13 +38,17 @@ export function createMcpSecrets(keyring: FernetKeyring) {
       if (previous) for (const s of secretValues(previous)) stored.set(siteKey(s), s.value);
       for (const site of secretValues(out)) {
         if (hasMalformedReference(site.value)) {
-          throw invalidArgument(`${describeSite(site)}: a credential reference is written \${credential:NAME/VAR}, e.g. "Bearer \${credential:github/GITHUB_TOKEN}"`);
+          throw invalidArgument(
+            `${describeSite(site)}: a credential reference is written \${credential:NAME/VAR}, e.g. "Bearer \${credential:github/GITHUB_TOKEN}"`,
+          );
         }
         if (site.value === "" || hasReference(site.value)) continue;
         if (site.value === HIDDEN) {
           const kept = stored.get(siteKey(site));
           if (kept === undefined || kept === "" || hasReference(kept)) {
-            throw invalidArgument(`${describeSite(site)} is "${HIDDEN}" (a hidden value) but there is no stored value to keep; type the value again or write a \${credential:NAME/VAR} reference`);
+            throw invalidArgument(
+              `${describeSite(site)} is "${HIDDEN}" (a hidden value) but there is no stored value to keep; type the value again or write a \${credential:NAME/VAR} reference`,
+            );
           }
           site.map[site.key] = isSealed(kept) ? kept : sealValue(kept);
           continue;

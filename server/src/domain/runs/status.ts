@@ -11,8 +11,7 @@ export const isActive = (s: RunStatusColumn): boolean => ACTIVE.has(s);
 export const isTerminal = (s: RunStatusColumn): boolean => TERMINAL.has(s);
 
 export const statusToColumn = (s: RunStatus): RunStatusColumn => RunStatus[s].toLowerCase() as RunStatusColumn;
-export const statusFromColumn = (s: RunStatusColumn): RunStatus =>
-  RunStatus[s.toUpperCase() as keyof typeof RunStatus] ?? RunStatus.UNSPECIFIED;
+export const statusFromColumn = (s: RunStatusColumn): RunStatus => RunStatus[s.toUpperCase() as keyof typeof RunStatus] ?? RunStatus.UNSPECIFIED;
 
 export const triggerToColumn = (t: TriggerKind): TriggerColumn => TriggerKind[t].toLowerCase() as TriggerColumn;
 export const triggerFromColumn = (s: TriggerColumn): TriggerKind =>

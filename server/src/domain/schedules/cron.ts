@@ -64,6 +64,8 @@ export function nextAfter(cron: string, timeZone: string, afterMs: number): numb
 
 /** `n` fire times starting at `firstMs` (itself a fire time), for previews. */
 export function upcoming(cron: string, timeZone: string, firstMs: number, n: number): number[] {
-  const rest = compile(cron, timeZone).nextRuns(n - 1, new Date(firstMs)).map((d) => d.getTime());
+  const rest = compile(cron, timeZone)
+    .nextRuns(n - 1, new Date(firstMs))
+    .map((d) => d.getTime());
   return [firstMs, ...rest];
 }

@@ -61,7 +61,12 @@ export async function fire(deps: FireDeps, s: ScheduleRow, now: number, lookedAt
   const labels: Record<string, string> = { schedule: s.name, scheduled_time: new Date(due).toISOString() };
   if (missed) labels.catch_up = "true";
   const run = await deps.lifecycle.createRun({
-    spec: specFromJson(job.spec), jobId: job.id, jobName: job.name, trigger: TriggerKind.SCHEDULE, scheduleId: s.id, labels,
+    spec: specFromJson(job.spec),
+    jobId: job.id,
+    jobName: job.name,
+    trigger: TriggerKind.SCHEDULE,
+    scheduleId: s.id,
+    labels,
   });
   await deps.store.recordRun(s.id, firedAt, run.id);
   return { kind: "created", runId: run.id, catchUp: missed };

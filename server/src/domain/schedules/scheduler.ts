@@ -43,7 +43,10 @@ export function createScheduler(deps: SchedulerDeps) {
   const clock = deps.clock ?? systemClock;
   const { store } = deps;
   const fireDeps: FireDeps = {
-    store, runs: deps.runs, lifecycle: deps.lifecycle, getJob: (id) => deps.jobs.get(id),
+    store,
+    runs: deps.runs,
+    lifecycle: deps.lifecycle,
+    getJob: (id) => deps.jobs.get(id),
     cancel: { runs: deps.runs, registry: deps.registry, events: deps.events },
     misfireToleranceMs: deps.misfireToleranceMs ?? MISFIRE_TOLERANCE_MS,
   };
@@ -72,7 +75,10 @@ export function createScheduler(deps: SchedulerDeps) {
         const out = await fire(fireDeps, s, now, sweepStart);
         if (out.kind === "created") {
           created++;
-          log[out.catchUp ? "info" : "debug"]({ schedule: s.id, run: out.runId, due: s.nextRunAt }, out.catchUp ? "schedule caught up a missed firing" : "schedule fired");
+          log[out.catchUp ? "info" : "debug"](
+            { schedule: s.id, run: out.runId, due: s.nextRunAt },
+            out.catchUp ? "schedule caught up a missed firing" : "schedule fired",
+          );
         } else if (out.kind === "missed" || out.kind === "job_gone") {
           log.info({ schedule: s.id, due: s.nextRunAt, outcome: out.kind }, "schedule firing created no run");
         } else if (out.kind === "overlap_skipped") {

@@ -1,4 +1,4 @@
-import { ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { type ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 
 const endedByKey = createContextKey<ConnectError | undefined>(undefined, { description: "why the server ended this stream" });
 

@@ -12,7 +12,10 @@ import { nodeRequestKey } from "../node-request";
  * key or one address can hold at most 4096 × 57 KiB ≈ 230 MiB, and all keyless callers together
  * 256 × 44 KiB ≈ 11 MiB.
  */
-export type StreamLimits = Pick<ConnectionLimits, "maxStreamsPerKey" | "maxStreamsPerAddress" | "maxAnonymousStreamsPerAddress" | "maxAnonymousStreams">;
+export type StreamLimits = Pick<
+  ConnectionLimits,
+  "maxStreamsPerKey" | "maxStreamsPerAddress" | "maxAnonymousStreamsPerAddress" | "maxAnonymousStreams"
+>;
 
 export interface StreamLimiter {
   /**
@@ -27,25 +30,46 @@ export interface StreamLimiter {
 export function createStreamLimiter(limits: StreamLimits): StreamLimiter {
   const open = new Map<string, number>();
   const refuse = (what: string, limit: number, setting: string, advice: string) =>
-    new ConnectError(`too many open streams ${what} (limit ${limit}, set by ${setting} on the server): ${advice}, or raise ${setting}`, Code.ResourceExhausted);
+    new ConnectError(
+      `too many open streams ${what} (limit ${limit}, set by ${setting} on the server): ${advice}, or raise ${setting}`,
+      Code.ResourceExhausted,
+    );
 
   return {
     admit(ctx, principal) {
       if (ctx.method.methodKind === "unary" || ctx.signal.aborted) return;
       const address = clientAddress(ctx.values.get(nodeRequestKey)?.socket);
       const counters: Array<[string, number, () => ConnectError]> = [
-        [`address:${address}`, limits.maxStreamsPerAddress,
-          () => refuse(`from ${address}`, limits.maxStreamsPerAddress, "ORCH_MAX_STREAMS_PER_ADDRESS", "close streams you no longer read")],
+        [
+          `address:${address}`,
+          limits.maxStreamsPerAddress,
+          () => refuse(`from ${address}`, limits.maxStreamsPerAddress, "ORCH_MAX_STREAMS_PER_ADDRESS", "close streams you no longer read"),
+        ],
       ];
       if (principal) {
-        counters.push([`key:${principal.keyId}`, limits.maxStreamsPerKey,
-          () => refuse(`for API key "${principal.name}"`, limits.maxStreamsPerKey, "ORCH_MAX_STREAMS_PER_KEY", "close streams you no longer read")]);
+        counters.push([
+          `key:${principal.keyId}`,
+          limits.maxStreamsPerKey,
+          () => refuse(`for API key "${principal.name}"`, limits.maxStreamsPerKey, "ORCH_MAX_STREAMS_PER_KEY", "close streams you no longer read"),
+        ]);
       } else {
         counters.push(
-          [`anonymous:${address}`, limits.maxAnonymousStreamsPerAddress,
-            () => refuse(`without an API key from ${address}`, limits.maxAnonymousStreamsPerAddress, "ORCH_MAX_ANONYMOUS_STREAMS_PER_ADDRESS", "close some, send an API key")],
-          ["anonymous", limits.maxAnonymousStreams,
-            () => refuse("without an API key on this server", limits.maxAnonymousStreams, "ORCH_MAX_ANONYMOUS_STREAMS", "send an API key")],
+          [
+            `anonymous:${address}`,
+            limits.maxAnonymousStreamsPerAddress,
+            () =>
+              refuse(
+                `without an API key from ${address}`,
+                limits.maxAnonymousStreamsPerAddress,
+                "ORCH_MAX_ANONYMOUS_STREAMS_PER_ADDRESS",
+                "close some, send an API key",
+              ),
+          ],
+          [
+            "anonymous",
+            limits.maxAnonymousStreams,
+            () => refuse("without an API key on this server", limits.maxAnonymousStreams, "ORCH_MAX_ANONYMOUS_STREAMS", "send an API key"),
+          ],
         );
       }
       const full = counters.find(([name, limit]) => (open.get(name) ?? 0) >= limit);
@@ -53,13 +77,17 @@ export function createStreamLimiter(limits: StreamLimits): StreamLimiter {
       for (const [name] of counters) open.set(name, (open.get(name) ?? 0) + 1);
       // The handler context's signal aborts when the stream ends, however it ends (done, cancelled,
       // failed, client gone, server shutting down).
-      ctx.signal.addEventListener("abort", () => {
-        for (const [name] of counters) {
-          const left = (open.get(name) ?? 1) - 1;
-          if (left > 0) open.set(name, left);
-          else open.delete(name);
-        }
-      }, { once: true });
+      ctx.signal.addEventListener(
+        "abort",
+        () => {
+          for (const [name] of counters) {
+            const left = (open.get(name) ?? 1) - 1;
+            if (left > 0) open.set(name, left);
+            else open.delete(name);
+          }
+        },
+        { once: true },
+      );
     },
     open: (counter) => open.get(counter) ?? 0,
   };

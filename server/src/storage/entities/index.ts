@@ -20,7 +20,17 @@ export const entities = [
   ArtifactEntity,
 ];
 
-export { ApiKeyEntity, ArtifactEntity, CredentialEntity, JobDefinitionEntity, JobLogEntity, JobRunEntity, RunEventEntity, ScheduleEntity, WorkerEntity };
+export {
+  ApiKeyEntity,
+  ArtifactEntity,
+  CredentialEntity,
+  JobDefinitionEntity,
+  JobLogEntity,
+  JobRunEntity,
+  RunEventEntity,
+  ScheduleEntity,
+  WorkerEntity,
+};
 export type { ApiKeyRow } from "./api-key";
 export type { ArtifactKindColumn, ArtifactRow } from "./artifact";
 export type { CredentialRow } from "./credential";

@@ -40,7 +40,10 @@ export const ScheduleEntity = new EntitySchema<ScheduleRow>({
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
   },
-  indices: [{ name: "idx_schedules_due", columns: ["paused", "nextRunAt"] }, { name: "idx_schedules_job", columns: ["jobId"] }],
+  indices: [
+    { name: "idx_schedules_due", columns: ["paused", "nextRunAt"] },
+    { name: "idx_schedules_job", columns: ["jobId"] },
+  ],
   relations: {
     // Deleting a job deletes its schedules, in the database itself so no code path can forget.
     job: { type: "many-to-one", target: "JobDefinition", joinColumn: { name: "job_id" }, onDelete: "CASCADE" },

@@ -15,11 +15,23 @@ function world() {
   const queued = () => [...rows.values()].filter((r) => r.status === "queued");
   const runs = {
     queuedPriorities: async () => db.query(() => [...new Set(queued().map((r) => r.priority))].sort((a, b) => b - a)),
-    queued: async (now: number, priority: number, afterId: string, limit: number) => db.query(() => queued()
-      .filter((r) => r.priority === priority && r.id > afterId && r.availableAt <= now)
-      .sort((a, b) => a.id.localeCompare(b.id)).slice(0, limit)
-      .map((r) => ({ id: r.id, agent: r.agent, required_labels: r.requiredLabels }))),
-    nextAvailableAt: async (now: number) => db.query(() => Math.min(...queued().map((r) => r.availableAt).filter((t) => t > now)) || null),
+    queued: async (now: number, priority: number, afterId: string, limit: number) =>
+      db.query(() =>
+        queued()
+          .filter((r) => r.priority === priority && r.id > afterId && r.availableAt <= now)
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .slice(0, limit)
+          .map((r) => ({ id: r.id, agent: r.agent, required_labels: r.requiredLabels })),
+      ),
+    nextAvailableAt: async (now: number) =>
+      db.query(
+        () =>
+          Math.min(
+            ...queued()
+              .map((r) => r.availableAt)
+              .filter((t) => t > now),
+          ) || null,
+      ),
     transaction: async <T>(fn: (tx: unknown) => Promise<T>) => db.query(() => fn(undefined)),
     claim: async (id: string, workerId: string, workerName: string) => {
       db.check();
@@ -41,7 +53,12 @@ function world() {
   const assigned: string[] = [];
   const credentials = { fail: undefined as undefined | (() => Error) };
   const dispatcher = createDispatcher({
-    runs, registry, events: createEventBus(), log: silent, background: db.retry.run, clock,
+    runs,
+    registry,
+    events: createEventBus(),
+    log: silent,
+    background: db.retry.run,
+    clock,
     openSecrets: async (spec) => {
       if (credentials.fail) throw credentials.fail();
       return { env: {}, spec, gitEnv: {} };

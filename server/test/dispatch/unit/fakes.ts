@@ -76,8 +76,18 @@ export type TestSession = WorkerSession & { sendQueue: ReturnType<typeof recordi
 
 export function session(workerId: string, over: Partial<WorkerSession> = {}): TestSession {
   return {
-    workerId, name: `worker-${workerId}`, instanceId: `instance-${workerId}`, labels: {}, agents: new Set(["shell"]), capacity: 2,
-    draining: false, runs: new Map(), lastSeen: 0, gaps: new Map(), ...over, sendQueue: recordingOutbox(),
+    workerId,
+    name: `worker-${workerId}`,
+    instanceId: `instance-${workerId}`,
+    labels: {},
+    agents: new Set(["shell"]),
+    capacity: 2,
+    draining: false,
+    runs: new Map(),
+    lastSeen: 0,
+    gaps: new Map(),
+    ...over,
+    sendQueue: recordingOutbox(),
   };
 }
 
@@ -87,9 +97,37 @@ export const sentTo = (s: TestSession) =>
 
 export function runRow(id: string, over: Partial<JobRunRow> = {}): JobRunRow {
   return {
-    id, jobId: null, jobName: "job", spec: "{}", agent: "shell", requiredLabels: "{}", labels: "{}", priority: 0, status: "running",
-    trigger: "manual", scheduleId: null, retryOfRunId: null, attempt: 1, maxAttempts: 3, workerId: "w1", workerName: "worker-w1",
-    createdAt: 0, availableAt: 0, assignedAt: 0, startedAt: 0, finishedAt: null, deadlineAt: null, timeoutSeconds: 60, exitCode: null,
-    error: "", result: "", usage: "{}", changes: "", lastSeq: 0, cancelRequested: false, updatedAt: 0, ...over,
+    id,
+    jobId: null,
+    jobName: "job",
+    spec: "{}",
+    agent: "shell",
+    requiredLabels: "{}",
+    labels: "{}",
+    priority: 0,
+    status: "running",
+    trigger: "manual",
+    scheduleId: null,
+    retryOfRunId: null,
+    attempt: 1,
+    maxAttempts: 3,
+    workerId: "w1",
+    workerName: "worker-w1",
+    createdAt: 0,
+    availableAt: 0,
+    assignedAt: 0,
+    startedAt: 0,
+    finishedAt: null,
+    deadlineAt: null,
+    timeoutSeconds: 60,
+    exitCode: null,
+    error: "",
+    result: "",
+    usage: "{}",
+    changes: "",
+    lastSeq: 0,
+    cancelRequested: false,
+    updatedAt: 0,
+    ...over,
   } as JobRunRow;
 }

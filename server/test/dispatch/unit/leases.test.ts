@@ -18,7 +18,8 @@ function world() {
   const rows = new Map<string, JobRunRow>();
   const runs = {
     get: async (id: string) => db.query(() => rows.get(id) ?? null),
-    held: async (workerId?: string) => db.query(() => [...rows.values()].filter((r) => ["assigned", "running"].includes(r.status) && (!workerId || r.workerId === workerId))),
+    held: async (workerId?: string) =>
+      db.query(() => [...rows.values()].filter((r) => ["assigned", "running"].includes(r.status) && (!workerId || r.workerId === workerId))),
   } as unknown as RunStore;
   const ended: string[] = [];
   const lifecycle = {
@@ -33,8 +34,17 @@ function world() {
   const lost: string[] = [];
   const kick = vi.fn();
   const leases = createLeases({
-    runs, registry, lifecycle, log: silent, kick, onWorkerLost: (id) => lost.push(id), background: db.retry.run, clock,
-    workerLostAfterMs: LOST_MS, assignAckTimeoutMs: ACK_MS, deadlineGraceMs: GRACE_MS,
+    runs,
+    registry,
+    lifecycle,
+    log: silent,
+    kick,
+    onWorkerLost: (id) => lost.push(id),
+    background: db.retry.run,
+    clock,
+    workerLostAfterMs: LOST_MS,
+    assignAckTimeoutMs: ACK_MS,
+    deadlineGraceMs: GRACE_MS,
   });
   return { clock, db, rows, registry, leases, ended, lost, kick };
 }
@@ -61,7 +71,10 @@ describe("leases", () => {
     const w = world();
     const silentOne = session("w1", { lastSeen: w.clock.now() });
     const started = session("w2", { lastSeen: w.clock.now() });
-    for (const [s, run] of [[silentOne, "r1"], [started, "r2"]] as const) {
+    for (const [s, run] of [
+      [silentOne, "r1"],
+      [started, "r2"],
+    ] as const) {
       w.registry.add(s);
       w.registry.hold(s, run, 1);
       w.rows.set(run, runRow(run, { status: "assigned", workerId: s.workerId }));

@@ -45,6 +45,11 @@ describe("registry", () => {
     const s = session("w", { agents: new Set(["shell", "goose"]), labels: { gpu: "yes", zone: "a" } });
     expect(matches(s, "goose", [["gpu", "yes"]])).toBe(true);
     expect(matches(s, "codex", [])).toBe(false);
-    expect(matches(s, "shell", [["gpu", "yes"], ["zone", "b"]])).toBe(false);
+    expect(
+      matches(s, "shell", [
+        ["gpu", "yes"],
+        ["zone", "b"],
+      ]),
+    ).toBe(false);
   });
 });

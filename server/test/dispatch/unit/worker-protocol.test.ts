@@ -15,10 +15,17 @@ import { fakeClock } from "../../../../testkit/fake-clock";
 import { fakeDatabase, runRow, sentTo, session, silent, type TestSession } from "./fakes";
 
 const request = (m: ConnectRequest["message"]) => create(ConnectRequestSchema, { message: m } as never);
-const batch = (runId: string, from: number, to: number) => request({
-  case: "logBatch",
-  value: { runId, attempt: 1, items: Array.from({ length: to - from + 1 }, (_, i) => create(RunOutputSchema, { seq: BigInt(from + i), payload: { case: "log", value: { stream: 1, text: `line ${from + i}` } } })) },
-} as never);
+const batch = (runId: string, from: number, to: number) =>
+  request({
+    case: "logBatch",
+    value: {
+      runId,
+      attempt: 1,
+      items: Array.from({ length: to - from + 1 }, (_, i) =>
+        create(RunOutputSchema, { seq: BigInt(from + i), payload: { case: "log", value: { stream: 1, text: `line ${from + i}` } } }),
+      ),
+    },
+  } as never);
 const finish = (runId: string, lastSeq: number) =>
   request({ case: "runFinished", value: { runId, attempt: 1, status: RunStatus.SUCCEEDED, lastSeq: BigInt(lastSeq) } } as never);
 
@@ -56,8 +63,21 @@ function world() {
   const leases = { acknowledged: vi.fn(), started: vi.fn(), finished: vi.fn(), watchWorker: vi.fn() } as unknown as Leases;
   const registry = createRegistry();
   const protocol = createWorkerProtocol({
-    runs, logs, workers, registry, leases, lifecycle, dispatcher: { kick: vi.fn() }, events: createEventBus(), log: silent,
-    background: db.retry.run, clock, heartbeatIntervalMs: 1000, workerLostAfterMs: 15_000, flushIntervalMs: 50, flushBytes: 65536,
+    runs,
+    logs,
+    workers,
+    registry,
+    leases,
+    lifecycle,
+    dispatcher: { kick: vi.fn() },
+    events: createEventBus(),
+    log: silent,
+    background: db.retry.run,
+    clock,
+    heartbeatIntervalMs: 1000,
+    workerLostAfterMs: 15_000,
+    flushIntervalMs: 50,
+    flushBytes: 65536,
   });
   const s: TestSession = session("w1");
   registry.add(s);
@@ -84,8 +104,16 @@ describe("worker protocol during a database outage", () => {
     // The worker resends everything unacknowledged, oldest first, then the finish.
     for (const m of [batch("r1", 4, 6), batch("r1", 7, 9), finish("r1", 9)]) await w.protocol.handle(w.s, m);
     expect(w.stored.get("r1")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(w.s.sendQueue.sent.filter((m) => m.message.case === "logAck").map((m) => [Number((m.message.value as { ackedSeq: bigint }).ackedSeq), (m.message.value as { finished: boolean }).finished]))
-      .toEqual([[3, false], [6, false], [9, false], [9, true]]);
+    expect(
+      w.s.sendQueue.sent
+        .filter((m) => m.message.case === "logAck")
+        .map((m) => [Number((m.message.value as { ackedSeq: bigint }).ackedSeq), (m.message.value as { finished: boolean }).finished]),
+    ).toEqual([
+      [3, false],
+      [6, false],
+      [9, false],
+      [9, true],
+    ]);
     expect(w.rows.get("r1")!.status).toBe("succeeded");
     expect(w.registry.holderOf("r1")).toBeUndefined();
   });

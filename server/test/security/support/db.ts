@@ -19,9 +19,9 @@ export interface DbSnapshot {
 
 /** A fingerprint of the whole database: refused requests must leave it exactly as it was. */
 export async function snapshotDb(sql: Sql): Promise<DbSnapshot> {
-  const tables = (await sql.all<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-  )).map((t) => t.name);
+  const tables = (
+    await sql.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+  ).map((t) => t.name);
   const counts: Record<string, number> = {};
   const hash = createHash("sha256");
   for (const table of tables) {

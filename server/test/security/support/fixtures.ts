@@ -33,7 +33,12 @@ export async function createFixtures(url: string): Promise<Fixtures> {
   let schedule: string = randomUUID();
   let scheduleServed = false;
   try {
-    const res = await client(ScheduleService, url, ADMIN_KEY).createSchedule({ jobId: job!.id, name: "fixture-schedule", cron: "0 0 1 1 *", paused: true });
+    const res = await client(ScheduleService, url, ADMIN_KEY).createSchedule({
+      jobId: job!.id,
+      name: "fixture-schedule",
+      cron: "0 0 1 1 *",
+      paused: true,
+    });
     schedule = res.schedule!.id;
     scheduleServed = true;
   } catch {

@@ -12,8 +12,17 @@ export const runs = (quick: number, full: number): number => (FULL ? full : quic
  * fc.assert with the fixed seed, re-thrown with the line that replays the failing case, so the seed
  * is printed with every failure.
  */
-export async function checkProperty<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IAsyncPropertyWithHooks<Ts>, numRuns: number): Promise<void> {
-  const params: fc.Parameters<Ts> = { seed: SEED, numRuns, endOnFailure: !FULL, ...(process.env.ORCH_TEST_FUZZ_PATH ? { path: process.env.ORCH_TEST_FUZZ_PATH } : {}) };
+export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  property: fc.IAsyncPropertyWithHooks<Ts>,
+  numRuns: number,
+): Promise<void> {
+  const params: fc.Parameters<Ts> = {
+    seed: SEED,
+    numRuns,
+    endOnFailure: !FULL,
+    ...(process.env.ORCH_TEST_FUZZ_PATH ? { path: process.env.ORCH_TEST_FUZZ_PATH } : {}),
+  };
   const details = await fc.check(property, params);
   if (!details.failed) return;
   const error = details.errorInstance;

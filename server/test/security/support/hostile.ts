@@ -27,8 +27,27 @@ export const CONTROL_CHARS = [...Array(32).keys()].map((c) => String.fromCharCod
 
 const WRONG_FOR_STRING: Json[] = [0, -1, 1.5, true, false, {}, [], ["x"], { a: "b" }, new RawJson("1e400")];
 const WRONG_FOR_NUMBER: Json[] = [
-  "abc", "", "1x", true, {}, [], [1], 1.5, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53 + 2, "NaN", "Infinity", "-Infinity",
-  new RawJson("1e400"), new RawJson("18446744073709551616"), new RawJson("-9223372036854775809"), "0x10", " 1",
+  "abc",
+  "",
+  "1x",
+  true,
+  {},
+  [],
+  [1],
+  1.5,
+  -1,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 32,
+  2 ** 53 + 2,
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  new RawJson("1e400"),
+  new RawJson("18446744073709551616"),
+  new RawJson("-9223372036854775809"),
+  "0x10",
+  " 1",
 ];
 const WRONG_FOR_BOOL: Json[] = ["true", "yes", 1, 0, {}, [], "false "];
 const WRONG_FOR_MESSAGE: Json[] = ["x", 1, true, [], [{}], "{}", deepArray(5000), deepObject(2000)];
@@ -38,18 +57,57 @@ const WRONG_FOR_MAP: Json[] = ["x", 1, true, [], [["a", "b"]], deepArray(3000)];
 /** Strings that break rules or try to break out of something. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   // Beyond every max_len in the contract (64 … 200000), in characters and in multi-byte characters.
-  fc.tuple(fc.constantFrom(33, 65, 101, 129, 257, 513, 1001, 4001, 8193, 10_001, 65_537, 200_001, 250_000), fc.constantFrom("a", "é", "😀", "\u0007", " ")).map(([n, c]) => c.repeat(n)),
-  fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom(...CONTROL_CHARS, "\u007f", "\u0085", "\u2028", "\u202e", "\ufeff"), fc.string({ maxLength: 20 })).map(([a, c, b]) => a + c + b),
+  fc
+    .tuple(
+      fc.constantFrom(33, 65, 101, 129, 257, 513, 1001, 4001, 8193, 10_001, 65_537, 200_001, 250_000),
+      fc.constantFrom("a", "é", "😀", "\u0007", " "),
+    )
+    .map(([n, c]) => c.repeat(n)),
+  fc
+    .tuple(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(...CONTROL_CHARS, "\u007f", "\u0085", "\u2028", "\u202e", "\ufeff"),
+      fc.string({ maxLength: 20 }),
+    )
+    .map(([a, c, b]) => a + c + b),
   fc.uuid().map((u) => u.replace(/-/g, "")),
   fc.uuid().map((u) => `${u.slice(0, -1)}g`),
   fc.uuid().map((u) => ` ${u}`),
   fc.uuid().map((u) => `${u}\n`),
   fc.uuid().map((u) => `{${u}}`),
   fc.constantFrom(
-    "", " ", "../../etc/passwd", "..\\..\\windows", "/etc/shadow", "' OR 1=1 --", "\"; DROP TABLE job_runs; --", "%", "_", "%_%",
-    "<script>alert(1)</script>", "${jndi:ldap://x/a}", "{{7*7}}", "\ud800", "\udfff", "a\u0000b", "null", "undefined", "NaN",
-    "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "not-a-uuid", "-leading", "UPPER CASE",
-    "* * * * * * * *", "61 * * * *", "@reboot", "Mars/Olympus", "javascript:alert(1)", "file:///etc/passwd", "http://[::1", "x".repeat(9),
+    "",
+    " ",
+    "../../etc/passwd",
+    "..\\..\\windows",
+    "/etc/shadow",
+    "' OR 1=1 --",
+    '"; DROP TABLE job_runs; --',
+    "%",
+    "_",
+    "%_%",
+    "<script>alert(1)</script>",
+    "${jndi:ldap://x/a}",
+    "{{7*7}}",
+    "\ud800",
+    "\udfff",
+    "a\u0000b",
+    "null",
+    "undefined",
+    "NaN",
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    "not-a-uuid",
+    "-leading",
+    "UPPER CASE",
+    "* * * * * * * *",
+    "61 * * * *",
+    "@reboot",
+    "Mars/Olympus",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "http://[::1",
+    "x".repeat(9),
   ),
   fc.string({ unit: "binary", maxLength: 40 }),
 );
@@ -100,11 +158,18 @@ export function hostileValue(field: DescField): fc.Arbitrary<Json> {
       }
       return fc.constantFrom(...WRONG_FOR_MESSAGE);
     case "list": {
-      const item: fc.Arbitrary<Json> = field.listKind === "scalar" ? hostileScalar(field.scalar)
-        : field.listKind === "enum" ? hostileEnum(field)
-        : fc.constantFrom(...WRONG_FOR_MESSAGE);
-      const plausible: Json = field.listKind === "scalar" && field.scalar === ScalarType.STRING ? "shell"
-        : field.listKind === "enum" ? field.enum.values[1]?.name ?? 1 : {};
+      const item: fc.Arbitrary<Json> =
+        field.listKind === "scalar"
+          ? hostileScalar(field.scalar)
+          : field.listKind === "enum"
+            ? hostileEnum(field)
+            : fc.constantFrom(...WRONG_FOR_MESSAGE);
+      const plausible: Json =
+        field.listKind === "scalar" && field.scalar === ScalarType.STRING
+          ? "shell"
+          : field.listKind === "enum"
+            ? (field.enum.values[1]?.name ?? 1)
+            : {};
       return fc.oneof(
         fc.constantFrom(...WRONG_FOR_LIST),
         fc.array(item, { minLength: 1, maxLength: 3 }),
@@ -114,8 +179,12 @@ export function hostileValue(field: DescField): fc.Arbitrary<Json> {
       );
     }
     case "map": {
-      const value: fc.Arbitrary<Json> = field.mapKind === "scalar" ? hostileScalar(field.scalar)
-        : field.mapKind === "enum" ? hostileEnum(field) : fc.constantFrom(...WRONG_FOR_MESSAGE);
+      const value: fc.Arbitrary<Json> =
+        field.mapKind === "scalar"
+          ? hostileScalar(field.scalar)
+          : field.mapKind === "enum"
+            ? hostileEnum(field)
+            : fc.constantFrom(...WRONG_FOR_MESSAGE);
       return fc.oneof(
         fc.constantFrom(...WRONG_FOR_MAP),
         fc.tuple(hostileString, fc.constantFrom<Json>("v", "")).map(([k, v]) => ({ [k]: v })),
@@ -141,7 +210,8 @@ export function fieldPaths(message: DescMessage, depth = 3, prefix: { json: stri
     const json = [...prefix.json, field.jsonName];
     const display = [...prefix.display, field.name];
     out.push({ json, display: display.join("."), field });
-    const nested = field.fieldKind === "message" ? field.message : field.fieldKind === "list" && field.listKind === "message" ? field.message : undefined;
+    const nested =
+      field.fieldKind === "message" ? field.message : field.fieldKind === "list" && field.listKind === "message" ? field.message : undefined;
     if (nested && depth > 1 && !nested.typeName.startsWith("google.protobuf.")) {
       const step = field.fieldKind === "list" ? [...json, "0"] : json;
       out.push(...fieldPaths(nested, depth - 1, { json: step, display }));
@@ -177,9 +247,27 @@ export function setPath(base: Record<string, Json>, path: string[], value: Json)
 /** Whole bodies that are not a request at all. */
 export const garbageBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   fc.constantFrom(
-    "", " ", "null", "[]", '"x"', "5", "true", "{", '{"a":}', "{}garbage", "\ufeff{}", "{'single': 'quotes'}", "{\"a\":1,}",
-    '{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {"polluted": true}}}', "[".repeat(200_000) + "]".repeat(200_000),
-    `{"x":${deepObject(50_000).text}}`, "\u0000\u0001\u0002", '{"a":"\\ud800"}', "NaN", "Infinity",
+    "",
+    " ",
+    "null",
+    "[]",
+    '"x"',
+    "5",
+    "true",
+    "{",
+    '{"a":}',
+    "{}garbage",
+    "\ufeff{}",
+    "{'single': 'quotes'}",
+    '{"a":1,}',
+    '{"__proto__": {"polluted": true}}',
+    '{"constructor": {"prototype": {"polluted": true}}}',
+    "[".repeat(200_000) + "]".repeat(200_000),
+    `{"x":${deepObject(50_000).text}}`,
+    "\u0000\u0001\u0002",
+    '{"a":"\\ud800"}',
+    "NaN",
+    "Infinity",
   ),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ minLength: 1, maxLength: 64 }),

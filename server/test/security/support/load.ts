@@ -29,7 +29,11 @@ export async function cloneQueuedRun(dbFile: string, templateId: string, n: numb
     const cols = Object.keys(row);
     const insert = `INSERT INTO job_runs (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
     await sql.transaction(async (tx) => {
-      for (let i = 0; i < n; i++) await tx.run(insert, cols.map((c) => (c === "id" ? newId() : row[c])));
+      for (let i = 0; i < n; i++)
+        await tx.run(
+          insert,
+          cols.map((c) => (c === "id" ? newId() : row[c])),
+        );
     });
   } finally {
     await db.dataSource.destroy();

@@ -4,10 +4,7 @@ import { explainUnknownField } from "../../../src/rpc/unknown-field";
 
 const validator = createValidator();
 
-export type Verdict =
-  | { kind: "decode"; message: string }
-  | { kind: "invalid"; message: string }
-  | { kind: "valid" };
+export type Verdict = { kind: "decode"; message: string } | { kind: "invalid"; message: string } | { kind: "valid" };
 
 /**
  * What the contract says about a request body, computed locally with the same decoder and the same

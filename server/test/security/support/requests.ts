@@ -12,9 +12,17 @@ import type { Json } from "./hostile";
 
 /** Every service of package flightcontrol.v1, straight from the generated file descriptors. */
 export const flightcontrolServices: DescService[] = [
-  file_flightcontrol_v1_api_key, file_flightcontrol_v1_credential, file_flightcontrol_v1_job, file_flightcontrol_v1_run,
-  file_flightcontrol_v1_schedule, file_flightcontrol_v1_spec, file_flightcontrol_v1_system, file_flightcontrol_v1_worker,
-].flatMap((f) => f.services).sort((a, b) => a.typeName.localeCompare(b.typeName));
+  file_flightcontrol_v1_api_key,
+  file_flightcontrol_v1_credential,
+  file_flightcontrol_v1_job,
+  file_flightcontrol_v1_run,
+  file_flightcontrol_v1_schedule,
+  file_flightcontrol_v1_spec,
+  file_flightcontrol_v1_system,
+  file_flightcontrol_v1_worker,
+]
+  .flatMap((f) => f.services)
+  .sort((a, b) => a.typeName.localeCompare(b.typeName));
 
 export const allMethods: DescMethod[] = flightcontrolServices.flatMap((s) => s.methods);
 
@@ -53,10 +61,17 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "WorkerService/GetWorker": { id: f.worker },
     "WorkerService/DrainWorker": { id: f.worker },
     "WorkerService/WatchWorkers": {},
-    "WorkerService/Connect": { hello: { name: "fuzz-worker", hostname: "h", capacity: 1, agents: ["shell"], version: "v", instanceId: "fuzz-instance-1" } },
+    "WorkerService/Connect": {
+      hello: { name: "fuzz-worker", hostname: "h", capacity: 1, agents: ["shell"], version: "v", instanceId: "fuzz-instance-1" },
+    },
     "ScheduleService/CreateSchedule": {
-      jobId: f.job, name: "fuzz-schedule", cron: "0 0 1 1 *", timeZone: "Europe/Berlin",
-      misfirePolicy: "MISFIRE_POLICY_SKIP", overlapPolicy: "OVERLAP_POLICY_ALLOW", paused: true,
+      jobId: f.job,
+      name: "fuzz-schedule",
+      cron: "0 0 1 1 *",
+      timeZone: "Europe/Berlin",
+      misfirePolicy: "MISFIRE_POLICY_SKIP",
+      overlapPolicy: "OVERLAP_POLICY_ALLOW",
+      paused: true,
     },
     "ScheduleService/GetSchedule": { id: f.schedule },
     "ScheduleService/ListSchedules": { jobId: f.job },
@@ -83,7 +98,12 @@ export function idKind(m: DescMethod, jsonPath: string[]): Kind | undefined {
   if (byName[leaf]) return byName[leaf];
   if (leaf !== "id" || jsonPath.length !== 1) return undefined;
   const byService: Record<string, Kind> = {
-    JobService: "job", RunService: "run", CredentialService: "credential", WorkerService: "worker", ScheduleService: "schedule", ApiKeyService: "apiKey",
+    JobService: "job",
+    RunService: "run",
+    CredentialService: "credential",
+    WorkerService: "worker",
+    ScheduleService: "schedule",
+    ApiKeyService: "apiKey",
   };
   return byService[m.parent.name];
 }

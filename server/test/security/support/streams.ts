@@ -30,32 +30,39 @@ export async function floodStreams(n: number, open: (signal: AbortSignal) => Asy
     waiting++;
     let first!: () => void;
     let answered = false;
-    firsts.push(new Promise<void>((r) => (first = () => {
-      if (answered) return;
-      answered = true;
-      waiting--;
-      const w = slotFreed;
-      slotFreed = undefined;
-      w?.();
-      r();
-    })));
-    ends.push((async () => {
-      let seen = false;
-      try {
-        for await (const _ of open(abort.signal)) {
-          if (!seen) {
-            seen = true;
-            flood.open++;
-            first();
+    firsts.push(
+      new Promise<void>(
+        (r) =>
+          (first = () => {
+            if (answered) return;
+            answered = true;
+            waiting--;
+            const w = slotFreed;
+            slotFreed = undefined;
+            w?.();
+            r();
+          }),
+      ),
+    );
+    ends.push(
+      (async () => {
+        let seen = false;
+        try {
+          for await (const _ of open(abort.signal)) {
+            if (!seen) {
+              seen = true;
+              flood.open++;
+              first();
+            }
           }
+        } catch (err) {
+          if (!abort.signal.aborted) flood.refused.push(ConnectError.from(err));
+        } finally {
+          if (seen && !abort.signal.aborted) flood.open--;
+          first();
         }
-      } catch (err) {
-        if (!abort.signal.aborted) flood.refused.push(ConnectError.from(err));
-      } finally {
-        if (seen && !abort.signal.aborted) flood.open--;
-        first();
-      }
-    })());
+      })(),
+    );
   }
   await Promise.all(firsts);
   flood.close = async () => {

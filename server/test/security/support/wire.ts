@@ -12,7 +12,9 @@ export interface WireResult {
 }
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(Code).filter(([, v]) => typeof v === "number").map(([k, v]) => [v as number, k.replace(/[A-Z]/g, (c, i) => (i ? "_" : "") + c.toLowerCase())]),
+  Object.entries(Code)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => [v as number, k.replace(/[A-Z]/g, (c, i) => (i ? "_" : "") + c.toLowerCase())]),
 );
 /** Code.InvalidArgument -> "invalid_argument", the Connect protocol's spelling. */
 export const codeName = (code: Code): string => CODE_NAMES[code];
@@ -39,7 +41,12 @@ export function unenvelope(body: Buffer): { frames: Array<{ flags: number; data:
 }
 
 /** Connect protocol, JSON, unary: POST the exact body text given. */
-export async function connectUnary(baseUrl: string, path: string, body: string | Uint8Array, opts: { key?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<WireResult> {
+export async function connectUnary(
+  baseUrl: string,
+  path: string,
+  body: string | Uint8Array,
+  opts: { key?: string; contentType?: string; headers?: Record<string, string> } = {},
+): Promise<WireResult> {
   const res = await fetch(baseUrl + path, {
     method: "POST",
     headers: {
@@ -69,7 +76,12 @@ export async function connectUnary(baseUrl: string, path: string, body: string |
  * stream is sent, then the response stream is read to its end-stream message. `timeoutMs` bounds
  * streams that would stay open (a valid watch).
  */
-export async function connectStream(baseUrl: string, path: string, messages: Array<string | Uint8Array>, opts: { key?: string; timeoutMs?: number; rawBody?: Uint8Array } = {}): Promise<WireResult & { items: number }> {
+export async function connectStream(
+  baseUrl: string,
+  path: string,
+  messages: Array<string | Uint8Array>,
+  opts: { key?: string; timeoutMs?: number; rawBody?: Uint8Array } = {},
+): Promise<WireResult & { items: number }> {
   const body = opts.rawBody ?? Buffer.concat(messages.map((m) => envelope(typeof m === "string" ? Buffer.from(m) : m)));
   const abort = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   const res = await fetch(baseUrl + path, {
@@ -102,10 +114,20 @@ export async function connectStream(baseUrl: string, path: string, messages: Arr
 }
 
 /** One gRPC (HTTP/2) request with the exact bytes given as its body. */
-export function grpcRaw(session: http2.ClientHttp2Session, path: string, body: Uint8Array, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<WireResult> {
+export function grpcRaw(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<WireResult> {
   return new Promise((resolve) => {
     const req = session.request({
-      ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers,
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
     });
     let status = 0;
     let head: http2.IncomingHttpHeaders = {};
@@ -123,8 +145,16 @@ export function grpcRaw(session: http2.ClientHttp2Session, path: string, body: U
       const grpcStatus = trailers["grpc-status"] ?? head["grpc-status"];
       const grpcMessage = decodeURIComponent(String(trailers["grpc-message"] ?? head["grpc-message"] ?? ""));
       const code = grpcStatus === undefined ? `http_${status}${extra}` : grpcStatus === "0" ? "ok" : codeName(Number(grpcStatus) as Code);
-      const text = (h: http2.IncomingHttpHeaders) => Object.entries(h).map(([k, v]) => `${k}: ${String(v)}`).join("\n");
-      resolve({ httpStatus: status, code, message: grpcMessage, raw: `${text(head)}\n\n${Buffer.concat(chunks).toString("utf8")}\n\n${text(trailers)}` });
+      const text = (h: http2.IncomingHttpHeaders) =>
+        Object.entries(h)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join("\n");
+      resolve({
+        httpStatus: status,
+        code,
+        message: grpcMessage,
+        raw: `${text(head)}\n\n${Buffer.concat(chunks).toString("utf8")}\n\n${text(trailers)}`,
+      });
     };
     req.on("end", () => finish());
     req.on("error", (e) => finish(`:${e.message}`));
@@ -161,10 +191,16 @@ export function rawTcp(port: number, bytes: Uint8Array | string, idleMs = 1500):
  * An HTTP/1.1 request written byte for byte on a socket, so the request target reaches the server
  * exactly as given (fetch and http.request normalise or refuse odd paths).
  */
-export async function rawHttp(port: number, target: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+export async function rawHttp(
+  port: number,
+  target: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   const headers: Record<string, string> = { host: `127.0.0.1:${port}`, connection: "close", ...opts.headers };
   if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
-  const head = `${opts.method ?? "GET"} ${target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
+  const head = `${opts.method ?? "GET"} ${target} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("")}\r\n`;
   const bytes = Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(opts.body ?? "")]);
   const text = await rawTcp(port, bytes, 3000);
   const split = text.indexOf("\r\n\r\n");
@@ -192,17 +228,26 @@ export async function rawHttp(port: number, target: string, opts: { method?: str
 }
 
 /** Signs that internals leaked into an error: stack frames, source paths, driver errors. */
-const LEAK = /\n\s+at\s|\bat [\w.<>]+ \(|\.ts:\d+|\.js:\d+|\/work\/|node_modules|SQLITE_|QueryFailedError|TypeError|ReferenceError|Cannot read propert/;
+const LEAK =
+  /\n\s+at\s|\bat [\w.<>]+ \(|\.ts:\d+|\.js:\d+|\/work\/|node_modules|SQLITE_|QueryFailedError|TypeError|ReferenceError|Cannot read propert/;
 
 export function leaksInternals(text: string): string | undefined {
   return LEAK.exec(text)?.[0];
 }
 
 /** Connect protocol streaming (JSON) over HTTP/2, for bidi methods that HTTP/1.1 cannot carry. */
-export function connectStreamH2(session: http2.ClientHttp2Session, path: string, messages: Array<string | Uint8Array>, key?: string, timeoutMs = 10_000): Promise<WireResult> {
+export function connectStreamH2(
+  session: http2.ClientHttp2Session,
+  path: string,
+  messages: Array<string | Uint8Array>,
+  key?: string,
+  timeoutMs = 10_000,
+): Promise<WireResult> {
   return new Promise((resolve) => {
     const req = session.request({
-      ":method": "POST", ":path": path, "content-type": "application/connect+json",
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/connect+json",
       ...(key ? { authorization: `Bearer ${key}` } : {}),
     });
     let status = 0;

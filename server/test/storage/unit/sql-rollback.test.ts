@@ -29,10 +29,12 @@ describe("Sql transactions on SQLite", () => {
     await sql.run("CREATE TABLE t (x INTEGER)");
     await sql.transaction(async (tx) => {
       await tx.run("INSERT INTO t VALUES (1)");
-      await expect(tx.transaction(async (inner) => {
-        await inner.run("INSERT INTO t VALUES (2)");
-        throw new Error("inner failed");
-      })).rejects.toThrow("inner failed");
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.run("INSERT INTO t VALUES (2)");
+          throw new Error("inner failed");
+        }),
+      ).rejects.toThrow("inner failed");
     });
     expect(await sql.all("SELECT x FROM t")).toEqual([{ x: 1 }]);
   });
@@ -42,7 +44,10 @@ describe("Sql transactions on SQLite", () => {
     const sql = createSql(db);
     // A read-only query_only connection refuses writes with SQLITE_READONLY, as a read-only file would.
     (db.dataSource.driver as unknown as { databaseConnection: { pragma(q: string): void } }).databaseConnection.pragma("query_only = ON");
-    await expect(sql.run("CREATE TABLE t (x INTEGER)")).rejects.toMatchObject({ kind: "unavailable", message: expect.stringMatching(/^the database is unavailable \(SQLITE_READONLY/) });
+    await expect(sql.run("CREATE TABLE t (x INTEGER)")).rejects.toMatchObject({
+      kind: "unavailable",
+      message: expect.stringMatching(/^the database is unavailable \(SQLITE_READONLY/),
+    });
     expect(db.health.status.available).toBe(false);
     db.health.stop();
   });
