@@ -57,6 +57,9 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "CredentialService/ListCredentials": {},
     "CredentialService/UpdateCredential": { id: f.credential, description: "d2", env: { FUZZ_TOKEN: "v2" } },
     "CredentialService/DeleteCredential": { id: f.credential },
+    "RunService/ListArtifacts": { runId: f.run },
+    // No fixture run has artifacts: a well-formed id that exists nowhere (the hostile variants must still be refused as such).
+    "RunService/DownloadArtifact": { id: "0190cccc-0000-7000-8000-00000000abcd" },
     "WorkerService/ListWorkers": { includeOffline: true },
     "WorkerService/GetWorker": { id: f.worker },
     "WorkerService/DrainWorker": { id: f.worker },
@@ -97,6 +100,8 @@ export function idKind(m: DescMethod, jsonPath: string[]): Kind | undefined {
   const byName: Record<string, Kind> = { jobId: "job", runId: "run", workerId: "worker", scheduleId: "schedule", credentialIds: "credential" };
   if (byName[leaf]) return byName[leaf];
   if (leaf !== "id" || jsonPath.length !== 1) return undefined;
+  // An artifact id: no fixture kind (no fixture run has artifacts); the work-product tests cover unknown ids.
+  if (m.name === "DownloadArtifact") return undefined;
   const byService: Record<string, Kind> = {
     JobService: "job",
     RunService: "run",
