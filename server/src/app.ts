@@ -187,7 +187,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   const artifactStore = createArtifactStore(db);
   const artifactRoot = join(config.dataDir, "artifacts");
-  const blobs = openBlobStore(config.artifacts, artifactRoot);
+  const blobs = await openBlobStore(config.artifacts, artifactRoot);
   const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });
 
   const app: AppContext = {
