@@ -48,7 +48,13 @@ describe("faults", () => {
     const server = await serverWith();
     const runs = client(RunService, server.url, ADMIN_KEY);
     const a = worker(server.url, "victim");
-    const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "for i in $(seq 1 40); do echo $i; sleep 0.05; done", maxAttempts: 2 } });
+    // Long on the victim (it must still be running when the rescuer is up and the victim is killed,
+    // however slowly a loaded machine starts the rescuer), short on the retry: a marker file tells them apart.
+    const markerDir = mkdtempSync(join(tmpdir(), "fc-faults-"));
+    cleanups.push(async () => rmSync(markerDir, { recursive: true, force: true }));
+    const marker = join(markerDir, "first-attempt");
+    const prompt = `if [ -e ${marker} ]; then n=10; else touch ${marker}; n=600; fi; for i in $(seq 1 $n); do echo $i; sleep 0.05; done`;
+    const { run } = await runs.createRun({ spec: { agent: "shell", prompt, maxAttempts: 2 } });
     await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running on the victim" });
     const b = worker(server.url, "rescuer");
     await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 2, { what: "rescuer" });

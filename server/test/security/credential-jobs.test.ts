@@ -1,9 +1,10 @@
+import { rejection } from "../../../testkit/rejection";
 /**
  * A credential limited to named jobs (finding 9): only runs of those jobs — triggered, scheduled
  * or retried — may use it; an ad-hoc run or another job is refused naming the credential, and a
  * run queued before the limit changed fails at dispatch rather than receiving the values.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
@@ -21,12 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.cleanup();
 });
-
-const refused = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
 
 describe("a credential's allowed jobs", () => {
   it("admit runs of those jobs only, and are shown and replaced through the API", async () => {
@@ -48,22 +43,22 @@ describe("a credential's allowed jobs", () => {
     await runs.cancelRun({ id: run!.id });
     expect((await runs.retryRun({ id: run!.id })).run!.jobId).toBe(allowed!.id);
 
-    const adHoc = await refused(runs.createRun({ spec: spec([credential!.id]) }));
+    const adHoc = await rejection(runs.createRun({ spec: spec([credential!.id]) }));
     expect(adHoc?.code).toBe(Code.PermissionDenied);
     expect(adHoc?.rawMessage).toContain('credential "prod-deploy" may be used only by runs of its allowed jobs');
     expect(adHoc?.rawMessage).toContain("not by an ad-hoc run");
-    const wrongJob = await refused(jobs.triggerJob({ id: other!.id }));
+    const wrongJob = await rejection(jobs.triggerJob({ id: other!.id }));
     expect(wrongJob?.code).toBe(Code.PermissionDenied);
     expect(wrongJob?.rawMessage).toContain(`not by job ${other!.id}`);
 
     // Replaced, then lifted with an empty list; an unset field keeps it.
     await creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: [other!.id] } });
-    expect((await refused(jobs.triggerJob({ id: allowed!.id })))?.code).toBe(Code.PermissionDenied);
+    expect((await rejection(jobs.triggerJob({ id: allowed!.id })))?.code).toBe(Code.PermissionDenied);
     expect((await creds.updateCredential({ id: credential!.id, description: "d" })).credential!.allowedJobIds).toEqual([other!.id]);
     await creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: [] } });
     expect((await runs.createRun({ spec: spec([credential!.id]) })).run!.status).toBe(RunStatus.QUEUED);
 
-    const unknown = await refused(creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: ["01890000-0000-7000-8000-000000000000"] } }));
+    const unknown = await rejection(creds.updateCredential({ id: credential!.id, allowedJobIds: { ids: ["01890000-0000-7000-8000-000000000000"] } }));
     expect(unknown?.code).toBe(Code.NotFound);
   });
 

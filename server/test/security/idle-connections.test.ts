@@ -18,7 +18,8 @@ import { bearer } from "../../../testkit/clients";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { handWorker, hello } from "../../../testkit/worker-session";
-import { closesWithin, dial, elapse, selfSignedCert } from "./support/sockets";
+import { selfSignedCert } from "../../../testkit/self-signed-cert";
+import { closesWithin, dial, elapse } from "./support/sockets";
 
 const LIMITS: ConnectionLimits = {
   ...loadServerConfig({}).limits,

@@ -1,6 +1,4 @@
-// TLS when ORCH_TLS_CERT/ORCH_TLS_KEY are set: one port, ALPN picks HTTP/2 (gRPC, Connect, the worker
-// stream) or HTTP/1.1 (Connect from browsers, probes), with a self-signed certificate made here.
-import { execFileSync } from "node:child_process";
+import { selfSignedCert } from "../../../testkit/self-signed-cert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get } from "node:https";
 import { tmpdir } from "node:os";
@@ -17,33 +15,12 @@ import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
 
 const dir = mkdtempSync(join(tmpdir(), "fc-tls-"));
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
+const { cert, key } = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
 let server: TestServer;
 let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
+  selfSignedCert(dir);
   server = await startTestServer({ tlsCert: cert, tlsKey: key });
 });
 afterAll(async () => {

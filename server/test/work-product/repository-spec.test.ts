@@ -1,9 +1,10 @@
+import { rejection } from "../../../testkit/rejection";
 /**
  * JobSpec.repository as the server takes it: its credential follows the same allowed-jobs rule as
  * credential_ids (at creation and again at dispatch), a URL with credentials in it is refused, and
  * the changes a worker reports are stored and returned with the run.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
@@ -22,11 +23,6 @@ afterAll(async () => {
   await server?.cleanup();
 });
 
-const refused = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
 const NOWHERE = { pool: "nowhere" };
 
 describe("a spec's repository", () => {
@@ -44,10 +40,10 @@ describe("a spec's repository", () => {
     };
     await jobs.updateJob({ id: allowed!.id, spec });
     expect((await jobs.triggerJob({ id: allowed!.id })).run!.status).toBe(RunStatus.QUEUED);
-    const adHoc = await refused(runs.createRun({ spec }));
+    const adHoc = await rejection(runs.createRun({ spec }));
     expect(adHoc?.code).toBe(Code.PermissionDenied);
     expect(adHoc?.rawMessage).toContain('credential "git-deploy" may be used only by runs of its allowed jobs');
-    const missing = await refused(
+    const missing = await rejection(
       runs.createRun({ spec: { ...spec, repository: { ...spec.repository, credentialId: "01890000-0000-7000-8000-000000000000" } } }),
     );
     expect(missing?.code).toBe(Code.NotFound);
@@ -89,11 +85,11 @@ describe("a spec's repository", () => {
   it("refuses a URL with credentials in it, or that is not a git URL, and a malformed branch", async () => {
     const runs = client(RunService, server.url, ADMIN_KEY);
     for (const url of ["https://user:tok@git.example.com/org/app.git", "ftp://git.example.com/app.git", "not a url"]) {
-      const err = await refused(runs.createRun({ spec: { agent: "shell", prompt: "true", repository: { url } } }));
+      const err = await rejection(runs.createRun({ spec: { agent: "shell", prompt: "true", repository: { url } } }));
       expect(err?.code, url).toBe(Code.InvalidArgument);
       expect(err?.rawMessage).toContain("spec.repository.url");
     }
-    const branch = await refused(
+    const branch = await rejection(
       runs.createRun({ spec: { agent: "shell", prompt: "true", repository: { url: "git@github.com:org/app.git", branch: "-x" } } }),
     );
     expect(branch?.code).toBe(Code.InvalidArgument);

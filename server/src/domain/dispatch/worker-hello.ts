@@ -12,7 +12,7 @@ import { cancelMessage, logAck, workerMessage } from "./messages";
 import type { Registry, WorkerSession } from "./registry";
 import type { WorkerRecords } from "./worker-records";
 
-/** Who opened the session: the API key it presented (rpc/interceptors/auth.ts resolves it). */
+/** Who opened the session: the API key it presented (the auth gate at the RPC edge resolves it). */
 export interface WorkerIdentity {
   keyId: string;
   keyName: string;
