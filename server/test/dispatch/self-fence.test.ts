@@ -63,8 +63,9 @@ describe("a worker cut off from the server", () => {
       const a = startWorker(proxy.url, { name: "cut-off", capacity: 1, agents: "goose", env: env("cut-off") });
       cleanups.push(() => a.kill());
       const runs = client(RunService, server.url, ADMIN_KEY);
-      // Ignores SIGTERM: only the fence's SIGKILL ends it in time. 4 s of output in all.
-      const { run } = await runs.createRun({ spec: { agent: "goose", prompt: "ignore_sigterm lines=40 sleep_ms=100 mark=fenced", maxAttempts: 2 } });
+      // Ignores SIGTERM: only the fence's SIGKILL ends it in time. 8 s of output in all: long enough to
+      // outlast the rescuer's start on a loaded machine (4 s did not always).
+      const { run } = await runs.createRun({ spec: { agent: "goose", prompt: "ignore_sigterm lines=80 sleep_ms=100 mark=fenced", maxAttempts: 2 } });
       await waitFor(async () => (await runs.getRun({ id: run!.id })).run!.lastSeq >= 5n, { what: "the run to be running on the first worker" });
       const b = startWorker(server.url, { name: "rescuer", capacity: 1, agents: "goose", env: env("rescuer") });
       cleanups.push(() => b.kill());
