@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShellAgent } from "../../src/agents/shell";
 import { RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
@@ -135,6 +136,25 @@ describe("the runner's repository phases", () => {
     expect(report.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1 });
     expect(lines.some((l) => l.startsWith("push:"))).toBe(false);
     expect(gitIn(bare, ["for-each-ref", "--format=%(refname)"])).toBe("refs/heads/main");
+  });
+
+  it("pushes to the spec's URL, not where the agent re-pointed the checkout, and runs none of the agent's hooks", async () => {
+    const bare = createBareRepo(root, "repoint", { "a.txt": "a\n" });
+    const decoy = createBareRepo(root, "decoy", { "a.txt": "a\n" });
+    const hookRan = join(root, "hook-ran");
+    const prompt = [
+      "echo changed >> a.txt",
+      `git remote set-url origin ${decoy}`,
+      `printf '#!/bin/sh\\nenv > ${hookRan}\\n' > .git/hooks/pre-push && chmod +x .git/hooks/pre-push`,
+    ].join(" && ");
+    const { run, runId } = shellRun({ prompt, repository: { url: daemon.url("repoint"), push: true } });
+    const report = await run.done;
+    expect(report.status, report.error).toBe(RunStatus.SUCCEEDED);
+    expect(report.changes?.pushed).toBe(true);
+    const branch = `refs/heads/fc/${runId.slice(0, 8)}`;
+    expect(gitIn(bare, ["for-each-ref", "--format=%(refname)"]).split("\n")).toContain(branch);
+    expect(gitIn(decoy, ["for-each-ref", "--format=%(refname)"])).toBe("refs/heads/main");
+    expect(existsSync(hookRan)).toBe(false);
   });
 
   it("removes the workspace of a run whose clone failed", async () => {
