@@ -11,6 +11,7 @@ import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./run-log";
 import { createArtifactUploader, type ArtifactUploader } from "./artifacts/upload";
 import { createSelfFence } from "./fence";
+import { RunStatus } from "./gen/flightcontrol/v1/run_pb";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
 import { createSendQueue, type SendQueue } from "../../shared-src/send-queue";
 import { WorkerEvent, type Logger } from "./logger";
@@ -140,13 +141,18 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
     });
     active.stop = run.stop;
-    active.done = run.done;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
     if (fence.expired()) {
       log.warn({ runId: a.runId }, "refusing a run assigned while out of contact with the server");
       run.stop("fence", { error: fence.reason(config.name), graceMs: 0 });
     }
-    void run.done.then((report) => {
+    // A runner that throws (e.g. it could not record the agent's process group) still ends the run, as failed.
+    const settled = run.done.catch((err: unknown): RunReport => {
+      log.error({ err, runId: a.runId }, "the run failed before it could report");
+      return { status: RunStatus.FAILED, error: `the worker could not run it: ${(err as Error).message}`, result: "", artifacts: [] };
+    });
+    active.done = settled;
+    void settled.then((report) => {
       if (runs.get(a.runId) !== active) return;
       active.report = report;
       active.stop = undefined;

@@ -153,8 +153,16 @@ export function createDispatcher(deps: DispatcherDeps) {
       registry.release(target, runId);
       // Credentials that could not be read now are not missing: the run waits in the queue.
       if (isOutage(err)) return giveBack(runId, target.workerId, "its credentials could not be read");
-      await deps.failUndeliverable(runId, row.attempt, (err as Error).message);
-      kick();
+      // Through the outage retry: if the database fails now, the run must not stay claimed by nobody.
+      const error = (err as Error).message;
+      deps.background(
+        "fail an undeliverable run",
+        async () => {
+          await deps.failUndeliverable(runId, row.attempt, error);
+          kick();
+        },
+        { runId },
+      );
       return;
     }
     const sent = target.sendQueue.push(
