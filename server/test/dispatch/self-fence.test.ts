@@ -60,18 +60,27 @@ describe("a worker cut off from the server", () => {
       cleanups.push(() => proxy.close());
       const env = (tag: string) => ({ FAKE_AGENT_RECORD_DIR: recordDir, FAKE_AGENT_RUN_TAG: tag });
 
-      const a = startWorker(proxy.url, { name: "cut-off", capacity: 1, agents: "goose", env: env("cut-off") });
+      // Both workers are up before the run exists, so the cut never waits on a worker's start (on a
+      // loaded machine that took long enough for the run to end first). The cut-off worker has more
+      // free slots, so the dispatcher (most free slots first) gives it the run; the retry can only go
+      // to the rescuer.
+      const a = startWorker(proxy.url, { name: "cut-off", capacity: 2, agents: "goose", env: env("cut-off") });
       cleanups.push(() => a.kill());
-      const runs = client(RunService, server.url, ADMIN_KEY);
-      // Ignores SIGTERM: only the fence's SIGKILL ends it in time. 8 s of output in all: long enough to
-      // outlast the rescuer's start on a loaded machine (4 s did not always).
-      const { run } = await runs.createRun({ spec: { agent: "goose", prompt: "ignore_sigterm lines=80 sleep_ms=100 mark=fenced", maxAttempts: 2 } });
-      await waitFor(async () => (await runs.getRun({ id: run!.id })).run!.lastSeq >= 5n, { what: "the run to be running on the first worker" });
       const b = startWorker(server.url, { name: "rescuer", capacity: 1, agents: "goose", env: env("rescuer") });
       cleanups.push(() => b.kill());
       await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 2, {
-        what: "the second worker",
+        what: "both workers",
       });
+      const runs = client(RunService, server.url, ADMIN_KEY);
+      // Ignores SIGTERM: only the fence's SIGKILL ends it in time. 4 s of output in all.
+      const { run } = await runs.createRun({ spec: { agent: "goose", prompt: "ignore_sigterm lines=40 sleep_ms=100 mark=fenced", maxAttempts: 2 } });
+      await waitFor(
+        async () => {
+          const r = (await runs.getRun({ id: run!.id })).run!;
+          return r.workerName === "cut-off" && r.lastSeq >= 5n;
+        },
+        { what: "the run to be running on the first worker" },
+      );
 
       const cutAt = Date.now();
       if (mode === "reset") proxy.cut(8000);
