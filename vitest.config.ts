@@ -2,11 +2,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // Two test files at a time on the 2-core CI machine (vitest's default is cores - 1 = one): most
-    // files wait on servers, workers and timers rather than burn CPU, so two halve the wall time
-    // (7m45s -> 4m56s measured) and the timing-sensitive suites (self-fence, faults, overload) still
-    // passed under it; the dashboard e2e files stay one at a time (their own config).
-    maxWorkers: 2,
+    // One test file at a time (vitest's default on 2 cores). Two at a time took 4m40–5m on this
+    // machine instead of 7m45s, but under that load the database-outage test once lost log lines of a
+    // run whose worker reconnected mid-outage (a race in the resend/finish ordering, to be fixed):
+    // until then the suite runs at the lower load it was proven at.
     projects: [
       "server",
       "worker",
