@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { RunSchema, type RunService, RunView, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
@@ -95,6 +96,11 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       const row = await app.lifecycle.retryRun(req.id);
       app.dispatcher.kick();
       return { run: runToProto(row) };
+    },
+
+    // Placeholder while the follow-up work lands on its branch; it names the gap instead of failing silently.
+    async continueRun() {
+      throw new ConnectError("ContinueRun is not available on this server yet", Code.Unimplemented);
     },
 
     async listRunLogs(req) {

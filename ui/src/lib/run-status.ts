@@ -63,6 +63,7 @@ export const TRIGGER_LABEL: Record<TriggerKind, string> = {
   [TriggerKind.AD_HOC]: "ad hoc",
   [TriggerKind.SCHEDULE]: "schedule",
   [TriggerKind.RETRY]: "retry",
+  [TriggerKind.FOLLOW_UP]: "follow-up",
 };
 
 export function runTitle(run: Run): string {
