@@ -77,7 +77,7 @@ describe("overlap policy (the previous run from the schedule is still queued, as
       runs: new Map([[first.id, 1]]),
       sendQueue,
       lastSeen: Date.now(),
-      gaps: new Map(),
+      output: new Map(),
     });
     expect((await env.runs.claim(first.id, "w1", "worker-1", Date.now()))?.status).toBe("assigned");
     expect(await env.runs.markStarted(first.id, "w1", 1, Date.now())).toMatchObject({ cancelRequested: false });

@@ -111,7 +111,7 @@ export function createDispatcher(deps: DispatcherDeps) {
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
-              registry.hold(target, q.id, row.attempt);
+              registry.hold(target, q.id, row.attempt, row.lastSeq);
               claimed.push([row, target]);
               if (!free.size) break;
             }

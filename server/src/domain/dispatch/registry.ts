@@ -15,12 +15,21 @@ export interface WorkerSession {
   sendQueue: SendQueue<ConnectResponse>;
   lastSeen: number;
   /**
-   * Runs whose output has a hole in this session: the first seq of a batch whose write failed.
-   * Later output and the finish of such a run are neither stored nor acknowledged until the worker
-   * resends the missing batch, so an acknowledgement (cumulative, up to a seq) never covers output
-   * that is not stored, and last_seq never jumps over a hole.
+   * Per held run: the seq up to which its output is stored with no hole (from the run's row when
+   * the session took the run, then moved by each stored batch). A batch starting past it, and a
+   * finish whose last seq is past it, are neither stored nor acknowledged: the worker resends what
+   * is missing first. So an acknowledgement (cumulative, up to a seq) never covers output that is
+   * not stored, and the run's last_seq never jumps over a hole — whichever session, old or new,
+   * the worker's messages arrive on after a reconnect.
    */
-  gaps: Map<string, number>;
+  output: Map<string, RunOutputState>;
+}
+
+export interface RunOutputState {
+  /** Every seq up to this one is stored. */
+  storedSeq: number;
+  /** First seq of a batch whose write failed and has not been stored since (logged once). */
+  failedSeq?: number;
 }
 
 export const freeSlots = (s: WorkerSession): number => (s.draining ? 0 : s.capacity - s.runs.size);
@@ -63,14 +72,16 @@ export function createRegistry() {
       for (const runId of s.runs.keys()) if (holders.get(runId) === s) holders.delete(runId);
       free.delete(s);
     },
-    /** The session now holds this attempt of the run. */
-    hold(s: WorkerSession, runId: string, attempt: number) {
+    /** The session now holds this attempt of the run, whose output is stored up to storedSeq. */
+    hold(s: WorkerSession, runId: string, attempt: number, storedSeq: number) {
       s.runs.set(runId, attempt);
+      s.output.set(runId, { storedSeq });
       if (sessions.get(s.workerId) === s) holders.set(runId, s);
       reindex(s);
     },
     release(s: WorkerSession, runId: string) {
       s.runs.delete(runId);
+      s.output.delete(runId);
       if (holders.get(runId) === s) holders.delete(runId);
       reindex(s);
     },

@@ -89,6 +89,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
       // Only the process that held the runs (its session's token, with the same key) keeps them.
       if (resumes && r && r.attempt === row.attempt) {
         session.runs.set(row.id, row.attempt);
+        session.output.set(row.id, { storedSeq: row.lastSeq });
         reported.delete(row.id);
         if (row.cancelRequested) session.sendQueue.push(cancelMessage(row.id, row.error || "cancelled", false));
         // Tell the worker what is already stored so it resends only the rest.
@@ -157,7 +158,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
       runs: new Map(),
       sendQueue: createSendQueue<ConnectResponse>(),
       lastSeen: now,
-      gaps: new Map(),
+      output: new Map(),
     };
     session.sendQueue.push(
       workerMessage({

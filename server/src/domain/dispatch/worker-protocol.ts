@@ -103,24 +103,27 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
     }
     let first = Infinity;
     for (const i of b.items) first = Math.min(first, Number(i.seq));
-    const gap = s.gaps.get(b.runId);
-    // Output after a hole waits for the hole: the worker resends it after the missing batch.
-    if (gap !== undefined && first > gap) return;
+    const out = s.output.get(b.runId);
+    // Output after a hole waits for the hole: the worker resends from its oldest unacknowledged batch.
+    if (out && first > out.storedSeq + 1) return;
     let maxSeq: number;
     try {
       maxSeq = await logs.append(b.runId, b.items);
     } catch (err) {
-      if (gap === undefined) {
-        s.gaps.set(b.runId, first);
+      if (out && out.failedSeq === undefined) {
+        out.failedSeq = first;
         const fields = { err, workerId: s.workerId, runId: b.runId, fromSeq: first };
         if (isOutage(err)) log.warn(fields, "could not store a log batch; not acknowledged, the worker will resend it");
         else log.error(fields, "could not store a log batch; not acknowledged, the worker will resend it");
       }
       return;
     }
-    if (gap !== undefined && maxSeq >= gap) {
-      s.gaps.delete(b.runId);
-      log.info({ workerId: s.workerId, runId: b.runId, fromSeq: gap }, "stored the log output resent after a failed write");
+    if (out) {
+      if (maxSeq > out.storedSeq) out.storedSeq = maxSeq;
+      if (out.failedSeq !== undefined && out.storedSeq >= out.failedSeq) {
+        log.info({ workerId: s.workerId, runId: b.runId, fromSeq: out.failedSeq }, "stored the log output resent after a failed write");
+        out.failedSeq = undefined;
+      }
     }
     events.emit("runOutput", b.runId, b.items);
     if (deps.observeLogs) {
@@ -178,10 +181,11 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
       else log.warn({ workerId: s.workerId, runId: f.runId }, "refused a finish for a run this worker does not hold");
       return;
     }
-    if (s.gaps.has(f.runId)) {
+    const out = s.output.get(f.runId);
+    if (out && Number(f.lastSeq) > out.storedSeq) {
       // Output before it is missing: the finish is recorded after that output, when the worker resends both.
       log.warn(
-        { workerId: s.workerId, runId: f.runId, fromSeq: s.gaps.get(f.runId) },
+        { workerId: s.workerId, runId: f.runId, storedSeq: out.storedSeq, lastSeq: Number(f.lastSeq) },
         "holding back a run's finish until the output before it is stored",
       );
       return;

@@ -85,7 +85,7 @@ export function session(workerId: string, over: Partial<WorkerSession> = {}): Te
     draining: false,
     runs: new Map(),
     lastSeen: 0,
-    gaps: new Map(),
+    output: new Map(),
     ...over,
     sendQueue: recordingOutbox(),
   };

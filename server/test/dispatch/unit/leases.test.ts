@@ -54,7 +54,7 @@ describe("leases", () => {
     const w = world();
     const s = session("w1", { lastSeen: w.clock.now() });
     w.registry.add(s);
-    w.registry.hold(s, "r1", 1);
+    w.registry.hold(s, "r1", 1, 0);
     w.rows.set("r1", runRow("r1", { status: "assigned" }));
     w.leases.assigned("r1", 1);
     s.lastSeen = w.clock.now() + 1; // a heartbeat after the Assign: the worker is alive
@@ -76,7 +76,7 @@ describe("leases", () => {
       [started, "r2"],
     ] as const) {
       w.registry.add(s);
-      w.registry.hold(s, run, 1);
+      w.registry.hold(s, run, 1, 0);
       w.rows.set(run, runRow(run, { status: "assigned", workerId: s.workerId }));
       w.leases.assigned(run, 1);
     }
@@ -124,7 +124,7 @@ describe("leases", () => {
     const w = world();
     const s = session("w1", { lastSeen: w.clock.now() });
     w.registry.add(s);
-    w.registry.hold(s, "r1", 1);
+    w.registry.hold(s, "r1", 1, 0);
     w.rows.set("r1", runRow("r1", { status: "running" }));
     w.leases.started("r1", 1, w.clock.now() + 60_000);
     w.db.fail();

@@ -11,11 +11,11 @@ describe("registry", () => {
     registry.add(b);
     expect([...registry.withFreeSlots()]).toEqual([a, b]);
 
-    registry.hold(b, "r1", 1);
+    registry.hold(b, "r1", 1, 0);
     expect(registry.holderOf("r1")).toBe(b);
     expect([...registry.withFreeSlots()]).toEqual([a]);
-    registry.hold(a, "r2", 1);
-    registry.hold(a, "r3", 2);
+    registry.hold(a, "r2", 1, 0);
+    registry.hold(a, "r3", 2, 0);
     expect(registry.withFreeSlots().size).toBe(0);
 
     registry.release(a, "r2");
@@ -36,7 +36,7 @@ describe("registry", () => {
     expect(registry.get("w")).toBe(current);
     expect(registry.holderOf("r1")).toBe(current);
     // The old session can no longer take slots in the index.
-    registry.hold(old, "r9", 1);
+    registry.hold(old, "r9", 1, 0);
     expect(registry.holderOf("r9")).toBeUndefined();
     expect([...registry.withFreeSlots()]).toEqual([current]);
   });

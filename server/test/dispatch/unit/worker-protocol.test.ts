@@ -81,7 +81,7 @@ function world() {
   });
   const s: TestSession = session("w1");
   registry.add(s);
-  registry.hold(s, "r1", 1);
+  registry.hold(s, "r1", 1, 0);
   rows.set("r1", runRow("r1", { status: "assigned" }));
   return { db, stored, rows, registry, protocol, s, workers, leases };
 }
@@ -116,6 +116,30 @@ describe("worker protocol during a database outage", () => {
     ]);
     expect(w.rows.get("r1")!.status).toBe("succeeded");
     expect(w.registry.holderOf("r1")).toBeUndefined();
+  });
+
+  it("a new session that never saw the failed write still stores nothing past the hole and holds the finish back", async () => {
+    const w = world();
+    await w.protocol.handle(w.s, batch("r1", 1, 3));
+    w.db.fail();
+    await w.protocol.handle(w.s, batch("r1", 4, 6));
+    w.db.recover();
+    // The connection is cut and the worker resumes on a new session, which takes the run at the
+    // row's stored seq (reconcile in worker-hello.ts). Whatever order its messages arrive in, the
+    // ones past the hole wait: an ack of 9 would make the worker drop the unstored batch 4..6.
+    w.protocol.closed(w.s);
+    const next: TestSession = session("w1");
+    w.registry.add(next);
+    w.registry.hold(next, "r1", 1, 3);
+    await w.protocol.handle(next, batch("r1", 7, 9));
+    await w.protocol.handle(next, finish("r1", 9));
+    expect(w.stored.get("r1")).toEqual([1, 2, 3]);
+    expect(sentTo(next)).toEqual([]);
+    expect(w.rows.get("r1")!.status).toBe("assigned");
+
+    for (const m of [batch("r1", 4, 6), batch("r1", 7, 9), finish("r1", 9)]) await w.protocol.handle(next, m);
+    expect(w.stored.get("r1")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(w.rows.get("r1")!.status).toBe("succeeded");
   });
 
   it("a finish the database cannot record keeps the run held and unacknowledged; the resent one is recorded", async () => {
