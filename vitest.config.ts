@@ -2,10 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // One test file at a time (vitest's default on 2 cores). Two at a time took 4m40–5m on this
-    // machine instead of 7m45s, but under that load the database-outage test once lost log lines of a
-    // run whose worker reconnected mid-outage (a race in the resend/finish ordering, to be fixed):
-    // until then the suite runs at the lower load it was proven at.
+    // Two test files at a time on this 2-core machine: the suite is mostly waiting on child
+    // processes (servers, workers, git, Postgres, Chromium), so two overlap well (4m22s–5m against
+    // 7m45s for one at a time). The load this adds once exposed a real race (a reconnecting worker's
+    // log output acknowledged past a hole during a database outage, fixed in the worker protocol);
+    // tests must hold under it.
+    maxWorkers: 2,
     projects: [
       "server",
       "worker",
