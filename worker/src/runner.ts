@@ -164,7 +164,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
           changes = await commitWorkspace(repo, { runId: assign.runId, prompt: spec.prompt, diffPath, mask, signal: controller.signal, say });
           changesDiffPath = diffPath;
           // A failed agent's work is committed and reported, but not pushed.
-          if (ws.repo.repository.push && outcome.ok) changes.pushed = await pushWorkspace(repo, changes, gitEnv, { signal: controller.signal, say });
+          if (ws.repo.repository.push && outcome.ok) changes.pushed = await pushWorkspace(repo, changes, gitEnv, { runId: assign.runId, signal: controller.signal, say });
         } catch (err) {
           // The agent's verdict stands only if its work was kept: a failed commit or push fails the run.
           outcome = { ...outcome, ok: false, error: (err as Error).message };

@@ -97,7 +97,7 @@ export async function pushWorkspace(
   ws: RepoWorkspace,
   changes: RunChanges,
   gitEnv: Record<string, string>,
-  opts: { signal?: AbortSignal; say: (text: string) => void },
+  opts: { runId: string; signal?: AbortSignal; say: (text: string) => void },
 ): Promise<boolean> {
   const { repository, branch } = ws.repo;
   if (changes.headCommit === changes.baseCommit) {
@@ -105,7 +105,7 @@ export async function pushWorkspace(
     return false;
   }
   opts.say(`push: pushing ${branch} to ${repository.url}`);
-  await withGitAuth(gitEnv, (env) => pushBranch(ws.cwd, repository.url, branch, env, opts.signal));
+  await withGitAuth(gitEnv, (env) => pushBranch({ checkout: ws.cwd, url: repository.url, branch, runId: opts.runId, env, signal: opts.signal }));
   opts.say(`push: ${branch} pushed`);
   return true;
 }
