@@ -19,6 +19,8 @@ import {
   type GitHttpServer,
 } from "../../../testkit/git-server";
 import { ADMIN_KEY } from "../../../testkit/keys";
+import { ArtifactKind } from "../../src/gen/flightcontrol/v1/artifact_pb";
+import { applyOnto, downloadEverywhere, gitBytes, runDirsOf } from "./repository-support";
 import { removeDir } from "../../../testkit/temp-dir";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
@@ -86,20 +88,29 @@ function numstat(bare: string, base: string, branch: string) {
 
 describe("runs on a repository", () => {
   const agents: [string, { prompt: string; provider?: string; model?: string }][] = [
-    ["shell", { prompt: "printf 'changed\\n' > README.md && mkdir -p src && printf 'a\\nb\\nc\\n' > src/new.txt && rm -f old.txt" }],
+    [
+      "shell",
+      {
+        prompt:
+          "printf 'changed\\n' > README.md && mkdir -p src && printf 'a\\nb\\nc\\n' > src/new.txt && rm -f old.txt && printf '\\000\\001\\002\\377' > logo.bin",
+      },
+    ],
     ["goose", { prompt: "edit_file=README.md edit_file=src/new.txt", provider: "openai", model: "gpt-4o" }],
     ["claude-code", { prompt: "edit_file=README.md edit_file=src/new.txt" }],
     ["codex", { prompt: "edit_file=README.md edit_file=src/new.txt" }],
   ];
   for (const [agent, spec] of agents) {
-    it(`${agent}: checks out, runs the setup script, commits the agent's edits and pushes the branch`, async () => {
-      const bare = createBareRepo(root, `proj-${agent}`, { "README.md": "hello\nworld\n", "old.txt": "gone\n" });
+    it(`${agent}: checks out, runs the setup script, commits the agent's edits, pushes the branch and keeps its diff and artifacts`, async () => {
+      // out/ is build output: ignored by git, kept as an artifact.
+      const bare = createBareRepo(root, `proj-${agent}`, { "README.md": "hello\nworld\n", "old.txt": "gone\n", ".gitignore": "out/\n" });
       const base = gitIn(bare, ["rev-parse", "refs/heads/main"]);
       const run = await runToEnd({
         agent,
         ...spec,
-        setupScript: "echo installing; test -f README.md && echo setup-saw-readme > .setup-marker && rm .setup-marker && pwd",
+        setupScript:
+          "echo installing; test -f README.md && echo setup-saw-readme > .setup-marker && rm .setup-marker && pwd && mkdir -p out && echo built-by-setup > out/build.log",
         repository: { url: daemon.url(`proj-${agent}`), push: true },
+        artifactPaths: ["out/*.log"],
       });
       const logs = await logText(run.id);
       expect(run.status, `${run.error}\n${logs}\n${worker.output()}`).toBe(RunStatus.SUCCEEDED);
@@ -123,8 +134,49 @@ describe("runs on a repository", () => {
       expect(logs).toMatch(/push: fc\/.* pushed/);
       // The agent ran in the checkout.
       expect(logs).toMatch(/\/workspace/);
+
+      // The diff is listed as the run's changes artifact and is, byte for byte, git's diff of the pushed branch.
+      const { artifacts } = await runs().listArtifacts({ runId: run.id });
+      expect(artifacts.map((a) => [a.name, a.kind]).sort()).toEqual([
+        ["changes.diff", ArtifactKind.CHANGES],
+        ["out/build.log", ArtifactKind.FILE],
+      ]);
+      const diff = await downloadEverywhere(server, artifacts.find((a) => a.kind === ArtifactKind.CHANGES)!);
+      expect(diff.equals(gitBytes(bare, ["diff", "--binary", "--no-renames", base, `refs/heads/${branch}`]))).toBe(true);
+      // A follow-up of an unpushed run relies on it: the base plus the diff is the pushed tree.
+      expect(applyOnto(bare, base, diff)).toBe(gitIn(bare, ["rev-parse", `refs/heads/${branch}^{tree}`]));
+      if (agent === "shell") {
+        expect(diff.toString("latin1")).toContain("diff --git a/logo.bin b/logo.bin\nnew file mode 100644");
+        expect(diff.toString("latin1")).toContain("GIT binary patch");
+        expect(logs).toMatch(/commit: \d+ files changed, .*\(binary: logo\.bin\)/);
+      }
+      const build = await downloadEverywhere(server, artifacts.find((a) => a.name === "out/build.log")!);
+      expect(build.toString()).toBe("built-by-setup\n");
+      expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
     });
   }
+
+  it("masks a credential value the agent wrote into a file in the diff it keeps; the pushed commit holds what the agent wrote", async () => {
+    const bare = createBareRepo(root, "leaky", { "a.txt": "a\n" });
+    const secret = "sk-diff-5e7a1c3b9d2f4680";
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "leaky-token",
+      env: { API_TOKEN: secret },
+    });
+    const run = await runToEnd({
+      agent: "shell",
+      prompt: 'printf "token=%s\\n" "$API_TOKEN" > config.env',
+      credentialIds: [credential!.id],
+      repository: { url: daemon.url("leaky"), push: true },
+    });
+    expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
+    const changes = (await runs().listArtifacts({ runId: run.id })).artifacts.find((a) => a.kind === ArtifactKind.CHANGES)!;
+    const diff = (await downloadEverywhere(server, changes)).toString("utf8");
+    expect(diff).toContain("+token=***\n");
+    expect(diff).not.toContain(secret);
+    // Masking is of what Flight Control stores and shows: the remote has the agent's commit as written.
+    expect(gitIn(bare, ["show", `refs/heads/${run.changes!.branch}:config.env`])).toBe(`token=${secret}`);
+  });
 
   it("checks out a named branch and commits to a named branch; a run that changes nothing pushes nothing", async () => {
     const bare = createBareRepo(root, "branches", { "a.txt": "a\n" });
@@ -190,6 +242,7 @@ describe("runs on a repository", () => {
     expect(run.error).toMatch(/^cannot clone http:\/\/127\.0\.0\.1:\d+\/locked\.git: .*Authentication failed/);
     expect(run.error).not.toContain(wrong);
     expect(await logText(run.id)).not.toContain(wrong);
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose repository cannot be cloned, saying so", async () => {
@@ -198,6 +251,7 @@ describe("runs on a repository", () => {
     expect(run.error).toMatch(/^cannot clone git:\/\/127\.0\.0\.1:\d+\/no-such-repo\.git: .+/);
     expect(run.error).not.toMatch(/\n\s+at /);
     expect(run.changes).toBeUndefined();
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose ref does not exist, saying so", async () => {
@@ -205,6 +259,7 @@ describe("runs on a repository", () => {
     const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: daemon.url("refs"), ref: "no-such-branch" } });
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error).toContain('ref "no-such-branch" does not exist in');
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose push is rejected, with the remote's reason", async () => {
@@ -218,6 +273,30 @@ describe("runs on a repository", () => {
     // The commit was made and is reported; only the push failed, and the remote has no such branch.
     expect(run.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1, deletions: 0 });
     expect(() => gitIn(bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${run.changes!.branch}`])).toThrow();
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
+  });
+
+  it("removes the workspace of a run whose agent fails and of a run cancelled while its agent works", async () => {
+    createBareRepo(root, "ends", { "a.txt": "a\n" });
+    const failed = await runToEnd({ agent: "shell", prompt: "echo more >> a.txt; exit 3", repository: { url: daemon.url("ends"), push: true } });
+    expect(failed.status).toBe(RunStatus.FAILED);
+    expect(runDirsOf(worker.workDir, failed.id)).toEqual([]);
+
+    const { run } = await runs().createRun({
+      spec: { agent: "shell", prompt: "echo working; echo more >> a.txt; sleep 60", repository: { url: daemon.url("ends") } },
+    });
+    await waitFor(async () => (await logText(run!.id)).includes("working"), { what: "the agent to start working" });
+    expect(runDirsOf(worker.workDir, run!.id)).toHaveLength(1);
+    await runs().cancelRun({ id: run!.id });
+    const cancelled = await waitFor(
+      async () => {
+        const r = (await runs().getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "the cancelled run to finish" },
+    );
+    expect(cancelled.status).toBe(RunStatus.CANCELLED);
+    expect(runDirsOf(worker.workDir, run!.id)).toEqual([]);
   });
 
   it("fetches into the cached mirror on the second run instead of cloning again", async () => {
