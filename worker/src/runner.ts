@@ -33,6 +33,8 @@ export interface RunnerDeps {
   killGraceMs: number;
   /** Defaults: 50 MiB per file, 200 MiB per run. */
   artifactLimits?: ArtifactLimits;
+  /** Bound of the repository mirror cache (ORCH_WORKER_MIRROR_CACHE_MB); unbounded when absent. */
+  mirrorCacheBytes?: number;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -122,6 +124,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         runId: assign.runId,
         repository: spec.repository,
         gitEnv,
+        mirrorCacheBytes: deps.mirrorCacheBytes,
         signal: controller.signal,
         say,
       });

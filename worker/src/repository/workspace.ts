@@ -24,6 +24,8 @@ export interface WorkspaceOptions {
   runId: string;
   repository?: Repository;
   gitEnv: Record<string, string>;
+  /** The mirror cache's bound (ORCH_WORKER_MIRROR_CACHE_MB). */
+  mirrorCacheBytes?: number;
   signal?: AbortSignal;
   say: (text: string) => void;
 }
@@ -42,8 +44,9 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
   const branch = repository.branch || defaultBranch(opts.runId);
   const started = Date.now();
   const baseCommit = await withGitAuth(opts.gitEnv, (env) =>
-    withMirror({ workDir: opts.workDir, url: repository.url, env, signal: opts.signal, say: opts.say }, (mirror) =>
-      checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
+    withMirror(
+      { workDir: opts.workDir, url: repository.url, env, maxCacheBytes: opts.mirrorCacheBytes, signal: opts.signal, say: opts.say },
+      (mirror) => checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
     ),
   );
   opts.say(
