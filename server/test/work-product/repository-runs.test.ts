@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
@@ -20,8 +20,9 @@ import {
 } from "../../../testkit/git-server";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { ArtifactKind } from "../../src/gen/flightcontrol/v1/artifact_pb";
-import { applyOnto, downloadEverywhere, gitBytes, runDirsOf } from "./repository-support";
+import { applyOnto, downloadEverywhere, gitBytes, runDirsOf, sampleCommandLines } from "./repository-support";
 import { removeDir } from "../../../testkit/temp-dir";
+import { haveSshd, startSshGitServer, type SshGitServer } from "../../../testkit/ssh-server";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
 import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
@@ -32,6 +33,7 @@ let server: TestServer;
 let worker: WorkerProcess;
 let daemon: GitDaemon;
 let http: GitHttpServer;
+let sshd: SshGitServer | undefined;
 let root: string;
 const runs = () => client(RunService, server.url, ADMIN_KEY);
 
@@ -41,12 +43,14 @@ beforeAll(async () => {
   worker = startWorker(server.url, { name: "repo-1", capacity: 2 });
   daemon = await startGitDaemon(root);
   http = await startGitHttpServer(root, { username: "robot", token: TOKEN });
+  if (haveSshd) sshd = await startSshGitServer(root);
   await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, { what: "worker to connect" });
 });
 afterAll(async () => {
   await worker?.kill();
   await daemon?.stop();
   await http?.stop();
+  await sshd?.stop();
   await server?.cleanup();
   if (root) removeDir(root);
 });
@@ -199,15 +203,7 @@ describe("runs on a repository", () => {
       env: { GIT_TOKEN: TOKEN, GIT_USERNAME: "robot" },
     });
     const seen = new Set<string>();
-    const sample = setInterval(() => {
-      for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-        try {
-          seen.add(readFileSync(join("/proc", pid, "cmdline"), "utf8").replace(/\0/g, " "));
-        } catch {
-          // Gone already.
-        }
-      }
-    }, 5);
+    const sampling = sampleCommandLines((argv) => seen.add(argv.join(" ")));
     let run: Run;
     try {
       run = await runToEnd({
@@ -216,7 +212,7 @@ describe("runs on a repository", () => {
         repository: { url: http.url("private"), credentialId: credential!.id, push: true },
       });
     } finally {
-      clearInterval(sample);
+      sampling.stop();
     }
     const logs = await logText(run.id);
     expect(run.status, `${run.error}\n${logs}`).toBe(RunStatus.SUCCEEDED);
@@ -231,6 +227,59 @@ describe("runs on a repository", () => {
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen].filter((c) => c.includes(TOKEN))).toEqual([]);
     expect(worker.output()).not.toContain(TOKEN);
+  });
+
+  // Needs Debian's openssh-server (.ci/run installs it).
+  it.skipIf(!haveSshd)("clones and pushes over SSH with a 0600 key file that exists only while git runs, checking the host key", async () => {
+    const bare = createBareRepo(root, "over-ssh", { "a.txt": "a\n" });
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "git-ssh",
+      env: { GIT_SSH_KEY: sshd!.privateKey, GIT_SSH_KNOWN_HOSTS: sshd!.knownHosts },
+    });
+    // The key file, as ssh's command line names it, and its mode while ssh runs.
+    const keyFiles = new Map<string, number>();
+    const sampling = sampleCommandLines((argv) => {
+      const i = argv.indexOf("-i");
+      if (/(^|\/)ssh$/.test(argv[0]) && i > 0) keyFiles.set(argv[i + 1], statSync(argv[i + 1]).mode & 0o777);
+    });
+    let run: Run;
+    try {
+      run = await runToEnd({
+        agent: "shell",
+        prompt: "env | grep -c -e GIT_SSH -e 'BEGIN OPENSSH' || true; echo b >> a.txt",
+        repository: { url: sshd!.url("over-ssh"), credentialId: credential!.id, push: true },
+      });
+    } finally {
+      sampling.stop();
+    }
+    const logs = await logText(run.id);
+    expect(run.status, `${run.error}\n${logs}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.changes).toMatchObject({ pushed: true, filesChanged: 1 });
+    expect(gitIn(bare, ["rev-parse", `refs/heads/${run.changes!.branch}`])).toBe(run.changes!.headCommit);
+    // The agent saw neither the key nor git's SSH settings, and the key is in no log.
+    expect(run.result).toBe("0");
+    const keyBody = sshd!.privateKey.split("\n")[1];
+    expect(logs).not.toContain(keyBody);
+    expect(worker.output()).not.toContain(keyBody);
+    // ssh ran with a private key file of mode 0600, removed once git was done.
+    expect(keyFiles.size).toBeGreaterThan(0);
+    for (const [path, mode] of keyFiles) {
+      expect(mode, path).toBe(0o600);
+      expect(existsSync(path), path).toBe(false);
+    }
+  });
+
+  it.skipIf(!haveSshd)("fails a run whose SSH host key does not match the credential's known hosts", async () => {
+    createBareRepo(root, "spoofed", { "a.txt": "a\n" });
+    const wrongHost = sshd!.knownHosts.replace(/ \S+$/, " AAAAC3NzaC1lZDI1NTE5AAAAIBq1oG0o2zvLwZ5wK6y0hN3dX3yQH0k3bXJ4cW5rZXlzc2g");
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "git-ssh-wrong-host",
+      env: { GIT_SSH_KEY: sshd!.privateKey, GIT_SSH_KNOWN_HOSTS: wrongHost },
+    });
+    const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: sshd!.url("spoofed"), credentialId: credential!.id } });
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error).toMatch(/^cannot clone ssh:\/\/.*spoofed\.git: .*[Hh]ost key/);
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose token the remote refuses, saying so without the token", async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import type { Artifact } from "../../src/gen/flightcontrol/v1/artifact_pb";
@@ -51,3 +51,21 @@ export function applyOnto(bare: string, base: string, diff: Buffer): string {
 
 /** A run's private directories (run-<first 8 of its id>-*) left in a worker's work dir. */
 export const runDirsOf = (workDir: string, runId: string): string[] => readdirSync(workDir).filter((f) => f.startsWith(`run-${runId.slice(0, 8)}-`));
+
+/**
+ * Calls `see` with the argv of every process on the machine every 5 ms until stopped: what a
+ * credential must never be part of. A throw from `see` (a process gone meanwhile) is ignored.
+ */
+export function sampleCommandLines(see: (argv: string[]) => void): { stop(): void } {
+  const timer = setInterval(() => {
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        const raw = readFileSync(join("/proc", pid, "cmdline"), "utf8");
+        see(raw.replace(/\0$/, "").split("\0"));
+      } catch {
+        // Gone already.
+      }
+    }
+  }, 5);
+  return { stop: () => clearInterval(timer) };
+}
