@@ -1,10 +1,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, chmodSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
 import { startChild } from "./child-process";
-import { freePort } from "./free-port";
+import { freePort, portOpen } from "./free-port";
 import { pollUntil } from "./poll-until";
 import { removeDir, tempDir } from "./temp-dir";
 
@@ -103,13 +102,7 @@ export async function startGitDaemon(root: string, opts: { readOnly?: boolean } 
   await pollUntil(
     async () => {
       if (!child.running) throw new Error(`git daemon exited: ${child.output()}`);
-      return new Promise<boolean>((resolve) => {
-        const s = createConnection({ host: "127.0.0.1", port }, () => {
-          s.end();
-          resolve(true);
-        });
-        s.on("error", () => resolve(false));
-      });
+      return portOpen(port);
     },
     { what: "git daemon to listen" },
   );

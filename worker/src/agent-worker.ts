@@ -139,6 +139,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       workerName: config.name,
       killGraceMs: config.killGraceMs,
       artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
+      mirrorCacheBytes: config.mirrorCacheBytes,
     });
     active.stop = run.stop;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.

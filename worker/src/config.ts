@@ -33,6 +33,8 @@ export interface WorkerConfig {
   /** Artifact files larger than this are skipped, as is any once a run's artifacts reach maxRunBytes. */
   artifactMaxFileBytes: number;
   artifactMaxRunBytes: number;
+  /** The repository mirror cache is kept under this, least recently used mirrors evicted first. */
+  mirrorCacheBytes: number;
 }
 
 /**
@@ -104,5 +106,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logLevel: logLevel(env.ORCH_LOG_LEVEL),
     artifactMaxFileBytes: int(env, "ORCH_ARTIFACT_MAX_FILE_BYTES", 50 * 1024 * 1024),
     artifactMaxRunBytes: int(env, "ORCH_ARTIFACT_MAX_RUN_BYTES", 200 * 1024 * 1024),
+    mirrorCacheBytes: int(env, "ORCH_WORKER_MIRROR_CACHE_MB", 10 * 1024) * 1024 * 1024,
   };
 }

@@ -33,6 +33,8 @@ export interface RunnerDeps {
   killGraceMs: number;
   /** Defaults: 50 MiB per file, 200 MiB per run. */
   artifactLimits?: ArtifactLimits;
+  /** Bound of the repository mirror cache (ORCH_WORKER_MIRROR_CACHE_MB); unbounded when absent. */
+  mirrorCacheBytes?: number;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -72,7 +74,10 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
   let stopError: string | undefined;
   /** The agent has ended: a stop now would only mislabel its outcome. */
   let agentEnded = false;
+  /** Cancelled with abandon, at any point: the worker forgets the run, so what it staged is nobody's. */
+  let takenAway = false;
   const stop = (reason: StopReason, opts: StopOptions = {}) => {
+    if (reason === "abandon") takenAway = true;
     if (agentEnded) return;
     if (stopReason === undefined) {
       stopReason = reason;
@@ -89,6 +94,9 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
 
   // Agent process groups started for this run are recorded in the work dir, so a worker restarted
   // after a SIGKILL can kill the ones its previous incarnation left running (orphans.ts).
+  /** Where collected artifacts wait for upload; the worker removes it once the run is acknowledged. */
+  const stageDir = join(deps.workDir, "artifacts", assign.runId);
+
   const done = withGroupRecords(deps.workDir, assign.runId, async (): Promise<RunReport> => {
     const spec = assign.spec!;
     const deadline = assign.deadline ? timestampDate(assign.deadline).getTime() : Date.now() + spec.timeoutSeconds * 1000;
@@ -116,6 +124,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         runId: assign.runId,
         repository: spec.repository,
         gitEnv,
+        mirrorCacheBytes: deps.mirrorCacheBytes,
         signal: controller.signal,
         say,
       });
@@ -164,7 +173,8 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
           changes = await commitWorkspace(repo, { runId: assign.runId, prompt: spec.prompt, diffPath, mask, signal: controller.signal, say });
           changesDiffPath = diffPath;
           // A failed agent's work is committed and reported, but not pushed.
-          if (ws.repo.repository.push && outcome.ok) changes.pushed = await pushWorkspace(repo, changes, gitEnv, { signal: controller.signal, say });
+          if (ws.repo.repository.push && outcome.ok)
+            changes.pushed = await pushWorkspace(repo, changes, gitEnv, { runId: assign.runId, signal: controller.signal, say });
         } catch (err) {
           // The agent's verdict stands only if its work was kept: a failed commit or push fails the run.
           outcome = { ...outcome, ok: false, error: (err as Error).message };
@@ -181,6 +191,12 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       if (workspace && stopReason !== "abandon" && stopReason !== "fence") {
         const extra: ArtifactSource[] = changesDiffPath ? [{ path: changesDiffPath, name: "changes.diff", kind: ArtifactKind.CHANGES }] : [];
         artifacts = await collectRunArtifacts(workspace, spec.artifactPaths, extra);
+        // Taken away while collecting: the worker already forgot the run and removed its staging
+        // folder, which the collection then wrote into again; nothing will upload or remove it.
+        if (takenAway) {
+          await rm(stageDir, { recursive: true, force: true }).catch(() => undefined);
+          artifacts = [];
+        }
       }
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -219,7 +235,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         workspace,
         patterns,
         extra,
-        stageDir: join(deps.workDir, "artifacts", assign.runId),
+        stageDir,
         limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS,
         mask,
         note,

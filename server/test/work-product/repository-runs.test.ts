@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
@@ -19,7 +19,10 @@ import {
   type GitHttpServer,
 } from "../../../testkit/git-server";
 import { ADMIN_KEY } from "../../../testkit/keys";
+import { ArtifactKind } from "../../src/gen/flightcontrol/v1/artifact_pb";
+import { applyOnto, downloadEverywhere, gitBytes, runDirsOf, sampleCommandLines } from "./repository-support";
 import { removeDir } from "../../../testkit/temp-dir";
+import { haveSshd, startSshGitServer, type SshGitServer } from "../../../testkit/ssh-server";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
 import { startWorker, type WorkerProcess } from "../../../testkit/worker-process";
@@ -30,6 +33,7 @@ let server: TestServer;
 let worker: WorkerProcess;
 let daemon: GitDaemon;
 let http: GitHttpServer;
+let sshd: SshGitServer | undefined;
 let root: string;
 const runs = () => client(RunService, server.url, ADMIN_KEY);
 
@@ -39,12 +43,14 @@ beforeAll(async () => {
   worker = startWorker(server.url, { name: "repo-1", capacity: 2 });
   daemon = await startGitDaemon(root);
   http = await startGitHttpServer(root, { username: "robot", token: TOKEN });
+  if (haveSshd) sshd = await startSshGitServer(root);
   await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, { what: "worker to connect" });
 });
 afterAll(async () => {
   await worker?.kill();
   await daemon?.stop();
   await http?.stop();
+  await sshd?.stop();
   await server?.cleanup();
   if (root) removeDir(root);
 });
@@ -86,20 +92,29 @@ function numstat(bare: string, base: string, branch: string) {
 
 describe("runs on a repository", () => {
   const agents: [string, { prompt: string; provider?: string; model?: string }][] = [
-    ["shell", { prompt: "printf 'changed\\n' > README.md && mkdir -p src && printf 'a\\nb\\nc\\n' > src/new.txt && rm -f old.txt" }],
+    [
+      "shell",
+      {
+        prompt:
+          "printf 'changed\\n' > README.md && mkdir -p src && printf 'a\\nb\\nc\\n' > src/new.txt && rm -f old.txt && printf '\\000\\001\\002\\377' > logo.bin",
+      },
+    ],
     ["goose", { prompt: "edit_file=README.md edit_file=src/new.txt", provider: "openai", model: "gpt-4o" }],
     ["claude-code", { prompt: "edit_file=README.md edit_file=src/new.txt" }],
     ["codex", { prompt: "edit_file=README.md edit_file=src/new.txt" }],
   ];
   for (const [agent, spec] of agents) {
-    it(`${agent}: checks out, runs the setup script, commits the agent's edits and pushes the branch`, async () => {
-      const bare = createBareRepo(root, `proj-${agent}`, { "README.md": "hello\nworld\n", "old.txt": "gone\n" });
+    it(`${agent}: checks out, runs the setup script, commits the agent's edits, pushes the branch and keeps its diff and artifacts`, async () => {
+      // out/ is build output: ignored by git, kept as an artifact.
+      const bare = createBareRepo(root, `proj-${agent}`, { "README.md": "hello\nworld\n", "old.txt": "gone\n", ".gitignore": "out/\n" });
       const base = gitIn(bare, ["rev-parse", "refs/heads/main"]);
       const run = await runToEnd({
         agent,
         ...spec,
-        setupScript: "echo installing; test -f README.md && echo setup-saw-readme > .setup-marker && rm .setup-marker && pwd",
+        setupScript:
+          "echo installing; test -f README.md && echo setup-saw-readme > .setup-marker && rm .setup-marker && pwd && mkdir -p out && echo built-by-setup > out/build.log",
         repository: { url: daemon.url(`proj-${agent}`), push: true },
+        artifactPaths: ["out/*.log"],
       });
       const logs = await logText(run.id);
       expect(run.status, `${run.error}\n${logs}\n${worker.output()}`).toBe(RunStatus.SUCCEEDED);
@@ -123,8 +138,49 @@ describe("runs on a repository", () => {
       expect(logs).toMatch(/push: fc\/.* pushed/);
       // The agent ran in the checkout.
       expect(logs).toMatch(/\/workspace/);
+
+      // The diff is listed as the run's changes artifact and is, byte for byte, git's diff of the pushed branch.
+      const { artifacts } = await runs().listArtifacts({ runId: run.id });
+      expect(artifacts.map((a) => [a.name, a.kind]).sort()).toEqual([
+        ["changes.diff", ArtifactKind.CHANGES],
+        ["out/build.log", ArtifactKind.FILE],
+      ]);
+      const diff = await downloadEverywhere(server, artifacts.find((a) => a.kind === ArtifactKind.CHANGES)!);
+      expect(diff.equals(gitBytes(bare, ["diff", "--binary", "--no-renames", base, `refs/heads/${branch}`]))).toBe(true);
+      // A follow-up of an unpushed run relies on it: the base plus the diff is the pushed tree.
+      expect(applyOnto(bare, base, diff)).toBe(gitIn(bare, ["rev-parse", `refs/heads/${branch}^{tree}`]));
+      if (agent === "shell") {
+        expect(diff.toString("latin1")).toContain("diff --git a/logo.bin b/logo.bin\nnew file mode 100644");
+        expect(diff.toString("latin1")).toContain("GIT binary patch");
+        expect(logs).toMatch(/commit: \d+ files changed, .*\(binary: logo\.bin\)/);
+      }
+      const build = await downloadEverywhere(server, artifacts.find((a) => a.name === "out/build.log")!);
+      expect(build.toString()).toBe("built-by-setup\n");
+      expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
     });
   }
+
+  it("masks a credential value the agent wrote into a file in the diff it keeps; the pushed commit holds what the agent wrote", async () => {
+    const bare = createBareRepo(root, "leaky", { "a.txt": "a\n" });
+    const secret = "sk-diff-5e7a1c3b9d2f4680";
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "leaky-token",
+      env: { API_TOKEN: secret },
+    });
+    const run = await runToEnd({
+      agent: "shell",
+      prompt: 'printf "token=%s\\n" "$API_TOKEN" > config.env',
+      credentialIds: [credential!.id],
+      repository: { url: daemon.url("leaky"), push: true },
+    });
+    expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
+    const changes = (await runs().listArtifacts({ runId: run.id })).artifacts.find((a) => a.kind === ArtifactKind.CHANGES)!;
+    const diff = (await downloadEverywhere(server, changes)).toString("utf8");
+    expect(diff).toContain("+token=***\n");
+    expect(diff).not.toContain(secret);
+    // Masking is of what Flight Control stores and shows: the remote has the agent's commit as written.
+    expect(gitIn(bare, ["show", `refs/heads/${run.changes!.branch}:config.env`])).toBe(`token=${secret}`);
+  });
 
   it("checks out a named branch and commits to a named branch; a run that changes nothing pushes nothing", async () => {
     const bare = createBareRepo(root, "branches", { "a.txt": "a\n" });
@@ -147,15 +203,7 @@ describe("runs on a repository", () => {
       env: { GIT_TOKEN: TOKEN, GIT_USERNAME: "robot" },
     });
     const seen = new Set<string>();
-    const sample = setInterval(() => {
-      for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-        try {
-          seen.add(readFileSync(join("/proc", pid, "cmdline"), "utf8").replace(/\0/g, " "));
-        } catch {
-          // Gone already.
-        }
-      }
-    }, 5);
+    const sampling = sampleCommandLines((argv) => seen.add(argv.join(" ")));
     let run: Run;
     try {
       run = await runToEnd({
@@ -164,7 +212,7 @@ describe("runs on a repository", () => {
         repository: { url: http.url("private"), credentialId: credential!.id, push: true },
       });
     } finally {
-      clearInterval(sample);
+      sampling.stop();
     }
     const logs = await logText(run.id);
     expect(run.status, `${run.error}\n${logs}`).toBe(RunStatus.SUCCEEDED);
@@ -181,6 +229,59 @@ describe("runs on a repository", () => {
     expect(worker.output()).not.toContain(TOKEN);
   });
 
+  // Needs Debian's openssh-server (.ci/run installs it).
+  it.skipIf(!haveSshd)("clones and pushes over SSH with a 0600 key file that exists only while git runs, checking the host key", async () => {
+    const bare = createBareRepo(root, "over-ssh", { "a.txt": "a\n" });
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "git-ssh",
+      env: { GIT_SSH_KEY: sshd!.privateKey, GIT_SSH_KNOWN_HOSTS: sshd!.knownHosts },
+    });
+    // The key file, as ssh's command line names it, and its mode while ssh runs.
+    const keyFiles = new Map<string, number>();
+    const sampling = sampleCommandLines((argv) => {
+      const i = argv.indexOf("-i");
+      if (/(^|\/)ssh$/.test(argv[0]) && i > 0) keyFiles.set(argv[i + 1], statSync(argv[i + 1]).mode & 0o777);
+    });
+    let run: Run;
+    try {
+      run = await runToEnd({
+        agent: "shell",
+        prompt: "env | grep -c -e GIT_SSH -e 'BEGIN OPENSSH' || true; echo b >> a.txt",
+        repository: { url: sshd!.url("over-ssh"), credentialId: credential!.id, push: true },
+      });
+    } finally {
+      sampling.stop();
+    }
+    const logs = await logText(run.id);
+    expect(run.status, `${run.error}\n${logs}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.changes).toMatchObject({ pushed: true, filesChanged: 1 });
+    expect(gitIn(bare, ["rev-parse", `refs/heads/${run.changes!.branch}`])).toBe(run.changes!.headCommit);
+    // The agent saw neither the key nor git's SSH settings, and the key is in no log.
+    expect(run.result).toBe("0");
+    const keyBody = sshd!.privateKey.split("\n")[1];
+    expect(logs).not.toContain(keyBody);
+    expect(worker.output()).not.toContain(keyBody);
+    // ssh ran with a private key file of mode 0600, removed once git was done.
+    expect(keyFiles.size).toBeGreaterThan(0);
+    for (const [path, mode] of keyFiles) {
+      expect(mode, path).toBe(0o600);
+      expect(existsSync(path), path).toBe(false);
+    }
+  });
+
+  it.skipIf(!haveSshd)("fails a run whose SSH host key does not match the credential's known hosts", async () => {
+    createBareRepo(root, "spoofed", { "a.txt": "a\n" });
+    const wrongHost = sshd!.knownHosts.replace(/ \S+$/, " AAAAC3NzaC1lZDI1NTE5AAAAIBq1oG0o2zvLwZ5wK6y0hN3dX3yQH0k3bXJ4cW5rZXlzc2g");
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "git-ssh-wrong-host",
+      env: { GIT_SSH_KEY: sshd!.privateKey, GIT_SSH_KNOWN_HOSTS: wrongHost },
+    });
+    const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: sshd!.url("spoofed"), credentialId: credential!.id } });
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error).toMatch(/^cannot clone ssh:\/\/.*spoofed\.git: .*[Hh]ost key/);
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
+  });
+
   it("fails a run whose token the remote refuses, saying so without the token", async () => {
     createBareRepo(root, "locked", { "a.txt": "a\n" });
     const wrong = "tok-wrong-9d8c7b6a5f";
@@ -190,6 +291,7 @@ describe("runs on a repository", () => {
     expect(run.error).toMatch(/^cannot clone http:\/\/127\.0\.0\.1:\d+\/locked\.git: .*Authentication failed/);
     expect(run.error).not.toContain(wrong);
     expect(await logText(run.id)).not.toContain(wrong);
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose repository cannot be cloned, saying so", async () => {
@@ -198,6 +300,7 @@ describe("runs on a repository", () => {
     expect(run.error).toMatch(/^cannot clone git:\/\/127\.0\.0\.1:\d+\/no-such-repo\.git: .+/);
     expect(run.error).not.toMatch(/\n\s+at /);
     expect(run.changes).toBeUndefined();
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose ref does not exist, saying so", async () => {
@@ -205,6 +308,7 @@ describe("runs on a repository", () => {
     const run = await runToEnd({ agent: "shell", prompt: "true", repository: { url: daemon.url("refs"), ref: "no-such-branch" } });
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error).toContain('ref "no-such-branch" does not exist in');
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
   });
 
   it("fails a run whose push is rejected, with the remote's reason", async () => {
@@ -218,6 +322,30 @@ describe("runs on a repository", () => {
     // The commit was made and is reported; only the push failed, and the remote has no such branch.
     expect(run.changes).toMatchObject({ pushed: false, filesChanged: 1, insertions: 1, deletions: 0 });
     expect(() => gitIn(bare, ["rev-parse", "--verify", "--quiet", `refs/heads/${run.changes!.branch}`])).toThrow();
+    expect(runDirsOf(worker.workDir, run.id)).toEqual([]);
+  });
+
+  it("removes the workspace of a run whose agent fails and of a run cancelled while its agent works", async () => {
+    createBareRepo(root, "ends", { "a.txt": "a\n" });
+    const failed = await runToEnd({ agent: "shell", prompt: "echo more >> a.txt; exit 3", repository: { url: daemon.url("ends"), push: true } });
+    expect(failed.status).toBe(RunStatus.FAILED);
+    expect(runDirsOf(worker.workDir, failed.id)).toEqual([]);
+
+    const { run } = await runs().createRun({
+      spec: { agent: "shell", prompt: "echo working; echo more >> a.txt; sleep 60", repository: { url: daemon.url("ends") } },
+    });
+    await waitFor(async () => (await logText(run!.id)).includes("working"), { what: "the agent to start working" });
+    expect(runDirsOf(worker.workDir, run!.id)).toHaveLength(1);
+    await runs().cancelRun({ id: run!.id });
+    const cancelled = await waitFor(
+      async () => {
+        const r = (await runs().getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "the cancelled run to finish" },
+    );
+    expect(cancelled.status).toBe(RunStatus.CANCELLED);
+    expect(runDirsOf(worker.workDir, run!.id)).toEqual([]);
   });
 
   it("fetches into the cached mirror on the second run instead of cloning again", async () => {

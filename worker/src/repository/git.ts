@@ -4,6 +4,8 @@ import { buildAgentEnv } from "../agents/env";
 export interface GitResult {
   code: number | null;
   stdout: string;
+  /** stdout as git wrote it: a diff of non-UTF-8 text must not go through a string. */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -28,7 +30,10 @@ export function runGit(args: string[], opts: GitOptions = {}): Promise<GitResult
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => err.push(Buffer.from(`\n${e.message}`)));
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: Buffer.concat(err).toString("utf8") });
+    });
   });
 }
 

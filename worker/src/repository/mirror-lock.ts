@@ -74,3 +74,34 @@ export async function withMirrorLock<T>(path: string, fn: () => Promise<T>, sign
     if (held.get(path) === chain) held.delete(path);
   }
 }
+
+/**
+ * Runs `fn` holding the lock of one mirror if nobody holds it now — no run of this worker queued
+ * for it and no lock file of another process — else returns undefined at once. For the cache's
+ * eviction: a mirror in use is busy, not waited for.
+ */
+export async function tryWithMirrorLock<T>(path: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (held.has(path)) return undefined;
+  let release!: () => void;
+  const chain = new Promise<void>((r) => (release = r));
+  held.set(path, chain);
+  try {
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(`${path}.lock`, "wx", 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      throw err;
+    }
+    try {
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return await fn();
+    } finally {
+      await rm(`${path}.lock`, { force: true });
+    }
+  } finally {
+    release();
+    if (held.get(path) === chain) held.delete(path);
+  }
+}

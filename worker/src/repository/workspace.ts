@@ -24,6 +24,8 @@ export interface WorkspaceOptions {
   runId: string;
   repository?: Repository;
   gitEnv: Record<string, string>;
+  /** The mirror cache's bound (ORCH_WORKER_MIRROR_CACHE_MB). */
+  mirrorCacheBytes?: number;
   signal?: AbortSignal;
   say: (text: string) => void;
 }
@@ -42,8 +44,9 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
   const branch = repository.branch || defaultBranch(opts.runId);
   const started = Date.now();
   const baseCommit = await withGitAuth(opts.gitEnv, (env) =>
-    withMirror({ workDir: opts.workDir, url: repository.url, env, signal: opts.signal, say: opts.say }, (mirror) =>
-      checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
+    withMirror(
+      { workDir: opts.workDir, url: repository.url, env, maxCacheBytes: opts.mirrorCacheBytes, signal: opts.signal, say: opts.say },
+      (mirror) => checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
     ),
   );
   opts.say(
@@ -97,7 +100,7 @@ export async function pushWorkspace(
   ws: RepoWorkspace,
   changes: RunChanges,
   gitEnv: Record<string, string>,
-  opts: { signal?: AbortSignal; say: (text: string) => void },
+  opts: { runId: string; signal?: AbortSignal; say: (text: string) => void },
 ): Promise<boolean> {
   const { repository, branch } = ws.repo;
   if (changes.headCommit === changes.baseCommit) {
@@ -105,7 +108,7 @@ export async function pushWorkspace(
     return false;
   }
   opts.say(`push: pushing ${branch} to ${repository.url}`);
-  await withGitAuth(gitEnv, (env) => pushBranch(ws.cwd, repository.url, branch, env, opts.signal));
+  await withGitAuth(gitEnv, (env) => pushBranch({ checkout: ws.cwd, url: repository.url, branch, runId: opts.runId, env, signal: opts.signal }));
   opts.say(`push: ${branch} pushed`);
   return true;
 }

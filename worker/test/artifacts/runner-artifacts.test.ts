@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createShellAgent } from "../../src/agents/shell";
@@ -11,7 +11,7 @@ import { tempDir } from "../../../testkit/temp-dir";
 import { waitFor } from "../../../testkit/wait-for";
 
 /** A shell run with artifact_paths, its log lines collected. */
-function shellRun(prompt: string, artifactPaths: string[], opts: { maxFileBytes?: number } = {}) {
+function shellRun(prompt: string, artifactPaths: string[], opts: { maxFileBytes?: number; maxRunBytes?: number } = {}) {
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
   const assign = create(AssignSchema, {
@@ -27,7 +27,7 @@ function shellRun(prompt: string, artifactPaths: string[], opts: { maxFileBytes?
     workDir,
     workerName: "w-test",
     killGraceMs: 1000,
-    artifactLimits: { maxFileBytes: opts.maxFileBytes ?? 1 << 20, maxRunBytes: 1 << 22 },
+    artifactLimits: { maxFileBytes: opts.maxFileBytes ?? 1 << 20, maxRunBytes: opts.maxRunBytes ?? 1 << 22 },
   });
   return { run, lines, workDir };
 }
@@ -64,5 +64,20 @@ describe("the runner keeps artifacts", () => {
     const report = await run.done;
     expect(report.artifacts).toEqual([]);
     expect(existsSync(join(workDir, "artifacts"))).toBe(false);
+  });
+
+  it("leaves nothing staged when the run is taken away while its artifacts are being collected", async () => {
+    // Enough files that the collection is still copying when the stop arrives.
+    const { run, workDir } = shellRun("mkdir out && for i in $(seq 600); do echo $i > out/f$i.txt; done", ["out/*"], {
+      maxRunBytes: 1 << 30,
+    });
+    const stage = join(workDir, "artifacts", "00000000-0000-4000-8000-0000000000a1");
+    await waitFor(() => existsSync(stage), { what: "the collection to stage a first file", intervalMs: 5 });
+    // As the worker does on Cancel(abandon): stop the run, forget it, remove its staging folder.
+    run.stop("abandon");
+    rmSync(stage, { recursive: true, force: true });
+    const report = await run.done;
+    expect(report.artifacts).toEqual([]);
+    expect(existsSync(stage)).toBe(false);
   });
 });

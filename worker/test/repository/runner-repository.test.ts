@@ -8,7 +8,7 @@ import { AssignSchema } from "../../src/gen/flightcontrol/v1/worker_pb";
 import type { RunLog } from "../../src/run-log";
 import { startRun } from "../../src/runner";
 import { ArtifactKind } from "../../src/gen/flightcontrol/v1/artifact_pb";
-import { createBareRepo, gitIn, gitRoot, startGitDaemon, type GitDaemon } from "../../../testkit/git-server";
+import { addCommit, createBareRepo, gitIn, gitRoot, startGitDaemon, type GitDaemon } from "../../../testkit/git-server";
 import { removeDir, tempDir } from "../../../testkit/temp-dir";
 import { waitFor } from "../../../testkit/wait-for";
 
@@ -27,14 +27,14 @@ let n = 0;
 /** One run of the shell agent through the real runner, in its own (or a shared) work dir. */
 function shellRun(
   spec: { prompt: string; setupScript?: string; repository?: { url: string; ref?: string; push?: boolean } },
-  opts: { workDir?: string; env?: Record<string, string> } = {},
+  opts: { workDir?: string; env?: Record<string, string>; runId?: string; attempt?: number } = {},
 ) {
   const lines: string[] = [];
   const log = { log: (_stream: unknown, text: string) => lines.push(text), event: () => {} } as unknown as RunLog;
-  const runId = `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
+  const runId = opts.runId ?? `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
   const assign = create(AssignSchema, {
     runId,
-    attempt: 1,
+    attempt: opts.attempt ?? 1,
     firstSeq: 1n,
     spec: { agent: "shell", timeoutSeconds: 60, ...spec },
     env: opts.env ?? {},
@@ -107,7 +107,9 @@ describe("the runner's repository phases", () => {
     const diff = readFileSync(diffs[0].path, "utf8");
     expect(diff).toContain("-two");
     expect(diff).toContain("+key=***");
-    expect(diff).toContain("Binary files /dev/null and b/blob.bin differ");
+    // Binary files are in it as applicable patches (--binary), not "Binary files ... differ".
+    expect(diff).toContain("diff --git a/blob.bin b/blob.bin\nnew file mode 100644");
+    expect(diff).toContain("GIT binary patch");
     expect(diff).not.toContain("s3cr3t-value-123");
     expect(existsSync(diffs[0].path)).toBe(true);
     expect(runDirs(workDir)).toEqual([]);
@@ -177,5 +179,39 @@ describe("the runner's repository phases", () => {
     expect(says.filter((l) => l?.includes("into a new mirror"))).toHaveLength(1);
     expect(says.filter((l) => l?.includes("into the cached mirror"))).toHaveLength(2);
     expect(readdirSync(`${workDir}/mirrors`).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  });
+
+  it("retries a run that already pushed: the retry's branch replaces the first attempt's, which it does not fast-forward", async () => {
+    const bare = createBareRepo(root, "retried", { "a.txt": "a\n" });
+    const repository = { url: daemon.url("retried"), push: true };
+    const first = shellRun({ prompt: "echo first >> a.txt", repository });
+    const firstReport = await first.run.done;
+    expect(firstReport.changes?.pushed, firstReport.error).toBe(true);
+    // The same run again, as the server assigns a retry: same id, next attempt, a fresh checkout of main.
+    const retry = shellRun({ prompt: "echo retry >> a.txt", repository }, { runId: first.runId, attempt: 2 });
+    const report = await retry.run.done;
+    expect(report.status, report.error).toBe(RunStatus.SUCCEEDED);
+    expect(report.changes?.pushed).toBe(true);
+    const branch = `refs/heads/fc/${first.runId.slice(0, 8)}`;
+    expect(gitIn(bare, ["rev-parse", branch])).toBe(report.changes!.headCommit);
+    expect(gitIn(bare, ["show", `${branch}:a.txt`])).toBe("a\nretry");
+  });
+
+  it("fails a retry whose branch someone else pushed to since, leaving their commit", async () => {
+    const bare = createBareRepo(root, "contested", { "a.txt": "a\n" });
+    const repository = { url: daemon.url("contested"), push: true };
+    const first = shellRun({ prompt: "echo first >> a.txt", repository });
+    expect((await first.run.done).changes?.pushed).toBe(true);
+    const branch = `fc/${first.runId.slice(0, 8)}`;
+    const theirs = addCommit(bare, branch, { "review.txt": "reviewed\n" }, "a reviewer's commit");
+    const retry = shellRun({ prompt: "echo retry >> a.txt", repository }, { runId: first.runId, attempt: 2 });
+    const report = await retry.run.done;
+    expect(report.status).toBe(RunStatus.FAILED);
+    expect(report.error).toMatch(
+      new RegExp(`^push of branch ${branch} to .* was refused by the worker: .*${theirs.slice(0, 12)}.*someone else's commits`),
+    );
+    expect(report.changes?.pushed).toBe(false);
+    expect(gitIn(bare, ["rev-parse", `refs/heads/${branch}`])).toBe(theirs);
+    expect(runDirs(retry.workDir)).toEqual([]);
   });
 });

@@ -48,6 +48,12 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
   const { store, blobs, log } = deps;
   const clock = deps.clock ?? systemClock;
   const inProgress = new WeakMap<object, Map<string, Upload>>();
+  /**
+   * Sessions that ended. A chunk still being received when its session closes (its temp file being
+   * opened or written) sees this after its await and discards its file: closed() cannot, the file
+   * was not in the session's map yet.
+   */
+  const ended = new WeakSet<object>();
   let tempReady: Promise<unknown> | undefined;
 
   const uploadsOf = (owner: object) => {
@@ -120,12 +126,17 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
      */
     async receive(owner: object, c: ArtifactChunk): Promise<UploadOutcome | undefined> {
       if (kindToColumn(c.kind) === undefined) return refused(c, `artifact kind ${c.kind} is not one this server knows`);
+      if (ended.has(owner)) return undefined;
       const uploads = uploadsOf(owner);
       let u = uploads.get(c.artifactId);
       if (c.offset === 0n) {
         // A fresh start: the worker resent this artifact from the beginning.
         if (u) await discard(u);
         u = await start(c);
+        if (ended.has(owner)) {
+          await discard(u);
+          return undefined;
+        }
         uploads.set(c.artifactId, u);
       } else if (!u || BigInt(u.written) !== c.offset || u.runId !== c.runId) {
         // A chunk without its predecessors: the upload's start was lost (or it was refused). The
@@ -142,12 +153,16 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
         await u.file.write(c.data);
         u.hash.update(c.data);
         u.written += c.data.length;
+        // The session closed during the write: closed() discarded this upload; nobody would get the ack.
+        if (ended.has(owner)) return undefined;
         if (!c.last) return undefined;
         uploads.delete(c.artifactId);
         return await commit(c, u);
       } catch (err) {
         uploads.delete(c.artifactId);
         await discard(u);
+        // A write into the file closed() just discarded: the session is gone, not the store.
+        if (ended.has(owner)) return undefined;
         throw err;
       }
     },
@@ -176,6 +191,7 @@ export function createArtifactUploads(deps: ArtifactUploadsDeps) {
 
     /** The session ended: its partial uploads are gone (the worker resends them whole). */
     async closed(owner: object): Promise<void> {
+      ended.add(owner);
       const uploads = inProgress.get(owner);
       inProgress.delete(owner);
       for (const u of uploads?.values() ?? []) await discard(u);
