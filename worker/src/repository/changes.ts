@@ -3,7 +3,7 @@ import type { Masker } from "../masking";
 import { git } from "./git";
 
 /** Who the run's commit is by: Flight Control, not whoever's git config is on the worker. */
-const IDENTITY = {
+export const IDENTITY = {
   GIT_AUTHOR_NAME: "Flight Control",
   GIT_AUTHOR_EMAIL: "flightcontrol@localhost",
   GIT_COMMITTER_NAME: "Flight Control",
@@ -58,7 +58,8 @@ export async function commitChanges(opts: CommitOptions): Promise<CommittedChang
   await at(["update-ref", `refs/heads/${opts.branch}`, headCommit], `cannot move branch ${opts.branch}`);
   const numstat = await at(["diff", "--numstat", "-z", "--no-renames", opts.baseCommit, headCommit], "cannot measure the run's changes");
   const counts = parseNumstat(numstat);
-  const diff = await at(["diff", "--no-renames", "--no-color", opts.baseCommit, headCommit], "cannot diff the run's changes");
+  // --binary: binary files as applicable patches, so a follow-up can `git apply` the whole diff.
+  const diff = await at(["diff", "--binary", "--no-renames", "--no-color", opts.baseCommit, headCommit], "cannot diff the run's changes");
   await writeFile(opts.diffPath, opts.mask(diff ? `${diff}\n` : ""), { mode: 0o600 });
   return { baseCommit: opts.baseCommit, headCommit, branch: opts.branch, ...counts };
 }
