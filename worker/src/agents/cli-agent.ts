@@ -58,7 +58,8 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
       signal: exit.signal,
       result: verdict.result,
       usage: verdict.usage,
-      sessionId,
+      // An agent that never started has no session, whatever name the worker meant to give it.
+      sessionId: exit.spawnError === undefined ? sessionId : undefined,
     };
     const error = failure();
     return error === undefined ? { ...base, ok: true } : { ...base, error };
