@@ -107,7 +107,9 @@ describe("the runner's repository phases", () => {
     const diff = readFileSync(diffs[0].path, "utf8");
     expect(diff).toContain("-two");
     expect(diff).toContain("+key=***");
-    expect(diff).toContain("Binary files /dev/null and b/blob.bin differ");
+    // A binary file comes as a binary patch (git diff --binary), so a follow-up can apply the diff.
+    expect(diff).toContain("diff --git a/blob.bin b/blob.bin\nnew file mode 100644");
+    expect(diff).toContain("GIT binary patch");
     expect(diff).not.toContain("s3cr3t-value-123");
     expect(existsSync(diffs[0].path)).toBe(true);
     expect(runDirs(workDir)).toEqual([]);
