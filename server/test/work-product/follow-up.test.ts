@@ -94,13 +94,13 @@ describe("follow-ups", () => {
     expect(diff).not.toContain("+created by claude\n+second line\n+edited by claude");
     // The fake got --resume with the parent's session id, found the restored transcript and went on with it.
     expect(claudeArgv(prompt)).toEqual([expect.arrayContaining(["--resume", parent.agentSessionId])]);
-    expect(child.result).toContain(`resumed session ${parent.agentSessionId} after 3 earlier messages`);
+    expect(child.result).toContain(`resumed session ${parent.agentSessionId} after 2 earlier messages`);
     expect(child.agentSessionId).toBe(parent.agentSessionId);
     expect(await logText(server.url, child.id)).toContain(`session: restored 1 file of session ${parent.agentSessionId}`);
 
     // A follow-up of the follow-up: the chain, listed link by link.
     const grandchild = await done((await runs().continueRun({ id: child.id, prompt: "edit_file=more.txt" })).run);
-    expect(grandchild.result).toContain("after 6 earlier messages");
+    expect(grandchild.result).toContain("after 4 earlier messages");
     expect(gitIn(bare, ["rev-parse", `${grandchild.changes!.headCommit}^`])).toBe(child.changes!.headCommit);
     expect((await runs().listRuns({ parentRunId: parent.id })).runs.map((r) => r.id)).toEqual([child.id]);
     expect((await runs().listRuns({ parentRunId: child.id })).runs.map((r) => r.id)).toEqual([grandchild.id]);
