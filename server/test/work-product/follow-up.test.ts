@@ -112,19 +112,19 @@ describe("follow-ups", () => {
     expect(await res.text()).toContain("parent of a run its worker holds");
   });
 
-  it("apply a parent's diff, binary files included, when its branch was not pushed", async () => {
+  it("apply a parent's diff, a binary file last, when its branch was not pushed", async () => {
     createBareRepo(root, "local", { "README.md": "hello\n" });
     const repository = { url: daemon.url("local") };
     const parent = await done(
       (
         await runs().createRun({
-          spec: { agent: "shell", prompt: "printf 'from parent\\n' > p.txt && printf '\\000\\001\\002\\377' > bin.dat", repository },
+          spec: { agent: "shell", prompt: "printf 'from parent\\n' > p.txt && printf '\\000\\001\\002\\377' > z.bin", repository },
         })
       ).run,
     );
     expect(parent.changes).toMatchObject({ pushed: false, filesChanged: 2 });
     const child = await done(
-      (await runs().continueRun({ id: parent.id, prompt: "od -An -tx1 bin.dat | tr -d ' \\n' > seen.txt && cat p.txt >> seen.txt" })).run,
+      (await runs().continueRun({ id: parent.id, prompt: "od -An -tx1 z.bin | tr -d ' \\n' > seen.txt && cat p.txt >> seen.txt" })).run,
     );
     expect(child.parentRunId).toBe(parent.id);
     // The parent's work is committed first, so the follow-up's diff holds only its own file.
@@ -132,7 +132,7 @@ describe("follow-ups", () => {
     expect(child.changes).toMatchObject({ filesChanged: 1, pushed: false });
     const diff = await diffOf(child.id);
     expect(diff).toContain("+000102fffrom parent");
-    expect(diff).not.toContain("bin.dat");
+    expect(diff).not.toContain("z.bin");
     expect(await logText(server.url, child.id)).toContain(`applying its changes.diff to its base ${parent.changes!.baseCommit.slice(0, 12)}`);
   });
 

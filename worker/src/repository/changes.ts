@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { Masker } from "../masking";
-import { git } from "./git";
+import { git, GitError, lastMeaningfulLine, runGit } from "./git";
 
 /** Who the run's commit is by: Flight Control, not whoever's git config is on the worker. */
 export const IDENTITY = {
@@ -59,8 +59,10 @@ export async function commitChanges(opts: CommitOptions): Promise<CommittedChang
   const numstat = await at(["diff", "--numstat", "-z", "--no-renames", opts.baseCommit, headCommit], "cannot measure the run's changes");
   const counts = parseNumstat(numstat);
   // --binary: binary files as applicable patches, so a follow-up can `git apply` the whole diff.
-  const diff = await at(["diff", "--binary", "--no-renames", "--no-color", opts.baseCommit, headCommit], "cannot diff the run's changes");
-  await writeFile(opts.diffPath, opts.mask(diff ? `${diff}\n` : ""), { mode: 0o600 });
+  // Not trimmed: a binary patch ends with a blank line, without which it is corrupt.
+  const diff = await runGit(["-C", dir, "diff", "--binary", "--no-renames", "--no-color", opts.baseCommit, headCommit], { signal });
+  if (diff.code !== 0) throw new GitError(`cannot diff the run's changes: ${lastMeaningfulLine(diff.stderr) || `git exited with code ${diff.code}`}`);
+  await writeFile(opts.diffPath, opts.mask(diff.stdout), { mode: 0o600 });
   return { baseCommit: opts.baseCommit, headCommit, branch: opts.branch, ...counts };
 }
 
