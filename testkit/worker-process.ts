@@ -54,6 +54,9 @@ export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProce
       ORCH_KILL_GRACE_MS: "1000",
       ORCH_RECONNECT_MIN_MS: "50",
       ORCH_RECONNECT_MAX_MS: "500",
+      // The agents' own homes, where the fakes keep sessions: never the machine's ~/.claude or ~/.codex.
+      CLAUDE_CONFIG_DIR: join(workDir, "claude-config"),
+      CODEX_HOME: join(workDir, "codex-home"),
       ...opts.env,
     },
   });

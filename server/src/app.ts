@@ -32,6 +32,7 @@ import { createRegistry } from "./domain/dispatch/registry";
 import { createWorkerRecords } from "./domain/dispatch/worker-records";
 import { createEventBus } from "./domain/events";
 import { createLogHub } from "./domain/logs/hub";
+import { createFollowUps } from "./domain/runs/follow-up";
 import { createLifecycle } from "./domain/runs/lifecycle";
 import { createArtifactRetention } from "./domain/artifacts/artifact-retention";
 import { createArtifactUploads } from "./domain/artifacts/artifact-uploads";
@@ -159,6 +160,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     assignAckTimeoutMs: config.assignAckTimeoutMs,
     deadlineGraceMs: config.deadlineGraceMs,
   });
+  const artifactStore = createArtifactStore(db);
+  const followUps = createFollowUps({ runs, artifacts: artifactStore });
   const dispatcher = createDispatcher({
     runs,
     registry,
@@ -166,6 +169,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     log,
     background: outage.run,
     openSecrets: createRunSecrets(credentials, mcpSecrets),
+    followUpOf: followUps.assignment,
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
@@ -185,7 +189,6 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   });
   const scheduler = createScheduler({ store: schedules, jobs, runs, lifecycle, registry, events, log, kick: () => dispatcher.kick() });
 
-  const artifactStore = createArtifactStore(db);
   const artifactRoot = join(config.dataDir, "artifacts");
   const blobs = await openBlobStore(config.artifacts, artifactRoot);
   const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });

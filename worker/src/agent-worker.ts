@@ -10,6 +10,7 @@ import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
 import { createRunLog, type RunLog } from "./run-log";
 import { createArtifactUploader, type ArtifactUploader } from "./artifacts/upload";
+import { artifactFetcher } from "./artifacts/download";
 import { createSelfFence } from "./fence";
 import { RunStatus } from "./gen/flightcontrol/v1/run_pb";
 import { startRun, type RunReport, type StopOptions, type StopReason } from "./runner";
@@ -60,6 +61,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
   /** Resolves once draining was asked for (signal or the server's Drain) and no run is left. */
   const drained = new Promise<void>((r) => (markDrained = r));
   const stopController = new AbortController();
+  const fetchArtifact = artifactFetcher(config.serverUrl, config.apiKey);
 
   const send = (m: RequestInit) => sendQueue?.push(req(m)) ?? false;
   const fence = createSelfFence({ killGraceMs: config.killGraceMs, onFence: fenceRuns });
@@ -140,6 +142,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       killGraceMs: config.killGraceMs,
       artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
       mirrorCacheBytes: config.mirrorCacheBytes,
+      fetchArtifact,
     });
     active.stop = run.stop;
     // Held up past our fence point, this Assign may be stale: its run may already be running elsewhere.
@@ -191,6 +194,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
         result: r.result,
         usage: r.usage,
         changes: r.changes,
+        agentSessionId: r.agentSessionId ?? "",
         lastSeq: active.log.lastSeq,
       },
     });

@@ -13,6 +13,8 @@ import { collectArtifacts, DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits, type Ar
 import { ArtifactKind } from "./gen/flightcontrol/v1/artifact_pb";
 import { runSetupScript } from "./repository/setup-script";
 import { commitWorkspace, prepareWorkspace, pushWorkspace } from "./repository/workspace";
+import type { ArtifactFetcher } from "./artifacts/download";
+import { keepAgentSession, restoreParentSession } from "./agent-session-phase";
 
 export interface RunReport {
   status: RunStatus;
@@ -24,6 +26,8 @@ export interface RunReport {
   artifacts: StagedArtifact[];
   /** What the run committed, when its spec has a repository and the agent got to finish. */
   changes?: RunChanges;
+  /** The agent's own session id, when it has one (a follow-up resumes it). */
+  agentSessionId?: string;
 }
 
 export interface RunnerDeps {
@@ -35,6 +39,8 @@ export interface RunnerDeps {
   artifactLimits?: ArtifactLimits;
   /** Bound of the repository mirror cache (ORCH_WORKER_MIRROR_CACHE_MB); unbounded when absent. */
   mirrorCacheBytes?: number;
+  /** Downloads a follow-up's parent artifacts (its diff, its agent session) from the server. */
+  fetchArtifact?: ArtifactFetcher;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -64,7 +70,8 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
   // MCP env and header values are secrets as much as credentials (agents/mcp-files.ts).
   // The repository's credential too: git should never print it, but if a remote echoes it, it is masked.
   const gitEnv = { ...assign.gitEnv };
-  const mask = createMasker([...Object.values(assign.env), ...Object.values(gitEnv), ...(assign.spec ? mcpSecretValues(assign.spec) : [])]);
+  const secrets = [...Object.values(assign.env), ...Object.values(gitEnv), ...(assign.spec ? mcpSecretValues(assign.spec) : [])];
+  const mask = createMasker(secrets);
   const log = maskedOutput(runLog, mask, MAX_LINE_CHARS);
   const controller = new AbortController();
   const kill = new AbortController();
@@ -109,6 +116,9 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
     let changesDiffPath: string | undefined;
     /** Where the agent worked (the checkout, or the empty workspace): artifact globs are relative to it. */
     let workspace: string | undefined;
+    /** The agent's session, packed for a follow-up: kept as a hidden artifact. */
+    let session: ArtifactSource | undefined;
+    let agentSessionId: string | undefined;
     const say = (text: string) => log.log(LogStream.SYSTEM, text);
     log.log(LogStream.SYSTEM, `Run started on worker ${deps.workerName} (attempt ${assign.attempt}, agent ${spec.agent})`);
     try {
@@ -127,8 +137,20 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         mirrorCacheBytes: deps.mirrorCacheBytes,
         signal: controller.signal,
         say,
+        followUp: assign.followUp,
+        fetchArtifact: deps.fetchArtifact,
       });
       workspace = ws.cwd;
+      // Where the agent keeps its session in this run: its cwd and private dir, the environment it gets.
+      const place = { cwd: ws.cwd, workDir: dir, env: { ...process.env, ...assign.env } };
+      const resumeSessionId = await restoreParentSession({
+        agent,
+        followUp: assign.followUp,
+        place,
+        fetchArtifact: deps.fetchArtifact,
+        signal: controller.signal,
+        say,
+      });
       if (spec.setupScript) {
         await runSetupScript({
           script: spec.setupScript,
@@ -150,6 +172,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         signal: controller.signal,
         graceMs: deps.killGraceMs,
         killSignal: kill.signal,
+        resumeSessionId,
       });
       try {
         for (;;) {
@@ -165,6 +188,10 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       } finally {
         // If this loop throws, returning the generator runs the agent's cleanup, which kills its process group.
         await gen.return({ ok: false }).catch(() => undefined);
+      }
+      agentSessionId = outcome.sessionId;
+      if (stopReason !== "abandon" && stopReason !== "fence") {
+        session = await keepAgentSession({ agent, sessionId: agentSessionId, place, mask, secrets, signal: controller.signal, say });
       }
       if (ws.repo && stopReason === undefined) {
         const repo = { ...ws, repo: ws.repo };
@@ -190,6 +217,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       // (its finish must go out before the server's lease ends).
       if (workspace && stopReason !== "abandon" && stopReason !== "fence") {
         const extra: ArtifactSource[] = changesDiffPath ? [{ path: changesDiffPath, name: "changes.diff", kind: ArtifactKind.CHANGES }] : [];
+        if (session) extra.push(session);
         artifacts = await collectRunArtifacts(workspace, spec.artifactPaths, extra);
         // Taken away while collecting: the worker already forgot the run and removed its staging
         // folder, which the collection then wrote into again; nothing will upload or remove it.
@@ -223,7 +251,16 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       LogStream.SYSTEM,
       `Run ${RunStatus[status].toLowerCase()}${outcome.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ""}${error ? `: ${error}` : ""}`,
     );
-    return { status, exitCode: outcome.exitCode, error, result: mask(outcome.result ?? ""), usage: outcome.usage, artifacts, changes };
+    return {
+      status,
+      exitCode: outcome.exitCode,
+      error,
+      result: mask(outcome.result ?? ""),
+      usage: outcome.usage,
+      artifacts,
+      changes,
+      agentSessionId: agentSessionId && mask(agentSessionId),
+    };
   });
 
   /** Collection problems are reported in the run's log; they never change the run's outcome. */

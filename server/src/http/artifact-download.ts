@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
+import { Role } from "../gen/flightcontrol/v1/api_key_pb";
 import type { ApiKeys } from "../domain/auth/api-keys";
 import { roleName, rolePolicy } from "../domain/auth/roles";
 import type { Artifacts } from "../domain/artifacts/artifacts";
@@ -16,7 +17,7 @@ const PATH = /^\/artifacts\/([0-9a-fA-F-]{36})$/;
  * Sent as an attachment with its name, its sha256 as the ETag, and the dashboard's security headers;
  * `If-None-Match` with that ETag gets 304. Returns false for any other request.
  */
-export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts: Pick<Artifacts, "open">) {
+export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts: Pick<Artifacts, "open" | "openForWorker">) {
   const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra });
     res.end(body);
@@ -39,7 +40,10 @@ export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts:
       text(res, 401, "API key is unknown or revoked", { "www-authenticate": 'Bearer realm="flightcontrol"' });
       return true;
     }
-    if (!rolePolicy.get(DOWNLOAD_METHOD)?.has(principal.role)) {
+    // A worker key is not in the role table's list, but a follow-up's worker fetches its parent's
+    // diff and session here; openForWorker allows exactly that and refuses the rest (403).
+    const asWorker = principal.role === Role.WORKER;
+    if (!asWorker && !rolePolicy.get(DOWNLOAD_METHOD)?.has(principal.role)) {
       text(res, 403, `the ${roleName(principal.role)} role may not download artifacts`);
       return true;
     }
@@ -48,12 +52,13 @@ export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts:
       text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
       return true;
     }
-    const opened = await artifacts.open(id.toLowerCase()).catch((err: unknown) => {
-      if (isDomainError(err) && err.kind === "not_found") return err;
+    const open = asWorker ? (a: string) => artifacts.openForWorker(a, principal.keyId) : artifacts.open;
+    const opened = await open(id.toLowerCase()).catch((err: unknown) => {
+      if (isDomainError(err) && (err.kind === "not_found" || err.kind === "permission_denied")) return err;
       throw err;
     });
     if (isDomainError(opened)) {
-      text(res, 404, opened.message);
+      text(res, opened.kind === "not_found" ? 404 : 403, opened.message);
       return true;
     }
     const { artifact, body } = opened;

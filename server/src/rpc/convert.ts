@@ -58,6 +58,8 @@ export function runToProto(row: RunListRow): Run {
     changes: changesFromJson(row.changes),
     lastSeq: BigInt(row.lastSeq),
     cancelRequested: Boolean(row.cancelRequested),
+    parentRunId: row.parentRunId ?? "",
+    agentSessionId: row.agentSessionId ?? "",
   });
 }
 

@@ -1,4 +1,3 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { RunSchema, type RunService, RunView, TriggerKind, WatchRunsResponseSchema, type WatchRunsResponse } from "../gen/flightcontrol/v1/run_pb";
@@ -22,7 +21,7 @@ import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers
 export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
   runs: RunStore;
   logs: LogStore;
-  lifecycle: Pick<Lifecycle, "createRun" | "retryRun">;
+  lifecycle: Pick<Lifecycle, "createRun" | "retryRun" | "continueRun">;
   mcpSecrets: McpSecrets;
   dispatcher: Pick<Dispatcher, "kick">;
   /** A cancelled held run's worker is told through its session. */
@@ -63,6 +62,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
         jobId: req.jobId || undefined,
         workerId: req.workerId || undefined,
         scheduleId: req.scheduleId || undefined,
+        parentRunId: req.parentRunId || undefined,
         statuses: req.statuses.map(statusToColumn),
         labels: req.labels,
         withSpec,
@@ -98,9 +98,10 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       return { run: runToProto(row) };
     },
 
-    // Placeholder while the follow-up work lands on its branch; it names the gap instead of failing silently.
-    async continueRun() {
-      throw new ConnectError("ContinueRun is not available on this server yet", Code.Unimplemented);
+    async continueRun(req) {
+      const row = await app.lifecycle.continueRun(req.id, req.prompt);
+      app.dispatcher.kick();
+      return { run: runToProto(row) };
     },
 
     async listRunLogs(req) {

@@ -8,6 +8,8 @@ export interface RunFilter {
   statuses?: RunStatusColumn[];
   workerId?: string;
   scheduleId?: string;
+  /** Follow-ups of this run. */
+  parentRunId?: string;
   labels?: Record<string, string>;
   /** Runs with ids below this (newer-first pagination). */
   beforeId?: string;
@@ -40,6 +42,8 @@ export interface FinishFields {
   /** RunChanges as protobuf JSON, or "". */
   changes: string;
   lastSeq: number;
+  /** The agent's own session id, or "". */
+  agentSessionId: string;
 }
 
 /**
@@ -97,6 +101,7 @@ export function createRunStore(db: Database, sql: Sql) {
       if (f.jobId) qb.andWhere("r.jobId = :jobId", { jobId: f.jobId });
       if (f.workerId) qb.andWhere("r.workerId = :workerId", { workerId: f.workerId });
       if (f.scheduleId) qb.andWhere("r.scheduleId = :scheduleId", { scheduleId: f.scheduleId });
+      if (f.parentRunId) qb.andWhere("r.parentRunId = :parentRunId", { parentRunId: f.parentRunId });
       if (f.statuses?.length) qb.andWhere("r.status IN (:...statuses)", { statuses: f.statuses });
       if (f.beforeId) qb.andWhere("r.id < :beforeId", { beforeId: f.beforeId });
       // Labels are a JSON object; a substring search for the exact "key":"value" pair is index-free
@@ -159,8 +164,8 @@ export function createRunStore(db: Database, sql: Sql) {
 
     finish: async (id: string, workerId: string, attempt: number, f: FinishFields, now: number) =>
       (await sql.run(
-        "UPDATE job_runs SET status = ?, exit_code = ?, error = ?, result = ?, usage = ?, changes = ?, last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND worker_id = ? AND attempt = ?",
-        [f.status, f.exitCode, f.error, f.result, f.usage, f.changes, f.lastSeq, f.lastSeq, now, now, id, workerId, attempt],
+        "UPDATE job_runs SET status = ?, exit_code = ?, error = ?, result = ?, usage = ?, changes = ?, agent_session_id = ?, last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END, finished_at = ?, updated_at = ? WHERE id = ? AND status IN ('assigned', 'running') AND worker_id = ? AND attempt = ?",
+        [f.status, f.exitCode, f.error, f.result, f.usage, f.changes, f.agentSessionId, f.lastSeq, f.lastSeq, now, now, id, workerId, attempt],
       )) === 1,
 
     /** Ends a held run from the server's side (lost worker with no attempts left, server-enforced deadline). */
@@ -205,6 +210,16 @@ export function createRunStore(db: Database, sql: Sql) {
             ]
           : ([{ status: "assigned" }, { status: "running" }] as FindOptionsWhere<JobRunRow>[]),
       }),
+
+    /**
+     * Whether a follow-up of `parentRunId` is held (assigned or running) by a worker that connected
+     * with API key `apiKeyId`: what lets a worker key download that parent's artifacts.
+     */
+    followUpHeldByKey: async (parentRunId: string, apiKeyId: string): Promise<boolean> =>
+      (await sql.get(
+        "SELECT r.id FROM job_runs r JOIN workers w ON w.id = r.worker_id WHERE r.parent_run_id = ? AND r.status IN ('assigned', 'running') AND w.api_key_id = ? LIMIT 1",
+        [parentRunId, apiKeyId],
+      )) !== undefined,
 
     countByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
 

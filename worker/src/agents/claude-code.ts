@@ -3,6 +3,7 @@ import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { createClaudeParser } from "./claude-events";
 import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
+import { claudeResumeArgs, claudeSessionIdOf, claudeSessions } from "./sessions";
 import { writePrivateFile } from "./mcp-files";
 import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
@@ -16,6 +17,7 @@ export interface ClaudeAgentOptions {
 export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
   return {
     name: "claude-code",
+    sessions: claudeSessions,
     run: (ctx) => runClaude(options, ctx),
   };
 }
@@ -35,11 +37,12 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
     label: "claude",
     bin: options.bin,
     binHint: "set ORCH_CLAUDE_BIN",
-    args: buildClaudeArgs(ctx.spec, viaStdin, mcpConfig),
+    args: [...buildClaudeArgs(ctx.spec, viaStdin, mcpConfig), ...claudeResumeArgs(ctx.resumeSessionId)],
     env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
     stdinFile,
     parser: createClaudeParser(),
     terminalEvent: "result",
+    sessionIdOf: claudeSessionIdOf,
   });
 }
 

@@ -14,6 +14,10 @@ export interface CliInvocation {
   parser: StreamParser;
   /** Names the event that marks a normal end, for the failure message when it never came. */
   terminalEvent: string;
+  /** Finds the agent's session id in a line of its stdout (agents/sessions.ts); the last one found is kept. */
+  sessionIdOf?: (line: string) => string | undefined;
+  /** The session id when the worker chose it (goose's session name). */
+  sessionId?: string;
 }
 
 /** Runs an agent CLI and turns its output and exit into AgentOutputs and an AgentOutcome. */
@@ -31,11 +35,13 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
     stdinFile: inv.stdinFile,
   });
   let lastStderr = "";
+  let sessionId = inv.sessionId;
   try {
     let next = await proc.next();
     while (!next.done) {
       const { stream, text } = next.value;
       if (stream === "stdout") {
+        sessionId = inv.sessionIdOf?.(text) ?? sessionId;
         yield* inv.parser.line(text);
       } else {
         if (text.trim() !== "") lastStderr = text.trim();
@@ -52,6 +58,8 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
       signal: exit.signal,
       result: verdict.result,
       usage: verdict.usage,
+      // An agent that never started has no session, whatever name the worker meant to give it.
+      sessionId: exit.spawnError === undefined ? sessionId : undefined,
     };
     const error = failure();
     return error === undefined ? { ...base, ok: true } : { ...base, error };

@@ -2,6 +2,7 @@ import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { runCliAgent } from "./cli-agent";
 import { createCodexParser } from "./codex-events";
 import { buildAgentEnv } from "./env";
+import { codexSessionIdOf, codexSessions, withCodexResume } from "./sessions";
 import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
 
@@ -22,6 +23,7 @@ export interface CodexAgentOptions {
 export function createCodexAgent(options: CodexAgentOptions): Agent {
   return {
     name: "codex",
+    sessions: codexSessions,
     run: (ctx) => runCodex(options, ctx),
   };
 }
@@ -36,11 +38,12 @@ async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): Asyn
     label: "codex",
     bin: options.bin,
     binHint: "set ORCH_CODEX_BIN",
-    args: buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", viaStdin),
+    args: withCodexResume(buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", viaStdin), ctx.resumeSessionId),
     env: buildAgentEnv(options.baseEnv ?? process.env, mcpEnv.env, ctx.credentialEnv),
     stdinFile,
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
+    sessionIdOf: codexSessionIdOf,
   });
 }
 

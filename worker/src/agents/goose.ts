@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
+import { gooseSessionName, gooseSessions, goosePathRoot, withGooseSession } from "./sessions";
 import { createGooseParser } from "./goose-events";
 import { writePrivateFile } from "./mcp-files";
 import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
@@ -18,6 +19,7 @@ export interface GooseAgentOptions {
 export function createGooseAgent(options: GooseAgentOptions): Agent {
   return {
     name: "goose",
+    sessions: gooseSessions,
     run: (ctx) => runGoose(options, ctx),
   };
 }
@@ -25,7 +27,8 @@ export function createGooseAgent(options: GooseAgentOptions): Agent {
 async function* runGoose(options: GooseAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
   const promptFile = promptTooLongForArgv(ctx.spec.prompt) ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
   // Goose keeps config, sessions and logs under this root; one per run keeps runs apart.
-  const pathRoot = join(ctx.workDir, ".goose");
+  const pathRoot = goosePathRoot(ctx.workDir);
+  const session = gooseSessionName(ctx.runId, ctx.resumeSessionId);
   await mkdir(pathRoot, { recursive: true });
   const extensions = gooseExtensions(ctx.spec);
   if ("error" in extensions) return { ok: false, error: extensions.error };
@@ -43,10 +46,11 @@ async function* runGoose(options: GooseAgentOptions, ctx: AgentRunContext): Asyn
     label: "goose",
     bin: options.bin,
     binHint: "set ORCH_GOOSE_BIN",
-    args: buildGooseArgs(ctx.spec, promptFile),
+    args: withGooseSession(buildGooseArgs(ctx.spec, promptFile), session, ctx.resumeSessionId !== undefined),
     env,
     parser: createGooseParser(),
     terminalEvent: "complete",
+    sessionId: session,
   });
 }
 

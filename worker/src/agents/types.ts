@@ -1,5 +1,6 @@
 import type { AgentEvent, LogStream, Usage } from "../gen/flightcontrol/v1/run_pb";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import type { AgentSessions } from "./sessions";
 
 /** What an agent needs to execute one run. */
 export interface AgentRunContext {
@@ -16,6 +17,8 @@ export interface AgentRunContext {
   graceMs: number;
   /** Aborted when the agent must die now, whatever is left of its grace: its process group gets SIGKILL. */
   killSignal?: AbortSignal;
+  /** A follow-up: the parent's agent session id, already restored (agents/sessions.ts), to resume. */
+  resumeSessionId?: string;
 }
 
 export type AgentOutput = { kind: "log"; stream: LogStream; text: string } | { kind: "event"; event: AgentEvent };
@@ -30,10 +33,14 @@ export interface AgentOutcome {
   /** The agent's final answer or summary. */
   result?: string;
   usage?: Usage;
+  /** The agent's own session id, when it has sessions: a follow-up resumes it. */
+  sessionId?: string;
 }
 
 /** One agent CLI behind a common shape: start a run, stream its output, return its outcome. */
 export interface Agent {
   readonly name: string;
+  /** Where the agent keeps its sessions; absent for an agent without any to resume (shell). */
+  readonly sessions?: AgentSessions;
   run(ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void>;
 }

@@ -3,7 +3,7 @@ import type { Masker } from "../masking";
 import { git, GitError, lastMeaningfulLine, runGit } from "./git";
 
 /** Who the run's commit is by: Flight Control, not whoever's git config is on the worker. */
-const IDENTITY = {
+export const IDENTITY = {
   GIT_AUTHOR_NAME: "Flight Control",
   GIT_AUTHOR_EMAIL: "flightcontrol@localhost",
   GIT_COMMITTER_NAME: "Flight Control",

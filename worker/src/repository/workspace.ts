@@ -3,9 +3,13 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { RunChangesSchema, type RunChanges } from "../gen/flightcontrol/v1/run_pb";
 import type { Repository } from "../gen/flightcontrol/v1/spec_pb";
+import type { FollowUp } from "../gen/flightcontrol/v1/worker_pb";
+import type { ArtifactFetcher } from "../artifacts/download";
 import type { Masker } from "../masking";
 import { commitChanges } from "./changes";
 import { checkOut } from "./checkout";
+import { applyParentWork, followUpStart } from "./follow-up";
+import { GitError } from "./git";
 import { withGitAuth } from "./git-auth";
 import { withMirror } from "./mirror";
 import { pushBranch } from "./push";
@@ -28,6 +32,9 @@ export interface WorkspaceOptions {
   mirrorCacheBytes?: number;
   signal?: AbortSignal;
   say: (text: string) => void;
+  /** A follow-up's parent (Assign.follow_up), and how to fetch the parent's diff when it must be applied. */
+  followUp?: FollowUp;
+  fetchArtifact?: ArtifactFetcher;
 }
 
 /** The run's branch when the spec names none: fc/ and the first 8 characters of the run id. */
@@ -43,15 +50,24 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
   }
   const branch = repository.branch || defaultBranch(opts.runId);
   const started = Date.now();
-  const baseCommit = await withGitAuth(opts.gitEnv, (env) =>
+  const start = opts.followUp && followUpStart(opts.followUp);
+  if (start) opts.say(`checkout: ${start.note}`);
+  const ref = start?.ref ?? repository.ref;
+  let baseCommit = await withGitAuth(opts.gitEnv, (env) =>
     withMirror(
       { workDir: opts.workDir, url: repository.url, env, maxCacheBytes: opts.mirrorCacheBytes, signal: opts.signal, say: opts.say },
-      (mirror) => checkOut({ mirror, url: repository.url, ref: repository.ref, branch, dest: cwd, signal: opts.signal }),
+      (mirror) => checkOut({ mirror, url: repository.url, ref, branch, dest: cwd, signal: opts.signal }),
     ),
   );
-  opts.say(
-    `checkout: ${repository.ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
+  opts.say(`checkout: ${ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (start?.applyDiff && opts.followUp) {
+    const { parentRunId, changesArtifactId, changesSha256 } = opts.followUp;
+    if (!opts.fetchArtifact) throw new GitError("this worker cannot fetch a parent run's changes.diff");
+    const diffPath = join(opts.runDir, "parent-changes.diff");
+    await opts.fetchArtifact(changesArtifactId, changesSha256, diffPath, opts.signal);
+    baseCommit = await applyParentWork(cwd, diffPath, parentRunId, opts.signal);
+    opts.say(`checkout: the changes of run ${parentRunId} committed at ${baseCommit.slice(0, 12)}; this run's diff starts there`);
+  }
   return { cwd, repo: { repository, baseCommit, branch } };
 }
 

@@ -9,6 +9,9 @@ import { groupGone, processGone } from "../../../testkit/pids";
 import { tempDir } from "../../../testkit/temp-dir";
 import { waitFor } from "../../../testkit/wait-for";
 
+/** The session a fresh run stores (agents/sessions.ts), named after the run id helpers.ts gives every run. */
+const GOOSE_SESSION = "flightcontrol-00000000-0000-4000-8000-000000000001";
+
 const baseEnv = { ...process.env, ORCH_API_KEY: "worker-secret", ORCH_SERVER_URL: "http://server" };
 const goose = createGooseAgent({ bin: FAKE_GOOSE, baseEnv });
 
@@ -37,7 +40,8 @@ describe("goose agent (fake goose)", () => {
     const { outputs, outcome } = await runAgent(goose, ctx);
     expect(dumpedArgs(outputs)).toEqual([
       "run",
-      "--no-session",
+      "-n",
+      GOOSE_SESSION,
       "-q",
       "--output-format",
       "stream-json",
@@ -157,9 +161,10 @@ describe("goose agent (fake goose)", () => {
     const ctx = context(spec({ prompt }));
     const { outputs, outcome } = await runAgent(goose, ctx);
     const argv = dumpedArgs(outputs);
-    expect(argv.slice(0, 7)).toEqual([
+    expect(argv.slice(0, 8)).toEqual([
       "run",
-      "--no-session",
+      "-n",
+      GOOSE_SESSION,
       "-q",
       "--output-format",
       "stream-json",
@@ -173,7 +178,8 @@ describe("goose agent (fake goose)", () => {
     const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "-x dump_args", systemInstructions: "--be-terse" })));
     expect(dumpedArgs(outputs)).toEqual([
       "run",
-      "--no-session",
+      "-n",
+      GOOSE_SESSION,
       "-q",
       "--output-format",
       "stream-json",

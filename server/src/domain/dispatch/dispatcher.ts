@@ -1,5 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
+import type { FollowUp } from "../../gen/flightcontrol/v1/worker_pb";
 import { specFromJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
@@ -19,6 +20,8 @@ export interface DispatcherDeps {
   log: Logger;
   /** The run's credential env and its snapshot with MCP secrets opened; throws if they cannot be. */
   openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
+  /** What a follow-up's worker needs of its parent (Assign.follow_up); undefined for any other run. */
+  followUpOf?(row: JobRunRow): Promise<FollowUp | undefined>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -147,12 +150,14 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function deliver(row: JobRunRow, target: WorkerSession) {
     const runId = row.id;
     let secrets: RunSecrets;
+    let followUp: FollowUp | undefined;
     try {
       secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
+      followUp = await deps.followUpOf?.(row);
     } catch (err) {
       registry.release(target, runId);
-      // Credentials that could not be read now are not missing: the run waits in the queue.
-      if (isOutage(err)) return giveBack(runId, target.workerId, "its credentials could not be read");
+      // Credentials (or a parent) that could not be read now are not missing: the run waits in the queue.
+      if (isOutage(err)) return giveBack(runId, target.workerId, "its credentials or its parent run could not be read");
       // Through the outage retry: if the database fails now, the run must not stay claimed by nobody.
       const error = (err as Error).message;
       deps.background(
@@ -174,6 +179,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           spec: secrets.spec,
           env: secrets.env,
           gitEnv: secrets.gitEnv,
+          followUp,
           jobName: row.jobName,
           deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
           firstSeq: BigInt(row.lastSeq + 1),

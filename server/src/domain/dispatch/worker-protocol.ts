@@ -200,6 +200,7 @@ export function createWorkerProtocol(deps: WorkerProtocolDeps) {
         usage: usageToJson(f.usage),
         changes: changesToJson(f.changes),
         lastSeq: Number(f.lastSeq),
+        agentSessionId: f.agentSessionId,
       });
     }
     // Only now, with the outcome stored: released earlier, a failed write would leave the run held by nobody.

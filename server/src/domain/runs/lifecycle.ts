@@ -1,7 +1,7 @@
 import { clone } from "@bufbuild/protobuf";
 import { TriggerKind } from "../../gen/flightcontrol/v1/run_pb";
 import { JobSpecSchema, type JobSpec } from "../../gen/flightcontrol/v1/spec_pb";
-import { specFromJson } from "../../storage/codecs";
+import { changesFromJson, specFromJson } from "../../storage/codecs";
 import type { JobRunRow, RunStatusColumn } from "../../storage/entities";
 import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
@@ -31,6 +31,8 @@ export interface NewRun {
   labels?: Record<string, string>;
   scheduleId?: string;
   retryOfRunId?: string;
+  /** The run this one follows up (ContinueRun, or a retry of a follow-up). */
+  parentRunId?: string;
 }
 
 const DEFAULT_BACKOFF_SECONDS = 5;
@@ -92,6 +94,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       lastSeq: 0,
       cancelRequested: false,
       updatedAt: now,
+      parentRunId: input.parentRunId ?? null,
+      agentSessionId: "",
     };
     await runs.insert(row);
     events.emit("runChanged", row.id, row.status);
@@ -112,6 +116,35 @@ export function createLifecycle(deps: LifecycleDeps) {
       labels: JSON.parse(row.labels),
       scheduleId: row.scheduleId ?? undefined,
       retryOfRunId: row.id,
+      // A retried follow-up starts again from the same parent's work.
+      parentRunId: row.parentRunId ?? undefined,
+    });
+  }
+
+  /**
+   * Queues a follow-up of a finished run: the parent's snapshot with a new prompt, on the same job.
+   * When the parent committed to a branch, the follow-up commits to that branch too, so its push
+   * extends it; where its work starts from is the worker's business (Assign.follow_up).
+   */
+  async function continueRun(id: string, prompt: string): Promise<JobRunRow> {
+    const parent = await runs.get(id);
+    if (!parent) throw notFound("run", id);
+    if (isActive(parent.status)) {
+      throw failedPrecondition(
+        `run ${id} is still ${parent.status}; a follow-up continues a finished run: wait for it to finish (or cancel it), then continue it`,
+      );
+    }
+    const spec = specFromJson(parent.spec);
+    spec.prompt = prompt;
+    const branch = changesFromJson(parent.changes)?.branch;
+    if (spec.repository && branch) spec.repository.branch = branch;
+    return createRun({
+      spec,
+      jobId: parent.jobId ?? undefined,
+      jobName: parent.jobName,
+      trigger: TriggerKind.FOLLOW_UP,
+      labels: JSON.parse(parent.labels),
+      parentRunId: parent.id,
     });
   }
 
@@ -149,7 +182,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     return status;
   }
 
-  return { createRun, retryRun, endAttempt, reportFinish };
+  return { createRun, retryRun, continueRun, endAttempt, reportFinish };
 }
 
 export type Lifecycle = ReturnType<typeof createLifecycle>;

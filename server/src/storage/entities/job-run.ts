@@ -4,7 +4,7 @@ import { epochMs, id, int, ref, str, text, bool } from "../columns";
 /** Status as stored: RunStatus's name without its prefix, lower case; the sets of them are in domain/runs/status.ts. */
 export type RunStatusColumn = "queued" | "assigned" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
 /** TriggerKind's name without its prefix, lower case. */
-export type TriggerColumn = "manual" | "ad_hoc" | "schedule" | "retry" | "unspecified";
+export type TriggerColumn = "manual" | "ad_hoc" | "schedule" | "retry" | "follow_up" | "unspecified";
 
 /** A run is both a record and a queue entry: the dispatcher claims rows with status 'queued'. */
 export interface JobRunRow {
@@ -46,6 +46,10 @@ export interface JobRunRow {
   lastSeq: number;
   cancelRequested: boolean;
   updatedAt: number;
+  /** The run this one follows up (ContinueRun); null otherwise. */
+  parentRunId: string | null;
+  /** The agent's own session id, reported when the run finished; "" when it has none. */
+  agentSessionId: string;
 }
 
 export const JobRunEntity = new EntitySchema<JobRunRow>({
@@ -84,6 +88,8 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     lastSeq: { ...epochMs(), name: "last_seq" },
     cancelRequested: { ...bool(), name: "cancel_requested" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    parentRunId: { ...ref(), name: "parent_run_id" },
+    agentSessionId: { ...str(256), name: "agent_session_id", default: "" },
   },
   indices: [
     // The queue scan: queued runs by priority then age (ids are time-ordered).
@@ -92,5 +98,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     { name: "idx_job_runs_worker", columns: ["workerId", "status"] },
     { name: "idx_job_runs_schedule", columns: ["scheduleId", "id"] },
     { name: "idx_job_runs_finished", columns: ["finishedAt"] },
+    // ListRuns(parent_run_id): a run's follow-ups.
+    { name: "idx_job_runs_parent", columns: ["parentRunId", "id"] },
   ],
 });

@@ -50,6 +50,7 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "RunService/ListRuns": { jobId: f.job, statuses: ["RUN_STATUS_QUEUED"], pageSize: 10 },
     "RunService/CancelRun": { id: f.run, reason: "fuzz" },
     "RunService/RetryRun": { id: f.run },
+    "RunService/ContinueRun": { id: f.run, prompt: "fuzz follow-up" },
     "RunService/ListRunLogs": { runId: f.run, afterSeq: "0", pageSize: 10 },
     "RunService/WatchRun": { runId: f.run, afterSeq: "0" },
     "RunService/WatchRuns": { jobId: f.job },
