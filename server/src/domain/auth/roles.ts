@@ -28,6 +28,7 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
       listRuns: READ,
       cancelRun: OPERATE,
       retryRun: OPERATE,
+      continueRun: OPERATE,
       listRunLogs: READ,
       watchRun: READ,
       watchRuns: READ,
