@@ -14,6 +14,11 @@ export interface CliInvocation {
   parser: StreamParser;
   /** Names the event that marks a normal end, for the failure message when it never came. */
   terminalEvent: string;
+  /**
+   * Reads each stderr line for a failure the CLI reports there but does not exit on (Goose's
+   * "Failed to start extension"); the first one it returns fails the run.
+   */
+  stderrFailure?: (line: string) => string | undefined;
 }
 
 /** Runs an agent CLI and turns its output and exit into AgentOutputs and an AgentOutcome. */
@@ -31,6 +36,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
     stdinFile: inv.stdinFile,
   });
   let lastStderr = "";
+  let stderrFailure: string | undefined;
   try {
     let next = await proc.next();
     while (!next.done) {
@@ -39,6 +45,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
         yield* inv.parser.line(text);
       } else {
         if (text.trim() !== "") lastStderr = text.trim();
+        stderrFailure ??= inv.stderrFailure?.(text);
         yield logLine(LogStream.STDERR, text);
       }
       next = await proc.next();
@@ -58,6 +65,8 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
 
     function failure(): string | undefined {
       if (exit.spawnError !== undefined) return exit.spawnError;
+      // What the CLI carried on without (an extension) is the cause of whatever followed.
+      if (stderrFailure !== undefined) return stderrFailure;
       if (verdict.error !== undefined) return verdict.error;
       if (exit.signal !== undefined) return `${inv.label} was killed by ${exit.signal}`;
       if (exit.exitCode !== 0) {
