@@ -35,5 +35,7 @@ export interface AgentOutcome {
 /** One agent CLI behind a common shape: start a run, stream its output, return its outcome. */
 export interface Agent {
   readonly name: string;
+  /** The CLI's version, once the worker checked it at start (versions.ts); "" for shell. */
+  readonly version?: string;
   run(ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void>;
 }
