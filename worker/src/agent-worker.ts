@@ -278,6 +278,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
           labels: config.labels,
           capacity: config.capacity,
           agents: [...agents.keys()].filter((a) => config.agents.includes(a)),
+          agentVersions: Object.fromEntries([...agents.values()].filter((a) => config.agents.includes(a.name)).map((a) => [a.name, a.version ?? ""])),
           version,
           instanceId,
           resumeToken: sessionToken,

@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { createAgents } from "./agents";
+import { offerAgents } from "./agents";
 import { createAgentWorker } from "./agent-worker";
 import { loadWorkerConfig, SECRET_ENV } from "./config";
 import { scrubInitialEnv } from "./scrub-initial-env";
@@ -28,12 +28,17 @@ if (process.env.ORCH_API_KEY_FILE) {
   }
 }
 
-const agents = createAgents({
-  gooseBin: config.gooseBin,
-  claudeBin: config.claudeBin,
-  codexBin: config.codexBin,
-  codexSandbox: config.codexSandbox,
-});
+// Only agents whose binaries are here, in a supported version, are offered (agents/versions.ts).
+const agents = await offerAgents(
+  { gooseBin: config.gooseBin, claudeBin: config.claudeBin, codexBin: config.codexBin, codexSandbox: config.codexSandbox },
+  config.agents,
+  (message) => log.warn(message),
+);
+if (agents.size === 0) {
+  log.fatal({ enabled: config.agents }, "no agent to offer: none of ORCH_WORKER_AGENTS was found in a supported version (see the lines above)");
+  process.exit(2);
+}
+log.info({ agents: Object.fromEntries([...agents.values()].map((a) => [a.name, a.version])) }, "offering agents");
 const worker = createAgentWorker(config, agents, log);
 
 // SIGTERM/SIGINT drain: take nothing new, let running runs finish and report, then exit 0.

@@ -30,8 +30,10 @@ export function jobToProto(row: JobListRow): Job {
 }
 
 /** The run, with its spec when the row was read with it (RunView FULL, GetRun). */
-export function runToProto(row: RunListRow): Run {
+/** `waitingReason`: for a queued run, why it waits (domain/dispatch/waiting-reason.ts). */
+export function runToProto(row: RunListRow, waitingReason = ""): Run {
   return create(RunSchema, {
+    waitingReason,
     id: row.id,
     jobId: row.jobId ?? "",
     jobName: row.jobName,
@@ -96,6 +98,7 @@ export function workerToProto(row: WorkerRow, activeRunIds: string[]): Worker {
     labels: JSON.parse(row.labels),
     capacity: row.capacity,
     agents: JSON.parse(row.agents),
+    agentVersions: JSON.parse(row.agentVersions || "{}"),
     version: row.version,
     state: WorkerState[row.state.toUpperCase() as keyof typeof WorkerState] ?? WorkerState.UNSPECIFIED,
     activeRunIds,

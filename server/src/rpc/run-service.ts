@@ -13,7 +13,8 @@ import type { LogStore } from "../storage/log-store";
 import type { RunListRow, RunStore } from "../storage/run-store";
 import { assertSpecWithinLimit } from "../domain/specs/size-limit";
 import { watchChanges } from "../domain/watch-changes";
-import { decodeCursor, encodeCursor, runToProto } from "./convert";
+import { waitingReason } from "../domain/dispatch/waiting-reason";
+import { decodeCursor, encodeCursor, runToProto as runRowToProto } from "./convert";
 import { fillPage } from "./fill-page";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers";
@@ -30,6 +31,10 @@ export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
 }
 
 export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
+  // A queued run says why it waits, if a worker could not take it even with a free slot.
+  const runToProto = (row: RunListRow) =>
+    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
+
   const get = async (id: string) => {
     const row = await app.runs.get(id);
     if (!row) throw notFound("run", id);

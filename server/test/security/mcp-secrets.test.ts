@@ -14,6 +14,7 @@ import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import type { McpExtension } from "../../src/gen/flightcontrol/v1/spec_pb";
 import { client } from "../../../testkit/clients";
+import { FAKE_MCP_SERVER } from "../../../testkit/paths";
 import { waitFor } from "../../../testkit/wait-for";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
@@ -36,7 +37,7 @@ const extensions = (): Array<Partial<McpExtension>> => [
     name: "db",
     transport: {
       case: "stdio",
-      value: { command: "db-mcp", args: ["--ro"], env: { GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}", DB_PASSWORD: LITERAL_ENV } },
+      value: { command: FAKE_MCP_SERVER, args: ["--ro"], env: { GITHUB_TOKEN: "${credential:github/GITHUB_TOKEN}", DB_PASSWORD: LITERAL_ENV } },
     } as never,
   },
   {
@@ -107,6 +108,8 @@ describe("MCP secrets in a job", () => {
         spec: {
           agent,
           prompt: `mcp_digest sleep_ms=1500 marker-${agent}`,
+          // On each command line (the prompt is not: claude and codex read it from stdin).
+          systemInstructions: `marker-${agent}`,
           credentialIds: [credentialId],
           extensions: extensions() as McpExtension[],
         },

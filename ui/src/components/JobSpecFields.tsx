@@ -164,7 +164,16 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
             )}
           </Field>
           {!isShell ? (
-            <Field label="Max turns" name={p("max_turns")} error={errors.get(p("max_turns"))} hint="Empty: agent decides">
+            <Field
+              label="Max turns"
+              name={p("max_turns")}
+              error={errors.get(p("max_turns"))}
+              hint={
+                draft.agent === "codex"
+                  ? "Codex cannot enforce it: only the timeout bounds a codex run"
+                  : "Turns before the run fails unfinished; empty: agent decides"
+              }
+            >
               {(a) => (
                 <input
                   {...a}

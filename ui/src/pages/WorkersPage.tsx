@@ -115,7 +115,7 @@ function WorkerRow({ worker: w }: { worker: Worker }) {
         <div className="flex flex-wrap gap-1">
           {w.agents.map((a) => (
             <Chip key={a} tone="indigo">
-              {a}
+              {w.agentVersions[a] ? `${a} ${w.agentVersions[a]}` : a}
             </Chip>
           ))}
         </div>

@@ -5,7 +5,7 @@ import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
 import { claudeResumeArgs, claudeSessionIdOf, claudeSessions } from "./sessions";
 import { writePrivateFile } from "./mcp-files";
-import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
+import { option, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
 
 export interface ClaudeAgentOptions {
@@ -23,10 +23,11 @@ export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
 }
 
 async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
-  // `claude -p` reads the prompt from stdin when none is given: used for prompts the command
-  // line cannot hold or that its parser would take for an option.
-  const viaStdin = promptTooLongForArgv(ctx.spec.prompt) || ctx.spec.prompt.startsWith("-");
-  const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
+  // `claude -p` reads the prompt from stdin when none is given ("Input must be provided either
+  // through stdin or as a prompt argument", headless docs). Always used: as an argument, a prompt
+  // that names a subcommand ("doctor", "update", "mcp", "config") runs that subcommand instead —
+  // commander dispatches on the first operand, even after `--` — and a dash-led one is an option.
+  const stdinFile = await writePromptFile(ctx.workDir, ctx.spec.prompt);
   const servers = mcpServers(ctx.spec);
   // The servers' env and headers are secrets: they go in a private file, never on the command line.
   const mcpConfig =
@@ -37,10 +38,10 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
     label: "claude",
     bin: options.bin,
     binHint: "set ORCH_CLAUDE_BIN",
-    args: [...buildClaudeArgs(ctx.spec, viaStdin, mcpConfig), ...claudeResumeArgs(ctx.resumeSessionId)],
+    args: [...buildClaudeArgs(ctx.spec, true, mcpConfig), ...claudeResumeArgs(ctx.resumeSessionId)],
     env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
     stdinFile,
-    parser: createClaudeParser(),
+    parser: createClaudeParser({ maxTurns: ctx.spec.maxTurns, extensions: Object.keys(servers) }),
     terminalEvent: "result",
     sessionIdOf: claudeSessionIdOf,
   });

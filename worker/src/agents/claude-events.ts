@@ -1,5 +1,6 @@
 import { contentText, isRecord, jsonText, makeUsage, notification, str, tokens, toolCall, toolResult, usageEvent } from "./events";
 import { createMessageStream } from "./json-lines-parser";
+import { maxTurnsError } from "./max-turns";
 import type { StreamParser } from "./stream-parser";
 import type { AgentOutput } from "./types";
 
@@ -13,9 +14,40 @@ import type { AgentOutput } from "./types";
  * - `result`: {subtype: success | error_max_turns | error_during_execution | ..., is_error, result,
  *   errors?, num_turns, total_cost_usd, usage: {input_tokens, output_tokens,
  *   cache_creation_input_tokens, cache_read_input_tokens}} — the last line of every run.
+ * Claude Code carries on when an MCP server does not start: its `init` message lists the server
+ * with `status: "failed"` (or "needs-auth"), and `mcp_server_errors` lists --mcp-config entries it
+ * skipped as invalid (CHANGELOG 2.1.x). A server the job asked for (`extensions`) that did not
+ * start fails the run.
  */
-export function createClaudeParser(): StreamParser {
+export interface ClaudeParserOptions {
+  maxTurns?: number;
+  /** The job's MCP servers, by the names they have in the --mcp-config file. */
+  extensions?: string[];
+}
+
+export function createClaudeParser(options: ClaudeParserOptions = {}): StreamParser {
   const { verdict, add, other, parser } = createMessageStream();
+  const wanted = new Set(options.extensions ?? []);
+
+  const onInit = (obj: Record<string, unknown>): void => {
+    const broken: string[] = [];
+    for (const s of Array.isArray(obj.mcp_servers) ? obj.mcp_servers.filter(isRecord) : []) {
+      const status = str(s.status);
+      if (wanted.has(str(s.name)) && (status === "failed" || status === "needs-auth")) broken.push(`${str(s.name)} (${status})`);
+    }
+    for (const e of Array.isArray(obj.mcp_server_errors) ? obj.mcp_server_errors : []) {
+      broken.push(
+        typeof e === "string"
+          ? e
+          : isRecord(e)
+            ? `${str(e.name) || str(e.server)} (${str(e.error) || str(e.message) || "invalid"})`
+            : JSON.stringify(e),
+      );
+    }
+    if (broken.length > 0) {
+      verdict.error ??= `extension ${broken.join(", ")} did not start in claude; check its command, arguments and environment`;
+    }
+  };
 
   const onAssistant = (message: Record<string, unknown>): AgentOutput[] => {
     const id = str(message.id) || undefined;
@@ -47,9 +79,11 @@ export function createClaudeParser(): StreamParser {
     const input = tokens(u.input_tokens) + tokens(u.cache_creation_input_tokens) + tokens(u.cache_read_input_tokens);
     verdict.usage = makeUsage(input, tokens(u.output_tokens), undefined, obj.total_cost_usd as number);
     const text = str(obj.result);
-    if (obj.is_error === true || (obj.subtype !== undefined && obj.subtype !== "success")) {
+    if (obj.subtype === "error_max_turns") {
+      verdict.error ??= maxTurnsError("claude", options.maxTurns ?? tokensToNumber(obj.num_turns));
+    } else if (obj.is_error === true || (obj.subtype !== undefined && obj.subtype !== "success")) {
       const errors = Array.isArray(obj.errors) ? obj.errors.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];
-      verdict.error = text || errors.join("; ") || `claude ended with ${str(obj.subtype) || "an error"}`;
+      verdict.error ??= text || errors.join("; ") || `claude ended with ${str(obj.subtype) || "an error"}`;
     } else if (text !== "") {
       verdict.result = text;
     }
@@ -63,12 +97,17 @@ export function createClaudeParser(): StreamParser {
       case "user":
         return isRecord(obj.message) ? onUser(obj.message) : undefined;
       case "system":
+        if (obj.subtype === "init") onInit(obj);
         return other([notification("claude-code", systemText(obj))]);
       case "result":
         return onResult(obj);
     }
     return undefined;
   });
+}
+
+function tokensToNumber(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
 function systemText(obj: Record<string, unknown>): string {

@@ -18,6 +18,11 @@ export interface CliInvocation {
   sessionIdOf?: (line: string) => string | undefined;
   /** The session id when the worker chose it (goose's session name). */
   sessionId?: string;
+  /**
+   * Reads each stderr line for a failure the CLI reports there but does not exit on (Goose's
+   * "Failed to start extension"); the first one it returns fails the run.
+   */
+  stderrFailure?: (line: string) => string | undefined;
 }
 
 /** Runs an agent CLI and turns its output and exit into AgentOutputs and an AgentOutcome. */
@@ -36,6 +41,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
   });
   let lastStderr = "";
   let sessionId = inv.sessionId;
+  let stderrFailure: string | undefined;
   try {
     let next = await proc.next();
     while (!next.done) {
@@ -45,6 +51,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
         yield* inv.parser.line(text);
       } else {
         if (text.trim() !== "") lastStderr = text.trim();
+        stderrFailure ??= inv.stderrFailure?.(text);
         yield logLine(LogStream.STDERR, text);
       }
       next = await proc.next();
@@ -66,6 +73,8 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
 
     function failure(): string | undefined {
       if (exit.spawnError !== undefined) return exit.spawnError;
+      // What the CLI carried on without (an extension) is the cause of whatever followed.
+      if (stderrFailure !== undefined) return stderrFailure;
       if (verdict.error !== undefined) return verdict.error;
       if (exit.signal !== undefined) return `${inv.label} was killed by ${exit.signal}`;
       if (exit.exitCode !== 0) {

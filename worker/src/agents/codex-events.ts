@@ -29,8 +29,11 @@ import type { AgentOutput } from "./types";
  *   (a non-fatal warning). Agent messages arrive whole in item.completed.
  * - `turn.completed` {usage: {input_tokens, cached_input_tokens, output_tokens}} — totals for the
  *   thread so far; `turn.failed` {error: {message}}
- * - `error` {message}: also used for transient stream errors that codex retries, so it fails the
- *   run only when no turn.completed follows.
+ * - `error` {message}: a critical error (codex then ends the turn with turn.failed), or a stream
+ *   error codex retries ("Reconnecting... 1/5"; EventMsg::StreamError in codex-rs/exec/src/
+ *   event_processor_with_jsonl_output.rs prints both alike). So an `error` is held until the next
+ *   event says which it was: any progress means it was retried (a notification); turn.failed or the
+ *   end of the stream means it was not (an error event).
  */
 export function createCodexParser(): StreamParser {
   const announced = new Set<string>();
@@ -39,6 +42,23 @@ export function createCodexParser(): StreamParser {
   let lastError: string | undefined;
   let result: string | undefined;
   let usage: Usage | undefined;
+  let heldError: string | undefined;
+
+  /** The held error, now that the stream went on: codex retried and recovered. */
+  const retried = (): AgentOutput[] => {
+    if (heldError === undefined) return [];
+    const out = [notification("codex", `retried after a transient error: ${heldError}`)];
+    heldError = undefined;
+    return out;
+  };
+
+  /** The held error, now that the turn failed or the stream ended: it was not recovered. */
+  const unrecovered = (): AgentOutput[] => {
+    if (heldError === undefined) return [];
+    const out = [agentError(heldError)];
+    heldError = undefined;
+    return out;
+  };
 
   const announce = (item: Record<string, unknown>): AgentOutput[] => {
     const id = str(item.id);
@@ -85,6 +105,23 @@ export function createCodexParser(): StreamParser {
   };
 
   const onEvent = (obj: Record<string, unknown>): AgentOutput[] | undefined => {
+    if (obj.type === "error") {
+      const previous = unrecovered();
+      heldError = str(obj.message) || "codex reported an error";
+      lastError = heldError;
+      return previous;
+    }
+    if (obj.type === "turn.failed") {
+      turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || lastError || "codex turn failed";
+      // The error that failed the turn is usually the one held: report it once.
+      if (heldError === turnFailed) heldError = undefined;
+      return [...unrecovered(), agentError(turnFailed)];
+    }
+    const outputs = onProgress(obj);
+    return outputs === undefined ? undefined : [...retried(), ...outputs];
+  };
+
+  const onProgress = (obj: Record<string, unknown>): AgentOutput[] | undefined => {
     const item = isRecord(obj.item) ? obj.item : undefined;
     switch (obj.type) {
       case "thread.started":
@@ -103,20 +140,13 @@ export function createCodexParser(): StreamParser {
         usage = makeUsage(tokens(u.input_tokens), tokens(u.output_tokens));
         return [usageEvent(usage)];
       }
-      case "turn.failed": {
-        turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || "codex turn failed";
-        return [agentError(turnFailed)];
-      }
-      case "error":
-        lastError = str(obj.message) || "codex reported an error";
-        return [agentError(lastError)];
     }
     return undefined;
   };
 
-  // Agent messages arrive whole: nothing is pending when stdout ends.
+  // Agent messages arrive whole: only a held error can be pending when stdout ends.
   return createJsonLinesParser(onEvent, {
-    end: () => [],
+    end: unrecovered,
     verdict: () => ({
       finished: turnCompleted,
       error: turnFailed ?? (turnCompleted ? undefined : lastError),

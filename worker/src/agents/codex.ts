@@ -1,9 +1,12 @@
+import { LogStream } from "../gen/flightcontrol/v1/run_pb";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { runCliAgent } from "./cli-agent";
 import { createCodexParser } from "./codex-events";
 import { buildAgentEnv } from "./env";
 import { codexSessionIdOf, codexSessions, withCodexResume } from "./sessions";
-import { option, promptTooLongForArgv, writePromptFile } from "./prompt-file";
+import { logLine } from "./events";
+import { codexIgnoresMaxTurns } from "./max-turns";
+import { option, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
 
 /** Codex's own sandbox for the commands the model runs. */
@@ -29,22 +32,33 @@ export function createCodexAgent(options: CodexAgentOptions): Agent {
 }
 
 async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
-  // A prompt of "-" (or none) makes codex read stdin: used when the command line cannot carry it.
-  const viaStdin = promptTooLongForArgv(ctx.spec.prompt) || ctx.spec.prompt.startsWith("-");
-  const stdinFile = viaStdin ? await writePromptFile(ctx.workDir, ctx.spec.prompt) : undefined;
+  // A prompt of "-" makes codex read stdin (codex-rs/exec/src/cli.rs). Always used: as an argument,
+  // a prompt that names a subcommand ("review", "resume", "help") runs that subcommand instead.
+  const stdinFile = await writePromptFile(ctx.workDir, ctx.spec.prompt);
   const mcpEnv = codexMcpEnv(ctx.spec, ctx.credentialEnv);
   if ("error" in mcpEnv) return { ok: false, error: mcpEnv.error };
+  if (ctx.spec.maxTurns > 0) yield logLine(LogStream.SYSTEM, codexIgnoresMaxTurns(ctx.spec.maxTurns));
   return yield* runCliAgent(ctx, {
     label: "codex",
     bin: options.bin,
     binHint: "set ORCH_CODEX_BIN",
-    args: withCodexResume(buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", viaStdin), ctx.resumeSessionId),
-    env: buildAgentEnv(options.baseEnv ?? process.env, mcpEnv.env, ctx.credentialEnv),
+    args: withCodexResume(buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", true), ctx.resumeSessionId),
+    env: buildAgentEnv(options.baseEnv ?? process.env, { ...mcpEnv.env, ...codexApiKey(ctx.credentialEnv) }, ctx.credentialEnv),
     stdinFile,
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
     sessionIdOf: codexSessionIdOf,
   });
+}
+
+/**
+ * `codex exec` takes its API key from CODEX_API_KEY (docs/exec.md, "Authentication"), not from
+ * OPENAI_API_KEY, which the credential presets offer: an OpenAI key the job brings is passed on
+ * under the name codex reads, unless the job set CODEX_API_KEY itself.
+ */
+export function codexApiKey(credentialEnv: Record<string, string>): Record<string, string> {
+  const key = credentialEnv.OPENAI_API_KEY;
+  return key !== undefined && credentialEnv.CODEX_API_KEY === undefined ? { CODEX_API_KEY: key } : {};
 }
 
 /** The `codex exec` command line; it names MCP secrets' variables, never their values (codexMcpEnv). */
@@ -90,6 +104,9 @@ function mcpConfig(spec: JobSpec): Array<[string, string]> {
       if (headers.length > 0) out.push([`${base}.env_http_headers`, tomlTable(Object.fromEntries(headers.map((h, j) => [h, headerVar(i, j)])))]);
     }
     if (ext.timeoutSeconds > 0) out.push([`${base}.tool_timeout_sec`, String(ext.timeoutSeconds)]);
+    // Codex otherwise carries on without a server that does not start; `required` makes exec fail
+    // with "required MCP servers failed to initialize: <name>: <reason>" (openai/codex#10902).
+    out.push([`${base}.required`, "true"]);
   });
   return out;
 }

@@ -1,5 +1,6 @@
 import { agentError, contentText, isRecord, jsonText, makeUsage, notification, str, tokens, toolCall, toolResult, usageEvent } from "./events";
 import { createMessageStream } from "./json-lines-parser";
+import { maxTurnsError } from "./max-turns";
 import type { StreamParser } from "./stream-parser";
 import type { AgentOutput } from "./types";
 
@@ -14,22 +15,32 @@ import type { AgentOutput } from "./types";
  * - `model_change`: {model, mode}
  * - `error`: {error}. Goose still prints `complete` after it and exits 0.
  * - `complete`: {total_tokens} (null when unknown) — the last line of a normal run.
+ * A message's `metadata.userVisible` false marks text meant for the model only (crates/goose/src/
+ * conversation/message.rs, MessageMetadata): never an answer, so never the run's result.
  */
-export function createGooseParser(): StreamParser {
+export function createGooseParser(options: { maxTurns?: number } = {}): StreamParser {
   const { verdict, add, other, parser } = createMessageStream();
 
   const onMessage = (message: Record<string, unknown>): AgentOutput[] => {
     const id = typeof message.id === "string" && message.id !== "" ? message.id : undefined;
     const role = str(message.role);
     const content = Array.isArray(message.content) ? message.content : [];
+    const hidden = isRecord(message.metadata) && message.metadata.userVisible === false;
     const out: AgentOutput[] = [];
     for (const item of content) {
       if (!isRecord(item)) continue;
       switch (item.type) {
-        case "text":
+        case "text": {
           // User-role text is goose echoing input back, not an answer.
-          if (role === "assistant") out.push(...add(id, str(item.text)));
+          if (role !== "assistant" || hidden) break;
+          const text = str(item.text);
+          if (text === MAX_TURNS_MESSAGE) {
+            // Goose ends normally (exit 0, `complete`) when its turns run out; the task is not done.
+            verdict.error = maxTurnsError("goose", options.maxTurns ?? 0);
+            out.push(...other([notification("goose", text)]));
+          } else out.push(...add(id, text));
           break;
+        }
         case "toolRequest":
         case "frontendToolRequest":
           out.push(...other([toolRequestEvent(item)]));
@@ -76,6 +87,12 @@ export function createGooseParser(): StreamParser {
     return undefined;
   });
 }
+
+/**
+ * What goose's agent loop says, as an assistant message without an id, when the turns allowed by
+ * --max-turns are used up (`turns_taken > max_turns` in crates/goose/src/agents/agent.rs).
+ */
+const MAX_TURNS_MESSAGE = "I've reached the maximum number of actions I can do without user input. Would you like me to continue?";
 
 function toolRequestEvent(item: Record<string, unknown>): AgentOutput {
   const id = str(item.id);

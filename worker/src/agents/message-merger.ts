@@ -30,8 +30,10 @@ export function createMessageMerger(): MessageMerger {
 
   return {
     add(messageId, text) {
-      // A message without an id cannot be continued by a later piece.
-      const same = pending !== undefined && pending.id !== undefined && pending.id === messageId;
+      // Pieces without an id continue the pending id-less message: Goose streams some providers'
+      // replies token by token with no id (Message::assistant() in crates/goose/src/conversation/
+      // message.rs has none until a provider sets one), and any other event ends the message anyway.
+      const same = pending !== undefined && pending.id === messageId;
       const out = same ? [] : flush();
       if (pending === undefined) pending = { id: messageId, text };
       else pending.text += text;

@@ -42,5 +42,7 @@ export interface Agent {
   readonly name: string;
   /** Where the agent keeps its sessions; absent for an agent without any to resume (shell). */
   readonly sessions?: AgentSessions;
+  /** The CLI's version, once the worker checked it at start (versions.ts); "" for shell. */
+  readonly version?: string;
   run(ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void>;
 }

@@ -31,9 +31,9 @@ describe("claude-code agent (fake claude)", () => {
         remote: { type: "http", url: "http://localhost:9/mcp", headers: { Authorization: "Bearer t" } },
       },
     };
+    // Issue #15, defect 8: the prompt is on stdin, no longer the argument after -p.
     expect(dumpedArgs(outputs)).toEqual([
       "-p",
-      "lines=1 tool_call dump_args",
       "--output-format",
       "stream-json",
       "--verbose",
@@ -80,6 +80,35 @@ describe("claude-code agent (fake claude)", () => {
     const { outputs, outcome } = await runAgent(claude, context(spec({ prompt: "-- dump_args lines=1" })));
     expect(dumpedArgs(outputs)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"]);
     expect(outcome).toMatchObject({ ok: true, result: "fake claude finished 1 lines" });
+  });
+
+  it("gives a prompt that names a subcommand to the agent as a prompt (issue #15, defect 8)", async () => {
+    for (const prompt of ["doctor", "update", "mcp", "config", "-- doctor"]) {
+      const { outputs, outcome } = await runAgent(claude, context(spec({ prompt })));
+      expect(logs(outputs).join("\n"), prompt).not.toContain("subcommand");
+      expect(outcome, prompt).toMatchObject({ ok: true, result: "fake claude finished 0 lines" });
+    }
+  });
+
+  it("fails a run that used up its max turns, with the documented max-turns error", async () => {
+    const { outputs, outcome } = await runAgent(claude, context(spec({ prompt: "turns=4", maxTurns: 2 })));
+    expect(eventSummary(outputs).filter(([k]) => k === "toolCall")).toHaveLength(2);
+    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining("claude used all 2 turns the job allows (max_turns)") });
+  });
+
+  it("loads two stdio extensions launched by one command under their own names; one that does not start fails the run, named", async () => {
+    const stdio = (name: string, command: string) => ({
+      name,
+      transport: { case: "stdio" as const, value: { command, args: ["-y", `${name}-mcp`] } },
+    });
+    const both = await runAgent(claude, context(spec({ prompt: "mcp_list", extensions: [stdio("github", "npx"), stdio("linear", "npx")] })));
+    expect(logs(both.outputs).filter((l) => l.startsWith("mcp loaded"))).toEqual(["mcp loaded github", "mcp loaded linear"]);
+    expect(both.outcome.ok).toBe(true);
+    const broken = await runAgent(
+      claude,
+      context(spec({ prompt: "mcp_list", extensions: [stdio("github", "npx"), stdio("broken", "no-such-mcp-server-here")] })),
+    );
+    expect(broken.outcome).toMatchObject({ ok: false, error: expect.stringContaining("extension broken (failed) did not start in claude") });
   });
 
   it("gives claude the credentials but no ORCH_ variables", async () => {

@@ -77,11 +77,42 @@ describe("claude stream-json parser", () => {
     const { verdict } = feed([
       JSON.stringify({ type: "result", subtype: "error_max_turns", is_error: true, num_turns: 3, total_cost_usd: 0.1, usage: {} }),
     ]);
-    expect(verdict).toMatchObject({ finished: true, error: "claude ended with error_max_turns" });
+    // Issue #15, defect 5: max turns has one documented meaning (agents/max-turns.ts) and one message.
+    expect(verdict).toMatchObject({ finished: true, error: expect.stringContaining("claude used all 3 turns the job allows (max_turns)") });
     const api = feed([JSON.stringify({ type: "result", subtype: "success", is_error: true, result: "API Error: 401" })]).verdict;
     expect(api.error).toBe("API Error: 401");
     const errs = feed([JSON.stringify({ type: "result", subtype: "error_during_execution", is_error: true, errors: ["a", "b"] })]).verdict;
     expect(errs.error).toBe("a; b");
+  });
+
+  it("fails a run when an MCP server the job asked for did not start (Claude Code carries on)", () => {
+    const init = (servers: unknown[]) =>
+      JSON.stringify({ type: "system", subtype: "init", session_id: "s", model: "m", tools: [], mcp_servers: servers });
+    const result = JSON.stringify({ type: "result", subtype: "success", is_error: false, result: "done", usage: {} });
+    const parse = (lines: string[]) => {
+      const parser = createClaudeParser({ extensions: ["docs", "search"] });
+      for (const l of lines) parser.line(l);
+      return parser.verdict();
+    };
+    const failed = parse([
+      init([
+        { name: "docs", status: "connected" },
+        { name: "search", status: "failed" },
+        { name: "operators-own", status: "failed" },
+      ]),
+      result,
+    ]);
+    expect(failed).toMatchObject({ finished: true, error: expect.stringContaining("extension search (failed) did not start in claude") });
+    expect(failed.error).not.toContain("operators-own");
+    expect(
+      parse([
+        init([
+          { name: "docs", status: "connected" },
+          { name: "search", status: "connected" },
+        ]),
+        result,
+      ]),
+    ).toMatchObject({ error: undefined, result: "done" });
   });
 
   it("has no verdict without a result, and keeps other lines as logs", () => {

@@ -87,14 +87,26 @@ describe("codex exec --json parser", () => {
     expect(verdict).toMatchObject({ finished: true, error: undefined, result: "Done.\nBye." });
   });
 
-  it("does not fail on a retried stream error that a completed turn follows", () => {
+  // Issue #15, defect 9: this test used to expect an "error" event here, in a run that succeeded.
+  it("reports a retried stream error that the stream recovers from as a notification, not an error", () => {
     const { outputs, verdict } = feed([
       { type: "error", message: "Reconnecting... 1/5" },
       { type: "item.completed", item: { id: "item_0", type: "agent_message", text: "ok" } },
       { type: "turn.completed", usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 } },
     ]);
-    expect(eventSummary(outputs)[0]).toEqual(["error", { message: "Reconnecting... 1/5" }]);
+    expect(eventSummary(outputs)[0]).toEqual(["notification", { source: "codex", message: "retried after a transient error: Reconnecting... 1/5" }]);
+    expect(eventSummary(outputs).filter(([k]) => k === "error")).toEqual([]);
     expect(verdict).toMatchObject({ finished: true, error: undefined });
+  });
+
+  it("reports an error the turn then fails on once, as an error", () => {
+    const { outputs, verdict } = feed([
+      { type: "turn.started" },
+      { type: "error", message: "quota exceeded" },
+      { type: "turn.failed", error: { message: "quota exceeded" } },
+    ]);
+    expect(eventSummary(outputs)).toEqual([["error", { message: "quota exceeded" }]]);
+    expect(verdict).toMatchObject({ finished: false, error: "quota exceeded" });
   });
 
   it("fails on turn.failed, or on an error with no completed turn", () => {

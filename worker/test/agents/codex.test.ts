@@ -44,10 +44,15 @@ describe("codex agent (fake codex)", () => {
       "-c",
       "mcp_servers.fs_local.tool_timeout_sec=20",
       "-c",
+      "mcp_servers.fs_local.required=true",
+      "-c",
       'mcp_servers.remote.url="http://localhost:9/mcp"',
       "-c",
       'mcp_servers.remote.env_http_headers={ "X-Key" = "FLIGHTCONTROL_MCP_1_HEADER_0" }',
-      "lines=1 tool_call dump_args",
+      "-c",
+      "mcp_servers.remote.required=true",
+      // Issue #15, defects 2 and 8: every server `required`; the prompt on stdin, not as an argument.
+      "-",
     ]);
     expect(eventSummary(outputs)).toEqual([
       ["notification", { source: "codex", message: "thread 0199a213-81c0-7800-8aa1-bbab2a035a53 started" }],
@@ -74,6 +79,59 @@ describe("codex agent (fake codex)", () => {
     const dash = await runAgent(codex, context(spec({ prompt: "-v dump_args" })));
     expect(dumpedArgs(dash.outputs).at(-1)).toBe("-");
     expect(dash.outcome.ok).toBe(true);
+  });
+
+  it("gives a prompt that names a subcommand (review, resume, help) to the agent as a prompt (issue #15, defect 8)", async () => {
+    for (const prompt of ["review", "resume", "help"]) {
+      const { outcome } = await runAgent(codex, context(spec({ prompt })));
+      expect(outcome, prompt).toMatchObject({ ok: true, result: "fake codex finished 0 lines" });
+    }
+  });
+
+  it("authenticates codex with a job's OPENAI_API_KEY, which codex exec does not read (issue #15, defect 6)", async () => {
+    const ctx = context(spec({ prompt: "require_auth print_env=CODEX_API_KEY" }), { credentialEnv: { OPENAI_API_KEY: "sk-o" } });
+    const agent = createCodexAgent({ bin: FAKE_CODEX, baseEnv: { ...baseEnv, CODEX_HOME: ctx.workDir } });
+    const { outputs, outcome } = await runAgent(agent, ctx);
+    expect(logs(outputs, LogStream.STDOUT)[0]).toBe("CODEX_API_KEY=sk-o");
+    expect(outcome).toMatchObject({ ok: true });
+    // A CODEX_API_KEY the job sets itself wins.
+    const own = context(spec({ prompt: "print_env=CODEX_API_KEY" }), { credentialEnv: { OPENAI_API_KEY: "sk-o", CODEX_API_KEY: "sk-c" } });
+    expect(logs((await runAgent(agent, own)).outputs, LogStream.STDOUT)[0]).toBe("CODEX_API_KEY=sk-c");
+  });
+
+  it("reports a retried stream error as a notification of a run that succeeded (issue #15, defect 9)", async () => {
+    const { outputs, outcome } = await runAgent(codex, context(spec({ prompt: "retry_error" })));
+    expect(eventSummary(outputs).filter(([k]) => k === "error")).toEqual([]);
+    expect(eventSummary(outputs)).toContainEqual([
+      "notification",
+      { source: "codex", message: expect.stringContaining("retried after a transient error: Reconnecting... 1/5") },
+    ]);
+    expect(outcome).toMatchObject({ ok: true });
+  });
+
+  it("says in the run's log that it cannot honour max turns (issue #15, defect 5)", async () => {
+    const { outputs, outcome } = await runAgent(codex, context(spec({ prompt: "turns=5", maxTurns: 2 })));
+    expect(logs(outputs, LogStream.SYSTEM)).toEqual([expect.stringContaining("codex has no turn limit: this job's max_turns (2) is not enforced")]);
+    expect(outcome.ok).toBe(true);
+  });
+
+  it("loads two stdio extensions launched by one command under their own names; one that does not start fails the run, named", async () => {
+    const stdio = (name: string, command: string) => ({
+      name,
+      transport: { case: "stdio" as const, value: { command, args: ["-y", `${name}-mcp`] } },
+    });
+    const both = await runAgent(codex, context(spec({ prompt: "mcp_list", extensions: [stdio("github", "npx"), stdio("linear", "npx")] })));
+    expect(logs(both.outputs).filter((l) => l.startsWith("mcp loaded"))).toEqual(["mcp loaded github", "mcp loaded linear"]);
+    expect(both.outcome.ok).toBe(true);
+    const broken = await runAgent(
+      codex,
+      context(spec({ prompt: "mcp_list", extensions: [stdio("github", "npx"), stdio("broken", "no-such-mcp-server-here")] })),
+    );
+    expect(broken.outcome).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      error: expect.stringContaining("required MCP servers failed to initialize: broken: No such file"),
+    });
   });
 
   it("gives codex the credentials but no ORCH_ variables, and honours a chosen sandbox", async () => {

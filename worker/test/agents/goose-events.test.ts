@@ -90,8 +90,39 @@ describe("goose stream-json parser", () => {
     expect(verdict).toMatchObject({ finished: false, result: "one two" });
   });
 
-  it("treats messages without an id as separate messages", () => {
-    const { outputs } = feed([msg(null, "assistant", [text("a")]), msg(null, "assistant", [text("b")])]);
-    expect(eventSummary(outputs).map(([, v]) => v.text)).toEqual(["a", "b"]);
+  // Issue #15, defect 7: this test used to assert one message per id-less piece ("a", "b"), which is
+  // one event and one log line per token when goose streams without ids.
+  it("merges streamed pieces without an id into one message, up to the next event", () => {
+    const { outputs } = feed([
+      msg(null, "assistant", [text("Hel")]),
+      msg(null, "assistant", [text("lo")]),
+      msg("m1", "assistant", [{ type: "toolRequest", id: "c1", toolCall: { status: "success", value: { name: "shell", arguments: {} } } }]),
+      msg(null, "assistant", [text("Done.")]),
+    ]);
+    expect(eventSummary(outputs).map(([k, v]) => [k, v.text ?? v.name])).toEqual([
+      ["assistantMessage", "Hello"],
+      ["toolCall", "shell"],
+      ["assistantMessage", "Done."],
+    ]);
+    expect(logs(outputs)).toEqual(["Hello", "Done."]);
+  });
+
+  it("never takes a message marked userVisible false for an answer or the result", () => {
+    const hidden = JSON.stringify({
+      type: "message",
+      message: { id: "h", role: "assistant", created: 1, content: [text("for the model")], metadata: { userVisible: false, agentVisible: true } },
+    });
+    const { outputs, verdict } = feed([msg("m1", "assistant", [text("The answer")]), hidden, JSON.stringify({ type: "complete", total_tokens: 1 })]);
+    expect(eventSummary(outputs).filter(([k]) => k === "assistantMessage")).toEqual([["assistantMessage", { messageId: "m1", text: "The answer" }]]);
+    expect(verdict).toMatchObject({ finished: true, result: "The answer" });
+  });
+
+  it("fails a run that ran out of turns: goose ends it normally with its max-turns message", () => {
+    const maxTurns = "I've reached the maximum number of actions I can do without user input. Would you like me to continue?";
+    const parser = createGooseParser({ maxTurns: 3 });
+    const outputs = [msg(null, "assistant", [text(maxTurns)]), JSON.stringify({ type: "complete", total_tokens: 9 })].flatMap((l) => parser.line(l));
+    expect(eventSummary(outputs)[0]).toEqual(["notification", { source: "goose", message: maxTurns }]);
+    expect(parser.verdict()).toMatchObject({ finished: true, error: expect.stringContaining("used all 3 turns the job allows (max_turns)") });
+    expect(parser.verdict().result).toBeUndefined();
   });
 });

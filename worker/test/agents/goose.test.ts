@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
 import { buildGooseArgs, createGooseAgent, gooseExtensions } from "../../src/agents/goose";
 import { context, dumpedArgs, eventSummary, logs, runAgent, spawnedChild, spec } from "./helpers";
@@ -59,7 +60,7 @@ describe("goose agent (fake goose)", () => {
       "developer",
     ]);
     // The extensions are in the run's goose config, where goose loads enabled extensions from.
-    const config = JSON.parse(readFileSync(join(ctx.workDir, ".goose", "config", "config.yaml"), "utf8"));
+    const config = YAML.parse(readFileSync(join(ctx.workDir, ".goose", "config", "config.yaml"), "utf8"), { uniqueKeys: true });
     expect(config).toEqual({
       extensions: {
         fs: {
@@ -156,21 +157,14 @@ describe("goose agent (fake goose)", () => {
     expect(records[1]).toMatchObject({ signal: "SIGTERM", pid: records[0].pid, prompt: "lines=1000 sleep_ms=50" });
   });
 
-  it("passes a prompt too long for the command line as an instructions file", async () => {
-    const prompt = `dump_args lines=1 ${"y".repeat(150_000)}`;
-    const ctx = context(spec({ prompt }));
+  // Issue #15, defect 3: this test used to expect `-i <file>`, with which goose drops --system.
+  it("passes a prompt too long for the command line on stdin (`-i -`), which keeps the system prompt", async () => {
+    const prompt = `dump_args print_system lines=1 ${"y".repeat(150_000)}`;
+    const ctx = context(spec({ prompt, systemInstructions: "Be brief." }));
     const { outputs, outcome } = await runAgent(goose, ctx);
     const argv = dumpedArgs(outputs);
-    expect(argv.slice(0, 8)).toEqual([
-      "run",
-      "-n",
-      GOOSE_SESSION,
-      "-q",
-      "--output-format",
-      "stream-json",
-      "-i",
-      join(ctx.workDir, ".flightcontrol-prompt.txt"),
-    ]);
+    expect(argv.slice(0, 8)).toEqual(["run", "-n", GOOSE_SESSION, "-q", "--output-format", "stream-json", "-i", "-"]);
+    expect(logs(outputs, LogStream.STDOUT)[0]).toBe("system=Be brief.");
     expect(outcome).toMatchObject({ ok: true, result: "fake goose finished 1 lines" });
   });
 
@@ -233,5 +227,107 @@ describe("goose extensions", () => {
     expect(outputs).toEqual([]);
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toContain("extension docs");
+  });
+});
+
+describe("goose as the real CLI behaves (issue #15)", () => {
+  const stdio = (name: string, command: string, args: string[] = []) => ({ name, transport: { case: "stdio" as const, value: { command, args } } });
+
+  it("runs with the worker operator's goose configuration (provider, settings, extensions), run state still per run", async () => {
+    const xdg = tempDir();
+    mkdirSync(join(xdg, "goose"));
+    writeFileSync(
+      join(xdg, "goose", "config.yaml"),
+      [
+        "GOOSE_PROVIDER: openai",
+        "GOOSE_MODEL: gpt-4o",
+        "extensions:",
+        "  developer:",
+        "    enabled: true",
+        "    type: builtin",
+        "    name: developer",
+        "    description: ''",
+        "  docs:",
+        "    enabled: true",
+        "    type: stdio",
+        "    name: docs",
+        "    description: operator's own docs server",
+        "    cmd: operator-docs-server-not-installed",
+        "    args: []",
+        "",
+      ].join("\n"),
+    );
+    const agent = createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { ...baseEnv, XDG_CONFIG_HOME: xdg } });
+    const ctx = context(
+      spec({
+        prompt: "require_provider mcp_list",
+        extensions: [stdio("docs", "npx", ["-y", "docs-mcp"]), stdio("search", "npx", ["-y", "search-mcp"])],
+      }),
+    );
+    const { outputs, outcome } = await runAgent(agent, ctx);
+    expect(outcome).toMatchObject({ ok: true });
+    // The job's "docs" replaces the operator's; the operator's developer builtin stays.
+    expect(logs(outputs, LogStream.STDOUT).filter((l) => l.startsWith("mcp loaded"))).toEqual([
+      "mcp loaded developer",
+      "mcp loaded docs",
+      "mcp loaded search",
+    ]);
+    // The operator's file is untouched; the run's copy lives under the run's own GOOSE_PATH_ROOT.
+    expect(readFileSync(join(xdg, "goose", "config.yaml"), "utf8")).toContain("operator-docs-server-not-installed");
+    expect(existsSync(join(ctx.workDir, ".goose", "config", "config.yaml"))).toBe(true);
+  });
+
+  it("without any provider, fails as goose does (exit 101), naming the cause", async () => {
+    const agent = createGooseAgent({ bin: FAKE_GOOSE, baseEnv: { ...baseEnv, XDG_CONFIG_HOME: tempDir() } });
+    const { outcome } = await runAgent(agent, context(spec({ prompt: "require_provider" })));
+    expect(outcome).toMatchObject({ ok: false, exitCode: 101, error: expect.stringContaining("No provider configured") });
+  });
+
+  it("loads two stdio extensions launched by the same command under their own names", async () => {
+    const ctx = context(
+      spec({ prompt: "mcp_list", extensions: [stdio("github", "npx", ["-y", "gh-mcp"]), stdio("linear", "npx", ["-y", "linear-mcp"])] }),
+    );
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    expect(outcome.ok).toBe(true);
+    expect(logs(outputs, LogStream.STDOUT).filter((l) => l.startsWith("mcp loaded"))).toEqual(["mcp loaded github", "mcp loaded linear"]);
+  });
+
+  it("refuses, before starting goose, two extensions (or an extension and a builtin) goose would load under one name", async () => {
+    const dotted = await runAgent(goose, context(spec({ prompt: "mcp_list", extensions: [stdio("docs.v1", "npx"), stdio("docs_v1", "npx")] })));
+    expect(dotted.outputs).toEqual([]);
+    expect(dotted.outcome).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("extension docs_v1: goose would load it and extension docs.v1 under one name (docs_v1)"),
+    });
+    const builtin = await runAgent(goose, context(spec({ prompt: "p", builtins: ["developer"], extensions: [stdio("Developer", "npx")] })));
+    expect(builtin.outcome).toMatchObject({ ok: false, error: expect.stringContaining("builtin developer") });
+  });
+
+  it("fails a run whose extension does not start, naming it, though goose carries on and exits 0", async () => {
+    const ctx = context(spec({ prompt: "mcp_list", extensions: [stdio("ok", "npx"), stdio("broken", "no-such-mcp-server-here")] }));
+    const { outputs, outcome } = await runAgent(goose, ctx);
+    expect(logs(outputs, LogStream.STDERR).join("\n")).toContain("Failed to start extension 'broken'");
+    expect(outcome).toMatchObject({
+      ok: false,
+      exitCode: 0,
+      error: expect.stringMatching(/^extension broken did not start in goose: .*No such file/),
+    });
+  });
+
+  it("fails a run that used up its max turns, which goose ends like a finished one", async () => {
+    const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "turns=5", maxTurns: 2 })));
+    expect(eventSummary(outputs).filter(([k]) => k === "toolCall")).toHaveLength(2);
+    expect(outcome).toMatchObject({ ok: false, exitCode: 0, error: expect.stringContaining("used all 2 turns the job allows (max_turns)") });
+    const enough = await runAgent(goose, context(spec({ prompt: "turns=2", maxTurns: 2 })));
+    expect(enough.outcome).toMatchObject({ ok: true, result: "fake goose finished 0 lines" });
+  });
+
+  it("makes one message of an answer streamed without ids, and never the result of a message hidden from the user", async () => {
+    const { outputs, outcome } = await runAgent(goose, context(spec({ prompt: "no_ids hidden" })));
+    expect(eventSummary(outputs).filter(([k]) => k === "assistantMessage")).toEqual([
+      ["assistantMessage", { messageId: "", text: "fake goose finished 0 lines" }],
+    ]);
+    expect(logs(outputs, LogStream.STDOUT)).toEqual(["fake goose finished 0 lines"]);
+    expect(outcome).toMatchObject({ ok: true, result: "fake goose finished 0 lines" });
   });
 });

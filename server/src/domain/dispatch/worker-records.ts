@@ -26,6 +26,7 @@ export function createWorkerRecords(store: WorkerStore) {
           labels: JSON.stringify(hello.labels),
           capacity: hello.capacity,
           agents: JSON.stringify(hello.agents),
+          agentVersions: JSON.stringify(hello.agentVersions),
           version: hello.version,
           state: "online",
           instanceId: hello.instanceId,

@@ -13,6 +13,8 @@ export interface WorkerRow {
   capacity: number;
   /** JSON array. */
   agents: string;
+  /** JSON object: agent name → its CLI's version, as the worker's Hello reported it. */
+  agentVersions: string;
   version: string;
   state: WorkerStateColumn;
   instanceId: string;
@@ -35,6 +37,7 @@ export const WorkerEntity = new EntitySchema<WorkerRow>({
     labels: text(),
     capacity: int(),
     agents: text(),
+    agentVersions: { ...text(), name: "agent_versions", default: "{}" },
     version: str(64),
     state: str(16),
     instanceId: { ...str(64), name: "instance_id" },

@@ -6,6 +6,7 @@ import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
 import { RunChanges1765000000000 } from "./1765000000000-run-changes";
 import { Artifacts1765000000200 } from "./1765000000200-artifacts";
 import { RunFollowUps1765000000400 } from "./1765000000400-run-follow-ups";
+import { WorkerAgentVersions1766000000100 } from "./1766000000100-worker-agent-versions";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   RunChanges1765000000000,
   Artifacts1765000000200,
   RunFollowUps1765000000400,
+  WorkerAgentVersions1766000000100,
 ];
