@@ -1,6 +1,6 @@
 import Markdown from "react-markdown";
 import type { Artifact } from "../gen/flightcontrol/v1/artifact_pb";
-import { useArtifactObjectUrl, useArtifactText } from "../hooks/useArtifactContent";
+import { useArtifactDataUrl, useArtifactText } from "../hooks/useArtifactContent";
 import { previewKind, previewUnavailable } from "../lib/artifact-preview";
 import { errorMessage } from "../lib/errors";
 import { Loading } from "./PageHeader";
@@ -29,7 +29,7 @@ function TextPreview({ artifact, markdown }: { artifact: Artifact; markdown: boo
 }
 
 function ImagePreview({ artifact }: { artifact: Artifact }) {
-  const { url, error, isPending } = useArtifactObjectUrl(artifact);
+  const { data: url, error, isPending } = useArtifactDataUrl(artifact);
   if (error) return <Failed error={error} />;
   if (isPending || !url) return <Loading label="Loading the preview…" />;
   return (

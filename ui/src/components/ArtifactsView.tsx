@@ -66,11 +66,11 @@ export default function ArtifactsView({ artifacts, finished, loading }: { artifa
                     <Button
                       size="sm"
                       variant="ghost"
-                      aria-label={`Preview ${a.name}`}
+                      aria-label={`${selected?.id === a.id ? "Hide preview of" : "Preview"} ${a.name}`}
                       aria-pressed={selected?.id === a.id}
                       onClick={() => setChosen(selected?.id === a.id ? null : a.id)}
                     >
-                      Preview
+                      {selected?.id === a.id ? "Hide preview" : "Preview"}
                     </Button>
                     <ArtifactDownloadButton artifact={a} />
                   </span>

@@ -92,7 +92,9 @@ function LoadedChanges({ diff }: { diff: Artifact }) {
           <span className="font-medium text-red-700">−{count(deletions)}</span>
         </span>
         <div className="ml-auto flex items-center gap-2">
-          <Button onClick={() => setAll(!anyCollapsed)}>{anyCollapsed ? "Expand all" : "Collapse all"}</Button>
+          <Button size="sm" onClick={() => setAll(!anyCollapsed)}>
+            {anyCollapsed ? "Expand all" : "Collapse all"}
+          </Button>
           <div className="inline-flex rounded-md ring-1 ring-zinc-300 ring-inset">
             {VIEW_TYPES.map(([v, label]) => (
               <button

@@ -1,4 +1,3 @@
-import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Artifact } from "../gen/flightcontrol/v1/artifact_pb";
 import { fetchArtifact } from "../lib/artifact-fetch";
@@ -17,24 +16,26 @@ export function useArtifactText(artifact: Pick<Artifact, "id"> | undefined, enab
   });
 }
 
-/** An object URL for an artifact's bytes (an image preview), revoked when no longer shown. */
-export function useArtifactObjectUrl(artifact: Pick<Artifact, "id">, enabled = true) {
-  const blob = useQuery({
-    queryKey: ["artifact-blob", artifact.id],
-    queryFn: ({ signal }) => fetchArtifact(artifact.id, { signal }),
+/** Reads a blob as a data: URL. */
+function dataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error("could not read the image"));
+    reader.readAsDataURL(blob);
+  });
+}
+
+/**
+ * An artifact's bytes as a data: URL for an <img>. Not a blob: URL: the server's Content-Security-Policy
+ * allows images from 'self' and data: only, and the bytes had to come through fetch to carry the key.
+ */
+export function useArtifactDataUrl(artifact: Pick<Artifact, "id">, enabled = true) {
+  return useQuery({
+    queryKey: ["artifact-data-url", artifact.id],
+    queryFn: async ({ signal }) => dataUrl(await fetchArtifact(artifact.id, { signal })),
     enabled,
     staleTime: Infinity,
     retry: false,
   });
-  const [url, setUrl] = useState<string>();
-  useEffect(() => {
-    if (!blob.data) return;
-    const u = URL.createObjectURL(blob.data);
-    setUrl(u);
-    return () => {
-      URL.revokeObjectURL(u);
-      setUrl(undefined);
-    };
-  }, [blob.data]);
-  return { url, error: blob.error, isPending: blob.isPending };
 }

@@ -5,8 +5,8 @@ export type PreviewKind = "markdown" | "image" | "text" | "none";
 
 /** Text and Markdown beyond this are not fetched for a preview: the page would only stall on them. */
 export const TEXT_PREVIEW_LIMIT = 512 * 1024;
-/** Images are decoded by the browser off the main thread, so they may be larger. */
-export const IMAGE_PREVIEW_LIMIT = 16 * 1024 * 1024;
+/** Images are decoded by the browser, but reach it as a data: URL (a third larger), so not too large. */
+export const IMAGE_PREVIEW_LIMIT = 8 * 1024 * 1024;
 
 // The browser shows these itself; an SVG in an <img> runs no script.
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/svg+xml"]);
