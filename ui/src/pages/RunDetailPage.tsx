@@ -247,12 +247,16 @@ export function RunDetailPage() {
         </Section>
       )}
 
-      {isTerminal(run.status) && (
-        <Section title="Follow-ups" className="mt-4">
-          <FollowUpList run={run} />
-          {can("runs:write") && <FollowUpBox run={run} />}
-        </Section>
-      )}
+      {isTerminal(run.status) &&
+        (can("runs:write") ? (
+          <Section title="Follow-ups" className="mt-4">
+            <FollowUpList run={run} />
+            <FollowUpBox run={run} />
+          </Section>
+        ) : (
+          // Read-only keys see the chain, and no empty section when there is none.
+          <FollowUpList run={run} titled />
+        ))}
     </div>
   );
 }
