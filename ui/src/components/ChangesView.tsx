@@ -48,7 +48,8 @@ export default function ChangesView({ run, diff, loading }: { run: Run; diff: Ar
       </div>
     );
   }
-  return <LoadedChanges diff={diff} />;
+  // Keyed: another run's diff starts with its own collapse state and view.
+  return <LoadedChanges key={diff.id} diff={diff} />;
 }
 
 function LoadedChanges({ diff }: { diff: Artifact }) {

@@ -237,7 +237,7 @@ export function RunDetailPage() {
           ) : tab === "changes" ? (
             <ChangesView run={run} diff={changesArtifact(kept)} loading={artifacts.isPending} />
           ) : (
-            <ArtifactsView artifacts={kept} finished={isTerminal(run.status)} loading={artifacts.isPending} />
+            <ArtifactsView key={run.id} artifacts={kept} finished={isTerminal(run.status)} loading={artifacts.isPending} />
           )}
         </Suspense>
       )}
