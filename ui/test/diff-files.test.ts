@@ -54,6 +54,37 @@ describe("parseChangesDiff", () => {
     expect(f).toMatchObject({ path: "x.bin", binary: true, insertions: 0 });
   });
 
+  it("reads a binary-safe diff (git diff --binary, what follow-ups apply) the same way", () => {
+    const binaryPatch = (path: string) =>
+      [
+        `diff --git a/${path} b/${path}`,
+        "index f584f40..6bf43ff 100644",
+        "GIT binary patch",
+        "literal 6",
+        "NcmeAS@N;Ki0sscv0dW8T",
+        "",
+        "literal 6",
+        "NcmeAS@N;Ki1ONuw0dN2S",
+        "",
+      ].join("\n");
+    const text = [
+      DIFF.split("diff --git a/img.png")[0],
+      binaryPatch("img.png"),
+      "\n",
+      DIFF.split("Binary files a/img.png and b/img.png differ\n")[1],
+      binaryPatch("last.bin"),
+      "\n",
+    ].join("");
+    const files = parseChangesDiff(text);
+    expect(files.map((f) => [f.path, f.insertions, f.deletions, f.binary])).toEqual([
+      ["a.ts", 2, 1, false],
+      ["gone.md", 0, 1, false],
+      ["img.png", 0, 0, true],
+      ["new dir.py", 1, 0, false],
+      ["last.bin", 0, 0, true],
+    ]);
+  });
+
   it("keeps a hunk line that itself looks like a file header inside its file", () => {
     const text = "diff --git a/n.md b/n.md\n--- a/n.md\n+++ b/n.md\n@@ -1 +1,2 @@\n a\n+diff --git a/x b/x\n";
     const files = parseChangesDiff(text);
