@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { SCREENSHOT_DIR, shoot } from "./support/screenshot";
 import { newContext } from "./support/browser";
 import type { Stack } from "./support/stack";
 import type { DashboardApp } from "./support/app";
@@ -9,8 +10,8 @@ import { openDashboard, type Dashboard } from "./support/dashboard";
 import { rpc } from "./support/api";
 import { seedDemo, type DemoData } from "./support/demo-data";
 
-// Regenerates the README's screenshots on every e2e run: one PNG per page, 1280×800.
-const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+// Regenerates the README's screenshots on every e2e run: one PNG per page, 1280×800 (the Changes
+// and Artifacts tabs are shot by work-product.e2e.test.ts, which has a repository to run on).
 const DEMO_GOOSE = fileURLToPath(new URL("./fixtures/demo-goose", import.meta.url));
 
 let dashboard: Dashboard;
@@ -31,19 +32,10 @@ beforeAll(async () => {
   });
   ({ stack, browser, page, app } = dashboard);
   demo = await seedDemo(stack.url, stack.adminKey);
-  await mkdir(OUT, { recursive: true });
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
 });
 
 afterAll(() => dashboard?.close());
-
-/** Writes docs/screenshots/<name>.png once the page is still: fonts loaded, nothing hovered, no spinner. */
-async function shoot(p: Page, name: string): Promise<void> {
-  await p.mouse.move(1279, 799);
-  await p.evaluate(() => document.fonts.ready.then(() => undefined));
-  await p.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
-  await p.locator('[role="status"]:has(.animate-spin)').waitFor({ state: "detached" });
-  await p.screenshot({ path: `${OUT}${name}.png`, animations: "disabled", caret: "hide" });
-}
 
 async function live(): Promise<void> {
   await page.locator('[data-stream-status="live"]').first().waitFor();

@@ -48,6 +48,8 @@ function fieldError(name: string): HTMLElement | null {
 }
 
 describe("form validation errors", () => {
+  // Typing key by key into the whole spec form (repository section included) takes several seconds
+  // on a loaded 2-core machine: the 20 s limit is for that, not for the behaviour.
   it("shows each InvalidArgument violation next to its field in the new-run form", async () => {
     const user = userEvent.setup();
     const requests: CreateRunRequest[] = [];
@@ -103,7 +105,7 @@ describe("form validation errors", () => {
     expect(banner).toHaveTextContent("some_future_field");
     expect(banner).toHaveTextContent("is not allowed here");
     expect(banner).not.toHaveTextContent("spec.prompt");
-  });
+  }, 20_000);
 
   it("maps the readable text of older servers that send no Violations details", async () => {
     const user = userEvent.setup();

@@ -54,6 +54,9 @@ export class DashboardApp {
     requiredLabels?: Record<string, string>;
     maxAttempts?: number;
     timeoutSeconds?: number;
+    repository?: { url: string; ref?: string; branch?: string; push?: boolean };
+    setupScript?: string;
+    artifactPaths?: string[];
   }) {
     const p = this.page;
     if (spec.agent) await p.getByRole("combobox", { name: "Agent" }).selectOption(spec.agent);
@@ -62,6 +65,14 @@ export class DashboardApp {
     if (spec.model) await p.getByRole("combobox", { name: "Model" }).fill(spec.model);
     if (spec.maxAttempts !== undefined) await p.getByRole("spinbutton", { name: "Attempts" }).fill(String(spec.maxAttempts));
     if (spec.timeoutSeconds !== undefined) await p.getByRole("spinbutton", { name: "Timeout (seconds)" }).fill(String(spec.timeoutSeconds));
+    if (spec.repository) {
+      await p.getByRole("textbox", { name: "Repository URL" }).fill(spec.repository.url);
+      if (spec.repository.ref) await p.getByRole("textbox", { name: "Ref" }).fill(spec.repository.ref);
+      if (spec.repository.branch) await p.getByRole("textbox", { name: "Work branch" }).fill(spec.repository.branch);
+      if (spec.repository.push) await p.getByRole("checkbox", { name: /^Push the work branch/ }).check();
+    }
+    if (spec.setupScript !== undefined) await p.getByRole("textbox", { name: "Setup script" }).fill(spec.setupScript);
+    if (spec.artifactPaths) await p.getByRole("textbox", { name: "Artifact globs" }).fill(spec.artifactPaths.join("\n"));
     for (const [k, v] of Object.entries(spec.requiredLabels ?? {})) {
       const group = this.field("spec.required_labels");
       await group.getByRole("button", { name: "+ Label" }).click();

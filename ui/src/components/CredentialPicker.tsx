@@ -15,6 +15,7 @@ export function CredentialPicker({
   loading,
   error,
   invalid,
+  ariaLabel = "Credentials",
 }: {
   value: string[];
   onChange: (ids: string[]) => void;
@@ -22,6 +23,8 @@ export function CredentialPicker({
   loading: boolean;
   error: unknown;
   invalid?: boolean;
+  /** The list's accessible name, when a form has more than one picker. */
+  ariaLabel?: string;
 }) {
   if (error) {
     return (
@@ -38,7 +41,7 @@ export function CredentialPicker({
     // min-w-0: a fieldset is otherwise at least as wide as its content; this one scrolls and truncates instead.
     <fieldset
       className={`max-h-48 min-w-0 divide-y divide-zinc-100 overflow-auto rounded-md border ${invalid ? "border-red-400" : "border-zinc-300"} bg-white`}
-      aria-label="Credentials"
+      aria-label={ariaLabel}
     >
       {credentials.map((c) => (
         <div key={c.id}>

@@ -7,6 +7,7 @@ import { Field, FieldGroup } from "./Field";
 import { KeyValueEditor } from "./KeyValueEditor";
 import { McpExtensionsEditor } from "./McpExtensionsEditor";
 import { ProviderModelPicker } from "./ProviderModelPicker";
+import { RepositoryFields } from "./RepositoryFields";
 
 export interface JobSpecFieldsProps {
   draft: JobSpecDraft;
@@ -111,6 +112,13 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
             )}
           </>
         )}
+        <RepositoryFields
+          draft={draft}
+          onChange={onChange}
+          errors={errors}
+          prefix={prefix}
+          credentials={{ data: creds.data?.credentials, loading: creds.isPending, error: creds.error }}
+        />
       </div>
 
       <div className="space-y-4">

@@ -83,6 +83,31 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
           ))}
         </Row>
       )}
+      {spec.repository && (
+        <Row label="Repository">
+          <span className="font-mono text-xs break-all">{spec.repository.url}</span>
+          <span className="ml-2 text-xs text-zinc-500">
+            at {spec.repository.ref || "the default branch"} · work branch {spec.repository.branch || "fc/<run id>"}
+            {spec.repository.push ? " · pushed" : " · not pushed"}
+            {spec.repository.credentialId && " · git credential "}
+          </span>
+          {spec.repository.credentialId && <CredentialNames ids={[spec.repository.credentialId]} />}
+        </Row>
+      )}
+      {spec.setupScript && (
+        <Row label="Setup script">
+          <pre className="max-h-48 overflow-auto font-mono text-xs whitespace-pre-wrap">{spec.setupScript}</pre>
+        </Row>
+      )}
+      {spec.artifactPaths.length > 0 && (
+        <Row label="Artifact globs">
+          <span className="flex flex-wrap gap-1">
+            {spec.artifactPaths.map((g) => (
+              <Chip key={g}>{g}</Chip>
+            ))}
+          </span>
+        </Row>
+      )}
       <Row label="Credentials">{spec.credentialIds.length ? <CredentialNames ids={spec.credentialIds} /> : none}</Row>
       <Row label="Required labels">
         {Object.keys(spec.requiredLabels).length ? (
@@ -113,7 +138,7 @@ function CredentialNames({ ids }: { ids: string[] }) {
   const list = useCredentialList();
   const names = new Map(list.data?.credentials.map((c) => [c.id, c.name]) ?? []);
   return (
-    <span className="flex flex-wrap gap-1">
+    <span className="inline-flex flex-wrap gap-1">
       {ids.map((id) => (
         <Chip key={id} tone="indigo">
           {names.get(id) ?? id.slice(0, 8)}

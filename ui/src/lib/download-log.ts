@@ -1,6 +1,7 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { entryToText, outputToEntries } from "./run-output";
+import { saveBlob } from "./save-file";
 
 /** Reads every stored output page of a run through ListRunLogs and returns it as text. */
 export async function fetchRunLogText(
@@ -30,12 +31,5 @@ export async function fetchRunLogText(
 }
 
 export function saveText(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(filename, new Blob([text], { type: "text/plain;charset=utf-8" }));
 }

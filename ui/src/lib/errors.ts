@@ -104,6 +104,11 @@ export class FieldErrors {
     return new FieldErrors(parseError(err));
   }
 
+  /** Problems the form found itself before sending, shown exactly like the server's. */
+  static fromViolations(violations: FieldViolation[]): FieldErrors {
+    return new FieldErrors({ code: Code.InvalidArgument, message: "", violations });
+  }
+
   /** Violations exactly at `path`, or inside it when `nested`. */
   get(path: string, nested = false): string | undefined {
     const hits = this.parsed.violations.filter((v) => matches(v.path, path, nested));

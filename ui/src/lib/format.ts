@@ -93,3 +93,22 @@ export function shortId(id: string): string {
 export function seconds(s: number): string {
   return s ? duration(s * 1000) : "default";
 }
+
+/** 1,234 B, 12.3 KiB, 4.5 MiB: sizes as people read them, in binary units like the server's limits. */
+export function bytes(n: bigint | number): string {
+  const v = Number(n);
+  if (v < 1024) return `${v.toLocaleString("en")} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let x = v / 1024;
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${x < 10 ? x.toFixed(1) : Math.round(x).toLocaleString("en")} ${units[i]}`;
+}
+
+/** The first `n` characters of a commit id, as git prints them. */
+export function shortCommit(sha: string, n = 8): string {
+  return sha.slice(0, n);
+}

@@ -32,6 +32,16 @@ export interface JobSpecDraft {
   retryBackoffSeconds: string;
   priority: string;
   maxTurns: string;
+  /** Empty: no repository (the agent starts in an empty directory). */
+  repoUrl: string;
+  repoRef: string;
+  repoBranch: string;
+  repoPush: boolean;
+  /** A credential for git only; empty for a public repository. */
+  repoCredentialId: string;
+  setupScript: string;
+  /** One glob per line. */
+  artifactPaths: string;
 }
 
 export function emptyExtension(): ExtensionDraft {
@@ -54,6 +64,13 @@ export function emptySpecDraft(): JobSpecDraft {
     retryBackoffSeconds: "",
     priority: "",
     maxTurns: "",
+    repoUrl: "",
+    repoRef: "",
+    repoBranch: "",
+    repoPush: false,
+    repoCredentialId: "",
+    setupScript: "",
+    artifactPaths: "",
   };
 }
 
@@ -92,6 +109,13 @@ export function specToDraft(spec: JobSpec | undefined): JobSpecDraft {
     retryBackoffSeconds: numText(spec.retryBackoffSeconds),
     priority: numText(spec.priority),
     maxTurns: numText(spec.maxTurns),
+    repoUrl: spec.repository?.url ?? "",
+    repoRef: spec.repository?.ref ?? "",
+    repoBranch: spec.repository?.branch ?? "",
+    repoPush: spec.repository?.push ?? false,
+    repoCredentialId: spec.repository?.credentialId ?? "",
+    setupScript: spec.setupScript,
+    artifactPaths: spec.artifactPaths.join("\n"),
   };
 }
 
@@ -124,6 +148,14 @@ function draftToExtension(d: ExtensionDraft): MessageInitShape<typeof McpExtensi
   };
 }
 
+/** Non-blank lines, trimmed. */
+export function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
 export function draftToSpec(d: JobSpecDraft): MessageInitShape<typeof JobSpecSchema> {
   // The form hides fields the chosen agent does not use; hidden values are not sent either.
   const shell = d.agent === "shell";
@@ -148,6 +180,17 @@ export function draftToSpec(d: JobSpecDraft): MessageInitShape<typeof JobSpecSch
     retryBackoffSeconds: uint(d.retryBackoffSeconds),
     priority: int(d.priority),
     maxTurns: shell ? 0 : uint(d.maxTurns),
+    repository: d.repoUrl.trim()
+      ? {
+          url: d.repoUrl.trim(),
+          ref: d.repoRef.trim(),
+          branch: d.repoBranch.trim(),
+          push: d.repoPush,
+          credentialId: d.repoCredentialId,
+        }
+      : undefined,
+    setupScript: d.setupScript.trim() ? d.setupScript : "",
+    artifactPaths: lines(d.artifactPaths),
   };
 }
 
@@ -167,6 +210,9 @@ export const SPEC_FIELDS = [
   "retry_backoff_seconds",
   "priority",
   "max_turns",
+  "repository",
+  "setup_script",
+  "artifact_paths",
 ] as const;
 
 export function specClaims(prefix: string): string[] {

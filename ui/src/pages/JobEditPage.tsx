@@ -3,7 +3,8 @@ import { Link, useNavigate, useParams } from "react-router";
 import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { JobService, type Job } from "../gen/flightcontrol/v1/job_pb";
-import { FieldErrors } from "../lib/errors";
+import { FieldErrors, type FieldViolation } from "../lib/errors";
+import { checkSpecDraft } from "../lib/job-spec-checks";
 import { draftToSpec, emptySpecDraft, specClaims, specToDraft } from "../lib/job-spec-draft";
 import { invalidateService } from "../lib/invalidate";
 import { useFormDraft } from "../hooks/useFormDraft";
@@ -39,10 +40,16 @@ function JobForm({ job }: { job: Job | undefined }) {
   const create = useMutation(JobService.method.createJob, { onSuccess });
   const update = useMutation(JobService.method.updateJob, { onSuccess });
   const mutation = job ? update : create;
-  const errors = FieldErrors.of(mutation.error);
+  // Problems found before sending stand in for the server's until the next submit.
+  const [problems, setProblems] = useState<FieldViolation[]>([]);
+  const errors = problems.length ? FieldErrors.fromViolations(problems) : FieldErrors.of(mutation.error);
+  const shownError = problems.length ? problems : mutation.error;
 
   function submit(e: FormEvent) {
     e.preventDefault();
+    const found = checkSpecDraft(spec, "spec");
+    setProblems(found);
+    if (found.length) return;
     const body = { name: name.trim(), description, spec: draftToSpec(spec) };
     if (job) update.mutate({ id: job.id, ...body });
     else create.mutate(body);
@@ -67,7 +74,7 @@ function JobForm({ job }: { job: Job | undefined }) {
         }
       />
       <div className="space-y-4">
-        <ErrorBanner error={mutation.error} fieldErrors={errors} claimed={CLAIMED} />
+        <ErrorBanner error={shownError} fieldErrors={errors} claimed={CLAIMED} />
         <div className="card space-y-4 p-5">
           <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_340px]">
             <Field label="Name" name="name" error={errors.get("name")}>

@@ -4,7 +4,8 @@ import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { JobService } from "../gen/flightcontrol/v1/job_pb";
-import { FieldErrors } from "../lib/errors";
+import { FieldErrors, type FieldViolation } from "../lib/errors";
+import { checkSpecDraft } from "../lib/job-spec-checks";
 import { draftToSpec, emptySpecDraft, specClaims, specToDraft } from "../lib/job-spec-draft";
 import { rowsToMap, type KeyValueRow } from "../lib/labels";
 import { invalidateService } from "../lib/invalidate";
@@ -47,10 +48,16 @@ export function NewRunPage() {
       if (res.run) navigate(`/runs/${res.run.id}`);
     },
   });
-  const errors = FieldErrors.of(create.error);
+  // Problems found before sending stand in for the server's until the next submit.
+  const [problems, setProblems] = useState<FieldViolation[]>([]);
+  const errors = problems.length ? FieldErrors.fromViolations(problems) : FieldErrors.of(create.error);
+  const shownError = problems.length ? problems : create.error;
 
   function submit(e: FormEvent) {
     e.preventDefault();
+    const found = checkSpecDraft(spec, "spec");
+    setProblems(found);
+    if (found.length) return;
     create.mutate({ name: name.trim(), spec: draftToSpec(spec), labels: rowsToMap(labels) });
   }
 
@@ -73,7 +80,7 @@ export function NewRunPage() {
         }
       />
       <div className="space-y-4">
-        <ErrorBanner error={create.error} fieldErrors={errors} claimed={CLAIMED} />
+        <ErrorBanner error={shownError} fieldErrors={errors} claimed={CLAIMED} />
         <div className="card space-y-4 p-5">
           <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_340px]">
             <Field label="Name" name="name" error={errors.get("name")} hint="Optional; defaults to the start of the prompt.">

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
@@ -24,8 +24,18 @@ import { RunNotice } from "../components/RunNotice";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
 import { ConfirmButton } from "../components/ConfirmButton";
+import { RunChangesSummary } from "../components/RunChangesSummary";
+import { FollowUpBox } from "../components/FollowUpBox";
+import { FollowUpList } from "../components/FollowUpList";
+import { useRunArtifacts } from "../hooks/useRunArtifacts";
+import { changesArtifact, listedArtifacts } from "../lib/artifact-preview";
+import { count } from "../lib/format";
 
-type Tab = "logs" | "agent" | "definition";
+// The diff renderer, its highlighter and the Markdown renderer load with their tabs, not with the dashboard.
+const ChangesView = lazy(() => import("../components/ChangesView"));
+const ArtifactsView = lazy(() => import("../components/ArtifactsView"));
+
+type Tab = "logs" | "agent" | "changes" | "artifacts" | "definition";
 
 function hasUsage(u: Usage | undefined): u is Usage {
   return !!u && (u.inputTokens > 0n || u.outputTokens > 0n || u.totalTokens > 0n || u.costUsd > 0);
@@ -45,6 +55,8 @@ export function RunDetailPage() {
   const [tab, setTab] = useState<Tab>("logs");
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>();
+  const artifacts = useRunArtifacts({ id, status: run?.status ?? RunStatus.UNSPECIFIED });
+  const kept = listedArtifacts(artifacts.data?.artifacts ?? []);
 
   const cancel = useMutation(RunService.method.cancelRun, { onSuccess: () => invalidateService(queryClient, RunService) });
   const retry = useMutation(RunService.method.retryRun, {
@@ -92,6 +104,11 @@ export function RunDetailPage() {
               attempt {run.attempt || 1} of {Math.max(run.maxAttempts, 1)}
             </span>
             {run.trigger !== TriggerKind.UNSPECIFIED && <span className="text-xs text-zinc-500">{TRIGGER_LABEL[run.trigger]}</span>}
+            {run.parentRunId && (
+              <Link to={`/runs/${run.parentRunId}`} className="text-xs text-indigo-700 hover:underline" data-testid="parent-run">
+                follow-up of {shortId(run.parentRunId)}
+              </Link>
+            )}
             {run.retryOfRunId && (
               <Link to={`/runs/${run.retryOfRunId}`} className="text-xs text-indigo-700 hover:underline">
                 retry of {shortId(run.retryOfRunId)}
@@ -129,7 +146,13 @@ export function RunDetailPage() {
             </>
           )
         }
-      />
+      >
+        {run.changes && (
+          <div className="mt-1.5">
+            <RunChangesSummary changes={run.changes} />
+          </div>
+        )}
+      </PageHeader>
 
       <div className="mb-4 flex flex-wrap gap-4">
         <Section className="min-w-0 flex-1 px-4 py-3">
@@ -157,6 +180,10 @@ export function RunDetailPage() {
           [
             ["logs", `Logs`],
             ["agent", `Agent${events.length ? ` (${events.length.toLocaleString("en")})` : ""}`],
+            ...(run.changes || spec?.repository || changesArtifact(kept)
+              ? [["changes", `Changes${run.changes ? ` (${count(run.changes.filesChanged)})` : ""}`]]
+              : []),
+            ["artifacts", `Artifacts${kept.length ? ` (${kept.length})` : ""}`],
             ["definition", "Definition"],
           ] as [Tab, string][]
         ).map(([t, label]) => (
@@ -203,11 +230,33 @@ export function RunDetailPage() {
           showUsage={!hasUsage(run.usage)}
         />
       )}
+      {(tab === "changes" || tab === "artifacts") && (
+        <Suspense fallback={<Loading />}>
+          {artifacts.error ? (
+            <ErrorBanner error={artifacts.error} />
+          ) : tab === "changes" ? (
+            <ChangesView run={run} diff={changesArtifact(kept)} loading={artifacts.isPending} />
+          ) : (
+            <ArtifactsView key={run.id} artifacts={kept} finished={isTerminal(run.status)} loading={artifacts.isPending} />
+          )}
+        </Suspense>
+      )}
       {tab === "definition" && (
         <Section title="Snapshot" actions={<span className="text-xs text-zinc-500">copied from the job when the run was created</span>}>
           {full.error ? <ErrorBanner error={full.error} /> : spec ? <JobSpecView spec={spec} /> : <Loading />}
         </Section>
       )}
+
+      {isTerminal(run.status) &&
+        (can("runs:write") ? (
+          <Section title="Follow-ups" className="mt-4">
+            <FollowUpList run={run} />
+            <FollowUpBox run={run} />
+          </Section>
+        ) : (
+          // Read-only keys see the chain, and no empty section when there is none.
+          <FollowUpList run={run} titled />
+        ))}
     </div>
   );
 }
