@@ -13,6 +13,7 @@ import { collectArtifacts, DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits, type Ar
 import { ArtifactKind } from "./gen/flightcontrol/v1/artifact_pb";
 import { runSetupScript } from "./repository/setup-script";
 import { commitWorkspace, prepareWorkspace, pushWorkspace } from "./repository/workspace";
+import type { WorkerSandbox } from "./sandbox/worker-sandbox";
 
 export interface RunReport {
   status: RunStatus;
@@ -33,6 +34,8 @@ export interface RunnerDeps {
   killGraceMs: number;
   /** Defaults: 50 MiB per file, 200 MiB per run. */
   artifactLimits?: ArtifactLimits;
+  /** Isolates the run's setup script and agent (ORCH_SANDBOX); none: they run as the worker's user. */
+  sandbox?: WorkerSandbox;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -110,6 +113,14 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
       // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
+      const network = spec.network === "none" ? "none" : "full";
+      if (network === "none" && !deps.sandbox) {
+        throw new Error(
+          'this worker cannot run a job with network "none": it does not sandbox its runs (ORCH_SANDBOX=off, or bubblewrap does not work on it; its start-up log says why)',
+        );
+      }
+      const sandbox = await deps.sandbox?.forRun(dir, network);
+      if (sandbox) say(`sandbox: ${deps.sandbox!.kind}, network ${network}`);
       const ws = await prepareWorkspace({
         workDir: deps.workDir,
         runDir: dir,
@@ -129,6 +140,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
           killSignal: kill.signal,
           graceMs: deps.killGraceMs,
           log: (stream, text) => log.log(stream, text),
+          sandbox,
         });
       }
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
@@ -141,6 +153,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         signal: controller.signal,
         graceMs: deps.killGraceMs,
         killSignal: kill.signal,
+        sandbox,
       });
       try {
         for (;;) {

@@ -29,6 +29,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
     graceMs: ctx.graceMs,
     killSignal: ctx.killSignal,
     stdinFile: inv.stdinFile,
+    sandbox: ctx.sandbox,
   });
   let lastStderr = "";
   try {

@@ -1,5 +1,6 @@
 import type { AgentEvent, LogStream, Usage } from "../gen/flightcontrol/v1/run_pb";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
+import type { RunSandbox } from "../sandbox/run-sandbox";
 
 /** What an agent needs to execute one run. */
 export interface AgentRunContext {
@@ -16,6 +17,8 @@ export interface AgentRunContext {
   graceMs: number;
   /** Aborted when the agent must die now, whatever is left of its grace: its process group gets SIGKILL. */
   killSignal?: AbortSignal;
+  /** The run's sandbox (ORCH_SANDBOX); runProcess spawns the agent inside it. */
+  sandbox?: RunSandbox;
 }
 
 export type AgentOutput = { kind: "log"; stream: LogStream; text: string } | { kind: "event"; event: AgentEvent };
