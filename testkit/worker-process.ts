@@ -54,6 +54,10 @@ export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProce
       ORCH_KILL_GRACE_MS: "1000",
       ORCH_RECONNECT_MIN_MS: "50",
       ORCH_RECONNECT_MAX_MS: "500",
+      // Most suites share files with their agents under /tmp (marker files, the fake agents' records),
+      // which a sandboxed run cannot see: the sandbox suites (worker/test/sandbox, the security suite)
+      // turn it on.
+      ORCH_SANDBOX: "off",
       ...opts.env,
     },
   });
