@@ -525,7 +525,9 @@ if (sandbox) {
     ["ORCH_SANDBOX", "runs/s", "CPU ms per run (all)", "workers + agents CPU ms per run", "failed"],
     [sandbox.off, sandbox.bubblewrap].map((m) => [m.sandbox, m.runsPerSec, m.totalCpuMsPerRun, m.workersAndAgentsCpuMsPerRun, m.failedInWindow]),
   );
-  L.push(`bubblewrap costs ${sandbox.extraCpuMsPerRun} CPU ms more per run (${sandbox.extraWorkerAndAgentCpuMsPerRun} of it in the worker and agent processes).`);
+  L.push(
+    `bubblewrap costs ${sandbox.extraCpuMsPerRun} CPU ms more per run (${sandbox.extraWorkerAndAgentCpuMsPerRun} of it in the worker and agent processes).`,
+  );
 }
 L.push("TARGETS (BENCHMARKS.md, Targets)");
 table(

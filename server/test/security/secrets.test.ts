@@ -323,10 +323,13 @@ describe("a sandboxed agent's process and the worker", () => {
       [credential!.id],
     );
     const runs = client(RunService, server.url, ADMIN_KEY);
-    await waitFor(async () => (await runs.listRunLogs({ runId: other })).items.some((i) => i.payload.case === "log" && i.payload.value.text === "READY"), {
-      what: "the other run to start",
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => (await runs.listRunLogs({ runId: other })).items.some((i) => i.payload.case === "log" && i.payload.value.text === "READY"),
+      {
+        what: "the other run to start",
+        timeoutMs: 30_000,
+      },
+    );
     const runDirs = () => readdirSync(sandboxed.workDir).filter((n) => n.startsWith("run-"));
     expect(runDirs()).toHaveLength(1);
     const otherDir = join(sandboxed.workDir, runDirs()[0]);

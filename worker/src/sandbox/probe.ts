@@ -19,7 +19,9 @@ export function probeBubblewrap(opts: BubblewrapOptions): string | undefined {
     const r = spawnSync(opts.bin, args, { encoding: "utf8", timeout: PROBE_TIMEOUT_MS, stdio: ["ignore", "pipe", "pipe"] });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
-      return code === "ENOENT" ? `${opts.bin} not found (install bubblewrap, or set ORCH_BWRAP_BIN)` : `${opts.bin} could not run: ${r.error.message}`;
+      return code === "ENOENT"
+        ? `${opts.bin} not found (install bubblewrap, or set ORCH_BWRAP_BIN)`
+        : `${opts.bin} could not run: ${r.error.message}`;
     }
     if (r.status === 0) return undefined;
     const said = r.stderr.trim().split("\n").slice(-3).join("; ");

@@ -98,7 +98,10 @@ export function selectSandbox(
     log.info({ sandbox: "bubblewrap", hidden: opts.hide }, "runs are sandboxed with bubblewrap");
     const unreachable = hiddenBinaries(opts, binaries, env);
     if (unreachable.length) {
-      log.warn({ unreachable }, "these programs are in a path hidden from runs, so runs cannot start them: list their directories in ORCH_SANDBOX_SHOW");
+      log.warn(
+        { unreachable },
+        "these programs are in a path hidden from runs, so runs cannot start them: list their directories in ORCH_SANDBOX_SHOW",
+      );
     }
     return {
       kind: "bubblewrap",
@@ -107,7 +110,9 @@ export function selectSandbox(
   }
   const why = `bubblewrap cannot sandbox runs here: ${failure}`;
   if (settings.mode === "bubblewrap") {
-    throw new Error(`ORCH_SANDBOX=bubblewrap but ${why}. See README, Security: the sandbox (in Docker the worker needs the compose file's security_opt).`);
+    throw new Error(
+      `ORCH_SANDBOX=bubblewrap but ${why}. See README, Security: the sandbox (in Docker the worker needs the compose file's security_opt).`,
+    );
   }
   log.warn(
     { sandbox: "off", reason: failure },

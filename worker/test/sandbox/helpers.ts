@@ -32,12 +32,7 @@ export function capturedLogger() {
 }
 
 export function bubblewrapFor(workDir: string, extra: Partial<SandboxSettings> = {}, env: NodeJS.ProcessEnv = process.env): WorkerSandbox {
-  const sandbox = selectSandbox(
-    { mode: "bubblewrap", bwrapBin: "bwrap", workDir, extraHide: [], show: [], ...extra },
-    capturedLogger().log,
-    [],
-    env,
-  );
+  const sandbox = selectSandbox({ mode: "bubblewrap", bwrapBin: "bwrap", workDir, extraHide: [], show: [], ...extra }, capturedLogger().log, [], env);
   if (!sandbox) throw new Error("selectSandbox returned no sandbox in bubblewrap mode");
   return sandbox;
 }

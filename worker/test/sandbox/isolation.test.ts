@@ -71,7 +71,11 @@ describe("two runs on one worker", () => {
 
   it("sandboxed, each sees only its own processes", async () => {
     const workDir = tempDir("fc-sandbox-pids-");
-    const b = shellRun({ workDir, sandbox: bubblewrapFor(workDir), prompt: "echo PIDS $(ls /proc | grep -c '^[0-9]*$'); cat /proc/1/cmdline | tr '\\0' ' '; echo" });
+    const b = shellRun({
+      workDir,
+      sandbox: bubblewrapFor(workDir),
+      prompt: "echo PIDS $(ls /proc | grep -c '^[0-9]*$'); cat /proc/1/cmdline | tr '\\0' ' '; echo",
+    });
     const report = await b.run.done;
     expect(report.status, b.output()).toBe(RunStatus.SUCCEEDED);
     // bwrap's pid 1, the shell, ls and grep: a handful, where the host has hundreds.

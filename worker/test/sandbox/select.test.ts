@@ -37,7 +37,9 @@ describe("ORCH_SANDBOX", () => {
     expect(sandbox).toBeUndefined();
     const warnings = lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0].msg).toMatch(/bubblewrap cannot sandbox runs here: \/nonexistent\/bwrap not found .*agents run unsandboxed.*ORCH_SANDBOX=bubblewrap makes this fatal/);
+    expect(warnings[0].msg).toMatch(
+      /bubblewrap cannot sandbox runs here: \/nonexistent\/bwrap not found .*agents run unsandboxed.*ORCH_SANDBOX=bubblewrap makes this fatal/,
+    );
   });
 
   it("bubblewrap without bwrap refuses to start, saying why", () => {
@@ -77,7 +79,8 @@ describe("bwrap's arguments", () => {
 
   it("new namespaces, a non-root uid, the system read-only, hidden paths parents first, then the run's dir writable", () => {
     const args = bubblewrapArgs(opts, dirs, "full", "/w/run-1/workspace");
-    for (const flag of ["--die-with-parent", "--new-session", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]) expect(args).toContain(flag);
+    for (const flag of ["--die-with-parent", "--new-session", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts"])
+      expect(args).toContain(flag);
     expect(args).not.toContain("--unshare-net");
     expect(args.join(" ")).toContain(`--uid ${SANDBOX_UID} --gid ${SANDBOX_UID}`);
     const text = args.join(" ");
