@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (about 5 minutes)
  *   npm run bench -- --quick           every figure, shorter windows (under 2 minutes)
- *   npm run bench -- --only=dispatch,logs   a subset: floors, dispatch, throughput, logs, fleet, repo
+ *   npm run bench -- --only=dispatch,logs   a subset: floors, dispatch, throughput, logs, fleet, repo, sandbox
  *   npm run bench -- --profile         also run each server under `node --cpu-prof` and print its
  *                                      top self-time functions (profiles in bench/results/profiles/)
  *   npm run bench -- --wait-quiet=60   wait up to 60 s before each scenario for other load to stop
@@ -27,9 +27,10 @@ import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { echoFloor, sqliteFloor, type EchoFloor, type SqliteFloor } from "./scenarios/floors";
 import { runLogs, type LogsResult, type SubscriberProtocol } from "./scenarios/logs";
 import { runRepo, type RepoResult } from "./scenarios/repo";
+import { runSandbox, type SandboxResult } from "./scenarios/sandbox";
 import { runThroughputReal, runThroughputSim } from "./scenarios/throughput";
 
-const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet", "repo"] as const;
+const SCENARIOS = ["floors", "dispatch", "throughput", "logs", "fleet", "repo", "sandbox"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -73,6 +74,7 @@ const CONFIG = quick
         dispatchSeconds: 2,
       },
       repo: { mib: 50, coldRuns: 2, warmRuns: 3 },
+      sandbox: { workers: 2, capacity: 4, warmupMs: 1000, windowMs: 4000 },
     }
   : {
       echo: { n: 5000, paced: 100 },
@@ -99,6 +101,7 @@ const CONFIG = quick
         dispatchSeconds: 10,
       },
       repo: { mib: 50, coldRuns: 3, warmRuns: 5 },
+      sandbox: { workers: 2, capacity: 4, warmupMs: 3000, windowMs: 15_000 },
     };
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -242,6 +245,10 @@ const repo: RepoResult | undefined = await scenario("repo", () => withServer("re
   fail("repo", err),
 );
 
+const sandbox: SandboxResult | undefined = await scenario("sandbox", () => runSandbox(withServer, { ...CONFIG.sandbox, log })).catch((err) =>
+  fail("sandbox", err),
+);
+
 function fail(what: string, err: unknown): undefined {
   const msg = `${what} failed: ${(err as Error).stack ?? err}`;
   errors.push(msg);
@@ -344,6 +351,7 @@ const results = {
   },
   fleet: fleet && { ...fleet, dispatchRatioToEchoP50: ratio(fleet.dispatch.latencyMs.p50, echo?.backToBackMs.p50) },
   repo,
+  sandbox,
   targets,
   anchors,
   profiles: profile ? profiles : undefined,
@@ -507,6 +515,18 @@ if (repo) {
       ["cold (clone --mirror, then local clone)", repo.coldStartMs.n, repo.coldStartMs.p50, repo.coldStartMs.max, repo.coldCheckoutS],
       ["warm (fetch --prune, then local clone)", repo.warmStartMs.n, repo.warmStartMs.p50, repo.warmStartMs.max, repo.warmCheckoutS],
     ],
+  );
+}
+if (sandbox) {
+  L.push(
+    `SANDBOX COST — ${sandbox.workers} real workers × ${sandbox.slotsPerWorker} slots, shell agent \`true\`, closed loop, ${sandbox.windowSeconds} s window each`,
+  );
+  table(
+    ["ORCH_SANDBOX", "runs/s", "CPU ms per run (all)", "workers + agents CPU ms per run", "failed"],
+    [sandbox.off, sandbox.bubblewrap].map((m) => [m.sandbox, m.runsPerSec, m.totalCpuMsPerRun, m.workersAndAgentsCpuMsPerRun, m.failedInWindow]),
+  );
+  L.push(
+    `bubblewrap costs ${sandbox.extraCpuMsPerRun} CPU ms more per run (${sandbox.extraWorkerAndAgentCpuMsPerRun} of it in the worker and agent processes).`,
   );
 }
 L.push("TARGETS (BENCHMARKS.md, Targets)");

@@ -59,9 +59,10 @@ FROM ${NODE_IMAGE} AS runtime
 ARG AGENT_NPM_PACKAGES=
 # git: agents clone and commit; ripgrep: goose's developer tools search with it; curl: agents fetch
 # things; tini: PID 1 that forwards SIGTERM to the worker (which then drains) and reaps the zombies
-# agents leave behind.
+# agents leave behind; bubblewrap: the sandbox each run's setup script and agent run in
+# (ORCH_SANDBOX; it needs the security_opt of docker-compose.yml's worker service).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates curl ripgrep tini \
+ && apt-get install -y --no-install-recommends git ca-certificates curl ripgrep tini bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=goose /usr/local/bin/goose /usr/local/bin/goose
 RUN goose --version \

@@ -57,6 +57,10 @@ export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProce
       // The agents' own homes, where the fakes keep sessions: never the machine's ~/.claude or ~/.codex.
       CLAUDE_CONFIG_DIR: join(workDir, "claude-config"),
       CODEX_HOME: join(workDir, "codex-home"),
+      // Most suites share files with their agents under /tmp (marker files, the fake agents' records),
+      // which a sandboxed run cannot see: the sandbox suites (worker/test/sandbox, the security suite)
+      // turn it on.
+      ORCH_SANDBOX: "off",
       ...opts.env,
     },
   });

@@ -67,6 +67,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<BenchServer
 }
 
 /** A real worker process (worker/src/main.ts) offering the shell agent; its work dir goes when it exits. */
-export function startRealWorker(serverUrl: string, name: string, capacity: number): WorkerProcess {
-  return startWorker(serverUrl, { name, capacity, agents: "shell", env: { NODE_ENV: "production" } });
+export function startRealWorker(serverUrl: string, name: string, capacity: number, env: Record<string, string> = {}): WorkerProcess {
+  return startWorker(serverUrl, { name, capacity, agents: "shell", env: { NODE_ENV: "production", ...env } });
 }

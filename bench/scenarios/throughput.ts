@@ -48,7 +48,7 @@ function finishedCounter(server: BenchServer, since: number) {
  * Closed loop: keeps `backlog` runs created-but-unfinished, creating more as runs finish, so the
  * workers never wait for work; the rate is read from the finish times the server recorded.
  */
-async function closedLoop(
+export async function closedLoop(
   server: BenchServer,
   api: ApiClient,
   opts: { backlog: number; warmupMs: number; windowMs: number; finished: () => number; label: string; cpuPids: number[]; selfCpu: boolean },

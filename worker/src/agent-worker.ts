@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { ConnectRequestSchema, WorkerService, type Assign, type ConnectRequest, type ConnectResponse } from "./gen/flightcontrol/v1/worker_pb";
 import type { Agent } from "./agents/types";
 import type { WorkerConfig } from "./config";
+import type { WorkerSandbox } from "./sandbox/worker-sandbox";
 import { createRunLog, type RunLog } from "./run-log";
 import { createArtifactUploader, type ArtifactUploader } from "./artifacts/upload";
 import { artifactFetcher } from "./artifacts/download";
@@ -39,7 +40,14 @@ const req = (m: RequestInit) => create(ConnectRequestSchema, { message: m });
  * and jitter. Runs and their unacknowledged output survive reconnects: the next Hello lists them and
  * everything unacknowledged is sent again.
  */
-export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agent>, log: Logger, version = "0.1.0") {
+export function createAgentWorker(
+  config: WorkerConfig,
+  agents: Map<string, Agent>,
+  log: Logger,
+  version = "0.1.0",
+  /** Where runs are isolated (sandbox/worker-sandbox.ts); none: they run as the worker's user. */
+  sandbox?: WorkerSandbox,
+) {
   const instanceId = randomUUID();
   const runs = new Map<string, ActiveRun>();
   const budget = { used: 0 };
@@ -140,6 +148,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
       workDir: config.workDir,
       workerName: config.name,
       killGraceMs: config.killGraceMs,
+      sandbox,
       artifactLimits: { maxFileBytes: config.artifactMaxFileBytes, maxRunBytes: config.artifactMaxRunBytes },
       mirrorCacheBytes: config.mirrorCacheBytes,
       fetchArtifact,
@@ -282,6 +291,7 @@ export function createAgentWorker(config: WorkerConfig, agents: Map<string, Agen
           version,
           instanceId,
           resumeToken: sessionToken,
+          sandbox: sandbox?.kind ?? "",
           activeRuns: [...runs.entries()].map(([runId, r]) => ({ runId, attempt: r.log.attempt, lastSeq: r.log.lastSeq })),
         },
       }),

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { CodexSandbox } from "./agents/codex";
+import { SANDBOX_MODES, type SandboxMode } from "./sandbox/worker-sandbox";
 
 const CODEX_SANDBOXES: readonly CodexSandbox[] = ["read-only", "workspace-write", "danger-full-access"];
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -35,6 +36,13 @@ export interface WorkerConfig {
   artifactMaxRunBytes: number;
   /** The repository mirror cache is kept under this, least recently used mirrors evicted first. */
   mirrorCacheBytes: number;
+  /** ORCH_SANDBOX: auto (bubblewrap where it works), bubblewrap (or refuse to start), off. */
+  sandbox: SandboxMode;
+  bwrapBin: string;
+  /** More paths hidden from sandboxed runs. */
+  sandboxHide: string[];
+  /** Paths inside hidden ones bound back read-only for sandboxed runs. */
+  sandboxShow: string[];
 }
 
 /**
@@ -72,6 +80,24 @@ function codexSandbox(raw: string | undefined): CodexSandbox | undefined {
   return raw as CodexSandbox;
 }
 
+function sandboxMode(raw: string | undefined): SandboxMode {
+  if (!raw) return "auto";
+  if (!(SANDBOX_MODES as readonly string[]).includes(raw)) {
+    throw new Error(`ORCH_SANDBOX must be one of ${SANDBOX_MODES.join(", ")}, got "${raw}"`);
+  }
+  return raw as SandboxMode;
+}
+
+function absolutePaths(env: NodeJS.ProcessEnv, name: string): string[] {
+  const paths = (env[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const relative = paths.find((p) => !isAbsolute(p));
+  if (relative !== undefined) throw new Error(`${name} takes absolute paths separated by commas, got "${relative}"`);
+  return paths;
+}
+
 function logLevel(raw: string | undefined): string {
   if (!raw) return "info";
   if (!LOG_LEVELS.includes(raw)) throw new Error(`ORCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
@@ -107,5 +133,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     artifactMaxFileBytes: int(env, "ORCH_ARTIFACT_MAX_FILE_BYTES", 50 * 1024 * 1024),
     artifactMaxRunBytes: int(env, "ORCH_ARTIFACT_MAX_RUN_BYTES", 200 * 1024 * 1024),
     mirrorCacheBytes: int(env, "ORCH_WORKER_MIRROR_CACHE_MB", 10 * 1024) * 1024 * 1024,
+    sandbox: sandboxMode(env.ORCH_SANDBOX),
+    bwrapBin: env.ORCH_BWRAP_BIN || "bwrap",
+    sandboxHide: absolutePaths(env, "ORCH_SANDBOX_HIDE"),
+    sandboxShow: absolutePaths(env, "ORCH_SANDBOX_SHOW"),
   };
 }

@@ -5,6 +5,7 @@ import { loadWorkerConfig, SECRET_ENV } from "./config";
 import { scrubInitialEnv } from "./scrub-initial-env";
 import { createWorkerLogger, WorkerEvent } from "./logger";
 import { reapOrphans } from "./orphans";
+import { selectSandbox, type WorkerSandbox } from "./sandbox/worker-sandbox";
 
 const config = loadWorkerConfig();
 const log = createWorkerLogger(config.name, config.logLevel);
@@ -39,7 +40,25 @@ if (agents.size === 0) {
   process.exit(2);
 }
 log.info({ agents: Object.fromEntries([...agents.values()].map((a) => [a.name, a.version])) }, "offering agents");
-const worker = createAgentWorker(config, agents, log);
+// After the key file is gone, so a key file that could not be deleted is among the hidden paths.
+let sandbox: WorkerSandbox | undefined;
+try {
+  sandbox = selectSandbox(
+    { mode: config.sandbox, bwrapBin: config.bwrapBin, workDir: config.workDir, extraHide: config.sandboxHide, show: config.sandboxShow },
+    log,
+    // Node for the CLIs that are Node scripts, and the CLIs this worker offers.
+    [
+      process.execPath,
+      ...(config.agents.includes("goose") ? [config.gooseBin] : []),
+      ...(config.agents.includes("claude-code") ? [config.claudeBin] : []),
+      ...(config.agents.includes("codex") ? [config.codexBin] : []),
+    ],
+  );
+} catch (err) {
+  log.fatal({ error: (err as Error).message }, "cannot start");
+  process.exit(2);
+}
+const worker = createAgentWorker(config, agents, log, undefined, sandbox);
 
 // SIGTERM/SIGINT drain: take nothing new, let running runs finish and report, then exit 0.
 // A second signal stops at once.

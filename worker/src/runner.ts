@@ -15,6 +15,7 @@ import { runSetupScript } from "./repository/setup-script";
 import { commitWorkspace, prepareWorkspace, pushWorkspace } from "./repository/workspace";
 import type { ArtifactFetcher } from "./artifacts/download";
 import { keepAgentSession, restoreParentSession } from "./agent-session-phase";
+import type { WorkerSandbox } from "./sandbox/worker-sandbox";
 
 export interface RunReport {
   status: RunStatus;
@@ -41,6 +42,8 @@ export interface RunnerDeps {
   mirrorCacheBytes?: number;
   /** Downloads a follow-up's parent artifacts (its diff, its agent session) from the server. */
   fetchArtifact?: ArtifactFetcher;
+  /** Isolates the run's setup script and agent (ORCH_SANDBOX); none: they run as the worker's user. */
+  sandbox?: WorkerSandbox;
 }
 
 /** "fence": the worker lost contact with the server and stops the run before the server requeues it (fence.ts). */
@@ -128,6 +131,14 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       dir = await mkdtemp(join(deps.workDir, `run-${assign.runId.slice(0, 8)}-`));
       // Stopped before it began (e.g. a stale Assign refused by the fence): nothing to start.
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
+      const network = spec.network === "none" ? "none" : "full";
+      if (network === "none" && !deps.sandbox) {
+        throw new Error(
+          'this worker cannot run a job with network "none": it does not sandbox its runs (ORCH_SANDBOX=off, or bubblewrap does not work on it; its start-up log says why)',
+        );
+      }
+      const sandbox = await deps.sandbox?.forRun(dir, network);
+      if (sandbox) say(`sandbox: ${deps.sandbox!.kind}, network ${network}`);
       const ws = await prepareWorkspace({
         workDir: deps.workDir,
         runDir: dir,
@@ -160,6 +171,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
           killSignal: kill.signal,
           graceMs: deps.killGraceMs,
           log: (stream, text) => log.log(stream, text),
+          sandbox,
         });
       }
       if (controller.signal.aborted) throw new Error("stopped before the agent started");
@@ -173,6 +185,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         graceMs: deps.killGraceMs,
         killSignal: kill.signal,
         resumeSessionId,
+        sandbox,
       });
       try {
         for (;;) {

@@ -2,7 +2,9 @@
  * Secrets stay secret: no credential value (nor an API key) appears in any RPC response, in the
  * server's own log at debug level, in /metrics, in an error message, or in the database in
  * plaintext; and an agent's process never gets a Flight Control API key — not in its environment,
- * and not by reading its parent's.
+ * and not by reading its parent's. The agent checks run on an unsandboxed worker and on one that
+ * sandboxes its runs with bubblewrap (ORCH_SANDBOX), where they also cover the worker's memory
+ * (/proc/<pid>/mem, ptrace), its files, and a concurrently running run.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +43,9 @@ let logText = "";
 let server: RunningServer;
 let dataDir: string;
 let worker: WorkerProcess;
+/** The worker that sandboxes its runs, with a home and a co-located data dir holding the worker key. */
+let sandboxed: WorkerProcess;
+let sandboxedHome: string;
 const responses: string[] = [];
 
 /** Every response the tests saw, as protobuf JSON, to search at the end. */
@@ -79,9 +84,21 @@ beforeAll(async () => {
     },
     pino({ level: "debug" }, sink),
   );
-  worker = startWorker(server.url, { name: "secrets-env", capacity: 2 });
+  worker = startWorker(server.url, { name: "secrets-env", capacity: 2, labels: { pool: "plain" } });
+  // An operator's home with the key in a file, and the server's data dir on the same machine.
+  sandboxedHome = mkdtempSync(join(tmpdir(), "fc-secrets-home-"));
+  writeFileSync(join(sandboxedHome, "worker.key"), WORKER_KEY, { mode: 0o600 });
+  writeFileSync(join(dataDir, "worker.key"), WORKER_KEY, { mode: 0o600 });
+  sandboxed = startWorker(server.url, {
+    name: "secrets-sandboxed",
+    capacity: 2,
+    labels: { pool: "sandboxed" },
+    env: { ORCH_SANDBOX: "bubblewrap", HOME: sandboxedHome, ORCH_SANDBOX_HIDE: dataDir },
+  });
 });
 afterAll(async () => {
+  await sandboxed?.kill();
+  if (sandboxedHome) rmSync(sandboxedHome, { recursive: true, force: true });
   await worker?.kill();
   await server?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -166,25 +183,48 @@ describe("credential values are write-only", () => {
   });
 });
 
-describe("an agent's process", () => {
+async function startShell(pool: string, prompt: string, credentialIds: string[] = []) {
+  const { run } = await client(RunService, server.url, ADMIN_KEY).createRun({
+    spec: { agent: "shell", prompt, credentialIds, requiredLabels: { pool } },
+  });
+  return run!.id;
+}
+
+async function finishedShell(id: string, owner: () => WorkerProcess) {
+  const runs = client(RunService, server.url, ADMIN_KEY);
+  const done = await waitFor(
+    async () => {
+      const r = (await runs.getRun({ id })).run!;
+      return r.finishTime ? r : undefined;
+    },
+    { what: "shell run", timeoutMs: 30_000 },
+  );
+  expect(done.status, `${done.error}\n${owner().output()}`).toBe(RunStatus.SUCCEEDED);
+  const { items } = await runs.listRunLogs({ runId: id });
+  return items.map((i) => (i.payload.case === "log" ? i.payload.value.text : "")).join("\n");
+}
+
+const decodeLines = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => Buffer.from(l.trim(), "base64").toString("utf8"))
+    .join("\n");
+
+describe.each([
+  { kind: "unsandboxed", pool: "plain", sandbox: "off", owner: () => worker },
+  { kind: "sandboxed (bubblewrap)", pool: "sandboxed", sandbox: "bubblewrap", owner: () => sandboxed },
+])("an agent's process, $kind", ({ pool, sandbox, owner }) => {
   async function runShell(prompt: string, credentialIds: string[] = []) {
-    const runs = client(RunService, server.url, ADMIN_KEY);
-    const { run } = await runs.createRun({ spec: { agent: "shell", prompt, credentialIds } });
-    const done = await waitFor(
-      async () => {
-        const r = (await runs.getRun({ id: run!.id })).run!;
-        return r.finishTime ? r : undefined;
-      },
-      { what: "shell run", timeoutMs: 30_000 },
-    );
-    expect(done.status, `${done.error}\n${worker.output()}`).toBe(RunStatus.SUCCEEDED);
-    const { items } = await runs.listRunLogs({ runId: run!.id });
-    return items.map((i) => (i.payload.case === "log" ? i.payload.value.text : "")).join("\n");
+    const text = await finishedShell(await startShell(pool, prompt, credentialIds), owner);
+    // The case is about what it says: the run was (or was not) sandboxed.
+    if (sandbox === "bubblewrap") expect(text).toContain("sandbox: bubblewrap");
+    else expect(text).not.toContain("sandbox: bubblewrap");
+    return text;
   }
 
   it("has no Flight Control key or setting in its environment; credentials arrive masked in the log", async () => {
     const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
-      name: "env-check",
+      name: `env-check-${pool}`,
       env: { AGENT_TOKEN: SECRETS.OPENAI_API_KEY },
     });
     const text = await runShell("env; echo END-OF-ENV", [credential!.id]);
@@ -205,21 +245,18 @@ describe("an agent's process", () => {
     const text = await runShell(
       "for p in $PPID $(ps -o ppid= -p $PPID 2>/dev/null); do tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -a '^ORCH_API_KEY=' | base64 | tr -d '\\n'; echo; done; echo done",
     );
-    const decoded = text
-      .split("\n")
-      .map((l) => Buffer.from(l.trim(), "base64").toString("utf8"))
-      .join("\n");
-    expect(decoded.includes(WORKER_KEY), "the agent read ORCH_API_KEY from the worker's /proc/<pid>/environ").toBe(false);
+    expect(decodeLines(text).includes(WORKER_KEY), "the agent read ORCH_API_KEY from the worker's /proc/<pid>/environ").toBe(false);
   });
 
   it("a worker given its key in ORCH_API_KEY_FILE (as the container entrypoint does) connects and deletes the file first", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fc-keyfile-"));
     const file = join(dir, "api-key");
     writeFileSync(file, `${WORKER_KEY}\n`, { mode: 0o600 });
-    const fromFile = startWorker(server.url, { name: "key-file-worker", capacity: 1, env: { ORCH_API_KEY: "", ORCH_API_KEY_FILE: file } });
+    const name = `key-file-worker-${pool}`;
+    const fromFile = startWorker(server.url, { name, capacity: 1, env: { ORCH_API_KEY: "", ORCH_API_KEY_FILE: file, ORCH_SANDBOX: sandbox } });
     try {
       const workers = client(WorkerService, server.url, ADMIN_KEY);
-      await waitFor(async () => (await workers.listWorkers({})).workers.some((w) => w.name === "key-file-worker"), {
+      await waitFor(async () => (await workers.listWorkers({})).workers.some((w) => w.name === name), {
         what: "the key-file worker to connect",
       });
       expect(existsSync(file), fromFile.output()).toBe(false);
@@ -227,6 +264,90 @@ describe("an agent's process", () => {
       await fromFile.kill();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** ptrace(2)'s syscall number, for perl's syscall(): the agent tries PTRACE_ATTACH with no compiler at hand. */
+const PTRACE_SYSCALL = process.arch === "arm64" ? 117 : 101;
+
+describe("a sandboxed agent's process and the worker", () => {
+  const runSandboxed = async (prompt: string, credentialIds: string[] = []) => {
+    const text = await finishedShell(await startShell("sandboxed", prompt, credentialIds), () => sandboxed);
+    expect(text).toContain("sandbox: bubblewrap");
+    return text;
+  };
+
+  it("cannot reach the worker's memory: its pid does not exist there (/proc/<pid>/environ, /proc/<pid>/mem, ptrace)", async () => {
+    const pid = sandboxed.pid;
+    const text = await runSandboxed(
+      [
+        `ls -d /proc/${pid} 2>&1`,
+        `dd if=/proc/${pid}/mem bs=1 count=64 skip=4096 2>&1 | base64 | tr -d '\\n'; echo`,
+        `tr '\\0' '\\n' < /proc/${pid}/environ 2>&1 | base64 | tr -d '\\n'; echo`,
+        `perl -e '$r = syscall(${PTRACE_SYSCALL}, 16, ${pid}, 0, 0); print "PTRACE ", ($r == -1 ? "ERRNO " . ($!+0) : "ATTACHED"), "\\n"'`,
+        // Every process it can see, and what each holds in its environment: none is the worker.
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; tr '\\0' '\\n' < $p/environ 2>/dev/null | base64 | tr -d '\\n'; echo; done",
+        "echo PROBE-DONE",
+      ].join("; "),
+    );
+    expect(text).toContain("PROBE-DONE");
+    expect(text).toContain(`ls: cannot access '/proc/${pid}': No such file or directory`);
+    expect(text).toMatch(/PTRACE ERRNO 3\b/); // ESRCH: no such process
+    expect(text).not.toContain("worker/src/main.ts");
+    expect(decodeLines(text).includes(WORKER_KEY), "the agent read the worker key from a process's environment or memory").toBe(false);
+    expect(found(text)).toEqual([]);
+  });
+
+  it("cannot read the worker's files: its key in the operator's home, a co-located data dir, the work dir", async () => {
+    const text = await runSandboxed(
+      [
+        `cat ${sandboxedHome}/worker.key ${dataDir}/worker.key 2>&1`,
+        `ls -A ${sandboxed.workDir} 2>&1`,
+        `find ${sandboxed.workDir} ${sandboxedHome} ${dataDir} -type f -exec cat {} + 2>&1`,
+        "echo PROBE-DONE",
+      ].join("; "),
+    );
+    expect(text).toContain("PROBE-DONE");
+    expect(text).toContain("No such file or directory");
+    expect(found(text)).toEqual([]);
+  });
+
+  it("cannot read a concurrently running run's environment or workspace", async () => {
+    const { credential } = await client(CredentialService, server.url, ADMIN_KEY).createCredential({
+      name: "concurrent-run",
+      env: { OTHER_TOKEN: SECRETS.LONG_TOKEN },
+    });
+    const other = await startShell(
+      "sandboxed",
+      `echo ${SECRETS.OPENAI_API_KEY} > secret.txt; echo READY; while [ ! -e $TMPDIR/../workspace/release ]; do sleep 0.05; done`,
+      [credential!.id],
+    );
+    const runs = client(RunService, server.url, ADMIN_KEY);
+    await waitFor(
+      async () => (await runs.listRunLogs({ runId: other })).items.some((i) => i.payload.case === "log" && i.payload.value.text === "READY"),
+      {
+        what: "the other run to start",
+        timeoutMs: 30_000,
+      },
+    );
+    const runDirs = () => readdirSync(sandboxed.workDir).filter((n) => n.startsWith("run-"));
+    expect(runDirs()).toHaveLength(1);
+    const otherDir = join(sandboxed.workDir, runDirs()[0]);
+    try {
+      const text = await runSandboxed(
+        [
+          "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ 2>/dev/null | base64 | tr -d '\\n'; echo; done",
+          `cat ${otherDir}/workspace/secret.txt 2>&1`,
+          "echo PROBE-DONE",
+        ].join("; "),
+      );
+      expect(text).toContain("PROBE-DONE");
+      expect(decodeLines(text).includes(SECRETS.LONG_TOKEN), "read the other run's credential from /proc").toBe(false);
+      expect(found(text)).toEqual([]);
+    } finally {
+      writeFileSync(join(otherDir, "workspace", "release"), "");
+    }
+    await finishedShell(other, () => sandboxed);
   });
 });
 

@@ -38,6 +38,7 @@ export async function* runCliAgent(ctx: AgentRunContext, inv: CliInvocation): As
     graceMs: ctx.graceMs,
     killSignal: ctx.killSignal,
     stdinFile: inv.stdinFile,
+    sandbox: ctx.sandbox,
   });
   let lastStderr = "";
   let sessionId = inv.sessionId;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { agentMarker, recordGroup } from "../orphans";
+import type { RunSandbox } from "../sandbox/run-sandbox";
 import { createLineSplitter, DEFAULT_MAX_LINE_CHARS } from "./lines";
 
 export interface ProcessOptions {
@@ -27,6 +28,8 @@ export interface ProcessOptions {
   drainTimeoutMs?: number;
   /** Observes backpressure (tests). */
   onBackpressure?: (paused: boolean) => void;
+  /** The run's sandbox (ORCH_SANDBOX): the command is spawned inside it. */
+  sandbox?: RunSandbox;
 }
 
 export interface ProcessLine {
@@ -45,9 +48,10 @@ const DEFAULT_HIGH_WATER = 1024;
 const DEFAULT_DRAIN_TIMEOUT_MS = 2000;
 
 /**
- * Runs a command in its own process group and yields its output as complete lines. Aborting
- * `signal` sends SIGTERM to the group and SIGKILL after `graceMs`; once the leader exits the
- * whole group is killed, so nothing the agent started outlives the run.
+ * Runs a command in its own process group (in the run's sandbox, if any) and yields its output as
+ * complete lines. Aborting `signal` sends SIGTERM to the group and SIGKILL after `graceMs`; once the
+ * leader exits the whole group is killed, so nothing the agent started outlives the run. Sandboxed,
+ * the leader is bwrap: killing it ends every process in the sandbox's PID namespace.
  */
 export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessLine, ProcessExit, void> {
   if (!existsSync(opts.cwd)) {
@@ -67,10 +71,12 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
   let stdinFd: number | undefined;
   try {
     if (opts.stdinFile !== undefined) stdinFd = openSync(opts.stdinFile, "r");
-    child = spawn(opts.bin, opts.args, {
-      cwd: opts.cwd,
+    const cmd = { bin: opts.bin, args: opts.args, env: opts.env, cwd: opts.cwd };
+    const { bin, args, env, cwd } = opts.sandbox ? opts.sandbox.wrap(cmd) : cmd;
+    child = spawn(bin, args, {
+      cwd,
       // The marker lets a restarted worker find this agent's processes if this worker is SIGKILLed.
-      env: { ...opts.env, ...agentMarker() },
+      env: { ...env, ...agentMarker() },
       detached: true,
       stdio: [stdinFd ?? "ignore", "pipe", "pipe"],
     });
@@ -91,12 +97,22 @@ export async function* runProcess(opts: ProcessOptions): AsyncGenerator<ProcessL
   let drainTimer: NodeJS.Timeout | undefined;
   const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
 
+  /** The sandboxed command's own group, once a SIGTERM looked it up (see RunSandbox.gracefulGroup). */
+  let innerGroup: number | undefined;
   const killGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // ESRCH: the group is already gone.
+    const groups = [child.pid];
+    if (opts.sandbox && sig === "SIGTERM") {
+      // SIGTERM to the sandbox's launcher would end the whole sandbox at once, grace or not.
+      innerGroup ??= opts.sandbox.gracefulGroup(child.pid);
+      if (innerGroup !== undefined) groups[0] = innerGroup;
+    } else if (innerGroup !== undefined) groups.push(innerGroup);
+    for (const group of groups) {
+      try {
+        process.kill(-group, sig);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
     }
   };
 

@@ -1,6 +1,7 @@
 import type { AgentEvent, LogStream, Usage } from "../gen/flightcontrol/v1/run_pb";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import type { AgentSessions } from "./sessions";
+import type { RunSandbox } from "../sandbox/run-sandbox";
 
 /** What an agent needs to execute one run. */
 export interface AgentRunContext {
@@ -19,6 +20,8 @@ export interface AgentRunContext {
   killSignal?: AbortSignal;
   /** A follow-up: the parent's agent session id, already restored (agents/sessions.ts), to resume. */
   resumeSessionId?: string;
+  /** The run's sandbox (ORCH_SANDBOX); runProcess spawns the agent inside it. */
+  sandbox?: RunSandbox;
 }
 
 export type AgentOutput = { kind: "log"; stream: LogStream; text: string } | { kind: "event"; event: AgentEvent };

@@ -1,5 +1,6 @@
 import { LogStream } from "../gen/flightcontrol/v1/run_pb";
 import { runProcess } from "../agents/process";
+import type { RunSandbox } from "../sandbox/run-sandbox";
 
 export interface SetupScriptOptions {
   script: string;
@@ -10,6 +11,8 @@ export interface SetupScriptOptions {
   killSignal?: AbortSignal;
   graceMs: number;
   log: (stream: LogStream, text: string) => void;
+  /** The run's sandbox (ORCH_SANDBOX): the script runs in it, as the agent does. */
+  sandbox?: RunSandbox;
 }
 
 /**
@@ -29,6 +32,7 @@ export async function runSetupScript(opts: SetupScriptOptions): Promise<void> {
     signal: opts.signal,
     graceMs: opts.graceMs,
     killSignal: opts.killSignal,
+    sandbox: opts.sandbox,
   });
   let next = await proc.next();
   while (!next.done) {
