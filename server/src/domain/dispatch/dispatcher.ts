@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
 import type { JobRunRow } from "../../storage/entities";
 import type { RunSecrets } from "../run-secrets";
+import type { SkillBundleData } from "../skills/skills";
 import { workerMessage } from "./messages";
 import { isOutage, type Background } from "./outage-retry";
 import { freeSlots, matches, type Registry, type RequiredLabels, type WorkerSession } from "./registry";
@@ -19,6 +20,8 @@ export interface DispatcherDeps {
   log: Logger;
   /** The run's credential env and its snapshot with MCP secrets opened; throws if they cannot be. */
   openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
+  /** The files of the run's skill versions (JobRunRow.skills); throws if one is gone. */
+  skillBundles?(row: JobRunRow): Promise<SkillBundleData[]>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -147,8 +150,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function deliver(row: JobRunRow, target: WorkerSession) {
     const runId = row.id;
     let secrets: RunSecrets;
+    let skills: SkillBundleData[];
     try {
       secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
+      skills = (await deps.skillBundles?.(row)) ?? [];
     } catch (err) {
       registry.release(target, runId);
       // Credentials that could not be read now are not missing: the run waits in the queue.
@@ -177,6 +182,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           jobName: row.jobName,
           deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
           firstSeq: BigInt(row.lastSeq + 1),
+          skills,
         },
       }),
     );

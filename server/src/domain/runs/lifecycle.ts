@@ -7,6 +7,7 @@ import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
 import { failedPrecondition, notFound } from "../errors";
 import { newId } from "../ids";
+import type { RunSkillRef } from "../skills/skills";
 import { storedSpec } from "../specs/stored-spec";
 import { isActive, triggerToColumn } from "./status";
 
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
    * does not resolve to them.
    */
   assertRunCredentials(spec: JobSpec, jobId: string | undefined): Promise<void>;
+  /** The current version of each of the spec's skills; throws NotFound naming a skill that is gone. */
+  resolveSkills(ids: string[]): Promise<RunSkillRef[]>;
   defaultTimeoutSeconds: number;
 }
 
@@ -31,6 +34,10 @@ export interface NewRun {
   labels?: Record<string, string>;
   scheduleId?: string;
   retryOfRunId?: string;
+  /** The parameter values the spec was filled with (domain/parameters/apply-parameters.ts). */
+  parameters?: Record<string, string>;
+  /** Skill versions to reuse (a retry keeps its run's); otherwise the skills' current versions. */
+  skills?: RunSkillRef[];
 }
 
 const DEFAULT_BACKOFF_SECONDS = 5;
@@ -59,6 +66,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     // stored before the limit existed, or a run retried from one, is refused here too.
     const stored = storedSpec(spec);
     await deps.assertRunCredentials(spec, input.jobId);
+    const skills = input.skills ?? (await deps.resolveSkills(spec.skillIds));
     const now = Date.now();
     const row: JobRunRow = {
       id: newId(now),
@@ -92,6 +100,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       lastSeq: 0,
       cancelRequested: false,
       updatedAt: now,
+      parameters: JSON.stringify(input.parameters ?? {}),
+      skills: JSON.stringify(skills),
     };
     await runs.insert(row);
     events.emit("runChanged", row.id, row.status);
@@ -112,6 +122,9 @@ export function createLifecycle(deps: LifecycleDeps) {
       labels: JSON.parse(row.labels),
       scheduleId: row.scheduleId ?? undefined,
       retryOfRunId: row.id,
+      // The same run again: the values and skill versions it was created with.
+      parameters: JSON.parse(row.parameters || "{}"),
+      skills: JSON.parse(row.skills || "[]"),
     });
   }
 

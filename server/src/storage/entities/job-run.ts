@@ -46,6 +46,10 @@ export interface JobRunRow {
   lastSeq: number;
   cancelRequested: boolean;
   updatedAt: number;
+  /** JSON object: the parameter values the run was started with. */
+  parameters: string;
+  /** JSON array of {id, name, version}: the skill versions the run installs. */
+  skills: string;
 }
 
 export const JobRunEntity = new EntitySchema<JobRunRow>({
@@ -84,6 +88,8 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     lastSeq: { ...epochMs(), name: "last_seq" },
     cancelRequested: { ...bool(), name: "cancel_requested" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    parameters: { ...text(), default: "{}" },
+    skills: { ...text(), default: "[]" },
   },
   indices: [
     // The queue scan: queued runs by priority then age (ids are time-ordered).

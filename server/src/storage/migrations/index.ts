@@ -5,6 +5,7 @@ import { SpecSummaries1764000000000 } from "./1764000000000-spec-summaries";
 import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
 import { RunChanges1765000000000 } from "./1765000000000-run-changes";
 import { Artifacts1765000000200 } from "./1765000000200-artifacts";
+import { SkillsAndParameters1766000000000 } from "./1766000000000-skills-and-parameters";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RunSpecLast1764000000001,
   RunChanges1765000000000,
   Artifacts1765000000200,
+  SkillsAndParameters1766000000000,
 ];
