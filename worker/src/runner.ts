@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { LogStream, RunStatus, type RunChanges, type Usage } from "./gen/flightcontrol/v1/run_pb";
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { buildAgentEnv } from "./agents/env";
+import { buildAgentEnv, jobEnv } from "./agents/env";
+import { installSkills } from "./skills/install-skills";
 import { mcpSecretValues } from "./agents/mcp-files";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
@@ -120,11 +121,14 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         say,
       });
       workspace = ws.cwd;
+      await installSkills({ skills: assign.skills, agent: spec.agent, cwd: ws.cwd, repository: Boolean(ws.repo), signal: controller.signal, say });
+      // The job's plain variables, then its credentials, which win on a clash.
+      const runEnv = { ...jobEnv(spec.env), ...assign.env };
       if (spec.setupScript) {
         await runSetupScript({
           script: spec.setupScript,
           cwd: ws.cwd,
-          env: buildAgentEnv(process.env, {}, { ...assign.env }),
+          env: buildAgentEnv(process.env, {}, runEnv),
           signal: controller.signal,
           killSignal: kill.signal,
           graceMs: deps.killGraceMs,
@@ -135,7 +139,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       const gen = agent.run({
         runId: assign.runId,
         spec,
-        credentialEnv: { ...assign.env },
+        credentialEnv: runEnv,
         workDir: dir,
         cwd: ws.cwd,
         signal: controller.signal,
