@@ -2,14 +2,7 @@ import { In } from "typeorm";
 import { alreadyExists, failedPrecondition } from "../domain/errors";
 import { isUniqueViolation } from "./constraints";
 import type { Database } from "./data-source";
-import {
-  SkillEntity,
-  SkillFileEntity,
-  SkillVersionEntity,
-  type SkillFileRow,
-  type SkillRow,
-  type SkillVersionRow,
-} from "./entities";
+import { SkillEntity, SkillFileEntity, SkillVersionEntity, type SkillFileRow, type SkillRow, type SkillVersionRow } from "./entities";
 import type { Sql } from "./sql";
 
 /** A file of a version without its bytes: what trees and lists show. */
@@ -94,7 +87,10 @@ export function createSkillStore(db: Database, sql: Sql) {
           await writeVersion(tx, v, fileRows);
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw alreadyExists(`a skill named "${skill.name}" already exists; upload a new version of it (UpdateSkill) or rename the skill in SKILL.md`);
+        if (isUniqueViolation(err))
+          throw alreadyExists(
+            `a skill named "${skill.name}" already exists; upload a new version of it (UpdateSkill) or rename the skill in SKILL.md`,
+          );
         throw err;
       }
     },
@@ -137,7 +133,9 @@ export function createSkillStore(db: Database, sql: Sql) {
      */
     async jobsUsing(id: string): Promise<string[]> {
       const contains = sql.dialect === "postgres" ? "strpos" : "instr";
-      const rows = await sql.all<{ name: string }>(`SELECT name FROM job_definitions WHERE ${contains}(spec, ?) > 0 ORDER BY name`, [JSON.stringify(id)]);
+      const rows = await sql.all<{ name: string }>(`SELECT name FROM job_definitions WHERE ${contains}(spec, ?) > 0 ORDER BY name`, [
+        JSON.stringify(id),
+      ]);
       return rows.map((r) => r.name);
     },
   };

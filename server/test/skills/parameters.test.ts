@@ -72,7 +72,11 @@ describe("parameters", () => {
     ["a number that is not one", { repo_name: "a", depth: "deep" }, /parameter "depth": "deep" is not a number/],
     ["a number with spaces", { repo_name: "a", depth: " 3" }, /parameter "depth": " 3" is not a number/],
     ["a boolean that is not one", { repo_name: "a", strict: "yes" }, /parameter "strict": "yes" is not a boolean/],
-    ["an enum value that is not a choice", { repo_name: "a", mode: "fast" }, /parameter "mode": "fast" is not one of its choices \("quick", "thorough"\)/],
+    [
+      "an enum value that is not a choice",
+      { repo_name: "a", mode: "fast" },
+      /parameter "mode": "fast" is not one of its choices \("quick", "thorough"\)/,
+    ],
     ["a value that breaks the branch name", { repo_name: "a b" }, /repository\.branch is "review\/a b", not a valid branch name/],
   ];
   for (const [what, parameters, message] of badValues) {
@@ -93,16 +97,49 @@ describe("parameters", () => {
       /spec\.repository\.branch: placeholder \{\{ticket\}\} names no parameter/,
     ],
     ["an unknown placeholder in the setup script", { setupScript: "make {{target}}" }, /spec\.setup_script: placeholder \{\{target\}\}/],
-    ["an unknown placeholder in the system instructions", { systemInstructions: "be {{tone}}" }, /spec\.system_instructions: placeholder \{\{tone\}\}/],
-    ["an enum without choices", { parameters: [{ name: "m", type: ParameterType.ENUM, required: true }] }, /parameter "m" is an enum without choices/],
-    ["choices on a string", { parameters: [{ name: "m", type: ParameterType.STRING, choices: ["a"] }] }, /parameter "m" has choices but is of type string/],
-    ["a default that is not a number", { parameters: [{ name: "m", type: ParameterType.NUMBER, defaultValue: "x" }] }, /parameter "m": its default "x" is not a number/],
-    ["a default outside the choices", { parameters: [{ name: "m", type: ParameterType.ENUM, choices: ["a"], defaultValue: "b" }] }, /its default "b" is not one of its choices/],
-    ["a required parameter with a default", { parameters: [{ name: "m", type: ParameterType.STRING, required: true, defaultValue: "x" }] }, /is required and has a default/],
-    ["an optional number without a default", { parameters: [{ name: "m", type: ParameterType.NUMBER }] }, /is optional and of type number but has no default/],
+    [
+      "an unknown placeholder in the system instructions",
+      { systemInstructions: "be {{tone}}" },
+      /spec\.system_instructions: placeholder \{\{tone\}\}/,
+    ],
+    [
+      "an enum without choices",
+      { parameters: [{ name: "m", type: ParameterType.ENUM, required: true }] },
+      /parameter "m" is an enum without choices/,
+    ],
+    [
+      "choices on a string",
+      { parameters: [{ name: "m", type: ParameterType.STRING, choices: ["a"] }] },
+      /parameter "m" has choices but is of type string/,
+    ],
+    [
+      "a default that is not a number",
+      { parameters: [{ name: "m", type: ParameterType.NUMBER, defaultValue: "x" }] },
+      /parameter "m": its default "x" is not a number/,
+    ],
+    [
+      "a default outside the choices",
+      { parameters: [{ name: "m", type: ParameterType.ENUM, choices: ["a"], defaultValue: "b" }] },
+      /its default "b" is not one of its choices/,
+    ],
+    [
+      "a required parameter with a default",
+      { parameters: [{ name: "m", type: ParameterType.STRING, required: true, defaultValue: "x" }] },
+      /is required and has a default/,
+    ],
+    [
+      "an optional number without a default",
+      { parameters: [{ name: "m", type: ParameterType.NUMBER }] },
+      /is optional and of type number but has no default/,
+    ],
     [
       "a parameter defined twice",
-      { parameters: [{ name: "m", type: ParameterType.STRING }, { name: "m", type: ParameterType.STRING }] },
+      {
+        parameters: [
+          { name: "m", type: ParameterType.STRING },
+          { name: "m", type: ParameterType.STRING },
+        ],
+      },
       /parameter "m" is defined twice/,
     ],
   ];
@@ -116,7 +153,10 @@ describe("parameters", () => {
   }
 
   it("refuse a parameter without a type, or with a name that is not an identifier (protovalidate)", async () => {
-    const err = await refused(jobs().createJob({ name: `bad ${++n}`, spec: spec({ parameters: [{ name: "bad name", type: ParameterType.UNSPECIFIED }] }) }), Code.InvalidArgument);
+    const err = await refused(
+      jobs().createJob({ name: `bad ${++n}`, spec: spec({ parameters: [{ name: "bad name", type: ParameterType.UNSPECIFIED }] }) }),
+      Code.InvalidArgument,
+    );
     expect(violationPaths(err)).toEqual(expect.arrayContaining(["spec.parameters[0].name", "spec.parameters[0].type"]));
   });
 
@@ -144,9 +184,18 @@ describe("parameters", () => {
     const missing = await refused(schedules.createSchedule({ jobId: job.id, name: "bad", cron: "0 3 * * *" }), Code.InvalidArgument);
     expect(missing.rawMessage).toMatch(/parameter "repo_name" is required/);
 
-    const s = (await schedules.createSchedule({ jobId: job.id, name: "every second", cron: "* * * * * *", parameters: { repo_name: "nightly", mode: "thorough" } })).schedule!;
+    const s = (
+      await schedules.createSchedule({
+        jobId: job.id,
+        name: "every second",
+        cron: "* * * * * *",
+        parameters: { repo_name: "nightly", mode: "thorough" },
+      })
+    ).schedule!;
     expect(s.parameters).toEqual({ repo_name: "nightly", depth: "3", strict: "false", mode: "thorough", note: "" });
-    const fired = await waitFor(async () => (await runs().listRuns({ scheduleId: s.id, view: RunView.FULL })).runs[0], { what: "the schedule to fire" });
+    const fired = await waitFor(async () => (await runs().listRuns({ scheduleId: s.id, view: RunView.FULL })).runs[0], {
+      what: "the schedule to fire",
+    });
     await schedules.pauseSchedule({ id: s.id });
     expect(fired.trigger).toBe(TriggerKind.SCHEDULE);
     expect(fired.parameters).toEqual(s.parameters);
@@ -154,7 +203,10 @@ describe("parameters", () => {
 
     const updated = (await schedules.updateSchedule({ id: s.id, updateParameters: true, parameters: { repo_name: "weekly" } })).schedule!;
     expect(updated.parameters.repo_name).toBe("weekly");
-    const badUpdate = await refused(schedules.updateSchedule({ id: s.id, updateParameters: true, parameters: { mode: "fast", repo_name: "x" } }), Code.InvalidArgument);
+    const badUpdate = await refused(
+      schedules.updateSchedule({ id: s.id, updateParameters: true, parameters: { mode: "fast", repo_name: "x" } }),
+      Code.InvalidArgument,
+    );
     expect(badUpdate.rawMessage).toMatch(/parameter "mode": "fast" is not one of its choices/);
   });
 });
@@ -167,7 +219,16 @@ describe("env", () => {
     expect((await runs().getRun({ id: run!.id })).run!.spec!.env).toEqual({ LOG_LEVEL: "debug", _private: "1" });
   });
 
-  for (const name of ["ORCH_API_KEY", "orch_server_url", "FLIGHTCONTROL_MCP_0_HEADER_0", "GOOSE_PATH_ROOT", "GOOSE_MODE", "CODEX_HOME", "CLAUDE_CONFIG_DIR", "HOME"]) {
+  for (const name of [
+    "ORCH_API_KEY",
+    "orch_server_url",
+    "FLIGHTCONTROL_MCP_0_HEADER_0",
+    "GOOSE_PATH_ROOT",
+    "GOOSE_MODE",
+    "CODEX_HOME",
+    "CLAUDE_CONFIG_DIR",
+    "HOME",
+  ]) {
     it(`refuses ${name}, which the worker sets itself`, async () => {
       const err = await refused(jobs().createJob({ name: `env ${++n}`, spec: spec({ env: { [name]: "x" } }) }), Code.InvalidArgument);
       expect(err.rawMessage).toMatch(new RegExp(`spec\\.env: "${name}" `));

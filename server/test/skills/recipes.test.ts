@@ -106,7 +106,10 @@ describe("Goose recipes", () => {
     const { activities: _desktopOnly, ...meaning } = original;
     expect({ ...exported, title: original.title }).toEqual({
       ...meaning,
-      parameters: meaning.parameters.map((p: Record<string, unknown>) => ({ ...p, ...(p.default !== undefined ? { default: String(p.default) } : {}) })),
+      parameters: meaning.parameters.map((p: Record<string, unknown>) => ({
+        ...p,
+        ...(p.default !== undefined ? { default: String(p.default) } : {}),
+      })),
     });
     // And importing the export gives the same job again.
     const again = (await jobs().importRecipe({ recipe: (await jobs().exportRecipe({ id: job.id })).recipe, name: "round trip again" })).job!;
@@ -124,10 +127,18 @@ describe("Goose recipes", () => {
 
   const refusals: Array<[string, string, RegExp]> = [
     ["no prompt", "title: t\ndescription: d\ninstructions: i\n", /prompt is missing; Flight Control runs goose headless/],
-    ["a file parameter", "title: t\ndescription: d\nprompt: '{{ f }}'\nparameters:\n  - {key: f, input_type: file, requirement: required, description: x}\n", /parameter "f": input_type file is not supported/],
+    [
+      "a file parameter",
+      "title: t\ndescription: d\nprompt: '{{ f }}'\nparameters:\n  - {key: f, input_type: file, requirement: required, description: x}\n",
+      /parameter "f": input_type file is not supported/,
+    ],
     ["a temperature", "title: t\ndescription: d\nprompt: p\nsettings:\n  temperature: 0.7\n", /settings\.temperature has no equivalent/],
     ["retry checks", "title: t\ndescription: d\nprompt: p\nretry:\n  max_retries: 2\n", /field "retry" has no equivalent/],
-    ["env_keys", "title: t\ndescription: d\nprompt: p\nextensions:\n  - {type: stdio, name: gh, cmd: gh-mcp, env_keys: [GITHUB_TOKEN]}\n", /extension "gh": env_keys/],
+    [
+      "env_keys",
+      "title: t\ndescription: d\nprompt: p\nextensions:\n  - {type: stdio, name: gh, cmd: gh-mcp, env_keys: [GITHUB_TOKEN]}\n",
+      /extension "gh": env_keys/,
+    ],
     ["an unknown placeholder", "title: t\ndescription: d\nprompt: 'hi {{ who }}'\n", /placeholder \{\{who\}\} names no parameter/],
     ["not YAML", "title: [\n", /not valid YAML or JSON/],
   ];

@@ -53,17 +53,29 @@ describe("a run with two skills", () => {
 
   beforeAll(async () => {
     const skills = client(SkillService, server.url, ADMIN_KEY);
-    review = (await skills.createSkill({ files: Object.entries(reviewFiles).map(([path, content]) => ({ path, content: Buffer.from(content) })) })).skill!.id;
+    review = (await skills.createSkill({ files: Object.entries(reviewFiles).map(([path, content]) => ({ path, content: Buffer.from(content) })) }))
+      .skill!.id;
     // The second from an archive: one folder named like the skill.
-    deploy = (await skills.createSkill({ archive: tarGzOf(Object.entries(deployFiles).map(([path, content]) => ({ path: `deploy-notes/${path}`, content }))) })).skill!.id;
-    await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, { what: "worker to connect" });
+    deploy = (
+      await skills.createSkill({
+        archive: tarGzOf(Object.entries(deployFiles).map(([path, content]) => ({ path: `deploy-notes/${path}`, content }))),
+      })
+    ).skill!.id;
+    await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, {
+      what: "worker to connect",
+    });
   });
 
   for (const { agent, dir, list } of AGENTS) {
     it(`succeeds with ${agent}, whose fake finds both skills where ${agent} looks`, async () => {
       const jobs = client(JobService, server.url, ADMIN_KEY);
       const runs = client(RunService, server.url, ADMIN_KEY);
-      const job = (await jobs.createJob({ name: `skills with ${agent}`, spec: { agent, prompt: "use your skills", skillIds: [review, deploy], env: { [list]: "1" } } })).job!;
+      const job = (
+        await jobs.createJob({
+          name: `skills with ${agent}`,
+          spec: { agent, prompt: "use your skills", skillIds: [review, deploy], env: { [list]: "1" } },
+        })
+      ).job!;
       const { run } = await jobs.triggerJob({ id: job.id });
       expect(run!.skills.map((s) => [s.name, s.version])).toEqual([
         ["code-review", 1],
@@ -88,7 +100,12 @@ describe("a run with two skills", () => {
     const skills = client(SkillService, server.url, ADMIN_KEY);
     const runs = client(RunService, server.url, ADMIN_KEY);
     const jobs = client(JobService, server.url, ADMIN_KEY);
-    const job = (await jobs.createJob({ name: "pinned version", spec: { agent: "claude-code", prompt: "go", skillIds: [review], env: { FAKE_CLAUDE_LIST_SKILLS: "1" }, requiredLabels: { pool: "later" } } })).job!;
+    const job = (
+      await jobs.createJob({
+        name: "pinned version",
+        spec: { agent: "claude-code", prompt: "go", skillIds: [review], env: { FAKE_CLAUDE_LIST_SKILLS: "1" }, requiredLabels: { pool: "later" } },
+      })
+    ).job!;
     const { run } = await jobs.triggerJob({ id: job.id });
     const v2 = { ...reviewFiles, "references/checklist.md": "- only tests\n" };
     await skills.updateSkill({ id: review, files: Object.entries(v2).map(([path, content]) => ({ path, content: Buffer.from(content) })) });

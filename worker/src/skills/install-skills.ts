@@ -56,10 +56,13 @@ export async function installSkills(opts: InstallSkillsOptions): Promise<void> {
     }
     for (const file of skill.files) {
       const target = resolve(dir, file.path);
-      if (!target.startsWith(dir + sep)) throw new Error(`skills: ${skill.name}: refusing file path ${JSON.stringify(file.path)} outside the skill's folder`);
+      if (!target.startsWith(dir + sep))
+        throw new Error(`skills: ${skill.name}: refusing file path ${JSON.stringify(file.path)} outside the skill's folder`);
       const actual = createHash("sha256").update(file.content).digest("hex");
       if (actual !== file.sha256) {
-        throw new Error(`skills: ${skill.name} version ${skill.version}: ${file.path} does not match its SHA-256 (got ${actual.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…)`);
+        throw new Error(
+          `skills: ${skill.name} version ${skill.version}: ${file.path} does not match its SHA-256 (got ${actual.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…)`,
+        );
       }
       await mkdir(dirname(target), { recursive: true });
       const mode = file.executable ? 0o755 : 0o644;

@@ -61,14 +61,24 @@ describe("installSkills", () => {
 
   it("refuses a file that does not match its sha256", async () => {
     const cwd = workspace();
-    const run = installSkills({ skills: [bundle("bad", { "SKILL.md": "x" }, { sha256: sha("y") })], agent: "goose", cwd, repository: false, say: () => {} });
+    const run = installSkills({
+      skills: [bundle("bad", { "SKILL.md": "x" }, { sha256: sha("y") })],
+      agent: "goose",
+      cwd,
+      repository: false,
+      say: () => {},
+    });
     await expect(run).rejects.toThrow(/bad version 3: SKILL\.md does not match its SHA-256/);
   });
 
   it("refuses a path out of the skill's folder and a name that is not a folder name", async () => {
     const cwd = workspace();
-    await expect(installSkills({ skills: [bundle("x", { "../../escape": "x" })], agent: "goose", cwd, repository: false, say: () => {} })).rejects.toThrow(/outside the skill's folder/);
-    await expect(installSkills({ skills: [bundle("../x", { "SKILL.md": "x" })], agent: "goose", cwd, repository: false, say: () => {} })).rejects.toThrow(/not a plain folder name/);
+    await expect(
+      installSkills({ skills: [bundle("x", { "../../escape": "x" })], agent: "goose", cwd, repository: false, say: () => {} }),
+    ).rejects.toThrow(/outside the skill's folder/);
+    await expect(
+      installSkills({ skills: [bundle("../x", { "SKILL.md": "x" })], agent: "goose", cwd, repository: false, say: () => {} }),
+    ).rejects.toThrow(/not a plain folder name/);
   });
 
   it("in a checkout: keeps the skills out of the run's commit, and refuses a folder the repository already has", async () => {
@@ -77,15 +87,21 @@ describe("installSkills", () => {
     writeFileSync(join(cwd, "README.md"), "hi\n");
     git(cwd, "add", "-A");
     git(cwd, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
-    await installSkills({ skills: [bundle("review", { "SKILL.md": "s", "scripts/a.sh": "a" })], agent: "codex", cwd, repository: true, say: () => {} });
+    await installSkills({
+      skills: [bundle("review", { "SKILL.md": "s", "scripts/a.sh": "a" })],
+      agent: "codex",
+      cwd,
+      repository: true,
+      say: () => {},
+    });
     expect(readFileSync(join(cwd, ".agents/skills/review/scripts/a.sh"), "utf8")).toBe("a");
     git(cwd, "add", "-A");
     expect(git(cwd, "status", "--porcelain")).toBe("");
 
     mkdirSync(join(cwd, ".goose/skills/review"), { recursive: true });
-    await expect(installSkills({ skills: [bundle("review", { "SKILL.md": "s" })], agent: "goose", cwd, repository: true, say: () => {} })).rejects.toThrow(
-      /\.goose\/skills\/review already exists in the workspace/,
-    );
+    await expect(
+      installSkills({ skills: [bundle("review", { "SKILL.md": "s" })], agent: "goose", cwd, repository: true, say: () => {} }),
+    ).rejects.toThrow(/\.goose\/skills\/review already exists in the workspace/);
   });
 });
 

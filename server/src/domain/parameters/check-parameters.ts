@@ -17,7 +17,9 @@ export function valueProblem(p: Parameter, value: string): string | undefined {
     case ParameterType.BOOLEAN:
       return /^(true|false)$/i.test(value) ? undefined : `${JSON.stringify(value)} is not a boolean (write true or false)`;
     case ParameterType.ENUM:
-      return p.choices.includes(value) ? undefined : `${JSON.stringify(value)} is not one of its choices (${p.choices.map((c) => JSON.stringify(c)).join(", ")})`;
+      return p.choices.includes(value)
+        ? undefined
+        : `${JSON.stringify(value)} is not one of its choices (${p.choices.map((c) => JSON.stringify(c)).join(", ")})`;
     default:
       return "has no type";
   }

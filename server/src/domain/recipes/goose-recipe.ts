@@ -1,6 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { parse, stringify } from "yaml";
-import { JobSpecSchema, McpExtensionSchema, ParameterSchema, ParameterType, type JobSpec, type McpExtension, type Parameter } from "../../gen/flightcontrol/v1/spec_pb";
+import {
+  JobSpecSchema,
+  McpExtensionSchema,
+  ParameterSchema,
+  ParameterType,
+  type JobSpec,
+  type McpExtension,
+  type Parameter,
+} from "../../gen/flightcontrol/v1/spec_pb";
 import { failedPrecondition, invalidArgument } from "../errors";
 
 /**
@@ -131,7 +139,8 @@ function extensionFromRecipe(e: unknown, i: number, spec: JobSpec): void {
     );
   }
   const timeoutSeconds = e.timeout === undefined || e.timeout === null ? 0 : Number(e.timeout);
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) throw invalidArgument(`recipe: extension "${name}": timeout must be a whole number of seconds`);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0)
+    throw invalidArgument(`recipe: extension "${name}": timeout must be a whole number of seconds`);
   if (type === "stdio") {
     const args = e.args === undefined ? [] : e.args;
     if (!Array.isArray(args)) throw invalidArgument(`recipe: extension "${name}": args must be a list`);
@@ -155,7 +164,9 @@ function extensionFromRecipe(e: unknown, i: number, spec: JobSpec): void {
       if (!isObj(e.headers)) throw invalidArgument(`recipe: extension "${name}": headers must be a mapping`);
       for (const [k, v] of Object.entries(e.headers)) headers[k] = str(v, `${at}.headers.${k}`);
     }
-    spec.extensions.push(create(McpExtensionSchema, { name, timeoutSeconds, transport: { case: "streamableHttp", value: { url: str(e.uri, `${at}.uri`), headers } } }));
+    spec.extensions.push(
+      create(McpExtensionSchema, { name, timeoutSeconds, transport: { case: "streamableHttp", value: { url: str(e.uri, `${at}.uri`), headers } } }),
+    );
     return;
   }
   throw invalidArgument(`recipe: extension "${name}": type ${type} is not supported; use stdio, streamable_http or builtin`);
@@ -189,7 +200,8 @@ export function jobToRecipe(job: RecipeJob): string {
       ...(p.type === ParameterType.ENUM ? { options: p.choices } : {}),
     }));
   }
-  const defaultOnly = !spec.extensions.length && spec.builtins.length === DEFAULT_BUILTINS.length && spec.builtins.every((b, i) => b === DEFAULT_BUILTINS[i]);
+  const defaultOnly =
+    !spec.extensions.length && spec.builtins.length === DEFAULT_BUILTINS.length && spec.builtins.every((b, i) => b === DEFAULT_BUILTINS[i]);
   if (!defaultOnly) recipe.extensions = [...spec.builtins.map((name) => ({ type: "builtin", name })), ...spec.extensions.map(extensionToRecipe)];
   const settings: Obj = {};
   if (spec.provider) settings.goose_provider = spec.provider;
@@ -201,7 +213,22 @@ export function jobToRecipe(job: RecipeJob): string {
 function extensionToRecipe(ext: McpExtension): Obj {
   const timeout = ext.timeoutSeconds ? { timeout: ext.timeoutSeconds } : {};
   const t = ext.transport;
-  if (t.case === "stdio") return { type: "stdio", name: ext.name, cmd: t.value.command, args: t.value.args, ...(Object.keys(t.value.env).length ? { envs: t.value.env } : {}), ...timeout };
-  if (t.case === "streamableHttp") return { type: "streamable_http", name: ext.name, uri: t.value.url, ...(Object.keys(t.value.headers).length ? { headers: t.value.headers } : {}), ...timeout };
+  if (t.case === "stdio")
+    return {
+      type: "stdio",
+      name: ext.name,
+      cmd: t.value.command,
+      args: t.value.args,
+      ...(Object.keys(t.value.env).length ? { envs: t.value.env } : {}),
+      ...timeout,
+    };
+  if (t.case === "streamableHttp")
+    return {
+      type: "streamable_http",
+      name: ext.name,
+      uri: t.value.url,
+      ...(Object.keys(t.value.headers).length ? { headers: t.value.headers } : {}),
+      ...timeout,
+    };
   return { type: "stdio", name: ext.name };
 }

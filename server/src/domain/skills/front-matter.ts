@@ -31,7 +31,8 @@ const chars = (s: string) => [...s].length;
 export function parseSkillMd(text: string, path: string, folder: string): SkillFrontMatter {
   const at = (field: string, why: string) => invalidArgument(`${path}: front matter field "${field}" ${why}`);
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  if (lines[0]?.trim() !== "---") throw invalidArgument(`${path}: must start with YAML front matter between "---" lines (name and description at least)`);
+  if (lines[0]?.trim() !== "---")
+    throw invalidArgument(`${path}: must start with YAML front matter between "---" lines (name and description at least)`);
   const end = lines.findIndex((l, i) => i > 0 && l.trim() === "---");
   if (end < 0) throw invalidArgument(`${path}: the front matter has no closing "---" line`);
   const doc = parseDocument(lines.slice(1, end).join("\n"), { uniqueKeys: true });
@@ -55,7 +56,8 @@ export function parseSkillMd(text: string, path: string, folder: string): SkillF
   if (!/^[\p{L}\p{N}-]+$/u.test(name)) throw at("name", `${JSON.stringify(name)} may hold only letters, digits and hyphens`);
   if (name.startsWith("-") || name.endsWith("-")) throw at("name", `${JSON.stringify(name)} must not start or end with a hyphen`);
   if (name.includes("--")) throw at("name", `${JSON.stringify(name)} must not contain consecutive hyphens`);
-  if (folder && folder.normalize("NFKC") !== name) throw at("name", `${JSON.stringify(name)} must match the folder it is in (${JSON.stringify(folder)}); rename one of them`);
+  if (folder && folder.normalize("NFKC") !== name)
+    throw at("name", `${JSON.stringify(name)} must match the folder it is in (${JSON.stringify(folder)}); rename one of them`);
 
   if (!("description" in fm)) throw at("description", "is missing; it is required");
   if (typeof fm.description !== "string" || fm.description.trim() === "") throw at("description", "must be a non-empty string");
@@ -70,7 +72,8 @@ export function parseSkillMd(text: string, path: string, folder: string): SkillF
   let compatibility = "";
   if ("compatibility" in fm) {
     if (typeof fm.compatibility !== "string" || fm.compatibility === "") throw at("compatibility", "must be a non-empty string");
-    if (chars(fm.compatibility) > MAX_COMPATIBILITY) throw at("compatibility", `is ${chars(fm.compatibility)} characters; at most ${MAX_COMPATIBILITY}`);
+    if (chars(fm.compatibility) > MAX_COMPATIBILITY)
+      throw at("compatibility", `is ${chars(fm.compatibility)} characters; at most ${MAX_COMPATIBILITY}`);
     compatibility = fm.compatibility;
   }
   const metadata: Record<string, string> = {};

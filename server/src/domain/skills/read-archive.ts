@@ -54,7 +54,8 @@ async function readZip(buf: Buffer): Promise<UploadedFile[]> {
       });
       zip.removeAllListeners("entry").removeAllListeners("end").removeAllListeners("error");
       if (!entry) break;
-      if (++entries > MAX_ENTRIES) throw invalidArgument(`archive: more than ${MAX_ENTRIES} entries; a skill holds at most ${SKILL_LIMITS.maxFiles} files`);
+      if (++entries > MAX_ENTRIES)
+        throw invalidArgument(`archive: more than ${MAX_ENTRIES} entries; a skill holds at most ${SKILL_LIMITS.maxFiles} files`);
       const raw = (entry.fileName as unknown as Buffer).toString("utf8");
       if (raw.includes("\uFFFD")) throw invalidArgument(`${WHERE} ${JSON.stringify(raw)}: the name is not UTF-8; rename the file`);
       const mode = entry.externalFileAttributes >>> 16;
@@ -114,7 +115,8 @@ function readTarGz(buf: Buffer): Promise<UploadedFile[]> {
     parser.on("entry", (entry: ReadEntry) => {
       if (failed !== undefined) return entry.resume();
       try {
-        if (++entries > MAX_ENTRIES) throw invalidArgument(`archive: more than ${MAX_ENTRIES} entries; a skill holds at most ${SKILL_LIMITS.maxFiles} files`);
+        if (++entries > MAX_ENTRIES)
+          throw invalidArgument(`archive: more than ${MAX_ENTRIES} entries; a skill holds at most ${SKILL_LIMITS.maxFiles} files`);
         const raw = entry.path;
         if (entry.type === "SymbolicLink" || entry.type === "Link") throw linkRefusal(raw);
         if (entry.type === "Directory") {

@@ -43,7 +43,7 @@ export function checkedPath(raw: string, where: string): string {
   if (path.length > SKILL_LIMITS.maxPathChars) throw refuse(`the path is longer than ${SKILL_LIMITS.maxPathChars} characters`);
   const parts = path.split("/");
   if (parts.at(-1) === "") parts.pop();
-  if (parts.some((p) => p === ".." )) throw refuse('".." is not accepted: every file must stay inside the skill\'s folder');
+  if (parts.some((p) => p === "..")) throw refuse('".." is not accepted: every file must stay inside the skill\'s folder');
   if (parts.some((p) => p === "" || p === ".")) throw refuse('empty or "." path parts are not accepted');
   if (parts.length > SKILL_LIMITS.maxDepth + 1) throw refuse(`the file is more than ${SKILL_LIMITS.maxDepth} folders deep`);
   return parts.join("/");
@@ -57,17 +57,23 @@ export function createSizeBudget(where: string) {
     /** Call for each file before reading it; throws once there are too many. */
     file(path: string) {
       if (++files > SKILL_LIMITS.maxFiles) {
-        throw invalidArgument(`${where}: more than ${SKILL_LIMITS.maxFiles} files (at ${JSON.stringify(path)}); a skill holds at most ${SKILL_LIMITS.maxFiles}`);
+        throw invalidArgument(
+          `${where}: more than ${SKILL_LIMITS.maxFiles} files (at ${JSON.stringify(path)}); a skill holds at most ${SKILL_LIMITS.maxFiles}`,
+        );
       }
     },
     /** Call for each chunk of a file; throws once the file or the whole is too large. */
     bytes(path: string, fileSoFar: number, n: number) {
       total += n;
       if (fileSoFar > SKILL_LIMITS.maxFileBytes) {
-        throw invalidArgument(`${where} ${JSON.stringify(path)}: the file is larger than ${mib(SKILL_LIMITS.maxFileBytes)}; a skill's files are at most ${mib(SKILL_LIMITS.maxFileBytes)} each`);
+        throw invalidArgument(
+          `${where} ${JSON.stringify(path)}: the file is larger than ${mib(SKILL_LIMITS.maxFileBytes)}; a skill's files are at most ${mib(SKILL_LIMITS.maxFileBytes)} each`,
+        );
       }
       if (total > SKILL_LIMITS.maxTotalBytes) {
-        throw invalidArgument(`${where}: the files add up to more than ${mib(SKILL_LIMITS.maxTotalBytes)} (at ${JSON.stringify(path)}); a skill holds at most ${mib(SKILL_LIMITS.maxTotalBytes)}`);
+        throw invalidArgument(
+          `${where}: the files add up to more than ${mib(SKILL_LIMITS.maxTotalBytes)} (at ${JSON.stringify(path)}); a skill holds at most ${mib(SKILL_LIMITS.maxTotalBytes)}`,
+        );
       }
     },
   };

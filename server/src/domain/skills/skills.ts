@@ -56,7 +56,12 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
     if (Buffer.compare(Buffer.from(text, "utf8"), skillMd.content) !== 0) throw invalidArgument(`${tree.skillMdPath}: is not UTF-8 text`);
     const fm = parseSkillMd(text, tree.skillMdPath, tree.folder);
     const at = now();
-    const optional: OptionalFrontMatter = { license: fm.license, compatibility: fm.compatibility, metadata: fm.metadata, allowedTools: fm.allowedTools };
+    const optional: OptionalFrontMatter = {
+      license: fm.license,
+      compatibility: fm.compatibility,
+      metadata: fm.metadata,
+      allowedTools: fm.allowedTools,
+    };
     const versionRow: SkillVersionRow = {
       skillId,
       version,
@@ -102,7 +107,10 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
       const row = byId.get(id);
       if (!row) throw notFound("skill", `${id} (in spec.skill_ids)`);
       const other = names.get(row.name);
-      if (other) throw invalidArgument(`spec.skill_ids: skills ${other} and ${id} are both named "${row.name}" and would be installed in the same folder; keep one`);
+      if (other)
+        throw invalidArgument(
+          `spec.skill_ids: skills ${other} and ${id} are both named "${row.name}" and would be installed in the same folder; keep one`,
+        );
       names.set(row.name, id);
       return { id, name: row.name, version: row.latestVersion };
     });
@@ -136,7 +144,9 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
     async remove(id: string): Promise<void> {
       const jobs = await store.jobsUsing(id);
       if (jobs.length) {
-        throw failedPrecondition(`skill ${id} is used by job${jobs.length > 1 ? "s" : ""} ${jobs.map((j) => `"${j}"`).join(", ")}; remove it from them first`);
+        throw failedPrecondition(
+          `skill ${id} is used by job${jobs.length > 1 ? "s" : ""} ${jobs.map((j) => `"${j}"`).join(", ")}; remove it from them first`,
+        );
       }
       if (!(await store.remove(id))) throw notFound("skill", id);
     },
@@ -159,7 +169,10 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
       const out: SkillBundleData[] = [];
       for (const ref of refs) {
         const rows = await store.files(ref.id, ref.version);
-        if (!rows.length) throw new Error(`skill "${ref.name}" version ${ref.version} no longer exists (the skill was deleted); create it again and trigger a new run`);
+        if (!rows.length)
+          throw new Error(
+            `skill "${ref.name}" version ${ref.version} no longer exists (the skill was deleted); create it again and trigger a new run`,
+          );
         out.push({
           skillId: ref.id,
           name: ref.name,

@@ -74,4 +74,3 @@ export class SkillsAndParameters1766000000000 implements MigrationInterface {
     for (const t of ["skill_files", "skill_versions", "skills"]) await q.dropTable(t);
   }
 }
-
