@@ -11,6 +11,7 @@ import { CredentialService } from "./gen/flightcontrol/v1/credential_pb";
 import { JobService } from "./gen/flightcontrol/v1/job_pb";
 import { RunService } from "./gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "./gen/flightcontrol/v1/schedule_pb";
+import { SkillService } from "./gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "./gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "./gen/flightcontrol/v1/worker_pb";
 import { Health } from "./gen/grpc/health/v1/health_pb";
@@ -38,6 +39,7 @@ import { createArtifactRetention } from "./domain/artifacts/artifact-retention";
 import { createArtifactUploads } from "./domain/artifacts/artifact-uploads";
 import { createArtifacts } from "./domain/artifacts/artifacts";
 import { createScheduler } from "./domain/schedules/scheduler";
+import { createSkills } from "./domain/skills/skills";
 import { createFront } from "./http/front";
 import { createArtifactDownload } from "./http/artifact-download";
 import { createMetricsEndpoint } from "./http/metrics-endpoint";
@@ -62,6 +64,7 @@ import { jobService } from "./rpc/job-service";
 import { reflectionService } from "./rpc/reflection-service";
 import { runService } from "./rpc/run-service";
 import { scheduleService } from "./rpc/schedule-service";
+import { skillService } from "./rpc/skill-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
 import { createApiKeyStore } from "./storage/api-key-store";
@@ -74,6 +77,7 @@ import { createLogStore } from "./storage/log-store";
 import { createRunEventStore } from "./storage/run-event-store";
 import { createRunStore } from "./storage/run-store";
 import { createScheduleStore } from "./storage/schedule-store";
+import { createSkillStore } from "./storage/skill-store";
 import { createWorkerStore } from "./storage/worker-store";
 import { createSql } from "./storage/sql";
 
@@ -96,6 +100,7 @@ export const servedServices: DescService[] = [
   CredentialService,
   WorkerService,
   ScheduleService,
+  SkillService,
   ApiKeyService,
   SystemService,
   Health,
@@ -127,10 +132,12 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const schedules = createScheduleStore(db, sql);
   const registry = createRegistry();
   const workers = createWorkerRecords(createWorkerStore(db));
+  const skills = createSkills(createSkillStore(db, sql));
   const lifecycle = createLifecycle({
     runs,
     events,
     assertRunCredentials: credentials.assertRunSpec,
+    resolveSkills: skills.resolve,
     defaultTimeoutSeconds: config.defaultRunTimeoutSeconds,
   });
   // Database work nobody waits for (a disconnect, an expired lease, a start the worker will not
@@ -170,6 +177,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     background: outage.run,
     openSecrets: createRunSecrets(credentials, mcpSecrets),
     followUpOf: followUps.assignment,
+    skillBundles: (row) => skills.bundles(JSON.parse(row.skills || "[]")),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
@@ -207,6 +215,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     runs,
     logs,
     schedules,
+    skills,
     lifecycle,
     registry,
     dispatcher,
@@ -247,6 +256,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(CredentialService, credentialService(app));
     router.service(WorkerService, workerService(app));
     router.service(ScheduleService, scheduleService(app));
+    router.service(SkillService, skillService(app));
     router.service(ApiKeyService, apiKeyService(app));
     router.service(SystemService, systemService({ runs, registry, version, dialect: db.dialect, startedAt: app.startedAt }));
     router.service(

@@ -15,6 +15,7 @@ import type { LogHub } from "./domain/logs/hub";
 import type { McpSecrets } from "./domain/mcp/secrets";
 import type { Lifecycle } from "./domain/runs/lifecycle";
 import type { Scheduler } from "./domain/schedules/scheduler";
+import type { Skills } from "./domain/skills/skills";
 import type { Logger } from "./logger";
 import type { Metrics } from "./observability/metrics";
 import type { ArtifactStore } from "./storage/artifact-store";
@@ -46,6 +47,8 @@ export interface AppContext {
   runs: RunStore;
   logs: LogStore;
   schedules: ScheduleStore;
+  /** Skills and their versions (SkillService, run creation, Assigns). */
+  skills: Skills;
   lifecycle: Lifecycle;
   registry: Registry;
   dispatcher: Dispatcher;

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { LogStream, RunStatus, type RunChanges, type Usage } from "./gen/flightcontrol/v1/run_pb";
 import type { Assign } from "./gen/flightcontrol/v1/worker_pb";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { buildAgentEnv } from "./agents/env";
+import { buildAgentEnv, jobEnv } from "./agents/env";
+import { installSkills } from "./skills/install-skills";
 import { mcpSecretValues } from "./agents/mcp-files";
 import type { Agent, AgentOutcome } from "./agents/types";
 import { clip, createMasker, maskedOutput } from "./masking";
@@ -152,8 +153,11 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         fetchArtifact: deps.fetchArtifact,
       });
       workspace = ws.cwd;
+      await installSkills({ skills: assign.skills, agent: spec.agent, cwd: ws.cwd, repository: Boolean(ws.repo), signal: controller.signal, say });
+      // The job's plain variables, then its credentials, which win on a clash.
+      const runEnv = { ...jobEnv(spec.env), ...assign.env };
       // Where the agent keeps its session in this run: its cwd and private dir, the environment it gets.
-      const place = { cwd: ws.cwd, workDir: dir, env: { ...process.env, ...assign.env } };
+      const place = { cwd: ws.cwd, workDir: dir, env: { ...process.env, ...runEnv } };
       const resumeSessionId = await restoreParentSession({
         agent,
         followUp: assign.followUp,
@@ -166,7 +170,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
         await runSetupScript({
           script: spec.setupScript,
           cwd: ws.cwd,
-          env: buildAgentEnv(process.env, {}, { ...assign.env }),
+          env: buildAgentEnv(process.env, {}, runEnv),
           signal: controller.signal,
           killSignal: kill.signal,
           graceMs: deps.killGraceMs,
@@ -178,7 +182,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       const gen = agent.run({
         runId: assign.runId,
         spec,
-        credentialEnv: { ...assign.env },
+        credentialEnv: runEnv,
         workDir: dir,
         cwd: ws.cwd,
         signal: controller.signal,

@@ -8,6 +8,7 @@ import { WorkerSchema, WorkerState, type Worker } from "../gen/flightcontrol/v1/
 import { roleFromColumn } from "../domain/auth/api-keys";
 import { allowedJobIds } from "../domain/credentials";
 import { redactMcpSecrets } from "../domain/mcp/secrets";
+import type { RunSkillRef } from "../domain/skills/skills";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
 import { changesFromJson, specFromJson, specSummaryFromJson, usageFromJson } from "../storage/codecs";
 import type { ApiKeyRow, CredentialRow, WorkerRow } from "../storage/entities";
@@ -62,6 +63,8 @@ export function runToProto(row: RunListRow, waitingReason = ""): Run {
     cancelRequested: Boolean(row.cancelRequested),
     parentRunId: row.parentRunId ?? "",
     agentSessionId: row.agentSessionId ?? "",
+    parameters: JSON.parse(row.parameters || "{}"),
+    skills: (JSON.parse(row.skills || "[]") as RunSkillRef[]).map((s) => ({ skillId: s.id, name: s.name, version: s.version })),
   });
 }
 

@@ -2,13 +2,18 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { JobSchema, type JobService, JobView } from "../gen/flightcontrol/v1/job_pb";
 import { TriggerKind } from "../gen/flightcontrol/v1/run_pb";
-import { JobSpecSchema } from "../gen/flightcontrol/v1/spec_pb";
+import { JobSpecSchema, type JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import type { Credentials } from "../domain/credentials";
 import type { Dispatcher } from "../domain/dispatch/dispatcher";
-import { notFound } from "../domain/errors";
+import { invalidArgument, notFound } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { McpSecrets } from "../domain/mcp/secrets";
 import type { Lifecycle } from "../domain/runs/lifecycle";
+import { applyParameters } from "../domain/parameters/apply-parameters";
+import { jobToRecipe, recipeToJob } from "../domain/recipes/goose-recipe";
+import { redactMcpSecrets } from "../domain/mcp/secrets";
+import type { Skills } from "../domain/skills/skills";
+import { assertSpecTemplate } from "../domain/specs/template";
 import { specFromJson } from "../storage/codecs";
 import { assertSpecWithinLimit } from "../domain/specs/size-limit";
 import { storedSpec } from "../domain/specs/stored-spec";
@@ -23,25 +28,38 @@ export interface JobServiceDeps {
   mcpSecrets: McpSecrets;
   lifecycle: Pick<Lifecycle, "createRun">;
   dispatcher: Pick<Dispatcher, "kick">;
+  skills: Pick<Skills, "assertJobSpec">;
 }
 
-export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatcher }: JobServiceDeps): ServiceImpl<typeof JobService> {
+export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatcher, skills }: JobServiceDeps): ServiceImpl<typeof JobService> {
   const get = async (id: string) => {
     const row = await jobs.get(id);
     if (!row) throw notFound("job", id);
     return row;
   };
 
+  /** Everything a spec must pass before it is stored in a job; `previous` is the job's stored spec. */
+  const checkedSpec = async (requested: JobSpec, previous?: JobSpec) => {
+    assertSpecWithinLimit(requested);
+    assertSpecTemplate(requested);
+    const spec = mcpSecrets.seal(requested, previous);
+    const stored = storedSpec(spec);
+    await credentials.assertJobSpec(spec);
+    await skills.assertJobSpec(spec);
+    return stored;
+  };
+
+  const insertJob = async (name: string, description: string, requested: JobSpec) => {
+    const stored = await checkedSpec(requested);
+    const now = Date.now();
+    const row: JobDefinitionRow = { id: newId(now), name, description, ...stored, createdAt: now, updatedAt: now };
+    await jobs.insert(row);
+    return row;
+  };
+
   return {
     async createJob(req) {
-      assertSpecWithinLimit(req.spec ?? create(JobSpecSchema));
-      const spec = mcpSecrets.seal(req.spec ?? create(JobSpecSchema));
-      const stored = storedSpec(spec);
-      await credentials.assertJobSpec(spec);
-      const now = Date.now();
-      const row: JobDefinitionRow = { id: newId(now), name: req.name, description: req.description, ...stored, createdAt: now, updatedAt: now };
-      await jobs.insert(row);
-      return { job: jobToProto(row) };
+      return { job: jobToProto(await insertJob(req.name, req.description, req.spec ?? create(JobSpecSchema))) };
     },
 
     async getJob(req) {
@@ -69,13 +87,8 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       const row = await get(req.id);
       if (req.name !== undefined) row.name = req.name;
       if (req.description !== undefined) row.description = req.description;
-      if (req.spec) {
-        // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
-        assertSpecWithinLimit(req.spec);
-        const spec = mcpSecrets.seal(req.spec, specFromJson(row.spec));
-        Object.assign(row, storedSpec(spec));
-        await credentials.assertJobSpec(spec);
-      }
+      // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
+      if (req.spec) Object.assign(row, await checkedSpec(req.spec, specFromJson(row.spec)));
       row.updatedAt = Date.now();
       if (!(await jobs.update(row))) throw notFound("job", req.id);
       return { job: jobToProto(row) };
@@ -90,15 +103,31 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
     async triggerJob(req) {
       // The stored spec, not jobToProto's: that one shows MCP secrets as "***".
       const job = await get(req.id);
+      const applied = applyParameters(specFromJson(job.spec), req.parameters);
       const run = await lifecycle.createRun({
-        spec: specFromJson(job.spec),
+        spec: applied.spec,
         jobId: job.id,
         jobName: job.name,
         trigger: TriggerKind.MANUAL,
         labels: req.labels,
+        parameters: applied.values,
       });
       dispatcher.kick();
       return { run: runToProto(run) };
+    },
+
+    async importRecipe(req) {
+      const recipe = recipeToJob(req.recipe);
+      const name = req.name || recipe.name;
+      if (!/^\P{Cc}{1,100}$/u.test(name)) {
+        throw invalidArgument("recipe: its title is not a valid job name (1 to 100 characters, no control characters); give the job a name");
+      }
+      return { job: jobToProto(await insertJob(name, recipe.description.slice(0, 4000), recipe.spec)) };
+    },
+
+    async exportRecipe(req) {
+      const job = await get(req.id);
+      return { recipe: jobToRecipe({ name: job.name, description: job.description, spec: redactMcpSecrets(specFromJson(job.spec)) }) };
     },
   };
 }

@@ -12,6 +12,8 @@ import { isTerminal, statusToColumn } from "../domain/runs/status";
 import type { LogStore } from "../storage/log-store";
 import type { RunListRow, RunStore } from "../storage/run-store";
 import { assertSpecWithinLimit } from "../domain/specs/size-limit";
+import { assertSpecTemplate } from "../domain/specs/template";
+import { applyParameters } from "../domain/parameters/apply-parameters";
 import { watchChanges } from "../domain/watch-changes";
 import { waitingReason } from "../domain/dispatch/waiting-reason";
 import { decodeCursor, encodeCursor, runToProto as runRowToProto } from "./convert";
@@ -47,11 +49,15 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     async createRun(req) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);
+      assertSpecTemplate(req.spec!);
+      // An ad-hoc run has nobody to give values: its parameters take their defaults.
+      const applied = applyParameters(req.spec!, {}, "spec.parameters");
       const row = await app.lifecycle.createRun({
-        spec: app.mcpSecrets.seal(req.spec!),
+        spec: app.mcpSecrets.seal(applied.spec),
         jobName: name,
         trigger: TriggerKind.AD_HOC,
         labels: req.labels,
+        parameters: applied.values,
       });
       app.dispatcher.kick();
       return { run: runToProto(row) };

@@ -12,6 +12,8 @@ import type { ScheduleRow } from "../storage/entities";
 import type { JobStore } from "../storage/job-store";
 import type { ScheduleStore } from "../storage/schedule-store";
 import { ts } from "./convert";
+import { applyParameters } from "../domain/parameters/apply-parameters";
+import { specFromJson } from "../storage/codecs";
 
 const UPCOMING = 5;
 // Field numbers are the same in CreateScheduleRequest and UpdateScheduleRequest.
@@ -34,6 +36,7 @@ export function scheduleToProto(row: ScheduleRow): Schedule {
     lastRunId: row.lastRunId ?? "",
     createTime: ts(row.createdAt),
     updateTime: ts(row.updatedAt),
+    parameters: JSON.parse(row.parameters || "{}"),
   });
 }
 
@@ -59,7 +62,7 @@ function timing(cron: string, timeZone: string): { cron: string; timeZone: strin
 
 export interface ScheduleServiceDeps {
   schedules: ScheduleStore;
-  jobs: Pick<JobStore, "exists">;
+  jobs: Pick<JobStore, "get">;
   /** Its clock dates changes, and it re-arms its timer after each. */
   scheduler: Pick<Scheduler, "now" | "changed">;
 }
@@ -70,6 +73,12 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
     if (!row) throw notFound("schedule", id);
     return row;
   };
+  /** The values as stored, once they fit the job's parameters (InvalidArgument naming the parameter). */
+  const checkedParameters = async (jobId: string, values: Record<string, string>) => {
+    const job = await jobs.get(jobId);
+    if (!job) throw notFound("job", jobId);
+    return JSON.stringify(applyParameters(specFromJson(job.spec), values).values);
+  };
   // Every change re-arms the scheduler's one timer, which may now be due sooner (or never).
   const changed = async (id: string) => {
     scheduler.changed();
@@ -79,7 +88,7 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
   return {
     async createSchedule(req) {
       const t = timing(req.cron, req.timeZone);
-      if (!(await jobs.exists(req.jobId))) throw notFound("job", req.jobId);
+      const parameters = await checkedParameters(req.jobId, req.parameters);
       const now = scheduler.now();
       const row: ScheduleRow = {
         id: newId(now),
@@ -94,6 +103,7 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
         lastRunId: null,
         createdAt: now,
         updatedAt: now,
+        parameters,
       };
       // The job may still go away before the insert: the store reports that as NotFound too.
       await store.insert(row);
@@ -116,6 +126,7 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
       if (req.name !== undefined) patch.name = req.name;
       if (req.misfirePolicy !== undefined) patch.misfirePolicy = misfireToColumn(req.misfirePolicy);
       if (req.overlapPolicy !== undefined) patch.overlapPolicy = overlapToColumn(req.overlapPolicy);
+      if (req.updateParameters) patch.parameters = await checkedParameters(row.jobId, req.parameters);
       // New timing starts from now; otherwise the pending firing stays as it is (and may be claimed
       // meanwhile, which this update must not undo).
       if (!row.paused && (t.cron !== row.cron || t.timeZone !== row.timeZone)) patch.nextRunAt = nextAfter(t.cron, t.timeZone, now);

@@ -7,7 +7,7 @@ import type { Sql } from "./sql";
 
 /** The definition fields an update may change; firing state is written only by the scheduler's claims. */
 export type ScheduleDefinition = Partial<
-  Pick<ScheduleRow, "name" | "cron" | "timeZone" | "misfirePolicy" | "overlapPolicy" | "nextRunAt" | "updatedAt">
+  Pick<ScheduleRow, "name" | "cron" | "timeZone" | "misfirePolicy" | "overlapPolicy" | "nextRunAt" | "updatedAt" | "parameters">
 >;
 
 /**

@@ -33,14 +33,14 @@ const ROLES = [ADMIN, OPERATOR, VIEWER, WORKER] as const;
 /**
  * The role rules of docs/architecture.md section 7, written down independently of server/src/domain/auth/roles.ts: admin everything
  * but the worker session (its Assigns carry decrypted credentials: worker keys only); operator jobs,
- * runs, schedules, the fleet (not the worker session), system, listing credential names and WhoAmI;
+ * runs, schedules, skills, the fleet (not the worker session), system, listing credential names and WhoAmI;
  * viewer the read-only subset of that; worker only its session and WhoAmI.
  */
 function expectedRoles(m: DescMethod): Role[] {
   const service = m.parent.name;
-  const read = /^(Get|List|Watch|Download)/.test(m.name) || m.name === "WhoAmI";
+  const read = /^(Get|List|Watch|Download|Export)/.test(m.name) || m.name === "WhoAmI";
   const operator =
-    ["JobService", "RunService", "ScheduleService", "SystemService"].includes(service) ||
+    ["JobService", "RunService", "ScheduleService", "SkillService", "SystemService"].includes(service) ||
     (service === "WorkerService" && ["ListWorkers", "GetWorker", "WatchWorkers", "DrainWorker"].includes(m.name)) ||
     path(m) === "flightcontrol.v1.CredentialService/ListCredentials" ||
     path(m) === "flightcontrol.v1.ApiKeyService/WhoAmI";

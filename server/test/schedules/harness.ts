@@ -39,7 +39,13 @@ export async function openEnv(file?: string) {
   const runs = createRunStore(db, sql);
   const events = createEventBus();
   const registry = createRegistry();
-  const lifecycle = createLifecycle({ runs, events, assertRunCredentials: async () => {}, defaultTimeoutSeconds: 3600 });
+  const lifecycle = createLifecycle({
+    runs,
+    events,
+    assertRunCredentials: async () => {},
+    resolveSkills: async () => [],
+    defaultTimeoutSeconds: 3600,
+  });
   const store = createScheduleStore(db, sql);
   const jobStore = createJobStore(db);
   const jobs = db.dataSource.getRepository(JobDefinitionEntity);
@@ -93,6 +99,7 @@ export async function openEnv(file?: string) {
         nextRunAt: nextAfter(o.cron, timeZone, now),
         lastRunAt: null,
         lastRunId: null,
+        parameters: "{}",
         createdAt: now,
         updatedAt: now,
       };

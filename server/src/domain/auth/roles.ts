@@ -4,6 +4,7 @@ import { CredentialService } from "../../gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../../gen/flightcontrol/v1/schedule_pb";
+import { SkillService } from "../../gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "../../gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "../../gen/flightcontrol/v1/worker_pb";
 import { ApiKeyService } from "../../gen/flightcontrol/v1/api_key_pb";
@@ -19,7 +20,21 @@ const ADMIN_ONLY = [ADMIN];
  * credentials, and a worker key can be bound to labels (worker-hello.ts) where an admin key cannot.
  */
 const table: Array<[DescService, Record<string, Role[]>]> = [
-  [JobService, { createJob: OPERATE, getJob: READ, listJobs: READ, updateJob: OPERATE, deleteJob: OPERATE, triggerJob: OPERATE }],
+  [
+    JobService,
+    {
+      createJob: OPERATE,
+      getJob: READ,
+      listJobs: READ,
+      updateJob: OPERATE,
+      deleteJob: OPERATE,
+      triggerJob: OPERATE,
+      importRecipe: OPERATE,
+      exportRecipe: READ,
+    },
+  ],
+  // Skills are parts of jobs: the same roles as jobs.
+  [SkillService, { createSkill: OPERATE, getSkill: READ, listSkills: READ, updateSkill: OPERATE, deleteSkill: OPERATE }],
   [
     RunService,
     {

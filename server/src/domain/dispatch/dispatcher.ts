@@ -9,6 +9,7 @@ import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
 import type { JobRunRow } from "../../storage/entities";
 import type { RunSecrets } from "../run-secrets";
+import type { SkillBundleData } from "../skills/skills";
 import { workerMessage } from "./messages";
 import { isOutage, type Background } from "./outage-retry";
 import { freeSlots, matches, type Registry, type RequiredLabels, type WorkerSession } from "./registry";
@@ -22,6 +23,8 @@ export interface DispatcherDeps {
   openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
   /** What a follow-up's worker needs of its parent (Assign.follow_up); undefined for any other run. */
   followUpOf?(row: JobRunRow): Promise<FollowUp | undefined>;
+  /** The files of the run's skill versions (JobRunRow.skills); throws if one is gone. */
+  skillBundles?(row: JobRunRow): Promise<SkillBundleData[]>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -151,9 +154,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     const runId = row.id;
     let secrets: RunSecrets;
     let followUp: FollowUp | undefined;
+    let skills: SkillBundleData[];
     try {
       secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
       followUp = await deps.followUpOf?.(row);
+      skills = (await deps.skillBundles?.(row)) ?? [];
     } catch (err) {
       registry.release(target, runId);
       // Credentials (or a parent) that could not be read now are not missing: the run waits in the queue.
@@ -183,6 +188,7 @@ export function createDispatcher(deps: DispatcherDeps) {
           jobName: row.jobName,
           deadline: timestampFromMs(clock.now() + row.timeoutSeconds * 1000),
           firstSeq: BigInt(row.lastSeq + 1),
+          skills,
         },
       }),
     );

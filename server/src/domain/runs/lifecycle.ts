@@ -7,6 +7,7 @@ import type { FinishFields, RunStore } from "../../storage/run-store";
 import type { EventBus } from "../events";
 import { failedPrecondition, notFound } from "../errors";
 import { newId } from "../ids";
+import type { RunSkillRef } from "../skills/skills";
 import { storedSpec } from "../specs/stored-spec";
 import { isActive, triggerToColumn } from "./status";
 
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
    * does not resolve to them.
    */
   assertRunCredentials(spec: JobSpec, jobId: string | undefined): Promise<void>;
+  /** The current version of each of the spec's skills; throws NotFound naming a skill that is gone. */
+  resolveSkills(ids: string[]): Promise<RunSkillRef[]>;
   defaultTimeoutSeconds: number;
 }
 
@@ -33,6 +36,10 @@ export interface NewRun {
   retryOfRunId?: string;
   /** The run this one follows up (ContinueRun, or a retry of a follow-up). */
   parentRunId?: string;
+  /** The parameter values the spec was filled with (domain/parameters/apply-parameters.ts). */
+  parameters?: Record<string, string>;
+  /** Skill versions to reuse (a retry keeps its run's); otherwise the skills' current versions. */
+  skills?: RunSkillRef[];
 }
 
 const DEFAULT_BACKOFF_SECONDS = 5;
@@ -61,6 +68,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     // stored before the limit existed, or a run retried from one, is refused here too.
     const stored = storedSpec(spec);
     await deps.assertRunCredentials(spec, input.jobId);
+    const skills = input.skills ?? (await deps.resolveSkills(spec.skillIds));
     const now = Date.now();
     const row: JobRunRow = {
       id: newId(now),
@@ -96,6 +104,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       updatedAt: now,
       parentRunId: input.parentRunId ?? null,
       agentSessionId: "",
+      parameters: JSON.stringify(input.parameters ?? {}),
+      skills: JSON.stringify(skills),
     };
     await runs.insert(row);
     events.emit("runChanged", row.id, row.status);
@@ -118,6 +128,9 @@ export function createLifecycle(deps: LifecycleDeps) {
       retryOfRunId: row.id,
       // A retried follow-up starts again from the same parent's work.
       parentRunId: row.parentRunId ?? undefined,
+      // The same run again: the values and skill versions it was created with.
+      parameters: JSON.parse(row.parameters || "{}"),
+      skills: JSON.parse(row.skills || "[]"),
     });
   }
 
@@ -145,6 +158,9 @@ export function createLifecycle(deps: LifecycleDeps) {
       trigger: TriggerKind.FOLLOW_UP,
       labels: JSON.parse(parent.labels),
       parentRunId: parent.id,
+      // The same values and skill versions as the parent: the follow-up continues the same work.
+      parameters: JSON.parse(parent.parameters || "{}"),
+      skills: JSON.parse(parent.skills || "[]"),
     });
   }
 

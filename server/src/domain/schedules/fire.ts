@@ -6,6 +6,7 @@ import { cancelRun, type CancelDeps } from "../runs/cancel";
 import type { Lifecycle } from "../runs/lifecycle";
 import { isActive } from "../runs/status";
 import { nextAfter } from "./cron";
+import { applyParameters } from "../parameters/apply-parameters";
 import type { ScheduleStore } from "../../storage/schedule-store";
 
 export interface FireDeps {
@@ -60,13 +61,17 @@ export async function fire(deps: FireDeps, s: ScheduleRow, now: number, lookedAt
   if (!job) return { kind: "job_gone" };
   const labels: Record<string, string> = { schedule: s.name, scheduled_time: new Date(due).toISOString() };
   if (missed) labels.catch_up = "true";
+  // The values were checked when the schedule was saved, but the job may have changed since: a
+  // refusal now is the firing's error (the scheduler logs it), as any other failure to create.
+  const applied = applyParameters(specFromJson(job.spec), JSON.parse(s.parameters || "{}"), `schedule "${s.name}" parameters`);
   const run = await deps.lifecycle.createRun({
-    spec: specFromJson(job.spec),
+    spec: applied.spec,
     jobId: job.id,
     jobName: job.name,
     trigger: TriggerKind.SCHEDULE,
     scheduleId: s.id,
     labels,
+    parameters: applied.values,
   });
   await deps.store.recordRun(s.id, firedAt, run.id);
   return { kind: "created", runId: run.id, catchUp: missed };

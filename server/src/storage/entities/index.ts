@@ -6,6 +6,7 @@ import { JobLogEntity } from "./job-log";
 import { JobRunEntity } from "./job-run";
 import { RunEventEntity } from "./run-event";
 import { ScheduleEntity } from "./schedule";
+import { SkillEntity, SkillFileEntity, SkillVersionEntity } from "./skill";
 import { WorkerEntity } from "./worker";
 
 export const entities = [
@@ -18,6 +19,9 @@ export const entities = [
   WorkerEntity,
   ScheduleEntity,
   ArtifactEntity,
+  SkillEntity,
+  SkillVersionEntity,
+  SkillFileEntity,
 ];
 
 export {
@@ -29,6 +33,9 @@ export {
   JobRunEntity,
   RunEventEntity,
   ScheduleEntity,
+  SkillEntity,
+  SkillFileEntity,
+  SkillVersionEntity,
   WorkerEntity,
 };
 export type { ApiKeyRow } from "./api-key";
@@ -39,4 +46,5 @@ export type { JobLogRow } from "./job-log";
 export type { JobRunRow, RunStatusColumn, TriggerColumn } from "./job-run";
 export type { RunEventRow } from "./run-event";
 export type { MisfireColumn, OverlapColumn, ScheduleRow } from "./schedule";
+export type { SkillFileRow, SkillRow, SkillVersionRow } from "./skill";
 export type { WorkerRow, WorkerStateColumn } from "./worker";

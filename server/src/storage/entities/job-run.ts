@@ -50,6 +50,10 @@ export interface JobRunRow {
   parentRunId: string | null;
   /** The agent's own session id, reported when the run finished; "" when it has none. */
   agentSessionId: string;
+  /** JSON object: the parameter values the run was started with. */
+  parameters: string;
+  /** JSON array of {id, name, version}: the skill versions the run installs. */
+  skills: string;
 }
 
 export const JobRunEntity = new EntitySchema<JobRunRow>({
@@ -90,6 +94,8 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     updatedAt: { ...epochMs(), name: "updated_at" },
     parentRunId: { ...ref(), name: "parent_run_id" },
     agentSessionId: { ...str(256), name: "agent_session_id", default: "" },
+    parameters: { ...text(), default: "{}" },
+    skills: { ...text(), default: "[]" },
   },
   indices: [
     // The queue scan: queued runs by priority then age (ids are time-ordered).

@@ -1,5 +1,5 @@
 import { EntitySchema } from "typeorm";
-import { bool, epochMs, id, ref, str } from "../columns";
+import { bool, epochMs, id, ref, str, text } from "../columns";
 
 /** Policies as stored: the enum name without its prefix, lower case (domain/schedules/policies.ts converts). */
 export type MisfireColumn = "skip" | "run_once";
@@ -20,6 +20,8 @@ export interface ScheduleRow {
   lastRunId: string | null;
   createdAt: number;
   updatedAt: number;
+  /** JSON object: the parameter values every run of this schedule gets. */
+  parameters: string;
 }
 
 export const ScheduleEntity = new EntitySchema<ScheduleRow>({
@@ -39,6 +41,7 @@ export const ScheduleEntity = new EntitySchema<ScheduleRow>({
     lastRunId: { ...ref(), name: "last_run_id" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    parameters: { ...text(), default: "{}" },
   },
   indices: [
     { name: "idx_schedules_due", columns: ["paused", "nextRunAt"] },

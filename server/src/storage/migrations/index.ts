@@ -6,6 +6,7 @@ import { RunSpecLast1764000000001 } from "./1764000000001-run-spec-last";
 import { RunChanges1765000000000 } from "./1765000000000-run-changes";
 import { Artifacts1765000000200 } from "./1765000000200-artifacts";
 import { RunFollowUps1765000000400 } from "./1765000000400-run-follow-ups";
+import { SkillsAndParameters1766000000000 } from "./1766000000000-skills-and-parameters";
 import { WorkerAgentVersions1766000000100 } from "./1766000000100-worker-agent-versions";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
@@ -18,5 +19,6 @@ export const migrations = [
   RunChanges1765000000000,
   Artifacts1765000000200,
   RunFollowUps1765000000400,
+  SkillsAndParameters1766000000000,
   WorkerAgentVersions1766000000100,
 ];

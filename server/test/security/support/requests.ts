@@ -45,6 +45,8 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "JobService/UpdateJob": { id: f.job, name: "fuzz-renamed", spec },
     "JobService/DeleteJob": { id: f.job },
     "JobService/TriggerJob": { id: f.job, labels: { env: "test" } },
+    "JobService/ImportRecipe": { recipe: "title: fuzz\ndescription: d\nprompt: p\n", name: "fuzz-recipe" },
+    "JobService/ExportRecipe": { id: f.job },
     "RunService/CreateRun": { spec, name: "fuzz-run", labels: { env: "test" } },
     "RunService/GetRun": { id: f.run },
     "RunService/ListRuns": { jobId: f.job, statuses: ["RUN_STATUS_QUEUED"], pageSize: 10 },
