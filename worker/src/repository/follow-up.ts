@@ -22,14 +22,28 @@ export function followUpStart(followUp: FollowUp): FollowUpStart | undefined {
   const c = followUp.parentChanges;
   if (!c?.headCommit) return undefined;
   const parent = `run ${followUp.parentRunId}`;
-  if (c.pushed) return { ref: c.headCommit, applyDiff: false, note: `follow-up of ${parent}: starting from its pushed branch ${c.branch} at ${c.headCommit.slice(0, 12)}` };
-  if (c.headCommit === c.baseCommit) return { ref: c.baseCommit, applyDiff: false, note: `follow-up of ${parent}: it changed nothing; starting from its base ${c.baseCommit.slice(0, 12)}` };
+  if (c.pushed)
+    return {
+      ref: c.headCommit,
+      applyDiff: false,
+      note: `follow-up of ${parent}: starting from its pushed branch ${c.branch} at ${c.headCommit.slice(0, 12)}`,
+    };
+  if (c.headCommit === c.baseCommit)
+    return {
+      ref: c.baseCommit,
+      applyDiff: false,
+      note: `follow-up of ${parent}: it changed nothing; starting from its base ${c.baseCommit.slice(0, 12)}`,
+    };
   if (!followUp.changesArtifactId) {
     throw new GitError(
       `${parent} did not push its branch and kept no changes.diff (was it over ORCH_ARTIFACT_MAX_FILE_BYTES?), so its work cannot be brought into this follow-up; push the parent's branch (repository.push) or raise the limit and run it again`,
     );
   }
-  return { ref: c.baseCommit, applyDiff: true, note: `follow-up of ${parent}: its branch was not pushed; applying its changes.diff to its base ${c.baseCommit.slice(0, 12)}` };
+  return {
+    ref: c.baseCommit,
+    applyDiff: true,
+    note: `follow-up of ${parent}: its branch was not pushed; applying its changes.diff to its base ${c.baseCommit.slice(0, 12)}`,
+  };
 }
 
 /**
@@ -47,7 +61,14 @@ export async function applyParentWork(checkout: string, diffPath: string, parent
   }
   if ((await at(["diff", "--cached", "--name-only"], "cannot list the parent's changes")) !== "") {
     await at(
-      ["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", `Flight Control run ${parentRunId}\n\nThe changes of run ${parentRunId}, applied for its follow-up.\n`],
+      [
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "--no-gpg-sign",
+        "-m",
+        `Flight Control run ${parentRunId}\n\nThe changes of run ${parentRunId}, applied for its follow-up.\n`,
+      ],
       `cannot commit the changes of run ${parentRunId}`,
       IDENTITY,
     );

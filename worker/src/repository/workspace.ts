@@ -59,7 +59,9 @@ export async function prepareWorkspace(opts: WorkspaceOptions): Promise<Workspac
       (mirror) => checkOut({ mirror, url: repository.url, ref, branch, dest: cwd, signal: opts.signal }),
     ),
   );
-  opts.say(`checkout: ${ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  opts.say(
+    `checkout: ${ref || "default branch"} at ${baseCommit.slice(0, 12)} on branch ${branch} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (start?.applyDiff && opts.followUp) {
     const { parentRunId, changesArtifactId, changesSha256 } = opts.followUp;
     if (!opts.fetchArtifact) throw new GitError("this worker cannot fetch a parent run's changes.diff");

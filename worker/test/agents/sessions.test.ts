@@ -81,7 +81,17 @@ describe("session archives", () => {
     writeFileSync(join(dir, "unrelated.jsonl"), "not ours\n");
     const archive = join(root, "session.tar");
     const mask = createMasker([SECRET]);
-    expect(await packSession({ sessions: claudeSessions, place: first, sessionId: ID, scratch: join(root, "scratch"), dest: archive, mask, secrets: [SECRET] })).toBe(true);
+    expect(
+      await packSession({
+        sessions: claudeSessions,
+        place: first,
+        sessionId: ID,
+        scratch: join(root, "scratch"),
+        dest: archive,
+        mask,
+        secrets: [SECRET],
+      }),
+    ).toBe(true);
     expect(readFileSync(archive).includes(Buffer.from(SECRET))).toBe(false);
     expect(() => readFileSync(join(dir, `${ID}.jsonl`))).toThrow();
 
@@ -90,7 +100,17 @@ describe("session archives", () => {
     expect(await restoreSession(claudeSessions, second, archive)).toBe(1);
     const restored = readFileSync(join(await claudeSessions.dir(second), `${ID}.jsonl`), "utf8");
     expect(restored).toContain("token is ***");
-    expect(await packSession({ sessions: gooseSessions, place: first, sessionId: "none", scratch: join(root, "s2"), dest: join(root, "g.tar"), mask, secrets: [] })).toBe(false);
+    expect(
+      await packSession({
+        sessions: gooseSessions,
+        place: first,
+        sessionId: "none",
+        scratch: join(root, "s2"),
+        dest: join(root, "g.tar"),
+        mask,
+        secrets: [],
+      }),
+    ).toBe(false);
   });
 
   it("mask binary session stores in place, keeping their length", () => {
