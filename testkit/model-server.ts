@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { anthropicError, anthropicReply, openaiError, openaiReply, sse, type ReplyContent, type TurnUsage } from "./model-sse";
+import { anthropicError, anthropicMessage, anthropicReply, openaiError, openaiReply, sse, type ReplyContent, type TurnUsage } from "./model-sse";
 
 /**
  * A scripted model for the real agent CLIs (Claude Code and Codex) on 127.0.0.1: it answers their
@@ -32,6 +32,8 @@ export const call = (name: string, input: Record<string, unknown> | string, text
   reply: { text, tool: { name, input } },
   usage,
 });
+/** OpenAI: a call of function `name` in `namespace` (codex's MCP tools: namespace mcp__<server>). */
+export const callIn = (namespace: string, name: string, input: Record<string, unknown>): Turn => ({ reply: { tool: { name, input, namespace } } });
 export const fail = (status: number, type: string, message: string, retryAfterSeconds?: number): Turn => ({
   error: { status, type, message, retryAfterSeconds },
 });
@@ -133,6 +135,12 @@ export async function startModelServer(): Promise<ModelServer> {
       if (retryAfterSeconds !== undefined) headers["retry-after"] = String(retryAfterSeconds);
       res.writeHead(status, headers).end(JSON.stringify(api === "anthropic" ? anthropicError(type, message) : openaiError(type, message)));
       return undefined;
+    }
+    if ("reply" in turn && api === "anthropic" && rec.body?.stream === false) {
+      // Claude Code retries a failed stream without streaming.
+      const { body, toolId } = anthropicMessage(n, model, turn.reply, turn.usage ?? { input: 10, output: 5 });
+      res.writeHead(200, { "content-type": "application/json", "request-id": `req_${n}` }).end(JSON.stringify(body));
+      return toolId;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": `req_${n}` });
     if ("reply" in turn) {
@@ -262,6 +270,8 @@ function toolResults(api: RecordedRequest["api"], body: Record<string, unknown> 
       if (item?.type === "function_call_output" || item?.type === "custom_tool_call_output") {
         // Codex reports a failed command in the output text (exit code), not as a flag.
         out.push({ toolId: String(item.call_id), output: text(item.output), isError: false });
+      } else if (item?.type === "tool_search_output") {
+        out.push({ toolId: String(item.call_id), output: JSON.stringify(item.tools), isError: false });
       }
     }
   }

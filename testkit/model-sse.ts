@@ -21,7 +21,8 @@ export interface TurnUsage {
 /** What one reply holds: optional text, then optionally one tool call. */
 export interface ReplyContent {
   text?: string;
-  tool?: { name: string; input: Record<string, unknown> | string };
+  /** `namespace`: OpenAI only, a function in a namespace (codex lists an MCP server's tools as namespace mcp__<server>). */
+  tool?: { name: string; input: Record<string, unknown> | string; namespace?: string };
 }
 
 export const sse = (event: string, data: Record<string, unknown>) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
@@ -72,6 +73,30 @@ export function anthropicReply(n: number, model: string, reply: ReplyContent, us
   return { events, toolId };
 }
 
+/** Anthropic, not streamed (`"stream": false`): the same reply as one JSON message. */
+export function anthropicMessage(
+  n: number,
+  model: string,
+  reply: ReplyContent,
+  usage: TurnUsage,
+): { body: Record<string, unknown>; toolId?: string } {
+  const content: Record<string, unknown>[] = [];
+  if (reply.text !== undefined) content.push({ type: "text", text: reply.text });
+  const toolId = reply.tool !== undefined ? `toolu_${n}` : undefined;
+  if (reply.tool !== undefined) content.push({ type: "tool_use", id: toolId, name: reply.tool.name, input: reply.tool.input });
+  const body = {
+    id: `msg_${n}`,
+    type: "message",
+    role: "assistant",
+    model,
+    content,
+    stop_reason: toolId ? "tool_use" : "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: usage.input, output_tokens: usage.output, cache_read_input_tokens: usage.cached ?? 0, cache_creation_input_tokens: 0 },
+  };
+  return { body, toolId };
+}
+
 /** Anthropic's error body, for an HTTP error or an `error` event. */
 export const anthropicError = (type: string, message: string) => ({ type: "error", error: { type, message } });
 
@@ -110,12 +135,23 @@ export function openaiReply(n: number, model: string, reply: ReplyContent, usage
     toolId = `call_${n}`;
     const index = output.length;
     const { name, input } = reply.tool;
+    // tool_search is codex's client-executed tool discovery (where its MCP tools are listed).
     const item =
       typeof input === "string"
         ? { type: "custom_tool_call", id: `ctc_${n}`, call_id: toolId, name, input, status: "completed" }
-        : { type: "function_call", id: `fc_${n}`, call_id: toolId, name, arguments: JSON.stringify(input), status: "completed" };
+        : name === "tool_search"
+          ? { type: "tool_search_call", id: `tsc_${n}`, call_id: toolId, execution: "client", arguments: input, status: "completed" }
+          : {
+              type: "function_call",
+              id: `fc_${n}`,
+              call_id: toolId,
+              name,
+              namespace: reply.tool.namespace,
+              arguments: JSON.stringify(input),
+              status: "completed",
+            };
     events.push(sse("response.output_item.added", { output_index: index, item: { ...item, status: "in_progress" } }));
-    if (typeof input !== "string") {
+    if (item.type === "function_call") {
       events.push(sse("response.function_call_arguments.delta", { output_index: index, item_id: item.id, delta: JSON.stringify(input) }));
     }
     events.push(sse("response.output_item.done", { output_index: index, item }));
