@@ -15,7 +15,7 @@ export function claudeRootRefusal(agentUid: number | undefined, operatorEnv: Nod
   if (agentUid !== 0 || operatorEnv.IS_SANDBOX === "1") return undefined;
   return (
     "claude-code cannot run as root: Claude Code refuses to skip its permission prompts for root, and a run has nobody to answer them. " +
-    "Run the worker as an unprivileged user (the worker image does), or turn on the worker's sandbox (ORCH_SANDBOX=bubblewrap), " +
+    "Run the worker as an unprivileged user (the worker image does), or turn on the worker's bubblewrap sandbox, " +
     "which runs each agent as an unprivileged user; only if the worker's container is itself the sandbox, set IS_SANDBOX=1 in the worker's environment"
   );
 }

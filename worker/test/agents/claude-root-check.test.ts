@@ -17,7 +17,7 @@ describe("claude-code as root", () => {
     expect(outcome.exitCode).toBeUndefined();
     expect(outcome.error).toMatch(/^claude-code cannot run as root: /);
     expect(outcome.error).toContain("Run the worker as an unprivileged user");
-    expect(outcome.error).toContain("ORCH_SANDBOX=bubblewrap");
+    expect(outcome.error).toContain("bubblewrap sandbox");
   });
 
   it("runs as an unprivileged user, or as root when the operator says the worker's container is the sandbox", async () => {
