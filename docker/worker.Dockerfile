@@ -1,12 +1,13 @@
-# Flight Control worker: dials the server, runs agents (Goose, shell; Claude Code and Codex on request).
+# Flight Control worker: dials the server, runs agents (Goose, Claude Code, Codex, shell).
 #
 #   docker build -f docker/worker.Dockerfile -t flightcontrol-worker .      (context: the repo root)
 #
 # Build arguments:
 #   GOOSE_VERSION          pin a goose release (e.g. v1.20.0); empty = the upstream "stable" release
 #   GOOSE_LINUX_VARIANT    musl (default: a static build, independent of the image's glibc) or standard
-#   AGENT_NPM_PACKAGES     extra agent CLIs from npm, e.g. "@anthropic-ai/claude-code @openai/codex";
-#                          then list them in ORCH_WORKER_AGENTS (claude-code, codex)
+#   INSTALL_AGENT_CLIS     true (default): Claude Code and Codex from npm at the versions the tests run
+#                          (scripts/agent-clis.json); false leaves them out (the image is ~800 MB smaller)
+#   AGENT_NPM_PACKAGES     more CLIs from npm, installed globally
 # Works with BuildKit and with the legacy builder (no BuildKit-only syntax).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -56,6 +57,7 @@ RUN curl -fsSL "${GOOSE_INSTALL_SCRIPT}" -o download_cli.sh \
 
 # --- runtime --------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+ARG INSTALL_AGENT_CLIS=true
 ARG AGENT_NPM_PACKAGES=
 # git: agents clone and commit; ripgrep: goose's developer tools search with it; curl: agents fetch
 # things; tini: PID 1 that forwards SIGTERM to the worker (which then drains) and reaps the zombies
@@ -65,7 +67,16 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates curl ripgrep tini bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=goose /usr/local/bin/goose /usr/local/bin/goose
+# The same install script and pins as the tests' (it checks that both CLIs start at those versions).
+COPY scripts/agent-clis.json scripts/install-agent-clis.mjs /tmp/agent-clis/
 RUN goose --version \
+ && if [ "${INSTALL_AGENT_CLIS}" = "true" ]; then \
+      node /tmp/agent-clis/install-agent-clis.mjs --prefix /opt/agent-clis \
+      && ln -s /opt/agent-clis/node_modules/.bin/claude /usr/local/bin/claude \
+      && ln -s /opt/agent-clis/node_modules/.bin/codex /usr/local/bin/codex \
+      && npm cache clean --force; \
+    fi \
+ && rm -rf /tmp/agent-clis \
  && if [ -n "${AGENT_NPM_PACKAGES}" ]; then \
       npm install --global --no-audit --no-fund ${AGENT_NPM_PACKAGES} && npm cache clean --force; \
     fi

@@ -12,5 +12,9 @@ export const processSuiteConfig = () =>
       testTimeout: 60_000,
       hookTimeout: 60_000,
       pool: "forks",
+      // This machine runs the tests as root, where the claude-code adapter refuses to start claude
+      // (worker/src/agents/claude-root-check.ts) unless the operator sets IS_SANDBOX=1: the fake
+      // claude needs no confining. The real-CLI suites run their worker unprivileged and without it.
+      env: process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {},
     },
   });

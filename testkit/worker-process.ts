@@ -15,6 +15,8 @@ export interface WorkerOptions {
   key?: string;
   env?: Record<string, string>;
   onLine?: ChildOptions["onLine"];
+  /** A command the worker starts through, e.g. setpriv to run it as another user. */
+  launcher?: string[];
 }
 
 export interface WorkerProcess extends Child {
@@ -39,6 +41,7 @@ export function startWorker(serverUrl: string, opts: WorkerOptions): WorkerProce
     name: opts.name,
     cwd: REPO,
     onLine: opts.onLine,
+    launcher: opts.launcher,
     env: {
       ...process.env,
       ORCH_SERVER_URL: serverUrl,

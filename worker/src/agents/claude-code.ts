@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { createClaudeParser } from "./claude-events";
+import { claudeRootRefusal } from "./claude-root-check";
 import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
 import { claudeResumeArgs, claudeSessionIdOf, claudeSessions } from "./sessions";
@@ -12,6 +13,8 @@ export interface ClaudeAgentOptions {
   /** Path or name of the claude binary (ORCH_CLAUDE_BIN). */
   bin: string;
   baseEnv?: NodeJS.ProcessEnv;
+  /** The uid claude runs as (a sandbox runs agents as an unprivileged one); defaults to the worker's own. */
+  agentUid?: number;
 }
 
 export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
@@ -23,6 +26,9 @@ export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
 }
 
 async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
+  // Inside the sandbox the agent is not root, whatever the worker runs as.
+  const refusal = claudeRootRefusal(options.agentUid ?? ctx.sandbox?.uid ?? process.getuid?.(), options.baseEnv ?? process.env);
+  if (refusal !== undefined) return { ok: false, error: refusal };
   // `claude -p` reads the prompt from stdin when none is given ("Input must be provided either
   // through stdin or as a prompt argument", headless docs). Always used: as an argument, a prompt
   // that names a subcommand ("doctor", "update", "mcp", "config") runs that subcommand instead —
@@ -56,7 +62,7 @@ export function buildClaudeArgs(spec: JobSpec, promptViaStdin = false, mcpConfig
   // Nobody is there to answer a permission prompt, and in -p mode an unapproved tool is simply
   // denied, which leaves the agent unable to run commands or edit files. The run is confined to its
   // own temporary directory on a worker meant for this, so tools run without asking. (As root,
-  // Claude Code refuses this unless IS_SANDBOX=1 is in the worker's environment: an operator's call.)
+  // Claude Code refuses this: runClaude fails such a run first, see claude-root-check.ts.)
   args.push("--permission-mode", "bypassPermissions");
   if (spec.systemInstructions !== "") args.push(...option("--append-system-prompt", spec.systemInstructions));
   if (spec.maxTurns > 0) args.push("--max-turns", String(spec.maxTurns));

@@ -107,6 +107,10 @@ function mcpConfig(spec: JobSpec): Array<[string, string]> {
     // Codex otherwise carries on without a server that does not start; `required` makes exec fail
     // with "required MCP servers failed to initialize: <name>: <reason>" (openai/codex#10902).
     out.push([`${base}.required`, "true"]);
+    // `codex exec` runs with approval policy "never", under which codex 0.171 refuses every MCP tool
+    // call ("MCP tool call requires approval, but approval policy is never"): the job asked for the
+    // server, so its tools are approved (found with the real CLI, server/test/real-cli/codex.test.ts).
+    out.push([`${base}.default_tools_approval_mode`, toml("approve")]);
   });
   return out;
 }

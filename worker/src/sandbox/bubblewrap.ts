@@ -97,6 +97,7 @@ export function bubblewrapArgs(opts: BubblewrapOptions, dirs: RunDirs, network: 
 /** The sandbox of one run: each process it spawns runs in a fresh bwrap with the run's dirs. */
 export function bubblewrapRunSandbox(opts: BubblewrapOptions, dirs: RunDirs, network: SandboxNetwork): RunSandbox {
   return {
+    uid: SANDBOX_UID,
     wrap(cmd: SandboxedCommand): SandboxedCommand {
       return {
         bin: opts.bin,

@@ -13,6 +13,8 @@ export interface SandboxedCommand {
  * of the run (setup script, agent) is spawned through `wrap`.
  */
 export interface RunSandbox {
+  /** The uid the run's processes have inside the sandbox (never root). */
+  readonly uid: number;
   /** What to spawn so that `cmd` runs inside the sandbox. */
   wrap(cmd: SandboxedCommand): SandboxedCommand;
   /**

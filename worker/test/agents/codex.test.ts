@@ -46,11 +46,15 @@ describe("codex agent (fake codex)", () => {
       "-c",
       "mcp_servers.fs_local.required=true",
       "-c",
+      'mcp_servers.fs_local.default_tools_approval_mode="approve"',
+      "-c",
       'mcp_servers.remote.url="http://localhost:9/mcp"',
       "-c",
       'mcp_servers.remote.env_http_headers={ "X-Key" = "FLIGHTCONTROL_MCP_1_HEADER_0" }',
       "-c",
       "mcp_servers.remote.required=true",
+      "-c",
+      'mcp_servers.remote.default_tools_approval_mode="approve"',
       // Issue #15, defects 2 and 8: every server `required`; the prompt on stdin, not as an argument.
       "-",
     ]);

@@ -1,0 +1,208 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunStatus, type AgentEvent, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
+import { call, callIn, fail, hang, say, type Script } from "../../../testkit/model-server";
+import { REPO } from "../../../testkit/paths";
+import { waitFor } from "../../../testkit/wait-for";
+import { createGitFixture, eventsOf, psLines, runAgentDirect, sessionOf, type GitFixture } from "./fixtures";
+import { CODEX_MODEL, CODEX_PROVIDER, startRealCliStack, type RealCliStack, type Spec } from "./stack";
+
+// The real Codex (scripts/agent-clis.json) through a real worker, its model replaced by the scripted
+// model server speaking the Responses API. The job selects the operator's provider "scripted"
+// (stack.ts writes it into the worker's ~/.codex/config.toml); the credential holds OPENAI_API_KEY,
+// the variable that provider's env_key names.
+let stack: RealCliStack;
+let git: GitFixture;
+beforeAll(async () => {
+  stack = await startRealCliStack("codex");
+  git = createGitFixture(stack);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** `extra`: more JobSpec fields, in MessageInitShape form. */
+const codexSpec = (prompt: string, extra: Record<string, unknown> = {}): Spec =>
+  ({ agent: "codex", provider: CODEX_PROVIDER, model: CODEX_MODEL, prompt, credentialIds: [stack.openaiCredential], ...extra }) as Spec;
+
+const PATCH = [
+  "*** Begin Patch",
+  "*** Add File: src/new.txt",
+  "+a",
+  "+b",
+  "+c",
+  "*** Update File: README.md",
+  "@@",
+  " hello",
+  "-world",
+  "+real agent",
+  "*** End Patch",
+  "",
+].join("\n");
+
+describe("real Codex", () => {
+  it("edits files in a repository checkout with exec_command and apply_patch; the run's diff, events, usage and thread come from it", async () => {
+    const { url, bare, base } = git.repo("codex-edit", { "README.md": "hello\nworld\n", "old.txt": "gone\n" });
+    const script = stack.model.script([
+      call("exec_command", { cmd: "cat README.md && rm old.txt" }),
+      call("apply_patch", PATCH),
+      say("Edited README.md, added src/new.txt and removed old.txt.", { input: 1200, output: 80 }),
+    ]);
+    const run = await stack.runToEnd(codexSpec(`Tidy the repository ${script.tag}`, { repository: { url, push: true } }));
+    expect(run.status, `${run.error}\n${await stack.output(run.id)}\n${stack.worker.output()}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.result).toBe("Edited README.md, added src/new.txt and removed old.txt.");
+
+    // Each tool ran in the checkout (inside codex's own workspace-write sandbox), and its result went back.
+    expect(script.resultOf(0)?.output).toMatch(/Process exited with code 0[\s\S]*Output:\nhello\nworld\n/);
+    expect(script.resultOf(1)?.output).toMatch(/Success. Updated the following files:\nA src\/new.txt\nM README.md/);
+    expect(script.remaining).toBe(0);
+    expect(script.requests.every((r) => r.headers.authorization === "Bearer sk-test-8e4b1f6a2c9d" && r.body?.model === CODEX_MODEL)).toBe(true);
+    // Codex also tries github.com and chatgpt.com (plugins, experiments): refused at the proxy, never the model's traffic.
+    expect(stack.model.outside.filter((h) => /openai\.com/.test(h))).toEqual([]);
+
+    expect(run.changes).toMatchObject({ baseCommit: base, pushed: true, filesChanged: 3, insertions: 4, deletions: 2 });
+    expect(git.show(bare, run.changes!.branch, "README.md")).toBe("hello\nreal agent\n");
+    expect(git.show(bare, run.changes!.branch, "src/new.txt")).toBe("a\nb\nc\n");
+
+    const events = await stack.agentEvents(run.id);
+    const thread = sessionOf(events);
+    expect(thread).toMatch(/^[0-9a-f-]{36}$/);
+    expect(script.requests.every((r) => r.headers["thread-id"] === thread)).toBe(true);
+    expect(eventsOf(events, "toolCall").map((c) => [c.name, JSON.parse(c.argumentsJson)])).toEqual([
+      ["command_execution", { command: "/usr/bin/bash -lc 'cat README.md && rm old.txt'" }],
+      ["file_change", { changes: [expect.objectContaining({ kind: "update" }), expect.objectContaining({ kind: "add" })] }],
+    ]);
+    expect(eventsOf(events, "toolResult").map((r) => [r.output.replace(/\/\S*\/workspace\//g, ""), r.isError])).toEqual([
+      ["hello\nworld\n", false],
+      ["update README.md\nadd src/new.txt", false],
+    ]);
+    expect(eventsOf(events, "assistantMessage").map((m) => m.text)).toEqual(["Edited README.md, added src/new.txt and removed old.txt."]);
+    // turn.completed carries the turn's totals: 10 + 10 + 1200 in, 5 + 5 + 80 out.
+    expect(run.usage).toMatchObject({ inputTokens: 1220n, outputTokens: 90n, totalTokens: 1310n });
+  });
+
+  describe("MCP servers from the job's extensions", () => {
+    let run: Run;
+    let events: AgentEvent[];
+    let script: Script;
+    beforeAll(async () => {
+      script = stack.model.script([
+        call("tool_search", { query: "echo" }),
+        callIn("mcp__echo", "echo", { text: "hi" }),
+        say("Done with the echo tool."),
+      ]);
+      run = await stack.runToEnd(
+        codexSpec(`Use the echo tool ${script.tag}`, {
+          extensions: [
+            {
+              name: "echo",
+              transport: {
+                case: "stdio",
+                value: { command: process.execPath, args: [join(REPO, "testkit/mcp-echo-server.mjs")], env: { MCP_ECHO_SUFFIX: "!" } },
+              },
+            },
+            { name: "broken", transport: { case: "stdio", value: { command: "/nonexistent/mcp-server", args: [] } } },
+          ],
+        }),
+      );
+      events = await stack.agentEvents(run.id);
+    });
+
+    it("starts them: codex's tool search lists the echo server's tool, and the call reaches codex's MCP client", () => {
+      // Codex 0.171 prints nothing about MCP start-up in --json; its tool search shows what connected.
+      const listed = JSON.parse(script.resultOf(0)?.output ?? "[]");
+      expect(listed).toContainEqual(
+        expect.objectContaining({ type: "namespace", name: "mcp__echo", tools: [expect.objectContaining({ name: "echo" })] }),
+      );
+      expect(eventsOf(events, "toolCall").map((c) => c.name)).toEqual(["echo.echo"]);
+    });
+
+    // `codex exec` runs with approval policy "never", and codex 0.171 then refuses MCP tool calls
+    // ("MCP tool call requires approval, but approval policy is never") unless the server has
+    // default_tools_approval_mode = "approve": for the agents work (worker/src/agents/codex.ts).
+    it("the agent gets the echo tool's answer", () => {
+      expect(script.resultOf(1)?.output).toContain("echo: hi!");
+    });
+
+    // Issue 15, defect 2: codex skips a server that does not start unless it is `required = true`.
+    it("a broken MCP server fails the run, naming it", () => {
+      expect(run.status).toBe(RunStatus.FAILED);
+      expect(run.error).toContain("broken");
+    });
+  });
+
+  it("a model error (HTTP 400) fails the run with the model's message", async () => {
+    const script = stack.model.script([fail(400, "invalid_request_error", "Invalid input: the prompt is too long")]);
+    const run = await stack.runToEnd(codexSpec(`Summarise ${script.tag}`));
+    expect(run.status).toBe(RunStatus.FAILED);
+    // Codex passes the response body on verbatim (JSON); the message is in it.
+    expect(run.error).toContain("Invalid input: the prompt is too long");
+    expect(script.requests).toHaveLength(1);
+  });
+
+  it("rate limit (429 with retry-after): codex retries and the run succeeds", async () => {
+    const script = stack.model.script([
+      fail(429, "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s.", 1),
+      say("Done after the retry."),
+    ]);
+    const run = await stack.runToEnd(codexSpec(`Summarise ${script.tag}`));
+    expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
+    expect(run.result).toBe("Done after the retry.");
+    expect(script.requests).toHaveLength(2);
+    // Codex announces the retry as an `error` event ("Reconnecting... 1/1 (... 429 ...)"), shown as such (issue 15, defect 9).
+    const errors = eventsOf(await stack.agentEvents(run.id), "error").map((e) => e.message);
+    expect(errors).toEqual([expect.stringMatching(/^Reconnecting\.\.\. 1\/1 .*429 Too Many Requests/)]);
+  });
+
+  it("cancel mid-stream: the run is cancelled and codex is gone", async () => {
+    const script = stack.model.script([hang()]);
+    const { run } = await stack.runs().createRun({ spec: codexSpec(`Wait ${script.tag}`) });
+    await waitFor(() => script.requests.length === 1, { what: "codex to call the model" });
+    expect(psLines(script.tag).length).toBeGreaterThan(0);
+    await stack.runs().cancelRun({ id: run!.id });
+    const done = await waitFor(
+      async () => {
+        const r = (await stack.runs().getRun({ id: run!.id })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: "the cancelled run to finish" },
+    );
+    expect(done.status).toBe(RunStatus.CANCELLED);
+    await waitFor(() => psLines(script.tag).length === 0, { what: "codex to exit" });
+  });
+
+  // As for Claude Code: the follow-up work is not on this branch, so the thread is resumed directly.
+  it("records the thread id, and `codex exec resume <id>` continues that conversation for real", async () => {
+    const script = stack.model.script([say("Noted: the word is pineapple."), say("The word was pineapple.")]);
+    const first = await runAgentDirect(stack, "codex", `Remember the word pineapple ${script.tag}`);
+    expect(first.outcome).toMatchObject({ ok: true, result: "Noted: the word is pineapple." });
+    const thread = sessionOf(first.events)!;
+    expect(thread).toMatch(/^[0-9a-f-]{36}$/);
+
+    const out = await first.rerun([
+      "exec",
+      "--json",
+      "--skip-git-repo-check",
+      "-c",
+      `model_provider="${CODEX_PROVIDER}"`,
+      "-m",
+      CODEX_MODEL,
+      "resume",
+      thread,
+      "Which word was it?",
+    ]);
+    const lines = out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(lines).toContainEqual({ type: "thread.started", thread_id: thread });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ type: "item.completed", item: expect.objectContaining({ text: "The word was pineapple." }) }),
+    );
+    const history = JSON.stringify(script.requests[1].body?.input);
+    expect(history).toContain("Remember the word pineapple");
+    expect(history).toContain("Noted: the word is pineapple.");
+    expect(history).toContain("Which word was it?");
+    expect(script.requests[1].headers["thread-id"]).toBe(thread);
+  });
+});
