@@ -31,10 +31,11 @@ export interface AgentSessions {
   runOwned: boolean;
 }
 
-const exists = (p: string) => stat(p).then(
-  () => true,
-  () => false,
-);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Every file below `root`, relative to it (symlinks are not followed, nor listed). */
 async function filesBelow(root: string, dir = root): Promise<string[]> {
