@@ -4,7 +4,7 @@
 // operator's Claude Code settings, Codex config.toml (model_providers) and Goose config.yaml reach
 // the run as copies. The operator's files are put where the worker's own environment says they are,
 // under the work dir and a config dir that the sandbox hides, so a run could not read them itself.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
@@ -102,6 +102,12 @@ describe("on a sandboxed worker", () => {
     expect(goose.agentSessionId).toBe(`flightcontrol-${goose.id}`);
     const gooseChild = await done((await runs().continueRun({ id: goose.id, prompt: "lines=1" })).run);
     expect(gooseChild.result).toContain("resumed after 2 earlier messages");
+
+    // The sessions lived in the runs' own dirs, gone with them: none reached the operator's dirs,
+    // and no run dir is left behind to hand one to the next run.
+    expect(existsSync(join(workDir, "claude-config", "projects"))).toBe(false);
+    expect(existsSync(join(workDir, "codex-home", "sessions"))).toBe(false);
+    await waitFor(() => readdirSync(workDir).every((n) => !n.startsWith("run-")), { what: "the run dirs to be removed" });
   });
 
   it("the operator's agent configuration reaches the sandboxed agents, its logins do not", async () => {
