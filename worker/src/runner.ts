@@ -157,7 +157,7 @@ export function startRun(assign: Assign, runLog: RunLog, deps: RunnerDeps) {
       // The job's plain variables, then its credentials, which win on a clash.
       const runEnv = { ...jobEnv(spec.env), ...assign.env };
       // Where the agent keeps its session in this run: its cwd and private dir, the environment it gets.
-      const place = { cwd: ws.cwd, workDir: dir, env: { ...process.env, ...runEnv } };
+      const place = { cwd: ws.cwd, workDir: dir, env: { ...process.env, ...runEnv }, sandboxed: sandbox !== undefined };
       const resumeSessionId = await restoreParentSession({
         agent,
         followUp: assign.followUp,

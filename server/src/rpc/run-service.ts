@@ -35,7 +35,10 @@ export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
 export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
   // A queued run says why it waits, if a worker could not take it even with a free slot.
   const runToProto = (row: RunListRow) =>
-    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
+    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}"), networkOf(row)) : "");
+
+  /** JobSpec.network of a row read with its spec (protobuf JSON: "network" when not empty); "" without one. */
+  const networkOf = (row: RunListRow): string => (row.spec ? ((JSON.parse(row.spec) as { network?: string }).network ?? "") : "");
 
   const get = async (id: string) => {
     const row = await app.runs.get(id);

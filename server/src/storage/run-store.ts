@@ -25,6 +25,8 @@ export interface QueuedRun {
   id: string;
   agent: string;
   required_labels: string;
+  /** JobSpec.network (null when the spec leaves it empty): "none" runs go only to sandboxing workers. */
+  network: string | null;
 }
 
 /** Runs per status; pg returns COUNT as a string. */
@@ -123,7 +125,7 @@ export function createRunStore(db: Database, sql: Sql) {
     /** Queued runs of one priority that may be dispatched now, oldest first, after a given id (keyset paging on idx_job_runs_queue). */
     queued: (now: number, priority: number, afterId: string, limit: number) =>
       sql.all<QueuedRun>(
-        "SELECT id, agent, required_labels FROM job_runs WHERE status = 'queued' AND priority = ? AND id > ? AND available_at <= ? ORDER BY id LIMIT ?",
+        `SELECT id, agent, required_labels, ${sql.dialect === "postgres" ? "spec::json ->> 'network'" : "json_extract(spec, '$.network')"} AS network FROM job_runs WHERE status = 'queued' AND priority = ? AND id > ? AND available_at <= ? ORDER BY id LIMIT ?`,
         [priority, afterId, now, limit],
       ),
 

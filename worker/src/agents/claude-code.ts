@@ -4,7 +4,8 @@ import { createClaudeParser } from "./claude-events";
 import { claudeRootRefusal } from "./claude-root-check";
 import { runCliAgent } from "./cli-agent";
 import { buildAgentEnv } from "./env";
-import { claudeResumeArgs, claudeSessionIdOf, claudeSessions } from "./sessions";
+import { agentStateDirs, claudeResumeArgs, claudeSessionIdOf, claudeSessions, operatorClaudeConfigDir } from "./sessions";
+import { CLAUDE_OPERATOR_FILES, runStateVars } from "./operator-config";
 import { writePrivateFile } from "./mcp-files";
 import { option, writePromptFile } from "./prompt-file";
 import type { Agent, AgentOutcome, AgentOutput, AgentRunContext } from "./types";
@@ -26,9 +27,19 @@ export function createClaudeCodeAgent(options: ClaudeAgentOptions): Agent {
 }
 
 async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): AsyncGenerator<AgentOutput, AgentOutcome, void> {
+  const baseEnv = options.baseEnv ?? process.env;
   // Inside the sandbox the agent is not root, whatever the worker runs as.
-  const refusal = claudeRootRefusal(options.agentUid ?? ctx.sandbox?.uid ?? process.getuid?.(), options.baseEnv ?? process.env);
+  const refusal = claudeRootRefusal(options.agentUid ?? ctx.sandbox?.uid ?? process.getuid?.(), baseEnv);
   if (refusal !== undefined) return { ok: false, error: refusal };
+  // Sandboxed, the run has its own config dir (sessions included) with the operator's settings in it.
+  const state = await runStateVars(
+    ctx.sandbox !== undefined,
+    "CLAUDE_CONFIG_DIR",
+    agentStateDirs({ workDir: ctx.workDir, env: baseEnv, sandboxed: true }).claude,
+    operatorClaudeConfigDir(baseEnv),
+    CLAUDE_OPERATOR_FILES,
+  );
+  if ("error" in state) return { ok: false, error: state.error };
   // `claude -p` reads the prompt from stdin when none is given ("Input must be provided either
   // through stdin or as a prompt argument", headless docs). Always used: as an argument, a prompt
   // that names a subcommand ("doctor", "update", "mcp", "config") runs that subcommand instead —
@@ -45,7 +56,7 @@ async function* runClaude(options: ClaudeAgentOptions, ctx: AgentRunContext): As
     bin: options.bin,
     binHint: "set ORCH_CLAUDE_BIN",
     args: [...buildClaudeArgs(ctx.spec, true, mcpConfig), ...claudeResumeArgs(ctx.resumeSessionId)],
-    env: buildAgentEnv(options.baseEnv ?? process.env, {}, ctx.credentialEnv),
+    env: buildAgentEnv(baseEnv, state.vars, ctx.credentialEnv),
     stdinFile,
     parser: createClaudeParser({ maxTurns: ctx.spec.maxTurns, extensions: Object.keys(servers) }),
     terminalEvent: "result",

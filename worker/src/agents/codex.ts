@@ -3,7 +3,8 @@ import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { runCliAgent } from "./cli-agent";
 import { createCodexParser } from "./codex-events";
 import { buildAgentEnv } from "./env";
-import { codexSessionIdOf, codexSessions, withCodexResume } from "./sessions";
+import { agentStateDirs, codexSessionIdOf, codexSessions, operatorCodexHome, withCodexResume } from "./sessions";
+import { CODEX_OPERATOR_FILES, runStateVars } from "./operator-config";
 import { logLine } from "./events";
 import { codexIgnoresMaxTurns } from "./max-turns";
 import { option, writePromptFile } from "./prompt-file";
@@ -37,13 +38,24 @@ async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): Asyn
   const stdinFile = await writePromptFile(ctx.workDir, ctx.spec.prompt);
   const mcpEnv = codexMcpEnv(ctx.spec, ctx.credentialEnv);
   if ("error" in mcpEnv) return { ok: false, error: mcpEnv.error };
+  const baseEnv = options.baseEnv ?? process.env;
+  // Sandboxed, the run has its own CODEX_HOME (sessions included) with the operator's config.toml
+  // (model_providers, profiles) in it; its login stays out: CODEX_API_KEY or OPENAI_API_KEY then.
+  const state = await runStateVars(
+    ctx.sandbox !== undefined,
+    "CODEX_HOME",
+    agentStateDirs({ workDir: ctx.workDir, env: baseEnv, sandboxed: true }).codex,
+    operatorCodexHome(baseEnv),
+    CODEX_OPERATOR_FILES,
+  );
+  if ("error" in state) return { ok: false, error: state.error };
   if (ctx.spec.maxTurns > 0) yield logLine(LogStream.SYSTEM, codexIgnoresMaxTurns(ctx.spec.maxTurns));
   return yield* runCliAgent(ctx, {
     label: "codex",
     bin: options.bin,
     binHint: "set ORCH_CODEX_BIN",
     args: withCodexResume(buildCodexArgs(ctx.spec, options.sandbox ?? "workspace-write", true), ctx.resumeSessionId),
-    env: buildAgentEnv(options.baseEnv ?? process.env, { ...mcpEnv.env, ...codexApiKey(ctx.credentialEnv) }, ctx.credentialEnv),
+    env: buildAgentEnv(baseEnv, { ...state.vars, ...mcpEnv.env, ...codexApiKey(ctx.credentialEnv) }, ctx.credentialEnv),
     stdinFile,
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
@@ -84,8 +96,8 @@ const headerVar = (i: number, j: number) => `FLIGHTCONTROL_MCP_${i}_HEADER_${j}`
  * a secret in them: codex-rs/core/src/config/types.rs lets a stdio server take `env_vars`, names
  * of variables codex copies from its own environment into the server's, and an HTTP server take
  * `env_http_headers`, header name → variable holding its value. codexMcpEnv puts the values there.
- * (A per-run CODEX_HOME with a config.toml would also keep them off argv, but would hide the
- * operator's codex login and config.toml from the run.)
+ * (A config.toml in the run's CODEX_HOME would also keep them off argv, but unsandboxed runs use
+ * the operator's CODEX_HOME, which is not the run's to write.)
  */
 function mcpConfig(spec: JobSpec): Array<[string, string]> {
   const out: Array<[string, string]> = [];

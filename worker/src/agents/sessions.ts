@@ -1,6 +1,7 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
+import { runHomeDir } from "../sandbox/bubblewrap";
 
 /**
  * Agent sessions: where each agent CLI keeps one session's state, how it is told to resume one, and
@@ -8,11 +9,17 @@ import { join, relative } from "node:path";
  * ARTIFACT_KIND_SESSION artifact (session-archive.ts) and restores it for a follow-up on any worker.
  */
 
-/** What locates a run's session files: the agent's working directory, the run's private dir and the child's environment. */
+/**
+ * What locates a run's session files: the agent's working directory, the run's private dir, the
+ * worker's environment with the run's, and whether the run is sandboxed. A sandboxed agent sees
+ * neither the worker's HOME nor its work dir, only the run's dir with HOME=<run dir>/home inside it
+ * (sandbox/bubblewrap.ts), so there every agent keeps its state under that HOME (agentStateDirs).
+ */
 export interface SessionPlace {
   cwd: string;
   workDir: string;
   env: Record<string, string | undefined>;
+  sandboxed?: boolean;
 }
 
 export interface AgentSessions {
@@ -44,6 +51,28 @@ async function filesBelow(root: string, dir = root): Promise<string[]> {
 
 const home = (env: SessionPlace["env"]) => env.HOME || homedir();
 
+/**
+ * Where Claude Code and Codex keep their state in a run. Unsandboxed: the worker operator's own
+ * (CLAUDE_CONFIG_DIR or ~/.claude, CODEX_HOME or ~/.codex, with the operator's login). Sandboxed:
+ * the run's own under its HOME, since the operator's are hidden (and read-only if shown): the agent
+ * writes there, the worker packs and restores sessions there, and it goes with the run's dir, so
+ * nothing passes from one run to another. The adapters copy the operator's settings in
+ * (operator-config.ts) and set CLAUDE_CONFIG_DIR and CODEX_HOME to these paths explicitly, so that
+ * the worker's own values, which point into hidden paths, never reach the sandbox.
+ */
+export function agentStateDirs(place: Pick<SessionPlace, "workDir" | "env" | "sandboxed">): { claude: string; codex: string } {
+  if (place.sandboxed) {
+    const runHome = runHomeDir(place.workDir);
+    return { claude: join(runHome, ".claude"), codex: join(runHome, ".codex") };
+  }
+  return { claude: operatorClaudeConfigDir(place.env), codex: operatorCodexHome(place.env) };
+}
+
+/** Claude Code's config dir for the worker's own environment: CLAUDE_CONFIG_DIR, else ~/.claude. */
+export const operatorClaudeConfigDir = (env: SessionPlace["env"]) => env.CLAUDE_CONFIG_DIR || join(home(env), ".claude");
+/** Codex's home for the worker's own environment: CODEX_HOME, else ~/.codex. */
+export const operatorCodexHome = (env: SessionPlace["env"]) => env.CODEX_HOME || join(home(env), ".codex");
+
 // --- Claude Code -------------------------------------------------------------------------------
 
 /**
@@ -65,12 +94,10 @@ export function claudeProjectDirName(canonicalCwd: string): string {
   return `${sanitized.slice(0, 200)}-${Math.abs(hash).toString(36)}`;
 }
 
-export const claudeConfigDir = (env: SessionPlace["env"]) => env.CLAUDE_CONFIG_DIR || join(home(env), ".claude");
-
 export const claudeSessions: AgentSessions = {
   async dir(place) {
     const cwd = (await realpath(place.cwd).catch(() => place.cwd)).normalize("NFC");
-    return join(claudeConfigDir(place.env), "projects", claudeProjectDirName(cwd));
+    return join(agentStateDirs(place).claude, "projects", claudeProjectDirName(cwd));
   },
   async files(place, sessionId) {
     const dir = await this.dir(place);
@@ -101,15 +128,14 @@ export function claudeSessionIdOf(line: string): string | undefined {
  * Codex writes a thread to `$CODEX_HOME` (default ~/.codex) `/sessions/YYYY/MM/DD/rollout-<time>-<thread
  * id>.jsonl` and `codex exec resume <id>` finds it by id wherever it is under sessions/, whatever
  * the cwd (a UUID skips the cwd filter: resolve_resume_thread_id in codex-rs/exec/src/lib.rs). The
- * file is kept at the same path relative to CODEX_HOME. CODEX_HOME is the operator's (it holds
- * codex's login), so nothing is removed from it.
+ * file is kept at the same path relative to CODEX_HOME. Unsandboxed, CODEX_HOME is the operator's
+ * (it holds codex's login), so nothing is removed from it; sandboxed, it is the run's own
+ * (agentStateDirs) and goes with the run's dir.
  */
-export const codexHome = (env: SessionPlace["env"]) => env.CODEX_HOME || join(home(env), ".codex");
-
 export const codexSessions: AgentSessions = {
-  dir: async (place) => codexHome(place.env),
+  dir: async (place) => agentStateDirs(place).codex,
   async files(place, sessionId) {
-    const root = codexHome(place.env);
+    const root = agentStateDirs(place).codex;
     const all = await filesBelow(join(root, "sessions"));
     return all.filter((f) => /(^|\/)rollout-[^/]*\.jsonl$/.test(f) && f.endsWith(`-${sessionId}.jsonl`)).map((f) => join("sessions", f));
   },

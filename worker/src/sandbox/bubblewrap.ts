@@ -39,9 +39,12 @@ export interface BubblewrapOptions {
   show: string[];
 }
 
+/** HOME inside the sandbox of the run whose private dir is `runDir` (the agents keep their state there). */
+export const runHomeDir = (runDir: string) => join(runDir, "home");
+
 /** Makes the run's home and temp directories inside its private dir. */
 export async function makeRunDirs(runDir: string): Promise<RunDirs> {
-  const dirs = { runDir, homeDir: join(runDir, "home"), tmpDir: join(runDir, "tmp") };
+  const dirs = { runDir, homeDir: runHomeDir(runDir), tmpDir: join(runDir, "tmp") };
   await mkdir(dirs.homeDir, { recursive: true });
   await mkdir(dirs.tmpDir, { recursive: true });
   return dirs;

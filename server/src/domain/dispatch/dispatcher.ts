@@ -85,12 +85,12 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  function pick(agent: string, required: RequiredLabels) {
+  function pick(agent: string, required: RequiredLabels, network: string | null) {
     let best: WorkerSession | undefined;
     let bestFree = 0;
     for (const s of registry.withFreeSlots()) {
       const n = freeSlots(s);
-      if (n > bestFree && matches(s, agent, required)) {
+      if (n > bestFree && matches(s, agent, required, network ?? "")) {
         best = s;
         bestFree = n;
       }
@@ -113,7 +113,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         try {
           await runs.transaction(async (tx) => {
             for (const q of page) {
-              const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
+              const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>), q.network);
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;

@@ -9,6 +9,8 @@ export interface WorkerSession {
   labels: Record<string, string>;
   agents: Set<string>;
   capacity: number;
+  /** How the worker isolates its runs (Hello.sandbox): "bubblewrap"; empty or absent when it does not. */
+  sandbox?: string;
   draining: boolean;
   /** Runs this session holds, with the attempt it holds. Change it through the registry once the session is registered. */
   runs: Map<string, number>;
@@ -37,8 +39,17 @@ export const freeSlots = (s: WorkerSession): number => (s.draining ? 0 : s.capac
 /** A run's required labels, parsed once per queued run rather than once per candidate worker. */
 export type RequiredLabels = Array<[string, string]>;
 
-export function matches(s: WorkerSession, agent: string, required: RequiredLabels): boolean {
+/**
+ * JobSpec.network "none" asks for a run cut off from every network, which only a worker that
+ * sandboxes its runs can give (its runner refuses such a run otherwise): the run waits for one.
+ */
+export const needsSandbox = (network: string | null | undefined) => network === "none";
+
+export const sandboxes = (s: WorkerSession): boolean => Boolean(s.sandbox);
+
+export function matches(s: WorkerSession, agent: string, required: RequiredLabels, network = ""): boolean {
   if (!s.agents.has(agent)) return false;
+  if (needsSandbox(network) && !sandboxes(s)) return false;
   for (const [k, v] of required) if (s.labels[k] !== v) return false;
   return true;
 }

@@ -154,6 +154,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
       labels: { ...hello.labels },
       agents: new Set(hello.agents),
       capacity: hello.capacity,
+      sandbox: hello.sandbox,
       draining: false,
       runs: new Map(),
       sendQueue: createSendQueue<ConnectResponse>(),
