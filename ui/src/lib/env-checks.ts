@@ -33,7 +33,8 @@ export function checkEnvRows(rows: readonly KeyValueRow[], prefix: string): Fiel
   const out: FieldViolation[] = [];
   const named = rows.filter((r) => r.key.trim());
   if (named.length > MAX_VARIABLES) out.push({ path: `${prefix}.env`, message: `At most ${MAX_VARIABLES} variables; remove some.` });
-  if (rows.some((r) => !r.key.trim() && r.value)) out.push({ path: `${prefix}.env`, message: "A variable has a value but no name; name it or remove it." });
+  if (rows.some((r) => !r.key.trim() && r.value))
+    out.push({ path: `${prefix}.env`, message: "A variable has a value but no name; name it or remove it." });
   const seen = new Set<string>();
   for (const r of named) {
     const name = r.key.trim();

@@ -30,7 +30,8 @@ export async function skillSource(picked: readonly PickedFile[]): Promise<SkillS
     if (files.length > 1) return "Drop one archive on its own, or the skill's files without archives among them.";
     return { archive: new Uint8Array(await (archives[0] as PickedFile).blob.arrayBuffer()) };
   }
-  if (files.length > MAX_FILES) return `A skill may have at most ${MAX_FILES} files; this has ${files.length}. Leave out what the agent does not need.`;
+  if (files.length > MAX_FILES)
+    return `A skill may have at most ${MAX_FILES} files; this has ${files.length}. Leave out what the agent does not need.`;
   if (!files.some((f) => f.path === "SKILL.md" || /^[^/]+\/SKILL\.md$/.test(f.path))) {
     return "There is no SKILL.md at the top of what you dropped (or in its one folder); drop the skill's folder itself.";
   }
