@@ -135,7 +135,7 @@ describe("skills and parameters in the dashboard", () => {
     const form = page.getByRole("form", { name: "Run with parameters" });
     await form.getByText("What to review").waitFor();
     await form.getByRole("button", { name: "▶ Run" }).click();
-    await expect(app.fieldError('parameters["topic"]').textContent()).resolves.toBe("topic is required; give it a value.");
+    await expect(page.locator(`[data-field-error='parameters["topic"]']`).textContent()).resolves.toBe("topic is required; give it a value.");
     await form.getByRole("textbox", { name: /topic/ }).fill("the invoice parser");
     await form.getByRole("button", { name: "▶ Run" }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
