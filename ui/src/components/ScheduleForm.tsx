@@ -62,7 +62,8 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
     if (found.length) return;
     const parameters = valuesToSend(params, values);
     const body = { name: name.trim(), cron: cron.trim(), timeZone, misfirePolicy: misfire, overlapPolicy: overlap, parameters };
-    if (schedule) update.mutate({ id: schedule.id, ...body, updateParameters: true });
+    // Until the job's parameters are known the stored values are kept rather than replaced by none.
+    if (schedule) update.mutate({ id: schedule.id, ...body, updateParameters: !!job.data });
     else create.mutate({ jobId, paused, ...body });
   }
 
