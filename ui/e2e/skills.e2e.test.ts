@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { skillMd, tarGzOf, zipOf } from "../../server/test/skills/archives";
@@ -156,6 +157,43 @@ describe("skills and parameters in the dashboard", () => {
     await expect(page.locator(`[data-run-id="${runId}"] [data-testid="run-parameter-values"]`).textContent()).resolves.toBe(
       "topic=the invoice parser",
     );
+  });
+
+  it("a Goose recipe imported on the Jobs page opens as a goose job; Export as recipe downloads it with the same parameters", async () => {
+    const recipe = [
+      'version: "1.0.0"',
+      "title: Release notes",
+      "description: Drafts release notes",
+      "prompt: Draft release notes for {{ version }} in {{ tone }} tone.",
+      "parameters:",
+      "  - key: version",
+      "    input_type: string",
+      "    requirement: required",
+      "    description: The version to describe",
+      "  - key: tone",
+      "    input_type: select",
+      "    requirement: optional",
+      "    default: plain",
+      "    options: [plain, upbeat]",
+      "",
+    ].join("\n");
+    await app.goto("/jobs");
+    await page.getByRole("button", { name: "Import Goose recipe" }).click();
+    const form = page.getByRole("form", { name: "Import Goose recipe" });
+    await form.getByRole("textbox", { name: "Recipe" }).fill(recipe);
+    await form.getByRole("button", { name: "Import as job" }).click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    await page.getByRole("heading", { name: "Release notes" }).waitFor();
+    await page.getByTestId("spec-parameters").getByText("upbeat", { exact: false }).waitFor();
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export as recipe" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe("Release notes.yaml");
+    const text = await readFile((await file.path())!, "utf8");
+    expect(text).toMatch(/title: Release notes/);
+    expect(text).toMatch(/key: version[\s\S]*requirement: required/);
+    expect(text).toMatch(/key: tone[\s\S]*options:/);
   });
 
   it("a skill a job uses cannot be deleted: the server's reason is shown", async () => {
