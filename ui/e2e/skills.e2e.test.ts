@@ -136,7 +136,7 @@ describe("skills and parameters in the dashboard", () => {
     const form = page.getByRole("form", { name: "Run with parameters" });
     await form.getByText("What to review").waitFor();
     await form.getByRole("button", { name: "▶ Run" }).click();
-    await expect(page.locator(`[data-field-error='parameters["topic"]']`).textContent()).resolves.toBe("topic is required; give it a value.");
+    await expect(app.fieldError('parameters["topic"]').textContent()).resolves.toBe("topic is required; give it a value.");
     await form.getByRole("textbox", { name: /topic/ }).fill("the invoice parser");
     await form.getByRole("button", { name: "▶ Run" }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
@@ -157,6 +157,20 @@ describe("skills and parameters in the dashboard", () => {
     await expect(page.locator(`[data-run-id="${runId}"] [data-testid="run-parameter-values"]`).textContent()).resolves.toBe(
       "topic=the invoice parser",
     );
+  });
+
+  it("Edit & run again starts from the resolved prompt and queues without asking for the values again", async () => {
+    await app.goto(`/runs/${runId}`);
+    await page.getByRole("link", { name: "Edit & run again" }).click();
+    await page.waitForFunction(
+      () =>
+        document.querySelector<HTMLTextAreaElement>("[data-field='spec.prompt'] textarea")?.value ===
+        "Review the invoice parser using the pdf-tools skill.",
+    );
+    await page.getByRole("button", { name: "Queue run" }).click();
+    await page.waitForURL((u) => /\/runs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(runId));
+    await app.waitForRunStatus("succeeded");
+    await expect(page.getByTestId("run-skills").textContent()).resolves.toBe("pdf-tools@2");
   });
 
   it("a Goose recipe imported on the Jobs page opens as a goose job; Export as recipe downloads it with the same parameters", async () => {

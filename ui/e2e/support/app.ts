@@ -38,7 +38,8 @@ export class DashboardApp {
   }
 
   fieldError(name: string): Locator {
-    return this.page.locator(`[data-field-error="${name}"]`);
+    // JSON quoting is valid CSS string quoting, so map keys (parameters["topic"]) work too.
+    return this.page.locator(`[data-field-error=${JSON.stringify(name)}]`);
   }
 
   alert(): Locator {
