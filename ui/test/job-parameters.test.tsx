@@ -18,7 +18,7 @@ const job = create(JobSchema, {
   name: "triage",
   spec: {
     agent: "goose",
-    prompt: "Triage {{topic}}",
+    prompt: "Triage {{topic}} ({{count}}, {{ mode }})",
     parameters: [
       { name: "topic", type: ParameterType.STRING, required: true, description: "What to triage" },
       { name: "count", type: ParameterType.NUMBER, defaultValue: "3" },
@@ -62,6 +62,8 @@ describe("parameters in the dashboard", () => {
     await user.clear(within(form).getByRole("textbox", { name: "count" }));
     await user.click(within(form).getByRole("checkbox", { name: "dry_run" }));
     await user.selectOptions(within(form).getByRole("combobox", { name: "mode" }), "fast");
+    // The emptied number shows its default, as the server will fill it.
+    expect(within(form).getByTestId("prompt-preview")).toHaveTextContent("Triage flaky tests (3, fast)");
     await user.click(within(form).getByRole("button", { name: "▶ Run" }));
     await waitFor(() => expect(triggered).toHaveLength(1));
     // The emptied number is left out, so the server applies its default.

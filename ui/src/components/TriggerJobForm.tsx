@@ -7,6 +7,7 @@ import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { FieldErrors, type FieldViolation } from "../lib/errors";
 import { invalidateService } from "../lib/invalidate";
 import { checkValues, initialValues, valuesToSend } from "../lib/parameter-values";
+import { fillPlaceholders } from "../lib/placeholders";
 import { ErrorBanner } from "./ErrorBanner";
 import { FormFooter } from "./FormFooter";
 import { ParameterValuesFields } from "./ParameterValuesFields";
@@ -38,6 +39,16 @@ export function TriggerJobForm({ job, onDone }: { job: Job; onDone: () => void }
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Run with parameters">
       <ErrorBanner error={problems.length ? problems : trigger.error} fieldErrors={errors} claimed={["parameters"]} />
       <ParameterValuesFields params={params} values={values} onChange={setValues} errors={errors} />
+      <div>
+        <div className="mb-1 text-xs font-medium text-zinc-700">Prompt with these values</div>
+        <pre
+          className="max-h-32 overflow-auto rounded-md bg-zinc-50 px-2.5 py-1.5 font-sans text-xs whitespace-pre-wrap text-zinc-700"
+          data-testid="prompt-preview"
+        >
+          {/* Empty optional values take their default, as the server fills them. */}
+          {fillPlaceholders(job.spec?.prompt ?? "", initialValues(params, valuesToSend(params, values)))}
+        </pre>
+      </div>
       <FormFooter onCancel={onDone} busy={trigger.isPending}>
         ▶ Run
       </FormFooter>
