@@ -26,6 +26,8 @@ import { SchedulesPage } from "./pages/SchedulesPage";
 import { WorkersPage } from "./pages/WorkersPage";
 import { CredentialsPage } from "./pages/CredentialsPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
+import { SkillsPage } from "./pages/SkillsPage";
+import { SkillDetailPage } from "./pages/SkillDetailPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
 /** Transport, query cache and auth; tests pass a router transport and their own client. */
@@ -99,6 +101,8 @@ export function AppRoutes() {
             </RequirePermission>
           }
         />
+        <Route path="skills" element={<SkillsPage />} />
+        <Route path="skills/:id" element={<SkillDetailPage />} />
         <Route path="schedules" element={<SchedulesPage />} />
         <Route path="workers" element={<WorkersPage />} />
         <Route

@@ -38,7 +38,8 @@ export class DashboardApp {
   }
 
   fieldError(name: string): Locator {
-    return this.page.locator(`[data-field-error="${name}"]`);
+    // JSON quoting is valid CSS string quoting, so map keys (parameters["topic"]) work too.
+    return this.page.locator(`[data-field-error=${JSON.stringify(name)}]`);
   }
 
   alert(): Locator {
@@ -110,6 +111,38 @@ export class DashboardApp {
 
   logScroller(): Locator {
     return this.page.locator("[data-log-scroller]");
+  }
+
+  /** Drops files on `target` as a user dragging them from the file manager would (a synthetic DataTransfer). */
+  async dropFiles(target: Locator, files: { name: string; bytes: Buffer; type?: string }[]): Promise<void> {
+    const payload = files.map((f) => ({ name: f.name, type: f.type ?? "application/octet-stream", base64: f.bytes.toString("base64") }));
+    const dataTransfer = await this.page.evaluateHandle((fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      return dt;
+    }, payload);
+    await target.dispatchEvent("dragover", { dataTransfer });
+    await target.dispatchEvent("drop", { dataTransfer });
+    await dataTransfer.dispose();
+  }
+
+  /** Adds a parameter in the job form's Parameters editor (the nth, from 1). */
+  async addParameter(n: number, p: { name: string; description?: string; required?: boolean; defaultValue?: string }): Promise<void> {
+    const group = this.field("spec.parameters");
+    await group.getByRole("button", { name: "+ Parameter" }).click();
+    const row = group.locator(`[data-parameter="${n - 1}"]`);
+    await row.getByRole("textbox", { name: `Parameter ${n} name` }).fill(p.name);
+    if (p.description) await row.getByRole("textbox", { name: `Parameter ${n} description` }).fill(p.description);
+    if (p.required) await row.getByRole("checkbox", { name: "Required" }).check();
+    else if (p.defaultValue !== undefined) await row.getByRole("textbox", { name: `Parameter ${n} default` }).fill(p.defaultValue);
+  }
+
+  /** Sets the nth (from 1) plain environment variable in the job form, adding its row. */
+  async addEnv(n: number, name: string, value: string): Promise<void> {
+    const group = this.field("spec.env");
+    await group.getByRole("button", { name: "+ Variable" }).click();
+    await group.getByRole("textbox", { name: `Environment variables ${n} name` }).fill(name);
+    await group.getByRole("textbox", { name: `Environment variables ${n} value` }).fill(value);
   }
 
   async createJob(job: { name: string; description?: string } & Parameters<DashboardApp["fillSpec"]>[0]): Promise<string> {

@@ -3,6 +3,9 @@ import type { JobSpecDraft } from "../lib/job-spec-draft";
 import { AGENTS } from "../lib/providers";
 import { seconds } from "../lib/format";
 import { CredentialPicker, useCredentialList } from "./CredentialPicker";
+import { EnvEditor } from "./EnvEditor";
+import { ParametersEditor } from "./ParametersEditor";
+import { SkillPicker } from "./SkillPicker";
 import { Field, FieldGroup } from "./Field";
 import { KeyValueEditor } from "./KeyValueEditor";
 import { McpExtensionsEditor } from "./McpExtensionsEditor";
@@ -112,6 +115,7 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
             )}
           </>
         )}
+        <ParametersEditor value={draft.parameters} onChange={(parameters) => onChange({ parameters })} errors={errors} path={p("parameters")} />
         <RepositoryFields
           draft={draft}
           onChange={onChange}
@@ -137,6 +141,15 @@ export function JobSpecFields({ draft, onChange, errors, prefix }: JobSpecFields
             invalid={!!errors.get(p("credential_ids"), true)}
           />
         </FieldGroup>
+        <FieldGroup
+          label="Skills"
+          name={p("skill_ids")}
+          error={errors.get(p("skill_ids"), true)}
+          hint="Installed where the agent looks for skills, at the version current when the run is created."
+        >
+          <SkillPicker value={draft.skillIds} onChange={(skillIds) => onChange({ skillIds })} invalid={!!errors.get(p("skill_ids"), true)} />
+        </FieldGroup>
+        <EnvEditor rows={draft.env} onChange={(env) => onChange({ env })} errors={errors} path={p("env")} />
         <FieldGroup
           label="Required worker labels"
           name={p("required_labels")}

@@ -2,8 +2,10 @@ import type { ReactNode } from "react";
 import type { JobSpec } from "../gen/flightcontrol/v1/spec_pb";
 import { seconds } from "../lib/format";
 import { labelList } from "../lib/labels";
+import { typeLabel } from "../lib/parameter-draft";
 import { providerInfo } from "../lib/providers";
 import { useCredentialList } from "./CredentialPicker";
+import { SkillNames } from "./SkillNames";
 import { Chip } from "./StatusBadge";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -104,6 +106,39 @@ export function JobSpecView({ spec }: { spec: JobSpec | undefined }) {
           <span className="flex flex-wrap gap-1">
             {spec.artifactPaths.map((g) => (
               <Chip key={g}>{g}</Chip>
+            ))}
+          </span>
+        </Row>
+      )}
+      {spec.parameters.length > 0 && (
+        <Row label="Parameters">
+          <ul className="space-y-0.5" data-testid="spec-parameters">
+            {spec.parameters.map((p) => (
+              <li key={p.name} className="text-xs">
+                <span className="font-mono font-semibold">{p.name}</span>{" "}
+                <span className="text-zinc-500">
+                  {typeLabel(p.type)}
+                  {p.choices.length > 0 && ` (${p.choices.join(" | ")})`}
+                  {p.required ? " · required" : ` · default ${p.defaultValue === "" ? '""' : p.defaultValue}`}
+                </span>
+                {p.description && <span className="text-zinc-600"> — {p.description}</span>}
+              </li>
+            ))}
+          </ul>
+        </Row>
+      )}
+      {spec.skillIds.length > 0 && (
+        <Row label="Skills">
+          <SkillNames ids={spec.skillIds} />
+        </Row>
+      )}
+      {Object.keys(spec.env).length > 0 && (
+        <Row label="Environment">
+          <span className="flex flex-wrap gap-1">
+            {Object.entries(spec.env).map(([k, v]) => (
+              <Chip key={k}>
+                {k}={v}
+              </Chip>
             ))}
           </span>
         </Row>

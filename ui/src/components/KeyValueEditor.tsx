@@ -12,6 +12,8 @@ export interface KeyValueEditorProps {
   addLabel?: string;
   /** Per-row error, looked up by key (map violations name the key). */
   rowError?: (key: string) => string | undefined;
+  /** Per-row advice that is not an error (e.g. "this looks like a secret"), shown when there is no error. */
+  rowWarning?: (key: string) => string | undefined;
   ariaLabel?: string;
 }
 
@@ -23,6 +25,7 @@ export function KeyValueEditor({
   secret,
   addLabel = "Add",
   rowError,
+  rowWarning,
   ariaLabel,
 }: KeyValueEditorProps) {
   const rowKeys = useListKeys(rows.length);
@@ -36,6 +39,7 @@ export function KeyValueEditor({
     <fieldset className="min-w-0 space-y-1.5" aria-label={ariaLabel}>
       {rows.map((r, i) => {
         const err = rowError?.(r.key.trim());
+        const warning = err ? undefined : rowWarning?.(r.key.trim());
         return (
           <div key={rowKeys.keys[i]}>
             <div className="flex gap-1.5">
@@ -61,6 +65,11 @@ export function KeyValueEditor({
               </Button>
             </div>
             {err && <p className="mt-0.5 text-xs text-red-700">{err}</p>}
+            {warning && (
+              <p className="mt-0.5 text-xs text-amber-700" data-row-warning>
+                {warning}
+              </p>
+            )}
           </div>
         );
       })}

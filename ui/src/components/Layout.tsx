@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { to: "/", label: "Dashboard", icon: "dashboard", end: true },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/jobs", label: "Jobs", icon: "jobs" },
+  { to: "/skills", label: "Skills", icon: "skills" },
   { to: "/schedules", label: "Schedules", icon: "schedules" },
   { to: "/workers", label: "Workers", icon: "workers" },
   { to: "/credentials", label: "Credentials", icon: "credentials", needs: "credentials:read" },

@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import type { Run } from "../gen/flightcontrol/v1/run_pb";
 import { useNow } from "../hooks/useNow";
 import { between, duration, shortId } from "../lib/format";
+import { compactValues } from "../lib/parameter-values";
 import { isActive, runTitle, TRIGGER_LABEL } from "../lib/run-status";
 import { RelativeTime } from "./RelativeTime";
 import { RunStatusBadge } from "./StatusBadge";
@@ -38,6 +39,15 @@ export function RunTable({ runs, showJob = true, empty = "No runs yet." }: { run
                   {showJob ? runTitle(r) : shortId(r.id)}
                 </Link>
                 {showJob && <span className="font-mono text-[11px] text-zinc-400">{shortId(r.id)}</span>}
+                {Object.keys(r.parameters).length > 0 && (
+                  <span
+                    className={`block truncate font-mono text-[11px] text-zinc-500 ${showJob ? "" : "mt-0.5"}`}
+                    title={compactValues(r.parameters, 1000)}
+                    data-testid="run-parameter-values"
+                  >
+                    {compactValues(r.parameters)}
+                  </span>
+                )}
               </td>
               <td className="text-xs text-zinc-600">{TRIGGER_LABEL[r.trigger]}</td>
               <td className="truncate text-xs text-zinc-600">{r.workerName || <span className="text-zinc-400">—</span>}</td>

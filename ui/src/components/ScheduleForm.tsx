@@ -1,16 +1,19 @@
 import { useId, useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { JobService } from "../gen/flightcontrol/v1/job_pb";
 import { MisfirePolicy, OverlapPolicy, ScheduleService, type Schedule } from "../gen/flightcontrol/v1/schedule_pb";
-import { FieldErrors } from "../lib/errors";
+import { FieldErrors, type FieldViolation } from "../lib/errors";
 import { localTimeZone, timeZones } from "../lib/cron";
 import { invalidateService } from "../lib/invalidate";
+import { checkValues, initialValues, valuesToSend } from "../lib/parameter-values";
 import { MISFIRE_OPTIONS, OVERLAP_OPTIONS } from "../lib/schedule-labels";
 import { Field } from "./Field";
 import { CronPreview } from "./CronPreview";
 import { ErrorBanner } from "./ErrorBanner";
 import { FormFooter } from "./FormFooter";
+import { FieldGroup } from "./Field";
+import { ParameterValuesFields } from "./ParameterValuesFields";
 
 const PRESETS: [string, string][] = [
   ["*/5 * * * *", "every 5 min"],
@@ -20,7 +23,7 @@ const PRESETS: [string, string][] = [
   ["0 0 * * 0", "weekly"],
 ];
 
-const CLAIMED = ["job_id", "name", "cron", "time_zone", "misfire_policy", "overlap_policy"];
+const CLAIMED = ["job_id", "name", "cron", "time_zone", "misfire_policy", "overlap_policy", "parameters"];
 
 /** Create a schedule, or edit one when `schedule` is given. */
 export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Schedule; initialJobId?: string; onDone: () => void }) {
@@ -34,6 +37,12 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
   const [misfire, setMisfire] = useState(schedule?.misfirePolicy || MisfirePolicy.SKIP);
   const [overlap, setOverlap] = useState(schedule?.overlapPolicy || OverlapPolicy.ALLOW);
   const [paused, setPaused] = useState(false);
+  // The job's parameters decide the fields; values typed (or stored) for another job are ignored.
+  const job = useQuery(JobService.method.getJob, jobId ? { id: jobId } : skipToken);
+  const params = job.data?.job?.spec?.parameters ?? [];
+  const [typed, setTyped] = useState<Record<string, string>>(() => ({ ...schedule?.parameters }));
+  const values = initialValues(params, typed);
+  const [problems, setProblems] = useState<FieldViolation[]>([]);
 
   const opts = {
     onSuccess: () => {
@@ -44,18 +53,23 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
   const create = useMutation(ScheduleService.method.createSchedule, opts);
   const update = useMutation(ScheduleService.method.updateSchedule, opts);
   const mutation = schedule ? update : create;
-  const errors = FieldErrors.of(mutation.error);
+  const errors = problems.length ? FieldErrors.fromViolations(problems) : FieldErrors.of(mutation.error);
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body = { name: name.trim(), cron: cron.trim(), timeZone, misfirePolicy: misfire, overlapPolicy: overlap };
-    if (schedule) update.mutate({ id: schedule.id, ...body });
+    const found = checkValues(params, values);
+    setProblems(found);
+    if (found.length) return;
+    const parameters = valuesToSend(params, values);
+    const body = { name: name.trim(), cron: cron.trim(), timeZone, misfirePolicy: misfire, overlapPolicy: overlap, parameters };
+    // Until the job's parameters are known the stored values are kept rather than replaced by none.
+    if (schedule) update.mutate({ id: schedule.id, ...body, updateParameters: !!job.data });
     else create.mutate({ jobId, paused, ...body });
   }
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4 p-4" aria-label={schedule ? "Edit schedule" : "New schedule"}>
-      <ErrorBanner error={mutation.error} fieldErrors={errors} claimed={CLAIMED} />
+      <ErrorBanner error={problems.length ? problems : mutation.error} fieldErrors={errors} claimed={CLAIMED} />
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <div className="space-y-3">
           <Field label="Job" name="job_id" error={errors.get("job_id")}>
@@ -134,6 +148,11 @@ export function ScheduleForm({ schedule, initialJobId, onDone }: { schedule?: Sc
               </select>
             )}
           </Field>
+          {params.length > 0 && (
+            <FieldGroup label="Parameter values" name="parameters" hint="Every run this schedule starts gets these values.">
+              <ParameterValuesFields params={params} values={values} onChange={setTyped} errors={errors} />
+            </FieldGroup>
+          )}
           {!schedule && (
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" className="accent-indigo-600" checked={paused} onChange={(e) => setPaused(e.target.checked)} />

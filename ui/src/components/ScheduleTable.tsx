@@ -6,6 +6,7 @@ import { useAuth } from "../hooks/useAuth";
 import { describeCron } from "../lib/cron";
 import { invalidateService } from "../lib/invalidate";
 import { absoluteTime, tsToDate } from "../lib/format";
+import { compactValues } from "../lib/parameter-values";
 import { RelativeTime } from "./RelativeTime";
 import { EmptyState } from "./PageHeader";
 import { Button } from "./Button";
@@ -70,6 +71,11 @@ function ScheduleRow({
       <td className="font-medium">
         {s.name}
         {s.paused && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[11px] font-medium text-amber-800">paused</span>}
+        {Object.keys(s.parameters).length > 0 && (
+          <span className="block font-mono text-[11px] font-normal text-zinc-500" title={compactValues(s.parameters, 1000)}>
+            {compactValues(s.parameters)}
+          </span>
+        )}
       </td>
       {showJob && (
         <td className="text-xs">

@@ -1,5 +1,7 @@
 import type { FieldViolation } from "./errors";
+import { checkEnvRows } from "./env-checks";
 import { lines, type JobSpecDraft } from "./job-spec-draft";
+import { checkParameters, type TemplatedText } from "./parameter-checks";
 
 // The server enforces the same bounds (spec.proto), but its messages quote regular expressions;
 // these say what to change, and appear before anything is sent.
@@ -69,13 +71,31 @@ function artifactPathProblems(d: JobSpecDraft, at: (f: string) => string): Field
   return out;
 }
 
+/** The fields `{{name}}` placeholders are filled into (server: templatedFields), as the draft holds them. */
+export function templatedTexts(d: JobSpecDraft): TemplatedText[] {
+  const shell = d.agent === "shell";
+  const out: TemplatedText[] = [
+    { field: "prompt", text: d.prompt },
+    { field: "system_instructions", text: shell ? "" : d.systemInstructions },
+    { field: "setup_script", text: d.setupScript },
+    ...d.env.filter((r) => r.key.trim()).map((r) => ({ field: `env[${JSON.stringify(r.key.trim())}]`, text: r.value })),
+  ];
+  if (d.repoUrl.trim()) out.push({ field: "repository.branch", text: d.repoBranch });
+  return out;
+}
+
 /**
- * What the form can tell is wrong with the repository, setup script and artifact globs before
- * sending; `prefix` is the JobSpec's path in the request (`spec`), as the server would report it.
+ * What the form can tell is wrong with the repository, setup script, artifact globs, env and
+ * parameters before sending; `prefix` is the JobSpec's path in the request (`spec`), as the server would report it.
  */
 export function checkSpecDraft(d: JobSpecDraft, prefix: string): FieldViolation[] {
   const at = (f: string) => `${prefix}.${f}`;
-  const out = [...repositoryProblems(d, at), ...artifactPathProblems(d, at)];
+  const out = [
+    ...repositoryProblems(d, at),
+    ...artifactPathProblems(d, at),
+    ...checkEnvRows(d.env, prefix),
+    ...checkParameters(d.parameters, templatedTexts(d), prefix),
+  ];
   if (new TextEncoder().encode(d.setupScript).length > 65536) {
     out.push({ path: at("setup_script"), message: "The setup script may be at most 64 KiB; move the long part into a script in the repository." });
   }

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { JobSpec, JobSpecSchema, McpExtension, McpExtensionSchema } from "../gen/flightcontrol/v1/spec_pb";
 import { mapToRows, rowsToMap, type KeyValueRow } from "./labels";
+import { draftToParameter, parameterToDraft, type ParameterDraft } from "./parameter-draft";
 
 // Forms edit strings (empty means "server default"); these helpers translate to and from the
 // JobSpec message so the job editor and the ad-hoc run form share one field set.
@@ -42,6 +43,10 @@ export interface JobSpecDraft {
   setupScript: string;
   /** One glob per line. */
   artifactPaths: string;
+  /** Plain, visible variables (credentials hold secrets). */
+  env: KeyValueRow[];
+  parameters: ParameterDraft[];
+  skillIds: string[];
 }
 
 export function emptyExtension(): ExtensionDraft {
@@ -71,6 +76,9 @@ export function emptySpecDraft(): JobSpecDraft {
     repoCredentialId: "",
     setupScript: "",
     artifactPaths: "",
+    env: [],
+    parameters: [],
+    skillIds: [],
   };
 }
 
@@ -116,6 +124,9 @@ export function specToDraft(spec: JobSpec | undefined): JobSpecDraft {
     repoCredentialId: spec.repository?.credentialId ?? "",
     setupScript: spec.setupScript,
     artifactPaths: spec.artifactPaths.join("\n"),
+    env: mapToRows(spec.env),
+    parameters: spec.parameters.map(parameterToDraft),
+    skillIds: [...spec.skillIds],
   };
 }
 
@@ -191,6 +202,9 @@ export function draftToSpec(d: JobSpecDraft): MessageInitShape<typeof JobSpecSch
       : undefined,
     setupScript: d.setupScript.trim() ? d.setupScript : "",
     artifactPaths: lines(d.artifactPaths),
+    env: rowsToMap(d.env),
+    parameters: d.parameters.map(draftToParameter),
+    skillIds: d.skillIds,
   };
 }
 
@@ -213,6 +227,9 @@ export const SPEC_FIELDS = [
   "repository",
   "setup_script",
   "artifact_paths",
+  "env",
+  "parameters",
+  "skill_ids",
 ] as const;
 
 export function specClaims(prefix: string): string[] {

@@ -2,12 +2,12 @@ import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { JobService } from "../gen/flightcontrol/v1/job_pb";
-import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../gen/flightcontrol/v1/schedule_pb";
 import { useAuth } from "../hooks/useAuth";
 import { useLiveRuns } from "../hooks/useLiveRuns";
 import { invalidateService } from "../lib/invalidate";
 import { shortId } from "../lib/format";
+import { saveBlob } from "../lib/save-file";
 import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { JobSpecView } from "../components/JobSpecView";
 import { RunTable } from "../components/RunTable";
@@ -18,6 +18,7 @@ import { Button, buttonClass } from "../components/Button";
 import { LoadMore } from "../components/LoadMore";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { RelativeTime } from "../components/RelativeTime";
+import { RunJobButton } from "../components/RunJobButton";
 
 export function JobDetailPage() {
   const { id = "" } = useParams();
@@ -28,11 +29,8 @@ export function JobDetailPage() {
   const schedules = useQuery(ScheduleService.method.listSchedules, { jobId: id });
   const runs = useLiveRuns({ jobId: id }, 25);
 
-  const trigger = useMutation(JobService.method.triggerJob, {
-    onSuccess: (res) => {
-      invalidateService(queryClient, RunService);
-      if (res.run) navigate(`/runs/${res.run.id}`);
-    },
+  const exportRecipe = useMutation(JobService.method.exportRecipe, {
+    onSuccess: (res) => saveBlob(`${job.data?.job?.name || "recipe"}.yaml`, new Blob([res.recipe], { type: "application/yaml" })),
   });
   const del = useMutation(JobService.method.deleteJob, {
     onSuccess: () => {
@@ -62,7 +60,12 @@ export function JobDetailPage() {
         }
         actions={
           <>
-            <InlineError error={trigger.error ?? del.error} />
+            <InlineError error={exportRecipe.error ?? del.error} />
+            {j.spec?.agent === "goose" && (
+              <Button variant="ghost" onClick={() => exportRecipe.mutate({ id })} busy={exportRecipe.isPending}>
+                Export as recipe
+              </Button>
+            )}
             {can("jobs:write") && (
               <ConfirmButton variant="ghost" onConfirm={() => del.mutate({ id })} busy={del.isPending} confirmLabel="Delete job?">
                 Delete
@@ -73,11 +76,7 @@ export function JobDetailPage() {
                 Edit
               </Link>
             )}
-            {can("runs:write") && (
-              <Button variant="primary" onClick={() => trigger.mutate({ id })} busy={trigger.isPending}>
-                ▶ Run now
-              </Button>
-            )}
+            {can("runs:write") && <RunJobButton job={j} variant="primary" />}
           </>
         }
       />

@@ -1,8 +1,8 @@
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { useState } from "react";
+import { Link, useSearchParams } from "react-router";
 import { useInfiniteQuery, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { JobService, type Job } from "../gen/flightcontrol/v1/job_pb";
-import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { useAuth } from "../hooks/useAuth";
 import { useDebounced } from "../hooks/useDebounced";
 import { invalidateService } from "../lib/invalidate";
@@ -12,6 +12,9 @@ import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
 import { LoadMore } from "../components/LoadMore";
 import { ConfirmButton } from "../components/ConfirmButton";
+import { Dialog } from "../components/Dialog";
+import { ImportRecipeForm } from "../components/ImportRecipeForm";
+import { RunJobButton } from "../components/RunJobButton";
 
 export function JobsPage() {
   const { can } = useAuth();
@@ -24,6 +27,7 @@ export function JobsPage() {
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined, placeholderData: (prev) => prev },
   );
   const list = jobs.data?.pages.flatMap((p) => p.jobs) ?? [];
+  const [importing, setImporting] = useState(false);
 
   return (
     <div>
@@ -32,9 +36,12 @@ export function JobsPage() {
         subtitle="Reusable agent tasks: run them now, or on a schedule."
         actions={
           can("jobs:write") && (
-            <Link to="/jobs/new" className={buttonClass("primary")}>
-              New job
-            </Link>
+            <>
+              <Button onClick={() => setImporting(true)}>Import Goose recipe</Button>
+              <Link to="/jobs/new" className={buttonClass("primary")}>
+                New job
+              </Link>
+            </>
           )
         }
       />
@@ -74,20 +81,16 @@ export function JobsPage() {
         )}
         <LoadMore hasMore={jobs.hasNextPage} loading={jobs.isFetchingNextPage} onLoad={() => void jobs.fetchNextPage()} />
       </Section>
+      <Dialog open={importing} onClose={() => setImporting(false)} title="Import a Goose recipe" wide>
+        {importing && <ImportRecipeForm onDone={() => setImporting(false)} />}
+      </Dialog>
     </div>
   );
 }
 
 function JobRow({ job }: { job: Job }) {
   const { can } = useAuth();
-  const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const trigger = useMutation(JobService.method.triggerJob, {
-    onSuccess: (res) => {
-      invalidateService(queryClient, RunService);
-      if (res.run) navigate(`/runs/${res.run.id}`);
-    },
-  });
   const del = useMutation(JobService.method.deleteJob, { onSuccess: () => invalidateService(queryClient, JobService) });
   return (
     <tr data-job-id={job.id}>
@@ -110,12 +113,8 @@ function JobRow({ job }: { job: Job }) {
       </td>
       <td>
         <div className="flex items-center justify-end gap-1.5">
-          <InlineError error={trigger.error ?? del.error} />
-          {can("runs:write") && (
-            <Button size="sm" onClick={() => trigger.mutate({ id: job.id })} busy={trigger.isPending}>
-              ▶ Run now
-            </Button>
-          )}
+          <InlineError error={del.error} />
+          {can("runs:write") && <RunJobButton job={job} size="sm" />}
           {can("jobs:write") && (
             <>
               <Link to={`/jobs/${job.id}/edit`} className={buttonClass("ghost", "sm")}>

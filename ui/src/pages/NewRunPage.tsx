@@ -38,7 +38,11 @@ export function NewRunPage() {
     const src = sourceRun.data?.run?.spec ?? sourceJob.data?.job?.spec;
     if (!src) return;
     prefilled.current = true;
-    setSpec(specToDraft(src));
+    const draft = specToDraft(src);
+    // A run's spec already has its parameter values filled in; kept, its parameter definitions
+    // would make CreateRun ask for values again (a required one has no default).
+    if (sourceRun.data?.run?.spec) draft.parameters = [];
+    setSpec(draft);
     setName(sourceRun.data?.run?.jobName ?? sourceJob.data?.job?.name ?? "");
   }, [sourceRun.data, sourceJob.data, setSpec]);
 

@@ -20,6 +20,7 @@ import { AgentView } from "../components/AgentView";
 import { JobSpecView } from "../components/JobSpecView";
 import { UsageSummary } from "../components/UsageSummary";
 import { ResultBox } from "../components/ResultBox";
+import { RunInputs } from "../components/RunInputs";
 import { RunNotice } from "../components/RunNotice";
 import { ErrorBanner, InlineError } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
@@ -167,6 +168,7 @@ export function RunDetailPage() {
 
       <RunNotice run={run} requiredLabels={spec ? spec.requiredLabels : undefined} />
       {run.result && tab !== "agent" && <ResultBox result={run.result} succeeded={run.status === RunStatus.SUCCEEDED} clamp />}
+      <RunInputs run={run} prompt={spec?.prompt} />
       {Object.keys(run.labels).length > 0 && (
         <div className="mb-3 flex flex-wrap gap-1">
           {labelList(run.labels).map((l) => (
