@@ -55,6 +55,10 @@ export interface RealCliStack {
   runs(): ReturnType<typeof client<typeof RunService>>;
   /** Creates a run and waits for it to end. */
   runToEnd(spec: Spec): Promise<Run>;
+  /** Follows a finished run up (RunService.ContinueRun) and waits for the follow-up to end. */
+  continueToEnd(parentId: string, prompt: string): Promise<Run>;
+  /** Waits for a run to end. */
+  finished(runId: string): Promise<Run>;
   /** The run's agent events in order. */
   agentEvents(runId: string): Promise<AgentEvent[]>;
   /** The run's output (log lines and events) as text, for failure messages. */
@@ -113,6 +117,11 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     ORCH_CODEX_BIN: clis.codex,
     // The suites' IS_SANDBOX=1 (for the fake claude as root) must not reach the real one.
     IS_SANDBOX: undefined,
+    // startWorker points these at the fakes' homes in the work dir; the real CLIs use the worker's
+    // HOME as an operator's would (~/.codex holds the provider config, and codex refuses a
+    // CODEX_HOME that does not exist).
+    CODEX_HOME: undefined,
+    CLAUDE_CONFIG_DIR: undefined,
   };
   const worker = startWorker(server.url, {
     name: `real-cli-${name}`,
@@ -134,6 +143,14 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
   });
   const openai = await credentials.createCredential({ name: "openai-scripted", env: { OPENAI_API_KEY: "sk-test-8e4b1f6a2c9d" } });
 
+  const finished = (runId: string) =>
+    waitFor(
+      async () => {
+        const r = (await runs().getRun({ id: runId })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: `run ${runId} to finish`, timeoutMs: 45_000 },
+    );
   const output = async (runId: string) => {
     const { items } = await runs().listRunLogs({ runId });
     return items
@@ -155,16 +172,9 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     anthropicCredential: anthropic.credential!.id,
     openaiCredential: openai.credential!.id,
     runs,
-    async runToEnd(spec) {
-      const { run } = await runs().createRun({ spec });
-      return waitFor(
-        async () => {
-          const r = (await runs().getRun({ id: run!.id })).run!;
-          return r.finishTime ? r : undefined;
-        },
-        { what: `run ${run!.id} to finish`, timeoutMs: 45_000 },
-      );
-    },
+    runToEnd: async (spec) => finished((await runs().createRun({ spec })).run!.id),
+    continueToEnd: async (parentId, prompt) => finished((await runs().continueRun({ id: parentId, prompt })).run!.id),
+    finished,
     async agentEvents(runId) {
       const { items } = await runs().listRunLogs({ runId });
       return items.flatMap((i) => (i.payload.case === "event" ? [i.payload.value] : []));
