@@ -6,11 +6,12 @@ import { RunStatus, type AgentEvent, type Run } from "../../src/gen/flightcontro
 import { buildClaudeArgs } from "../../../worker/src/agents/claude-code";
 import { JobSpecSchema } from "../../../worker/src/gen/flightcontrol/v1/spec_pb";
 import { maxTurnsError } from "../../../worker/src/agents/max-turns";
+import { SANDBOX_UID } from "../../../worker/src/sandbox/bubblewrap";
 import { agentPids, createGitFixture, eventsOf, sessionOf, type GitFixture } from "./fixtures";
 import { call, cut, fail, failMidStream, hang, say } from "../../../testkit/model-server";
 import { REPO } from "../../../testkit/paths";
 import { waitFor } from "../../../testkit/wait-for";
-import { startRealCliStack, type RealCliStack, type Spec } from "./stack";
+import { OFF_SANDBOX, ON_SANDBOX, startRealCliStack, type RealCliStack, type Spec } from "./stack";
 
 // The real Claude Code (scripts/agent-clis.json) through a real worker, its model replaced by the
 // scripted model server (testkit/model-server.ts). See stack.ts for how the worker runs.
@@ -27,7 +28,7 @@ afterAll(async () => {
 const MODEL = "claude-sonnet-4-5";
 /** `extra`: more JobSpec fields, in MessageInitShape form. */
 const claudeSpec = (prompt: string, extra: Record<string, unknown> = {}): Spec =>
-  ({ agent: "claude-code", model: MODEL, prompt, credentialIds: [stack.anthropicCredential], ...extra }) as Spec;
+  ({ agent: "claude-code", model: MODEL, prompt, credentialIds: [stack.anthropicCredential], requiredLabels: OFF_SANDBOX, ...extra }) as Spec;
 
 describe("real Claude Code", () => {
   it("edits files in a repository checkout with Bash, Write and Edit; the run's diff, events, usage and session come from it", async () => {
@@ -239,5 +240,27 @@ describe("real Claude Code", () => {
     expect(history).toContain("Noted: the word is pineapple.");
     expect(history).toContain("Which word was it?");
     expect(script.requests[1].headers["x-claude-code-session-id"]).toBe(session);
+  });
+
+  // Issue 15's sandbox: the agent in its own namespaces as SANDBOX_UID, though the worker is root,
+  // so Claude Code's root refusal does not fire (claudeRootRefusal takes the sandbox's uid).
+  it("runs in the worker's bubblewrap sandbox, as an unprivileged user with the run's own HOME, the worker being root", async () => {
+    await stack.sandboxWorker();
+    const script = stack.model.script([
+      call("Bash", { command: "id -u; echo $HOME; cat /proc/1/cmdline | tr '\\0' ' '" }),
+      say("Ran inside the sandbox."),
+    ]);
+    const run = await stack.runToEnd(claudeSpec(`Where am I ${script.tag}`, { requiredLabels: ON_SANDBOX }));
+    expect(run.status, `${run.error}\n${await stack.output(run.id)}\n${(await stack.sandboxWorker()).output()}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.workerName).toMatch(/-sandboxed$/);
+    expect(run.result).toBe("Ran inside the sandbox.");
+    const [uid, home, init] = script.resultOf(0)!.output.split("\n");
+    expect(uid).toBe(String(SANDBOX_UID));
+    // HOME is the run's own, not the worker's (which holds the operator's config and is hidden).
+    expect(home).not.toBe(stack.home);
+    expect(home).toMatch(/\/home$/);
+    // PID 1 is the sandbox's own init (bwrap), not the machine's.
+    expect(init).toMatch(/^bwrap /);
+    expect(run.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -5,7 +5,8 @@ import { call, callIn, fail, hang, say, type Script } from "../../../testkit/mod
 import { REPO } from "../../../testkit/paths";
 import { waitFor } from "../../../testkit/wait-for";
 import { agentPids, createGitFixture, eventsOf, sessionOf, type GitFixture } from "./fixtures";
-import { CODEX_MODEL, CODEX_PROVIDER, startRealCliStack, type RealCliStack, type Spec } from "./stack";
+import { SANDBOX_UID } from "../../../worker/src/sandbox/bubblewrap";
+import { CODEX_MODEL, CODEX_PROVIDER, OFF_SANDBOX, ON_SANDBOX, startRealCliStack, type RealCliStack, type Spec } from "./stack";
 
 // The real Codex (scripts/agent-clis.json) through a real worker, its model replaced by the scripted
 // model server speaking the Responses API. The job selects the operator's provider "scripted"
@@ -23,7 +24,15 @@ afterAll(async () => {
 
 /** `extra`: more JobSpec fields, in MessageInitShape form. */
 const codexSpec = (prompt: string, extra: Record<string, unknown> = {}): Spec =>
-  ({ agent: "codex", provider: CODEX_PROVIDER, model: CODEX_MODEL, prompt, credentialIds: [stack.openaiCredential], ...extra }) as Spec;
+  ({
+    agent: "codex",
+    provider: CODEX_PROVIDER,
+    model: CODEX_MODEL,
+    prompt,
+    credentialIds: [stack.openaiCredential],
+    requiredLabels: OFF_SANDBOX,
+    ...extra,
+  }) as Spec;
 
 const PATCH = [
   "*** Begin Patch",
@@ -201,5 +210,22 @@ describe("real Codex", () => {
     expect(history).toContain("Noted: the word is pineapple.");
     expect(history).toContain("Which word was it?");
     expect(script.requests[1].headers["thread-id"]).toBe(thread);
+  });
+
+  // Issue 15's sandbox, with codex's own sandbox inside it. The run's HOME is its own, so the
+  // operator's ~/.codex/config.toml (the "scripted" provider) reaches codex only as the worker's copy
+  // of it in the run's CODEX_HOME.
+  it("runs in the worker's bubblewrap sandbox, as an unprivileged user, with the operator's provider config", async () => {
+    await stack.sandboxWorker();
+    const script = stack.model.script([call("exec_command", { cmd: "id -u; echo $HOME" }), say("Ran inside the sandbox.")]);
+    const run = await stack.runToEnd(codexSpec(`Where am I ${script.tag}`, { requiredLabels: ON_SANDBOX }));
+    expect(run.status, `${run.error}\n${await stack.output(run.id)}\n${(await stack.sandboxWorker()).output()}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.workerName).toMatch(/-sandboxed$/);
+    expect(run.result).toBe("Ran inside the sandbox.");
+    const output = script.resultOf(0)?.output ?? "";
+    expect(output).toMatch(new RegExp(`Output:\\n${SANDBOX_UID}\\n.*/home\\n`));
+    expect(output).not.toContain(stack.home);
+    expect(script.requests.every((r) => r.headers.authorization === "Bearer sk-test-8e4b1f6a2c9d")).toBe(true);
+    expect(run.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
@@ -59,12 +59,22 @@ export interface RealCliStack {
   continueToEnd(parentId: string, prompt: string): Promise<Run>;
   /** Waits for a run to end. */
   finished(runId: string): Promise<Run>;
+  /**
+   * A second worker, as root with ORCH_SANDBOX=bubblewrap (so each agent runs as SANDBOX_UID in its
+   * own namespaces), started on first use; a spec reaches it with `requiredLabels: ON_SANDBOX`.
+   * Every other spec must require OFF_SANDBOX, the first worker's label.
+   */
+  sandboxWorker(): Promise<WorkerProcess>;
   /** The run's agent events in order. */
   agentEvents(runId: string): Promise<AgentEvent[]>;
   /** The run's output (log lines and events) as text, for failure messages. */
   output(runId: string): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** requiredLabels of a spec for the worker without a sandbox / the bubblewrap one. */
+export const OFF_SANDBOX = { sandbox: "off" };
+export const ON_SANDBOX = { sandbox: "bubblewrap" };
 
 export async function startRealCliStack(name: string): Promise<RealCliStack> {
   const clis = requireAgentClis();
@@ -127,15 +137,46 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     name: `real-cli-${name}`,
     capacity: 2,
     agents: "claude-code,codex,shell",
+    labels: OFF_SANDBOX,
     workDir,
     launcher: unprivileged ? AS_UNPRIVILEGED : undefined,
     env: env as Record<string, string>,
   });
   const runs = () => client(RunService, server.url, ADMIN_KEY);
-  await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, {
-    what: "the real-CLI worker to connect",
-    timeoutMs: 30_000,
-  });
+  const connected = (n: number) =>
+    waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === n, {
+      what: `${n} real-CLI worker${n === 1 ? "" : "s"} to connect`,
+      timeoutMs: 30_000,
+    });
+  await connected(1);
+  let sandboxed: Promise<WorkerProcess> | undefined;
+  const sandboxWorker = () =>
+    (sandboxed ??= (async () => {
+      const sandboxWorkDir = join(base, "work-sandbox");
+      mkdirSync(sandboxWorkDir);
+      // Inside the sandbox's user namespace the worker's root has no say over files of an unmapped
+      // user (nobody's), so bwrap must be able to traverse `base` to cover the worker's HOME.
+      chmodSync(base, 0o711);
+      const w = startWorker(server.url, {
+        name: `real-cli-${name}-sandboxed`,
+        capacity: 1,
+        agents: "claude-code,codex",
+        labels: ON_SANDBOX,
+        workDir: sandboxWorkDir,
+        // As root (no launcher): bubblewrap maps the worker's uid to SANDBOX_UID inside, which is what
+        // keeps Claude Code's root refusal from firing. Its HOME (the operator's config) is hidden from runs.
+        env: { ...(env as Record<string, string>), ORCH_SANDBOX: "bubblewrap" },
+      });
+      const exited = w.exited.then((code) => {
+        throw new Error(`the sandboxed worker exited (${code})`);
+      });
+      await Promise.race([connected(2), exited]).catch(async (err) => {
+        await w.stop("SIGTERM", 5_000);
+        throw new Error(`${(err as Error).message}; the sandboxed worker said:\n${w.output()}`);
+      });
+      exited.catch(() => {});
+      return w;
+    })());
   const credentials = client(CredentialService, server.url, ADMIN_KEY);
   const anthropic = await credentials.createCredential({
     name: "anthropic-scripted",
@@ -175,6 +216,7 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     runToEnd: async (spec) => finished((await runs().createRun({ spec })).run!.id),
     continueToEnd: async (parentId, prompt) => finished((await runs().continueRun({ id: parentId, prompt })).run!.id),
     finished,
+    sandboxWorker,
     async agentEvents(runId) {
       const { items } = await runs().listRunLogs({ runId });
       return items.flatMap((i) => (i.payload.case === "event" ? [i.payload.value] : []));
@@ -182,6 +224,7 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     output,
     async stop() {
       await worker.stop("SIGTERM", 5_000);
+      await (await sandboxed?.catch(() => undefined))?.stop("SIGTERM", 5_000);
       await daemon.stop();
       await server.cleanup();
       await model.close();

@@ -48,7 +48,7 @@ async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): Asyn
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
     sessionIdOf: codexSessionIdOf,
-    stderrFailure: (line) => requiredMcpFailure(line, ctx.spec),
+    stderrFailure: (line) => requiredMcpFailure(line, ctx.spec) ?? codexFatalError(line),
   });
 }
 
@@ -73,6 +73,17 @@ export function requiredMcpFailure(line: string, spec: JobSpec): string | undefi
   // mcpConfig turned dots into underscores; the user knows the extension by the job's name for it.
   const name = spec.extensions.find((e) => codexServerName(e.name) === codexName)?.name ?? codexName;
   return `extension ${name} did not start in codex; check its command, arguments and environment (codex said: ${said})`;
+}
+
+/**
+ * Codex ends on a fatal error by printing "Error: <message>" on stderr and then a backtrace
+ * ("Stack backtrace:", "   0: <unknown>", …), e.g. "Error: Model provider `x` not found" for a job
+ * whose provider the config does not define (codex 0.171, server/test/real-cli). That message, not
+ * the backtrace's last line, is the run's error.
+ */
+export function codexFatalError(line: string): string | undefined {
+  const m = /^Error: (.+)$/.exec(line.trim());
+  return m === null ? undefined : `codex failed: ${m[1]}`;
 }
 
 /** The [mcp_servers.<name>] key of an extension: the override key is a dotted path, so a dot would split it. */

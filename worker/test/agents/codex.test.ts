@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
-import { createCodexAgent } from "../../src/agents/codex";
+import { codexFatalError, createCodexAgent } from "../../src/agents/codex";
 import { context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
 import { FAKE_CODEX } from "../../../testkit/paths";
 
@@ -149,5 +149,12 @@ describe("codex agent (fake codex)", () => {
     const { outputs } = await runAgent(agent, ctx);
     expect(logs(outputs, LogStream.STDOUT).slice(0, 2)).toEqual(["ORCH_API_KEY=<unset>", "OPENAI_API_KEY=sk-o"]);
     expect(dumpedArgs(outputs).slice(3, 5)).toEqual(["--sandbox", "danger-full-access"]);
+  });
+
+  // Codex 0.171 (server/test/real-cli): "Error: <message>" on stderr, then a backtrace.
+  it("makes codex's fatal error line, not the backtrace after it, the run's error", () => {
+    expect(codexFatalError("Error: Model provider `scripted` not found")).toBe("codex failed: Model provider `scripted` not found");
+    expect(codexFatalError("   7: <unknown>")).toBeUndefined();
+    expect(codexFatalError("2026-12-07T06:43:00.032829Z ERROR codex_core::session: Failed to create session")).toBeUndefined();
   });
 });
