@@ -20,6 +20,8 @@ let git: GitFixture;
 beforeAll(async () => {
   stack = await startRealCliStack("claude");
   git = createGitFixture(stack);
+  // Started now, connected by the time the sandbox test runs (its result is awaited there).
+  stack.sandboxWorker().catch(() => {});
 });
 afterAll(async () => {
   await stack?.stop();
