@@ -23,15 +23,16 @@ export const CODEX_PROVIDER = "scripted";
 export const CODEX_MODEL = "gpt-5.5";
 
 /**
- * Everything a real-CLI test needs: the server, the scripted model, a git daemon, and one worker
+ * Everything a real-CLI test needs: the server, the scripted model, a git daemon, and two workers
  * running the real Claude Code and Codex.
  *
- * The worker runs as an unprivileged user (setpriv to nobody when the tests run as root, as they do
- * here): Claude Code refuses to skip permission prompts for root, and the worker's sandbox
- * (ORCH_SANDBOX=bubblewrap, which runs agents unprivileged) is not on this branch. Its HOME holds the
- * operator's codex config: a model provider whose base_url is the scripted model (Codex documents
- * no environment variable for that in 0.171; OPENAI_BASE_URL is ignored). HOME is under /var/tmp
- * because codex refuses to set up its sandbox helpers under a CODEX_HOME in /tmp.
+ * The first worker runs without a sandbox (ORCH_SANDBOX=off), as an unprivileged user (setpriv to
+ * nobody when the tests run as root, as they do here): Claude Code refuses to skip permission
+ * prompts for root. The second (sandboxWorker) runs as root with ORCH_SANDBOX=bubblewrap, where each
+ * agent runs as an unprivileged user inside. Their HOME holds the operator's codex config: a model
+ * provider whose base_url is the scripted model (Codex documents no environment variable for that
+ * in 0.171; OPENAI_BASE_URL is ignored). HOME is under /var/tmp because codex refuses to set up its
+ * sandbox helpers under a CODEX_HOME in /tmp.
  *
  * The scripted model server is also every CLI's HTTP(S) proxy: anything not for 127.0.0.1 is
  * refused there and recorded in `model.outside`, so no test reaches the network.
