@@ -31,7 +31,9 @@ export function agentPids(tag: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stdin = `/proc/${entry}/fd/0`;
-      if (statSync(stdin).isFile() && readFileSync(stdin, "utf8").includes(tag)) pids.push(Number(entry));
+      const st = statSync(stdin);
+      // A prompt file is small; other processes' big stdin files are not read.
+      if (st.isFile() && st.size < 1 << 20 && readFileSync(stdin, "utf8").includes(tag)) pids.push(Number(entry));
     } catch {
       // Gone meanwhile, or not ours to read.
     }

@@ -144,13 +144,15 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     env: env as Record<string, string>,
   });
   const runs = () => client(RunService, server.url, ADMIN_KEY);
-  const connected = (n: number) =>
-    waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === n, {
-      what: `${n} real-CLI worker${n === 1 ? "" : "s"} to connect`,
+  const connected = (workerName: string) =>
+    waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.some((w) => w.name === workerName), {
+      what: `worker ${workerName} to connect`,
       timeoutMs: 30_000,
     });
-  await connected(1);
+  await connected(`real-cli-${name}`);
   let sandboxed: Promise<WorkerProcess> | undefined;
+  /** The sandboxed worker's process as soon as it is started: stop() must not wait for it to connect. */
+  let sandboxProcess: WorkerProcess | undefined;
   const sandboxWorker = () =>
     (sandboxed ??= (async () => {
       const sandboxWorkDir = join(base, "work-sandbox");
@@ -171,7 +173,8 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
       const exited = w.exited.then((code) => {
         throw new Error(`the sandboxed worker exited (${code})`);
       });
-      await Promise.race([connected(2), exited]).catch(async (err) => {
+      sandboxProcess = w;
+      await Promise.race([connected(`real-cli-${name}-sandboxed`), exited]).catch(async (err) => {
         await w.stop("SIGTERM", 5_000);
         throw new Error(`${(err as Error).message}; the sandboxed worker said:\n${w.output()}`);
       });
@@ -225,7 +228,8 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     output,
     async stop() {
       await worker.stop("SIGTERM", 5_000);
-      await (await sandboxed?.catch(() => undefined))?.stop("SIGTERM", 5_000);
+      await sandboxProcess?.stop("SIGTERM", 5_000);
+      await sandboxed?.catch(() => undefined);
       await daemon.stop();
       await server.cleanup();
       await model.close();
