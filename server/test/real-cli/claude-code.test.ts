@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStatus, type AgentEvent, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { buildClaudeArgs } from "../../../worker/src/agents/claude-code";
 import { JobSpecSchema } from "../../../worker/src/gen/flightcontrol/v1/spec_pb";
-import { createGitFixture, eventsOf, psLines, runAgentDirect, sessionOf, type GitFixture } from "./fixtures";
+import { maxTurnsError } from "../../../worker/src/agents/max-turns";
+import { SANDBOX_UID } from "../../../worker/src/sandbox/bubblewrap";
+import { agentPids, createGitFixture, eventsOf, sessionOf, type GitFixture } from "./fixtures";
 import { call, cut, fail, failMidStream, hang, say } from "../../../testkit/model-server";
 import { REPO } from "../../../testkit/paths";
 import { waitFor } from "../../../testkit/wait-for";
-import { startRealCliStack, type RealCliStack, type Spec } from "./stack";
+import { OFF_SANDBOX, ON_SANDBOX, startRealCliStack, type RealCliStack, type Spec } from "./stack";
 
 // The real Claude Code (scripts/agent-clis.json) through a real worker, its model replaced by the
 // scripted model server (testkit/model-server.ts). See stack.ts for how the worker runs.
@@ -18,6 +20,8 @@ let git: GitFixture;
 beforeAll(async () => {
   stack = await startRealCliStack("claude");
   git = createGitFixture(stack);
+  // Started now, connected by the time the sandbox test runs (its result is awaited there).
+  stack.sandboxWorker().catch(() => {});
 });
 afterAll(async () => {
   await stack?.stop();
@@ -26,7 +30,7 @@ afterAll(async () => {
 const MODEL = "claude-sonnet-4-5";
 /** `extra`: more JobSpec fields, in MessageInitShape form. */
 const claudeSpec = (prompt: string, extra: Record<string, unknown> = {}): Spec =>
-  ({ agent: "claude-code", model: MODEL, prompt, credentialIds: [stack.anthropicCredential], ...extra }) as Spec;
+  ({ agent: "claude-code", model: MODEL, prompt, credentialIds: [stack.anthropicCredential], requiredLabels: OFF_SANDBOX, ...extra }) as Spec;
 
 describe("real Claude Code", () => {
   it("edits files in a repository checkout with Bash, Write and Edit; the run's diff, events, usage and session come from it", async () => {
@@ -64,6 +68,7 @@ describe("real Claude Code", () => {
     const events = await stack.agentEvents(run.id);
     const session = sessionOf(events);
     expect(session).toMatch(/^[0-9a-f-]{36}$/);
+    expect(run.agentSessionId).toBe(session);
     expect(script.requests.every((r) => r.headers["x-claude-code-session-id"] === session)).toBe(true);
     expect(eventsOf(events, "toolCall").map((c) => [c.name, JSON.parse(c.argumentsJson)])).toEqual([
       ["Bash", { command: "cat README.md && rm old.txt", description: "Read the readme" }],
@@ -145,11 +150,13 @@ describe("real Claude Code", () => {
     });
   });
 
-  it("max turns: the run fails with Claude Code's error_max_turns message", async () => {
+  // Claude Code ends with error_max_turns, result null and errors ["Reached maximum number of turns (1)"];
+  // the run's error is max_turns' one meaning for every agent (issue 15, defect 5; agents/max-turns.ts).
+  it("max turns: Claude Code's error_max_turns fails the run, saying the job's max_turns was used up", async () => {
     const script = stack.model.script([call("Bash", { command: "echo 1" }), call("Bash", { command: "echo 2" }), say("never reached")]);
     const run = await stack.runToEnd(claudeSpec(`Count ${script.tag}`, { maxTurns: 1 }));
     expect(run.status).toBe(RunStatus.FAILED);
-    expect(run.error).toBe("Reached maximum number of turns (1)");
+    expect(run.error).toBe(maxTurnsError("claude", 1));
     expect(script.requests).toHaveLength(1);
   });
 
@@ -189,17 +196,19 @@ describe("real Claude Code", () => {
     expect(run.status, run.error).toBe(RunStatus.SUCCEEDED);
     expect(run.result).toBe("Done after two retries.");
     expect(script.requests).toHaveLength(3);
-    // Claude Code announces each retry (system/api_retry), which the run's events show.
-    const retries = eventsOf(await stack.agentEvents(run.id), "notification").filter((n) => n.message.startsWith("api_retry"));
-    expect(retries).toHaveLength(2);
-    expect(retries[0].message).toContain('"error_status":429');
+    // Claude Code announces each retry (system/api_retry), which the run's events show as a sentence.
+    const retries = eventsOf(await stack.agentEvents(run.id), "notification").filter((n) => n.message.startsWith("model request failed"));
+    expect(retries.map((n) => n.message)).toEqual([
+      expect.stringMatching(/^model request failed \(HTTP 429, rate limit\); retry 1 of 2 in \d+\.\d s$/),
+      expect.stringMatching(/^model request failed \(no HTTP status, unknown\); retry 2 of 2 in \d+\.\d s$/),
+    ]);
   });
 
   it("cancel mid-stream: the run is cancelled and claude is gone", async () => {
     const script = stack.model.script([hang()]);
     const { run } = await stack.runs().createRun({ spec: claudeSpec(`Wait ${script.tag}`) });
     await waitFor(() => script.requests.length === 1, { what: "claude to call the model" });
-    expect(psLines(script.tag).length).toBeGreaterThan(0);
+    expect(agentPids(script.tag).length).toBeGreaterThan(0);
     await stack.runs().cancelRun({ id: run!.id });
     const done = await waitFor(
       async () => {
@@ -209,39 +218,51 @@ describe("real Claude Code", () => {
       { what: "the cancelled run to finish" },
     );
     expect(done.status).toBe(RunStatus.CANCELLED);
-    await waitFor(() => psLines(script.tag).length === 0, { what: "claude to exit" });
+    await waitFor(() => agentPids(script.tag).length === 0, { what: "claude to exit" });
   });
 
-  // The follow-up work (ContinueRun, Run.agent_session_id) is not on this branch: the session is
-  // taken from the adapter's events and resumed with the CLI directly, as a follow-up will.
-  it("records the session id, and `claude --resume <id>` continues that conversation for real", async () => {
+  it("records the session id, and a follow-up (ContinueRun) resumes that conversation with `claude --resume`", async () => {
     const script = stack.model.script([say("Noted: the word is pineapple."), say("The word was pineapple.")]);
-    const first = await runAgentDirect(stack, "claude-code", `Remember the word pineapple ${script.tag}`);
-    expect(first.outcome).toMatchObject({ ok: true, result: "Noted: the word is pineapple." });
-    const session = sessionOf(first.events)!;
+    const parent = await stack.runToEnd(claudeSpec(`Remember the word pineapple ${script.tag}`));
+    expect(parent.status, `${parent.error}\n${await stack.output(parent.id)}`).toBe(RunStatus.SUCCEEDED);
+    expect(parent.result).toBe("Noted: the word is pineapple.");
+    const session = parent.agentSessionId;
     expect(session).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sessionOf(await stack.agentEvents(parent.id))).toBe(session);
 
-    const second = first.rerun([
-      "-p",
-      "Which word was it?",
-      "--resume",
-      session,
-      "--output-format",
-      "stream-json",
-      "--verbose",
-      "--permission-mode",
-      "bypassPermissions",
-    ]);
-    const lines = (await second)
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-    expect(lines.at(-1)).toMatchObject({ type: "result", subtype: "success", result: "The word was pineapple.", session_id: session });
-    // The model saw the whole earlier conversation.
+    // On its own worker run: the parent's session restored from its artifact, then resumed.
+    const child = await stack.continueToEnd(parent.id, "Which word was it?");
+    expect(child.status, `${child.error}\n${await stack.output(child.id)}`).toBe(RunStatus.SUCCEEDED);
+    expect(child.result).toBe("The word was pineapple.");
+    expect(child.agentSessionId).toBe(session);
+    expect(await stack.output(child.id)).toContain(`session: restored`);
+    // The model saw the whole earlier conversation, in the same Claude Code session.
     const history = JSON.stringify(script.requests[1].body?.messages);
     expect(history).toContain("Remember the word pineapple");
     expect(history).toContain("Noted: the word is pineapple.");
     expect(history).toContain("Which word was it?");
     expect(script.requests[1].headers["x-claude-code-session-id"]).toBe(session);
+  });
+
+  // Issue 15's sandbox: the agent in its own namespaces as SANDBOX_UID, though the worker is root,
+  // so Claude Code's root refusal does not fire (claudeRootRefusal takes the sandbox's uid).
+  it("runs in the worker's bubblewrap sandbox, as an unprivileged user with the run's own HOME, the worker being root", async () => {
+    await stack.sandboxWorker();
+    const script = stack.model.script([
+      call("Bash", { command: "id -u; echo $HOME; cat /proc/1/cmdline | tr '\\0' ' '" }),
+      say("Ran inside the sandbox."),
+    ]);
+    const run = await stack.runToEnd(claudeSpec(`Where am I ${script.tag}`, { requiredLabels: ON_SANDBOX }));
+    expect(run.status, `${run.error}\n${await stack.output(run.id)}\n${(await stack.sandboxWorker()).output()}`).toBe(RunStatus.SUCCEEDED);
+    expect(run.workerName).toMatch(/-sandboxed$/);
+    expect(run.result).toBe("Ran inside the sandbox.");
+    const [uid, home, init] = script.resultOf(0)!.output.split("\n");
+    expect(uid).toBe(String(SANDBOX_UID));
+    // HOME is the run's own, not the worker's (which holds the operator's config and is hidden).
+    expect(home).not.toBe(stack.home);
+    expect(home).toMatch(/\/home$/);
+    // PID 1 is the sandbox's own init (bwrap), not the machine's.
+    expect(init).toMatch(/^bwrap /);
+    expect(run.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
@@ -23,15 +23,16 @@ export const CODEX_PROVIDER = "scripted";
 export const CODEX_MODEL = "gpt-5.5";
 
 /**
- * Everything a real-CLI test needs: the server, the scripted model, a git daemon, and one worker
+ * Everything a real-CLI test needs: the server, the scripted model, a git daemon, and two workers
  * running the real Claude Code and Codex.
  *
- * The worker runs as an unprivileged user (setpriv to nobody when the tests run as root, as they do
- * here): Claude Code refuses to skip permission prompts for root, and the worker's sandbox
- * (ORCH_SANDBOX=bubblewrap, which runs agents unprivileged) is not on this branch. Its HOME holds the
- * operator's codex config: a model provider whose base_url is the scripted model (Codex documents
- * no environment variable for that in 0.171; OPENAI_BASE_URL is ignored). HOME is under /var/tmp
- * because codex refuses to set up its sandbox helpers under a CODEX_HOME in /tmp.
+ * The first worker runs without a sandbox (ORCH_SANDBOX=off), as an unprivileged user (setpriv to
+ * nobody when the tests run as root, as they do here): Claude Code refuses to skip permission
+ * prompts for root. The second (sandboxWorker) runs as root with ORCH_SANDBOX=bubblewrap, where each
+ * agent runs as an unprivileged user inside. Their HOME holds the operator's codex config: a model
+ * provider whose base_url is the scripted model (Codex documents no environment variable for that
+ * in 0.171; OPENAI_BASE_URL is ignored). HOME is under /var/tmp because codex refuses to set up its
+ * sandbox helpers under a CODEX_HOME in /tmp.
  *
  * The scripted model server is also every CLI's HTTP(S) proxy: anything not for 127.0.0.1 is
  * refused there and recorded in `model.outside`, so no test reaches the network.
@@ -55,12 +56,26 @@ export interface RealCliStack {
   runs(): ReturnType<typeof client<typeof RunService>>;
   /** Creates a run and waits for it to end. */
   runToEnd(spec: Spec): Promise<Run>;
+  /** Follows a finished run up (RunService.ContinueRun) and waits for the follow-up to end. */
+  continueToEnd(parentId: string, prompt: string): Promise<Run>;
+  /** Waits for a run to end. */
+  finished(runId: string): Promise<Run>;
+  /**
+   * A second worker, as root with ORCH_SANDBOX=bubblewrap (so each agent runs as SANDBOX_UID in its
+   * own namespaces), started on first use; a spec reaches it with `requiredLabels: ON_SANDBOX`.
+   * Every other spec must require OFF_SANDBOX, the first worker's label.
+   */
+  sandboxWorker(): Promise<WorkerProcess>;
   /** The run's agent events in order. */
   agentEvents(runId: string): Promise<AgentEvent[]>;
   /** The run's output (log lines and events) as text, for failure messages. */
   output(runId: string): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** requiredLabels of a spec for the worker without a sandbox / the bubblewrap one. */
+export const OFF_SANDBOX = { sandbox: "off" };
+export const ON_SANDBOX = { sandbox: "bubblewrap" };
 
 export async function startRealCliStack(name: string): Promise<RealCliStack> {
   const clis = requireAgentClis();
@@ -113,20 +128,59 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     ORCH_CODEX_BIN: clis.codex,
     // The suites' IS_SANDBOX=1 (for the fake claude as root) must not reach the real one.
     IS_SANDBOX: undefined,
+    // startWorker points these at the fakes' homes in the work dir; the real CLIs use the worker's
+    // HOME as an operator's would (~/.codex holds the provider config, and codex refuses a
+    // CODEX_HOME that does not exist).
+    CODEX_HOME: undefined,
+    CLAUDE_CONFIG_DIR: undefined,
   };
   const worker = startWorker(server.url, {
     name: `real-cli-${name}`,
     capacity: 2,
     agents: "claude-code,codex,shell",
+    labels: OFF_SANDBOX,
     workDir,
     launcher: unprivileged ? AS_UNPRIVILEGED : undefined,
     env: env as Record<string, string>,
   });
   const runs = () => client(RunService, server.url, ADMIN_KEY);
-  await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, {
-    what: "the real-CLI worker to connect",
-    timeoutMs: 30_000,
-  });
+  const connected = (workerName: string) =>
+    waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.some((w) => w.name === workerName), {
+      what: `worker ${workerName} to connect`,
+      timeoutMs: 30_000,
+    });
+  await connected(`real-cli-${name}`);
+  let sandboxed: Promise<WorkerProcess> | undefined;
+  /** The sandboxed worker's process as soon as it is started: stop() must not wait for it to connect. */
+  let sandboxProcess: WorkerProcess | undefined;
+  const sandboxWorker = () =>
+    (sandboxed ??= (async () => {
+      const sandboxWorkDir = join(base, "work-sandbox");
+      mkdirSync(sandboxWorkDir);
+      // Inside the sandbox's user namespace the worker's root has no say over files of an unmapped
+      // user (nobody's), so bwrap must be able to traverse `base` to cover the worker's HOME.
+      chmodSync(base, 0o711);
+      const w = startWorker(server.url, {
+        name: `real-cli-${name}-sandboxed`,
+        capacity: 1,
+        agents: "claude-code,codex",
+        labels: ON_SANDBOX,
+        workDir: sandboxWorkDir,
+        // As root (no launcher): bubblewrap maps the worker's uid to SANDBOX_UID inside, which is what
+        // keeps Claude Code's root refusal from firing. Its HOME (the operator's config) is hidden from runs.
+        env: { ...(env as Record<string, string>), ORCH_SANDBOX: "bubblewrap" },
+      });
+      const exited = w.exited.then((code) => {
+        throw new Error(`the sandboxed worker exited (${code})`);
+      });
+      sandboxProcess = w;
+      await Promise.race([connected(`real-cli-${name}-sandboxed`), exited]).catch(async (err) => {
+        await w.stop("SIGTERM", 5_000);
+        throw new Error(`${(err as Error).message}; the sandboxed worker said:\n${w.output()}`);
+      });
+      exited.catch(() => {});
+      return w;
+    })());
   const credentials = client(CredentialService, server.url, ADMIN_KEY);
   const anthropic = await credentials.createCredential({
     name: "anthropic-scripted",
@@ -134,6 +188,14 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
   });
   const openai = await credentials.createCredential({ name: "openai-scripted", env: { OPENAI_API_KEY: "sk-test-8e4b1f6a2c9d" } });
 
+  const finished = (runId: string) =>
+    waitFor(
+      async () => {
+        const r = (await runs().getRun({ id: runId })).run!;
+        return r.finishTime ? r : undefined;
+      },
+      { what: `run ${runId} to finish`, timeoutMs: 45_000 },
+    );
   const output = async (runId: string) => {
     const { items } = await runs().listRunLogs({ runId });
     return items
@@ -155,16 +217,10 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     anthropicCredential: anthropic.credential!.id,
     openaiCredential: openai.credential!.id,
     runs,
-    async runToEnd(spec) {
-      const { run } = await runs().createRun({ spec });
-      return waitFor(
-        async () => {
-          const r = (await runs().getRun({ id: run!.id })).run!;
-          return r.finishTime ? r : undefined;
-        },
-        { what: `run ${run!.id} to finish`, timeoutMs: 45_000 },
-      );
-    },
+    runToEnd: async (spec) => finished((await runs().createRun({ spec })).run!.id),
+    continueToEnd: async (parentId, prompt) => finished((await runs().continueRun({ id: parentId, prompt })).run!.id),
+    finished,
+    sandboxWorker,
     async agentEvents(runId) {
       const { items } = await runs().listRunLogs({ runId });
       return items.flatMap((i) => (i.payload.case === "event" ? [i.payload.value] : []));
@@ -172,6 +228,8 @@ export async function startRealCliStack(name: string): Promise<RealCliStack> {
     output,
     async stop() {
       await worker.stop("SIGTERM", 5_000);
+      await sandboxProcess?.stop("SIGTERM", 5_000);
+      await sandboxed?.catch(() => undefined);
       await daemon.stop();
       await server.cleanup();
       await model.close();

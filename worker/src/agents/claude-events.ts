@@ -118,5 +118,21 @@ function systemText(obj: Record<string, unknown>): string {
     if (servers.length > 0) parts.push(`mcp ${servers.join(", ")}`);
     return parts.join(", ");
   }
+  if (obj.subtype === "api_retry") return retryText(obj);
   return `${str(obj.subtype) || "system"}: ${JSON.stringify(obj)}`;
+}
+
+/**
+ * Claude Code announces each retry of a failed model request with a `system`/`api_retry` line
+ * (2.1.332, seen in server/test/real-cli/claude-code.test.ts): {attempt, max_retries,
+ * retry_delay_ms, error_status (the HTTP status, or null for a dropped connection), error
+ * ("rate_limit", "overloaded", "unknown", …)}. As a sentence, not raw JSON.
+ */
+function retryText(obj: Record<string, unknown>): string {
+  const status = typeof obj.error_status === "number" ? `HTTP ${obj.error_status}` : "no HTTP status";
+  const kind = str(obj.error);
+  const cause = kind !== "" ? `${status}, ${kind.replaceAll("_", " ")}` : status;
+  const of = typeof obj.max_retries === "number" ? ` of ${obj.max_retries}` : "";
+  const delay = typeof obj.retry_delay_ms === "number" ? ` in ${(obj.retry_delay_ms / 1000).toFixed(1)} s` : "";
+  return `model request failed (${cause}); retry ${tokensToNumber(obj.attempt)}${of}${delay}`;
 }

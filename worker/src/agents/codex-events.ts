@@ -107,12 +107,12 @@ export function createCodexParser(): StreamParser {
   const onEvent = (obj: Record<string, unknown>): AgentOutput[] | undefined => {
     if (obj.type === "error") {
       const previous = unrecovered();
-      heldError = str(obj.message) || "codex reported an error";
+      heldError = modelMessage(str(obj.message)) || "codex reported an error";
       lastError = heldError;
       return previous;
     }
     if (obj.type === "turn.failed") {
-      turnFailed = (isRecord(obj.error) ? str(obj.error.message) : "") || lastError || "codex turn failed";
+      turnFailed = modelMessage(isRecord(obj.error) ? str(obj.error.message) : "") || lastError || "codex turn failed";
       // The error that failed the turn is usually the one held: report it once.
       if (heldError === turnFailed) heldError = undefined;
       return [...unrecovered(), agentError(turnFailed)];
@@ -136,7 +136,9 @@ export function createCodexParser(): StreamParser {
       case "turn.completed": {
         turnCompleted = true;
         const u = isRecord(obj.usage) ? obj.usage : {};
-        // cached_input_tokens is a part of input_tokens, not an addition to it.
+        // cached_input_tokens (and codex 0.171's cache_write_input_tokens) are parts of input_tokens,
+        // and reasoning_output_tokens a part of output_tokens, as in the Responses API's usage: not
+        // additions to them.
         usage = makeUsage(tokens(u.input_tokens), tokens(u.output_tokens));
         return [usageEvent(usage)];
       }
@@ -154,6 +156,26 @@ export function createCodexParser(): StreamParser {
       usage,
     }),
   });
+}
+
+/**
+ * When the model's API refuses a request, codex 0.171 passes the HTTP body on verbatim as the
+ * `error` and `turn.failed` message (seen in server/test/real-cli/codex.test.ts):
+ * `{"error":{"type":"invalid_request_error","message":"Invalid input: …",…}}`. The model's own
+ * message is what the user can act on; any text codex put before the body is kept.
+ */
+export function modelMessage(message: string): string {
+  const at = message.indexOf("{");
+  if (at === -1) return message;
+  try {
+    const body: unknown = JSON.parse(message.slice(at));
+    const inner = isRecord(body) && isRecord(body.error) ? str(body.error.message) : "";
+    if (inner === "") return message;
+    const before = message.slice(0, at).trim();
+    return before === "" ? inner : `${before} ${inner}`;
+  } catch {
+    return message;
+  }
 }
 
 function describeCall(item: Record<string, unknown>): { name: string; argumentsJson: string } | undefined {

@@ -60,8 +60,46 @@ async function* runCodex(options: CodexAgentOptions, ctx: AgentRunContext): Asyn
     parser: createCodexParser(),
     terminalEvent: "turn.completed",
     sessionIdOf: codexSessionIdOf,
+    stderrFailure: (line) => requiredMcpFailure(line, ctx.spec) ?? codexFatalError(line),
   });
 }
+
+const REQUIRED_MCP_FAILED = "required MCP servers failed to initialize: ";
+
+/**
+ * With `required = true` (mcpConfig) codex exits 1 before the thread starts when a server does not
+ * start, and says why only on stderr, among other lines (codex 0.171, seen in
+ * server/test/real-cli/codex.test.ts): "Error: thread/start: … Failed to initialize session:
+ * required MCP servers failed to initialize: broken: No such file or directory (os error 2)
+ * (code -32603)", then a backtrace. That line, not the last one, is the run's error.
+ */
+export function requiredMcpFailure(line: string, spec: JobSpec): string | undefined {
+  const at = line.indexOf(REQUIRED_MCP_FAILED);
+  if (at === -1) return undefined;
+  const said = line
+    .slice(at)
+    .replace(/ \(code -?\d+\)\s*$/, "")
+    .trim();
+  const detail = said.slice(REQUIRED_MCP_FAILED.length);
+  const codexName = detail.split(": ")[0];
+  // mcpConfig turned dots into underscores; the user knows the extension by the job's name for it.
+  const name = spec.extensions.find((e) => codexServerName(e.name) === codexName)?.name ?? codexName;
+  return `extension ${name} did not start in codex; check its command, arguments and environment (codex said: ${said})`;
+}
+
+/**
+ * Codex ends on a fatal error by printing "Error: <message>" on stderr and then a backtrace
+ * ("Stack backtrace:", "   0: <unknown>", …), e.g. "Error: Model provider `x` not found" for a job
+ * whose provider the config does not define (codex 0.171, server/test/real-cli). That message, not
+ * the backtrace's last line, is the run's error.
+ */
+export function codexFatalError(line: string): string | undefined {
+  const m = /^Error: (.+)$/.exec(line.trim());
+  return m === null ? undefined : `codex failed: ${m[1]}`;
+}
+
+/** The [mcp_servers.<name>] key of an extension: the override key is a dotted path, so a dot would split it. */
+const codexServerName = (name: string) => name.replaceAll(".", "_");
 
 /**
  * `codex exec` takes its API key from CODEX_API_KEY (docs/exec.md, "Authentication"), not from
@@ -102,8 +140,7 @@ const headerVar = (i: number, j: number) => `FLIGHTCONTROL_MCP_${i}_HEADER_${j}`
 function mcpConfig(spec: JobSpec): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   spec.extensions.forEach((ext, i) => {
-    // The override key is a dotted path, so a dot in the name would split it.
-    const base = `mcp_servers.${ext.name.replaceAll(".", "_")}`;
+    const base = `mcp_servers.${codexServerName(ext.name)}`;
     const t = ext.transport;
     if (t.case === "stdio") {
       out.push([`${base}.command`, toml(t.value.command)]);

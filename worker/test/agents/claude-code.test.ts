@@ -76,6 +76,15 @@ describe("claude-code agent (fake claude)", () => {
     expect(cut.outcome).toMatchObject({ ok: false, exitCode: 0, error: "claude output ended without a result event" });
   });
 
+  it("shows Claude Code's announced retries (system/api_retry) as readable notifications of a run that succeeded", async () => {
+    const { outputs, outcome } = await runAgent(claude, context(spec({ prompt: "retry_error" })));
+    expect(eventSummary(outputs)).toContainEqual([
+      "notification",
+      { source: "claude-code", message: "model request failed (HTTP 429, rate limit); retry 1 of 10 in 1.1 s" },
+    ]);
+    expect(outcome).toMatchObject({ ok: true });
+  });
+
   it("sends a prompt that starts with a dash through stdin", async () => {
     const { outputs, outcome } = await runAgent(claude, context(spec({ prompt: "-- dump_args lines=1" })));
     expect(dumpedArgs(outputs)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"]);

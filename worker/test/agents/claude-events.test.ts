@@ -120,4 +120,24 @@ describe("claude stream-json parser", () => {
     expect(verdict).toMatchObject({ finished: false, result: "partial" });
     expect(logs(outputs)).toEqual(["Error: something", '{"type":"rate_limit_event"}', "partial"]);
   });
+
+  // Claude Code 2.1.332 (server/test/real-cli/claude-code.test.ts) announces retries this way.
+  it("shows a retried model request (system/api_retry) as a sentence, not raw JSON", () => {
+    const retry = (attempt: number, status: number | null, error: string) =>
+      JSON.stringify({
+        type: "system",
+        subtype: "api_retry",
+        attempt,
+        max_retries: 2,
+        retry_delay_ms: 1054,
+        error_status: status,
+        error,
+        session_id: "s1",
+      });
+    const { outputs } = feed([init, retry(1, 429, "rate_limit"), retry(2, null, "unknown")]);
+    expect(eventSummary(outputs).slice(1)).toEqual([
+      ["notification", { source: "claude-code", message: "model request failed (HTTP 429, rate limit); retry 1 of 2 in 1.1 s" }],
+      ["notification", { source: "claude-code", message: "model request failed (no HTTP status, unknown); retry 2 of 2 in 1.1 s" }],
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCodexParser } from "../../src/agents/codex-events";
+import { createCodexParser, modelMessage } from "../../src/agents/codex-events";
 import type { AgentOutput } from "../../src/agents/types";
 import { eventSummary, logs } from "./helpers";
 
@@ -115,5 +115,30 @@ describe("codex exec --json parser", () => {
     const raw = feed(["not json", "{broken"]);
     expect(logs(raw.outputs)).toEqual(["not json", "{broken"]);
     expect(raw.verdict.finished).toBe(false);
+  });
+
+  // Codex 0.171 passes a refused request's HTTP body on verbatim (server/test/real-cli/codex.test.ts).
+  it("makes the model's own message, not the HTTP body around it, the run's error", () => {
+    const body = JSON.stringify({ error: { type: "invalid_request_error", code: "invalid_request_error", message: "Invalid input", param: null } });
+    const { outputs, verdict } = feed([
+      { type: "thread.started", thread_id: "t1" },
+      { type: "error", message: body },
+      { type: "turn.failed", error: { message: body } },
+    ]);
+    expect(eventSummary(outputs).filter(([k]) => k === "error")).toEqual([["error", { message: "Invalid input" }]]);
+    expect(verdict).toMatchObject({ finished: false, error: "Invalid input" });
+    expect(modelMessage(`unexpected status 400 Bad Request: ${body}`)).toBe("unexpected status 400 Bad Request: Invalid input");
+    expect(modelMessage("stream disconnected {not json")).toBe("stream disconnected {not json");
+    expect(modelMessage('{"detail":"no error field"}')).toBe('{"detail":"no error field"}');
+  });
+
+  it("takes codex 0.171's extra usage fields as parts of input and output, not additions", () => {
+    const { verdict } = feed([
+      {
+        type: "turn.completed",
+        usage: { input_tokens: 120, cached_input_tokens: 20, cache_write_input_tokens: 10, output_tokens: 17, reasoning_output_tokens: 7 },
+      },
+    ]);
+    expect(verdict.usage).toMatchObject({ inputTokens: 120n, outputTokens: 17n, totalTokens: 137n });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LogStream } from "../../src/gen/flightcontrol/v1/run_pb";
-import { createCodexAgent } from "../../src/agents/codex";
+import { codexFatalError, createCodexAgent } from "../../src/agents/codex";
 import { context, dumpedArgs, eventSummary, logs, runAgent, spec } from "./helpers";
 import { FAKE_CODEX } from "../../../testkit/paths";
 
@@ -61,7 +61,7 @@ describe("codex agent (fake codex)", () => {
     expect(eventSummary(outputs)).toEqual([
       ["notification", { source: "codex", message: "thread 0199a213-81c0-7800-8aa1-bbab2a035a53 started" }],
       ["assistantMessage", { messageId: "item_0", text: "line 0" }],
-      ["toolCall", { callId: "item_1", name: "command_execution", argumentsJson: `{"command":"bash -lc 'echo hi'"}` }],
+      ["toolCall", { callId: "item_1", name: "command_execution", argumentsJson: `{"command":"/usr/bin/bash -lc 'echo hi'"}` }],
       ["toolResult", { callId: "item_1", output: "hi\n", isError: false }],
       ["assistantMessage", { messageId: "item_2", text: "fake codex finished 1 lines" }],
       ["usage", { inputTokens: 50n, outputTokens: 6n, totalTokens: 56n, costUsd: 0 }],
@@ -136,6 +136,11 @@ describe("codex agent (fake codex)", () => {
       exitCode: 1,
       error: expect.stringContaining("required MCP servers failed to initialize: broken: No such file"),
     });
+    // Named as the job names it (codex's key has no dots), from the line that says why, not the backtrace after it.
+    const dotted = await runAgent(codex, context(spec({ prompt: "mcp_list", extensions: [stdio("docs.local", "no-such-mcp-server-here")] })));
+    expect(dotted.outcome.error).toMatch(
+      /^extension docs\.local did not start in codex; check its command, arguments and environment \(codex said: required MCP servers failed to initialize: docs_local: No such file or directory \(os error 2\)\)$/,
+    );
   });
 
   it("gives codex the credentials but no ORCH_ variables, and honours a chosen sandbox", async () => {
@@ -144,5 +149,12 @@ describe("codex agent (fake codex)", () => {
     const { outputs } = await runAgent(agent, ctx);
     expect(logs(outputs, LogStream.STDOUT).slice(0, 2)).toEqual(["ORCH_API_KEY=<unset>", "OPENAI_API_KEY=sk-o"]);
     expect(dumpedArgs(outputs).slice(3, 5)).toEqual(["--sandbox", "danger-full-access"]);
+  });
+
+  // Codex 0.171 (server/test/real-cli): "Error: <message>" on stderr, then a backtrace.
+  it("makes codex's fatal error line, not the backtrace after it, the run's error", () => {
+    expect(codexFatalError("Error: Model provider `scripted` not found")).toBe("codex failed: Model provider `scripted` not found");
+    expect(codexFatalError("   7: <unknown>")).toBeUndefined();
+    expect(codexFatalError("2026-12-07T06:43:00.032829Z ERROR codex_core::session: Failed to create session")).toBeUndefined();
   });
 });
