@@ -18,6 +18,7 @@ import { watchChanges } from "../domain/watch-changes";
 import { waitingReason } from "../domain/dispatch/waiting-reason";
 import { decodeCursor, encodeCursor, runToProto as runRowToProto } from "./convert";
 import { fillPage } from "./fill-page";
+import { workspaceOf } from "./interceptors/auth";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers";
 
@@ -37,8 +38,8 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   const runToProto = (row: RunListRow) =>
     runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
 
-  const get = async (id: string) => {
-    const row = await app.runs.get(id);
+  const get = async (ws: string, id: string) => {
+    const row = await app.runs.getIn(ws, id);
     if (!row) throw notFound("run", id);
     return row;
   };
@@ -46,13 +47,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   return {
     ...artifactHandlers(app),
 
-    async createRun(req) {
+    async createRun(req, ctx) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);
       assertSpecTemplate(req.spec!);
       // An ad-hoc run has nobody to give values: its parameters take their defaults.
       const applied = applyParameters(req.spec!, {}, "spec.parameters");
       const row = await app.lifecycle.createRun({
+        workspaceId: workspaceOf(ctx),
         spec: app.mcpSecrets.seal(applied.spec),
         jobName: name,
         trigger: TriggerKind.AD_HOC,
@@ -63,13 +65,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       return { run: runToProto(row) };
     },
 
-    async getRun(req) {
-      return { run: runToProto(await get(req.id)) };
+    async getRun(req, ctx) {
+      return { run: runToProto(await get(workspaceOf(ctx), req.id)) };
     },
 
-    async listRuns(req) {
+    async listRuns(req, ctx) {
       const withSpec = req.view === RunView.FULL;
       const filter = {
+        workspaceId: workspaceOf(ctx),
         jobId: req.jobId || undefined,
         workerId: req.workerId || undefined,
         scheduleId: req.scheduleId || undefined,
@@ -93,30 +96,32 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       return { runs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
-    async cancelRun(req) {
-      const row = await get(req.id);
+    async cancelRun(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
       const reason = req.reason || "cancelled by request";
       if (isTerminal(row.status)) {
         throw failedPrecondition(`run ${row.id} already ended as ${row.status}`);
       }
       await cancelRun(app, row, reason);
-      return { run: runToProto(await get(row.id)) };
+      return { run: runToProto(await get(ws, row.id)) };
     },
 
-    async retryRun(req) {
-      const row = await app.lifecycle.retryRun(req.id);
+    async retryRun(req, ctx) {
+      const row = await app.lifecycle.retryRun(workspaceOf(ctx), req.id);
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },
 
-    async continueRun(req) {
-      const row = await app.lifecycle.continueRun(req.id, req.prompt);
+    async continueRun(req, ctx) {
+      const row = await app.lifecycle.continueRun(workspaceOf(ctx), req.id, req.prompt);
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },
 
-    async listRunLogs(req) {
-      await get(req.runId);
+    async listRunLogs(req, ctx) {
+      // Logs and events have no workspace of their own: they are reached through their run's.
+      await get(workspaceOf(ctx), req.runId);
       const limit = req.pageSize || 1000;
       const items = await app.logs.list(req.runId, Number(req.afterSeq), limit);
       const next = items.length ? items[items.length - 1].seq : req.afterSeq;
@@ -126,13 +131,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     watchRun: (req, ctx) => watchRun(app, req, ctx),
 
     async *watchRuns(req, ctx: HandlerContext): AsyncGenerator<WatchRunsResponse> {
+      const ws = workspaceOf(ctx);
       const changed = watchChanges(app.events, ctx.signal, { runChanged: (id) => id });
       // An empty first message sends the response headers, so a client knows the stream is open.
       yield create(WatchRunsResponseSchema, {});
       for await (const ids of changed) {
         for (const id of ids) {
           const row = req.view === RunView.FULL ? await app.runs.getShared(id) : await app.runs.getSharedWithoutSpec(id);
-          if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
+          if (row && row.workspaceId === ws && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
         }
       }
     },

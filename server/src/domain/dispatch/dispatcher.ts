@@ -20,7 +20,7 @@ export interface DispatcherDeps {
   events: EventBus;
   log: Logger;
   /** The run's credential env and its snapshot with MCP secrets opened; throws if they cannot be. */
-  openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
+  openSecrets(workspaceId: string, spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
   /** What a follow-up's worker needs of its parent (Assign.follow_up); undefined for any other run. */
   followUpOf?(row: JobRunRow): Promise<FollowUp | undefined>;
   /** The files of the run's skill versions (JobRunRow.skills); throws if one is gone. */
@@ -85,12 +85,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  function pick(agent: string, required: RequiredLabels) {
+  function pick(workspaceId: string, agent: string, required: RequiredLabels) {
     let best: WorkerSession | undefined;
     let bestFree = 0;
     for (const s of registry.withFreeSlots()) {
       const n = freeSlots(s);
-      if (n > bestFree && matches(s, agent, required)) {
+      // Workspaces: a worker takes only runs of its own key's workspace.
+      if (n > bestFree && s.workspaceId === workspaceId && matches(s, agent, required)) {
         best = s;
         bestFree = n;
       }
@@ -113,7 +114,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         try {
           await runs.transaction(async (tx) => {
             for (const q of page) {
-              const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
+              const target = pick(q.workspace_id, q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
@@ -156,7 +157,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     let followUp: FollowUp | undefined;
     let skills: SkillBundleData[];
     try {
-      secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
+      secrets = await deps.openSecrets(row.workspaceId, specFromJson(row.spec), row.jobId ?? undefined);
       followUp = await deps.followUpOf?.(row);
       skills = (await deps.skillBundles?.(row)) ?? [];
     } catch (err) {
