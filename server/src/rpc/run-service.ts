@@ -36,7 +36,7 @@ export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
 export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
   // A queued run says why it waits, if a worker could not take it even with a free slot.
   const runToProto = (row: RunListRow) =>
-    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
+    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.workspaceId, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
 
   const get = async (ws: string, id: string) => {
     const row = await app.runs.getIn(ws, id);
