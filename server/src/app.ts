@@ -143,6 +143,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     events,
     assertRunCredentials: credentials.assertRunSpec,
     resolveSkills: skills.resolve,
+    // Bound late: the workspaces module is built below, and no run is created before the server serves.
+    assertQueueRoom: (ws) => workspaces.assertQueueRoom(ws),
     defaultTimeoutSeconds: config.defaultRunTimeoutSeconds,
   });
   // Database work nobody waits for (a disconnect, an expired lease, a start the worker will not
@@ -184,6 +186,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     followUpOf: followUps.assignment,
     skillBundles: (row) => skills.bundles(JSON.parse(row.skills || "[]")),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
+    concurrencyLimit: (ws) => workspaces.concurrencyLimit(ws),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
       if (await runs.forceFinish(runId, attempt, "failed", error, Date.now())) events.emit("runChanged", runId, "failed");
@@ -208,6 +211,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     store: createWorkspaceStore(db),
     log,
     revokeKeysOf: keys.revokeAllIn,
+    countQueued: runs.countQueued,
     async deleteBlobs(ids) {
       for (const id of ids) {
         await blobs.delete(id).catch((err: unknown) => log.warn({ err, artifactId: id }, "could not delete a deleted workspace's artifact blob"));

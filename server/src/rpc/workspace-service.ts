@@ -12,7 +12,14 @@ export interface WorkspaceServiceDeps {
 }
 
 const workspaceToProto = (row: WorkspaceRow): Workspace =>
-  create(WorkspaceSchema, { id: row.id, name: row.name, createTime: ts(row.createdAt), updateTime: ts(row.updatedAt) });
+  create(WorkspaceSchema, {
+    id: row.id,
+    name: row.name,
+    createTime: ts(row.createdAt),
+    updateTime: ts(row.updatedAt),
+    maxConcurrentRuns: row.maxConcurrentRuns,
+    maxQueuedRuns: row.maxQueuedRuns,
+  });
 
 const memberToProto = (row: WorkspaceMemberRow): Member =>
   create(MemberSchema, { workspaceId: row.workspaceId, email: row.email, role: roleFromColumn(row.role), createTime: ts(row.createdAt) });
@@ -24,7 +31,8 @@ export function workspaceService({ workspaces }: WorkspaceServiceDeps): ServiceI
 
   return {
     async createWorkspace(req, ctx) {
-      return { workspace: workspaceToProto(await workspaces.create(caller(ctx), req.name)) };
+      const limits = { maxConcurrentRuns: req.maxConcurrentRuns, maxQueuedRuns: req.maxQueuedRuns };
+      return { workspace: workspaceToProto(await workspaces.create(caller(ctx), req.name, limits)) };
     },
     async getWorkspace(req, ctx) {
       return { workspace: workspaceToProto(await workspaces.get(caller(ctx), req.id)) };
@@ -33,7 +41,8 @@ export function workspaceService({ workspaces }: WorkspaceServiceDeps): ServiceI
       return { workspaces: (await workspaces.list(caller(ctx))).map(workspaceToProto) };
     },
     async updateWorkspace(req, ctx) {
-      return { workspace: workspaceToProto(await workspaces.rename(caller(ctx), req.id, req.name)) };
+      const patch = { name: req.name, maxConcurrentRuns: req.maxConcurrentRuns, maxQueuedRuns: req.maxQueuedRuns };
+      return { workspace: workspaceToProto(await workspaces.update(caller(ctx), req.id, patch)) };
     },
     async deleteWorkspace(req, ctx) {
       await workspaces.remove(caller(ctx), req.id, req.cascade);

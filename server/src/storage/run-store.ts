@@ -230,6 +230,17 @@ export function createRunStore(db: Database, sql: Sql) {
         [parentRunId, apiKeyId],
       )) !== undefined,
 
+    /** Queued runs of a workspace (its max_queued_runs). */
+    countQueued: async (workspaceId: string) =>
+      Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status = 'queued'", [workspaceId]))?.n ?? 0),
+
+    /** Assigned or running runs of a workspace (its max_concurrent_runs); `via` a dispatch pass's transaction. */
+    countActive: async (workspaceId: string, via: Sql = sql) =>
+      Number(
+        (await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [workspaceId]))
+          ?.n ?? 0,
+      ),
+
     /** Across the install: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
     countAllByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
 

@@ -32,9 +32,9 @@ export function createWorkspaceStore(db: Database) {
     /** In name order. */
     list: (): Promise<WorkspaceRow[]> => repo.find({ order: { name: "ASC" } }),
     insert: async (row: WorkspaceRow): Promise<void> => void (await uniquely(clash(row.name), () => repo.insert(row))),
-    /** False if the workspace is gone. */
-    rename: async (id: string, name: string, now: number): Promise<boolean> =>
-      ((await uniquely(clash(name), () => repo.update({ id }, { name, updatedAt: now }))).affected ?? 0) > 0,
+    /** Writes the given fields; false if the workspace is gone. */
+    update: async (id: string, patch: Partial<Pick<WorkspaceRow, "name" | "maxConcurrentRuns" | "maxQueuedRuns" | "updatedAt">>): Promise<boolean> =>
+      ((await uniquely(clash(patch.name ?? ""), () => repo.update({ id }, patch))).affected ?? 0) > 0,
 
     async contents(id: string): Promise<WorkspaceContents> {
       const n = (table: string, extra = "") => count(`SELECT COUNT(*) AS n FROM ${table} WHERE workspace_id = ?${extra}`, id);

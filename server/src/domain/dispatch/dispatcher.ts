@@ -25,6 +25,8 @@ export interface DispatcherDeps {
   followUpOf?(row: JobRunRow): Promise<FollowUp | undefined>;
   /** The files of the run's skill versions (JobRunRow.skills); throws if one is gone. */
   skillBundles?(row: JobRunRow): Promise<SkillBundleData[]>;
+  /** Workspaces: the workspace's max_concurrent_runs (0: none); its runs beyond it stay queued. */
+  concurrencyLimit?(workspaceId: string): Promise<number>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -99,9 +101,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     return best;
   }
 
+  /**
+   * Workspaces' concurrency limits for one pass: the limit and the runs assigned or running, read
+   * once per workspace met and counted up as this pass claims. (Replicas dispatching at the same
+   * moment may each claim up to the limit; one server never exceeds it.)
+   */
+  let rooms = new Map<string, { limit: number; active: number }>();
+  /** Reads the limits of the page's workspaces before its transaction, which (on SQLite) may await nothing else. */
+  async function readRooms(workspaceIds: Iterable<string>): Promise<void> {
+    if (!deps.concurrencyLimit) return;
+    for (const id of workspaceIds) {
+      if (rooms.has(id)) continue;
+      const limit = await deps.concurrencyLimit(id);
+      rooms.set(id, { limit, active: limit ? await runs.countActive(id) : 0 });
+    }
+  }
+  const atWorkspaceLimit = (workspaceId: string) => {
+    const room = rooms.get(workspaceId);
+    return room !== undefined && room.limit > 0 && room.active >= room.limit;
+  };
+
   async function pass() {
     const free = registry.withFreeSlots();
     if (!free.size) return;
+    rooms = new Map();
     const now = clock.now();
     for (const priority of await runs.queuedPriorities()) {
       let afterId = "";
@@ -111,14 +134,18 @@ export function createDispatcher(deps: DispatcherDeps) {
         afterId = page[page.length - 1].id;
         // One transaction for the page's claims: a commit per claim would cost more than the claim.
         const claimed: Array<[JobRunRow, WorkerSession]> = [];
+        await readRooms(new Set(page.map((q) => q.workspace_id)));
         try {
           await runs.transaction(async (tx) => {
             for (const q of page) {
+              if (atWorkspaceLimit(q.workspace_id)) continue;
               const target = pick(q.workspace_id, q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>));
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
               registry.hold(target, q.id, row.attempt, row.lastSeq);
+              const room = rooms.get(q.workspace_id);
+              if (room) room.active++;
               claimed.push([row, target]);
               if (!free.size) break;
             }

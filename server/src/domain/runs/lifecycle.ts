@@ -23,6 +23,8 @@ export interface LifecycleDeps {
   /** The current version of each of the spec's skills (of the workspace); throws NotFound naming a skill that is gone. */
   resolveSkills(workspaceId: string, ids: string[]): Promise<RunSkillRef[]>;
   defaultTimeoutSeconds: number;
+  /** Throws ResourceExhausted while the workspace's queue is at its max_queued_runs. */
+  assertQueueRoom?(workspaceId: string): Promise<void>;
 }
 
 export interface NewRun {
@@ -69,6 +71,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     // Checked on every path that makes a run (CreateRun, TriggerJob, schedules, RetryRun): a job
     // stored before the limit existed, or a run retried from one, is refused here too.
     const stored = storedSpec(spec);
+    await deps.assertQueueRoom?.(input.workspaceId);
     await deps.assertRunCredentials(input.workspaceId, spec, input.jobId);
     const skills = input.skills ?? (await deps.resolveSkills(input.workspaceId, spec.skillIds));
     const now = Date.now();

@@ -2,7 +2,7 @@ import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
 import { DEFAULT_WORKSPACE_ID, type WorkspaceMemberRow, type WorkspaceRow } from "../../storage/entities";
 import type { WorkspaceContents, WorkspaceStore } from "../../storage/workspace-store";
 import type { Logger } from "../../logger";
-import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors";
+import { failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted } from "../errors";
 import { newId } from "../ids";
 
 /** Who is asking, as far as workspaces care: the workspace its key is bound to (null: an instance-admin key). */
@@ -17,6 +17,21 @@ export interface WorkspacesDeps {
   revokeKeysOf: (workspaceId: string) => Promise<number>;
   /** Deletes the blobs of a deleted workspace's artifacts; failures are logged, the rows are gone already. */
   deleteBlobs: (ids: string[]) => Promise<void>;
+  /** How many of the workspace's runs are queued (for its max_queued_runs). */
+  countQueued: (workspaceId: string) => Promise<number>;
+}
+
+/** What UpdateWorkspace may change; unset fields keep their value. */
+export interface WorkspacePatch {
+  name?: string;
+  maxConcurrentRuns?: number;
+  maxQueuedRuns?: number;
+}
+
+/** Limits of a new workspace; 0 is no limit. */
+export interface WorkspaceLimits {
+  maxConcurrentRuns: number;
+  maxQueuedRuns: number;
 }
 
 const MEMBER_ROLES = new Set([Role.ADMIN, Role.OPERATOR, Role.VIEWER]);
@@ -69,10 +84,10 @@ export function createWorkspaces(deps: WorkspacesDeps) {
       return named;
     },
 
-    async create(caller: WorkspaceCaller, name: string): Promise<WorkspaceRow> {
+    async create(caller: WorkspaceCaller, name: string, limits: WorkspaceLimits = { maxConcurrentRuns: 0, maxQueuedRuns: 0 }): Promise<WorkspaceRow> {
       instanceAdminOnly(caller, "create workspaces");
       const now = Date.now();
-      const row: WorkspaceRow = { id: newId(now), name, createdAt: now, updatedAt: now };
+      const row: WorkspaceRow = { id: newId(now), name, createdAt: now, updatedAt: now, ...limits };
       await store.insert(row);
       return row;
     },
@@ -86,12 +101,31 @@ export function createWorkspaces(deps: WorkspacesDeps) {
       return own ? [own] : [];
     },
 
-    async rename(caller: WorkspaceCaller, id: string, name: string): Promise<WorkspaceRow> {
+    async update(caller: WorkspaceCaller, id: string, patch: WorkspacePatch): Promise<WorkspaceRow> {
       const row = await visible(caller, id);
-      const now = Date.now();
-      if (!(await store.rename(id, name, now))) throw notFound("workspace", id);
-      return { ...row, name, updatedAt: now };
+      if (patch.maxConcurrentRuns !== undefined || patch.maxQueuedRuns !== undefined) instanceAdminOnly(caller, "change a workspace's limits");
+      const changes = { ...patch, updatedAt: Date.now() };
+      if (!(await store.update(id, changes))) throw notFound("workspace", id);
+      return { ...row, ...changes };
     },
+
+    /**
+     * Refuses a new run while the workspace's queue is full (ResourceExhausted naming the limit).
+     * Two runs created at the same moment may both pass: the limit bounds the queue, give or take
+     * the requests in flight.
+     */
+    async assertQueueRoom(workspaceId: string): Promise<void> {
+      const row = await store.get(workspaceId);
+      if (!row?.maxQueuedRuns) return;
+      if ((await deps.countQueued(workspaceId)) >= row.maxQueuedRuns) {
+        throw resourceExhausted(
+          `workspace "${row.name}" already has ${row.maxQueuedRuns} queued runs, its limit (max_queued_runs); wait for some to start or cancel some`,
+        );
+      }
+    },
+
+    /** The workspace's max_concurrent_runs (0: none), for the dispatcher. */
+    concurrencyLimit: async (workspaceId: string): Promise<number> => (await store.get(workspaceId))?.maxConcurrentRuns ?? 0,
 
     async remove(caller: WorkspaceCaller, id: string, cascade: boolean): Promise<void> {
       await visible(caller, id);

@@ -1,5 +1,5 @@
 import { EntitySchema, type EntitySchemaColumnOptions } from "typeorm";
-import { epochMs, id, str } from "../columns";
+import { epochMs, id, int, str } from "../columns";
 
 /**
  * The workspace every row written before workspaces existed was moved into (migration
@@ -27,6 +27,10 @@ export interface WorkspaceRow {
   name: string;
   createdAt: number;
   updatedAt: number;
+  /** Assigned or running runs at once; 0: no limit (the dispatcher holds the rest in the queue). */
+  maxConcurrentRuns: number;
+  /** Queued runs at most; 0: no limit (creating one more is ResourceExhausted). */
+  maxQueuedRuns: number;
 }
 
 /** A person's role in a workspace; people are known by email (they sign in through OIDC, later). */
@@ -47,6 +51,8 @@ export const WorkspaceEntity = new EntitySchema<WorkspaceRow>({
     name: { ...str(100), unique: true },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    maxConcurrentRuns: { ...int(), name: "max_concurrent_runs", default: 0 },
+    maxQueuedRuns: { ...int(), name: "max_queued_runs", default: 0 },
   },
 });
 

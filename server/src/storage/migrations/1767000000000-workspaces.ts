@@ -18,7 +18,8 @@ const RENAMED_UNIQUES: Array<[table: string, index: string]> = [
 const CHILDREN: Record<string, string[]> = { job_definitions: ["schedules"], skills: ["skill_versions", "skill_files"], credentials: [] };
 
 /**
- * Workspaces (issue #16). Creates `workspaces` with the `default` workspace and `workspace_members`;
+ * Workspaces (issue #16). Creates `workspaces` (with each one's run limits, 0: none) holding the
+ * `default` workspace, and `workspace_members`;
  * adds workspace_id to jobs, runs, credentials, schedules, workers and skills, defaulting to the
  * default workspace, so every existing row lands there. Logs, events, artifacts, skill versions and
  * files have no column: every access reaches them through their run or skill. API keys get a
@@ -45,6 +46,8 @@ export class Workspaces1767000000000 implements MigrationInterface {
           { name: "name", type: "varchar", length: "100", isUnique: true },
           { name: "created_at", type: "bigint" },
           { name: "updated_at", type: "bigint" },
+          { name: "max_concurrent_runs", type: "integer", default: 0 },
+          { name: "max_queued_runs", type: "integer", default: 0 },
         ],
       }),
     );
