@@ -112,5 +112,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     { name: "idx_job_runs_parent", columns: ["parentRunId", "id"] },
     // ListRuns of a workspace, newest first.
     { name: "idx_job_runs_workspace", columns: ["workspaceId", "id"] },
+    // GetStats and the queue limit count a workspace's runs by status from the index alone.
+    { name: "idx_job_runs_workspace_status", columns: ["workspaceId", "status"] },
   ],
 });

@@ -88,10 +88,12 @@ export class Workspaces1767000000000 implements MigrationInterface {
     // On SQLite, the run's spec back to the end of its row (1764000000001-run-spec-last.ts).
     await new RunSpecLast1764000000001().up(q);
     await q.createIndex("job_runs", new TableIndex({ name: "idx_job_runs_workspace", columnNames: ["workspace_id", "id"] }));
+    await q.createIndex("job_runs", new TableIndex({ name: "idx_job_runs_workspace_status", columnNames: ["workspace_id", "status"] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
     const pg = q.connection.driver.options.type === "postgres";
+    await q.dropIndex("job_runs", "idx_job_runs_workspace_status");
     await q.dropIndex("job_runs", "idx_job_runs_workspace");
     for (const [table, index] of RENAMED_UNIQUES) {
       await q.dropIndex(table, index);
