@@ -34,6 +34,8 @@ export interface WorkspaceLimits {
   maxQueuedRuns: number;
 }
 
+const LIMIT_CACHE_MS = 2_000;
+
 const MEMBER_ROLES = new Set([Role.ADMIN, Role.OPERATOR, Role.VIEWER]);
 
 const describeContents = (c: WorkspaceContents): string =>
@@ -48,6 +50,11 @@ const describeContents = (c: WorkspaceContents): string =>
  */
 export function createWorkspaces(deps: WorkspacesDeps) {
   const { store } = deps;
+  /**
+   * max_concurrent_runs by workspace, for the dispatcher, which asks on every pass: re-read after
+   * LIMIT_CACHE_MS, so another replica's change takes effect within that (this one's at once).
+   */
+  const limits = new Map<string, { limit: number; at: number }>();
 
   /** The workspace, if the caller may act in it; NotFound otherwise. */
   async function visible(caller: WorkspaceCaller, id: string): Promise<WorkspaceRow> {
@@ -106,6 +113,7 @@ export function createWorkspaces(deps: WorkspacesDeps) {
       if (patch.maxConcurrentRuns !== undefined || patch.maxQueuedRuns !== undefined) instanceAdminOnly(caller, "change a workspace's limits");
       const changes = { ...patch, updatedAt: Date.now() };
       if (!(await store.update(id, changes))) throw notFound("workspace", id);
+      limits.delete(id);
       return { ...row, ...changes };
     },
 
@@ -125,7 +133,14 @@ export function createWorkspaces(deps: WorkspacesDeps) {
     },
 
     /** The workspace's max_concurrent_runs (0: none), for the dispatcher. */
-    concurrencyLimit: async (workspaceId: string): Promise<number> => (await store.get(workspaceId))?.maxConcurrentRuns ?? 0,
+    async concurrencyLimit(workspaceId: string): Promise<number> {
+      const now = Date.now();
+      const hit = limits.get(workspaceId);
+      if (hit && now - hit.at < LIMIT_CACHE_MS) return hit.limit;
+      const limit = (await store.get(workspaceId))?.maxConcurrentRuns ?? 0;
+      limits.set(workspaceId, { limit, at: now });
+      return limit;
+    },
 
     async remove(caller: WorkspaceCaller, id: string, cascade: boolean): Promise<void> {
       await visible(caller, id);
