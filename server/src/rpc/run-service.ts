@@ -19,6 +19,7 @@ import { waitingReason } from "../domain/dispatch/waiting-reason";
 import { decodeCursor, encodeCursor, runToProto as runRowToProto } from "./convert";
 import { fillPage } from "./fill-page";
 import { workspaceOf } from "./interceptors/auth";
+import type { Workspaces } from "../domain/workspaces/workspaces";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers";
 
@@ -31,12 +32,24 @@ export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
   /** A cancelled held run's worker is told through its session. */
   registry: Registry;
   events: EventBus;
+  /** A queued run held back by its workspace's max_concurrent_runs says so (GetRun, ListRuns). */
+  workspaces?: Pick<Workspaces, "concurrencyLimit">;
 }
 
 export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
   // A queued run says why it waits, if a worker could not take it even with a free slot.
-  const runToProto = (row: RunListRow) =>
-    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.workspaceId, row.agent, JSON.parse(row.requiredLabels || "{}")) : "");
+  const runToProto = (row: RunListRow, limitReason = "") =>
+    runRowToProto(
+      row,
+      row.status === "queued" ? waitingReason(app.registry, row.workspaceId, row.agent, JSON.parse(row.requiredLabels || "{}")) || limitReason : "",
+    );
+
+  /** Why the workspace's queued runs wait if it is at its max_concurrent_runs, else "": one lookup per request. */
+  const limitReasonOf = async (ws: string): Promise<string> => {
+    const limit = (await app.workspaces?.concurrencyLimit(ws)) ?? 0;
+    if (!limit || (await app.runs.countActive(ws)) < limit) return "";
+    return `this workspace already has ${limit} runs assigned or running, its limit (max_concurrent_runs); the run starts when one ends`;
+  };
 
   const get = async (ws: string, id: string) => {
     const row = await app.runs.getIn(ws, id);
@@ -66,11 +79,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     },
 
     async getRun(req, ctx) {
-      return { run: runToProto(await get(workspaceOf(ctx), req.id)) };
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
+      return { run: runToProto(row, row.status === "queued" ? await limitReasonOf(ws) : "") };
     },
 
     async listRuns(req, ctx) {
       const withSpec = req.view === RunView.FULL;
+      const limitReason = await limitReasonOf(workspaceOf(ctx));
       const filter = {
         workspaceId: workspaceOf(ctx),
         jobId: req.jobId || undefined,
@@ -85,7 +101,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
         {
           read: (beforeId: string | undefined, limit: number) => app.runs.list({ ...filter, beforeId, limit }),
           cursorOf: (r: RunListRow) => r.id,
-          toProto: runToProto,
+          toProto: (r: RunListRow) => runToProto(r, limitReason),
           schema: RunSchema,
           // A full run may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
           chunk: withSpec ? 8 : 100,

@@ -75,6 +75,9 @@ describe("per-workspace limits", () => {
       server.app.dispatcher.kick();
       await new Promise((r) => setTimeout(r, 50));
       expect(assigns().length).toBe(Math.min(ids.length, finished.size + 2));
+      // A run held back says why.
+      const waiting = ids.find((id) => !assigns().some((x) => x.runId === id));
+      if (waiting) expect((await runs.getRun({ id: waiting })).run?.waitingReason).toContain("max_concurrent_runs");
       const next = assigns().find((a) => !finished.has(a.runId))!;
       worker.send({ case: "runFinished", value: { runId: next.runId, attempt: next.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, lastSeq: 0n } });
       await worker.next("logAck", (a) => a.runId === next.runId && a.finished);
