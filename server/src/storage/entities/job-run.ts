@@ -114,5 +114,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     { name: "idx_job_runs_workspace", columns: ["workspaceId", "id"] },
     // GetStats and the queue limit count a workspace's runs by status from the index alone.
     { name: "idx_job_runs_workspace_status", columns: ["workspaceId", "status"] },
+    // GetStats' windows: a workspace's runs finished since a time, without walking its queued ones.
+    { name: "idx_job_runs_workspace_finished", columns: ["workspaceId", "finishedAt"] },
   ],
 });

@@ -89,10 +89,12 @@ export class Workspaces1767000000000 implements MigrationInterface {
     await new RunSpecLast1764000000001().up(q);
     await q.createIndex("job_runs", new TableIndex({ name: "idx_job_runs_workspace", columnNames: ["workspace_id", "id"] }));
     await q.createIndex("job_runs", new TableIndex({ name: "idx_job_runs_workspace_status", columnNames: ["workspace_id", "status"] }));
+    await q.createIndex("job_runs", new TableIndex({ name: "idx_job_runs_workspace_finished", columnNames: ["workspace_id", "finished_at"] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
     const pg = q.connection.driver.options.type === "postgres";
+    await q.dropIndex("job_runs", "idx_job_runs_workspace_finished");
     await q.dropIndex("job_runs", "idx_job_runs_workspace_status");
     await q.dropIndex("job_runs", "idx_job_runs_workspace");
     for (const [table, index] of RENAMED_UNIQUES) {
