@@ -72,7 +72,8 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       const withSpec = req.view === JobView.FULL;
       const page = await fillPage(
         {
-          read: (afterName: string | undefined, limit: number) => jobs.list({ workspaceId, afterName, nameContains: req.query || undefined, limit, withSpec }),
+          read: (afterName: string | undefined, limit: number) =>
+            jobs.list({ workspaceId, afterName, nameContains: req.query || undefined, limit, withSpec }),
           cursorOf: (j: JobListRow) => j.name,
           toProto: jobToProto,
           schema: JobSchema,

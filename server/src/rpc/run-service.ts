@@ -154,7 +154,8 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       for await (const ids of changed) {
         for (const id of ids) {
           const row = req.view === RunView.FULL ? await app.runs.getShared(id) : await app.runs.getSharedWithoutSpec(id);
-          if (row && row.workspaceId === ws && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
+          if (row && row.workspaceId === ws && (!req.jobId || row.jobId === req.jobId))
+            yield create(WatchRunsResponseSchema, { run: runToProto(row) });
         }
       }
     },

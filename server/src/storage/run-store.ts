@@ -232,13 +232,19 @@ export function createRunStore(db: Database, sql: Sql) {
 
     /** Queued runs of a workspace (its max_queued_runs). */
     countQueued: async (workspaceId: string) =>
-      Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status = 'queued'", [workspaceId]))?.n ?? 0),
+      Number(
+        (await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status = 'queued'", [workspaceId]))
+          ?.n ?? 0,
+      ),
 
     /** Assigned or running runs of a workspace (its max_concurrent_runs); `via` a dispatch pass's transaction. */
     countActive: async (workspaceId: string, via: Sql = sql) =>
       Number(
-        (await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [workspaceId]))
-          ?.n ?? 0,
+        (
+          await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [
+            workspaceId,
+          ])
+        )?.n ?? 0,
       ),
 
     /** Across the install: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
@@ -255,8 +261,12 @@ export function createRunStore(db: Database, sql: Sql) {
 
     createdSince: async (workspaceId: string, since: number) =>
       Number(
-        (await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND id >= ? ", [workspaceId, idFloor(since)]))
-          ?.n ?? 0,
+        (
+          await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND id >= ? ", [
+            workspaceId,
+            idFloor(since),
+          ])
+        )?.n ?? 0,
       ),
   };
 }

@@ -36,8 +36,7 @@ export function createScheduleStore(db: Database, sql: Sql) {
     remove: async (workspaceId: string, id: string) => ((await repo.delete({ id, workspaceId })).affected ?? 0) > 0,
 
     /** Changes definition fields only; returns false if the schedule is gone. */
-    update: async (workspaceId: string, id: string, patch: ScheduleDefinition) =>
-      ((await repo.update({ id, workspaceId }, patch)).affected ?? 0) > 0,
+    update: async (workspaceId: string, id: string, patch: ScheduleDefinition) => ((await repo.update({ id, workspaceId }, patch)).affected ?? 0) > 0,
 
     pause: (workspaceId: string, id: string, now: number) =>
       sql.run("UPDATE schedules SET paused = ?, next_run_at = NULL, updated_at = ? WHERE id = ? AND workspace_id = ?", [true, now, id, workspaceId]),

@@ -106,13 +106,10 @@ export function createSkillStore(db: Database, sql: Sql) {
     async addVersion(workspaceId: string, previous: number, v: SkillVersionRow, fileRows: SkillFileRow[]): Promise<boolean> {
       try {
         return await sql.transaction(async (tx) => {
-          const moved = await tx.run("UPDATE skills SET latest_version = ?, updated_at = ? WHERE id = ? AND workspace_id = ? AND latest_version = ?", [
-            v.version,
-            v.createdAt,
-            v.skillId,
-            workspaceId,
-            previous,
-          ]);
+          const moved = await tx.run(
+            "UPDATE skills SET latest_version = ?, updated_at = ? WHERE id = ? AND workspace_id = ? AND latest_version = ?",
+            [v.version, v.createdAt, v.skillId, workspaceId, previous],
+          );
           if (moved !== 1) {
             if (await tx.get("SELECT id FROM skills WHERE id = ? AND workspace_id = ?", [v.skillId, workspaceId])) {
               throw failedPrecondition(`skill ${v.skillId} got a new version while this one was uploaded; upload it again`);

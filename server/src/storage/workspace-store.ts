@@ -87,8 +87,7 @@ export function createWorkspaceStore(db: Database) {
     /** False if there is no such member. */
     setMemberRole: async (workspaceId: string, email: string, role: string): Promise<boolean> =>
       ((await members.update({ workspaceId, email }, { role })).affected ?? 0) > 0,
-    removeMember: async (workspaceId: string, email: string): Promise<boolean> =>
-      ((await members.delete({ workspaceId, email })).affected ?? 0) > 0,
+    removeMember: async (workspaceId: string, email: string): Promise<boolean> => ((await members.delete({ workspaceId, email })).affected ?? 0) > 0,
   };
 }
 

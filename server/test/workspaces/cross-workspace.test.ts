@@ -74,7 +74,10 @@ function cases(b: B): Record<string, Expect | { skip: string }> {
     "SkillService/CreateSkill": { skip: "names no object: it creates a skill in the caller's own workspace" },
     "SkillService/GetSkill": nf({ id: b.skill }),
     "SkillService/ListSkills": none(),
-    "SkillService/UpdateSkill": nf({ id: b.skill, files: [{ path: "SKILL.md", content: new TextEncoder().encode("---\nname: s\ndescription: d\n---\n") }] }),
+    "SkillService/UpdateSkill": nf({
+      id: b.skill,
+      files: [{ path: "SKILL.md", content: new TextEncoder().encode("---\nname: s\ndescription: d\n---\n") }],
+    }),
     "SkillService/DeleteSkill": nf({ id: b.skill }),
     "RunService/CreateRun": nf({ spec: { ...spec, credentialIds: [b.credential] } }),
     "RunService/GetRun": nf({ id: b.run }),
@@ -130,10 +133,17 @@ let transport: Transport;
 async function call(m: DescMethod, init: Record<string, unknown>): Promise<unknown[] | Code> {
   const headers = {};
   try {
-    if (m.methodKind === "unary") return [(await transport.unary(m as DescMethodUnary, undefined, 10_000, headers, create(m.input, init as never))).message];
+    if (m.methodKind === "unary")
+      return [(await transport.unary(m as DescMethodUnary, undefined, 10_000, headers, create(m.input, init as never))).message];
     const ac = new AbortController();
     const out: unknown[] = [];
-    const res = await transport.stream(m as DescMethodStreaming, ac.signal, 10_000, headers, createAsyncIterable([create(m.input, init as never)]) as never);
+    const res = await transport.stream(
+      m as DescMethodStreaming,
+      ac.signal,
+      10_000,
+      headers,
+      createAsyncIterable([create(m.input, init as never)]) as never,
+    );
     try {
       // A watch stays open: its first answers (a snapshot) are what can show B's objects.
       const reading = (async () => {
@@ -193,7 +203,17 @@ beforeAll(async () => {
     kind: "file",
     createdAt: Date.now(),
   });
-  b = { workspace: bId, job: job!.id, run: run!.id, credential: credential!.id, schedule: schedule!.id, skill: skill!.id, worker, apiKey: apiKey!.id, artifact };
+  b = {
+    workspace: bId,
+    job: job!.id,
+    run: run!.id,
+    credential: credential!.id,
+    schedule: schedule!.id,
+    skill: skill!.id,
+    worker,
+    apiKey: apiKey!.id,
+    artifact,
+  };
 }, 60_000);
 afterAll(async () => {
   await server?.cleanup();
@@ -202,7 +222,10 @@ afterAll(async () => {
 describe("a key of workspace A asking for workspace B's objects", () => {
   it("has a case for every RPC of every flightcontrol.v1 service", () => {
     const table = cases({} as B);
-    const missing = services.flatMap((s) => s.methods).map(rpc).filter((p) => !(p in table));
+    const missing = services
+      .flatMap((s) => s.methods)
+      .map(rpc)
+      .filter((p) => !(p in table));
     expect(missing, "add these RPCs to the cross-workspace table").toEqual([]);
   });
 
@@ -247,7 +270,9 @@ describe("a key of workspace A asking for workspace B's objects", () => {
     // A change A can see after B's: once it arrives, B's (sent first) would have too.
     await new Promise((r) => setTimeout(r, 200));
     server.app.events.emit("runChanged", b.run, "queued");
-    const { run: own } = await client(RunService, server.url, keyA).createRun({ spec: { prompt: "echo a", agent: "shell", requiredLabels: { pool: "nowhere" } } });
+    const { run: own } = await client(RunService, server.url, keyA).createRun({
+      spec: { prompt: "echo a", agent: "shell", requiredLabels: { pool: "nowhere" } },
+    });
     await waitFor(async () => seen.includes(own!.id), { what: "A's own run in its watch" });
     ac.abort();
     await reading;

@@ -42,7 +42,11 @@ describe("per-workspace limits", () => {
     // The limit is the workspace's: others queue as before.
     await client(RunService, server.url, ADMIN_KEY).createRun({ spec });
     // A workspace's own admin may not lift it; the instance admin may.
-    const { key: ownAdmin } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({ name: "own admin", role: Role.ADMIN, workspaceId: w.id });
+    const { key: ownAdmin } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({
+      name: "own admin",
+      role: Role.ADMIN,
+      workspaceId: w.id,
+    });
     const lifted = await client(WorkspaceService, server.url, ownAdmin)
       .updateWorkspace({ id: w.id, maxQueuedRuns: 100 })
       .catch((e: unknown) => ConnectError.from(e));
@@ -58,7 +62,8 @@ describe("per-workspace limits", () => {
     for (let i = 0; i < 6; i++) ids.push((await runs.createRun({ spec })).run!.id);
     // One worker with slots for all six: only the limit holds them back.
     worker = handWorker(server.url, { case: "hello", value: hello("limited-worker", { capacity: 6 }) }, w.workerKey);
-    const assigns = () => worker!.received.filter((r) => r.message.case === "assign").map((r) => r.message.value as { runId: string; attempt: number });
+    const assigns = () =>
+      worker!.received.filter((r) => r.message.case === "assign").map((r) => r.message.value as { runId: string; attempt: number });
     const active = async () =>
       Number(
         (
@@ -79,7 +84,10 @@ describe("per-workspace limits", () => {
       const waiting = ids.find((id) => !assigns().some((x) => x.runId === id));
       if (waiting) expect((await runs.getRun({ id: waiting })).run?.waitingReason).toContain("max_concurrent_runs");
       const next = assigns().find((a) => !finished.has(a.runId))!;
-      worker.send({ case: "runFinished", value: { runId: next.runId, attempt: next.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, lastSeq: 0n } });
+      worker.send({
+        case: "runFinished",
+        value: { runId: next.runId, attempt: next.attempt, status: RunStatus.SUCCEEDED, exitCode: 0, lastSeq: 0n },
+      });
       await worker.next("logAck", (a) => a.runId === next.runId && a.finished);
       finished.add(next.runId);
     }

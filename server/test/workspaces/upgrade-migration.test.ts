@@ -47,17 +47,24 @@ async function writeOldDatabase(url: string): Promise<void> {
           "VALUES (?, 'j1', 'nightly', '{\"prompt\":\"p\"}', 'shell', '{}', '{}', 0, 'succeeded', 'manual', 1, 1, 1, 1, 60, '', '', '{}', 2, false, 1)",
         [id],
       );
-      for (const seq of [1, 2]) await q("INSERT INTO job_logs (run_id, seq, time, stream, text) VALUES (?, ?, 1, 1, ?)", [id, seq, `${id} line ${seq}`]);
+      for (const seq of [1, 2])
+        await q("INSERT INTO job_logs (run_id, seq, time, stream, text) VALUES (?, ?, 1, 1, ?)", [id, seq, `${id} line ${seq}`]);
     }
     await q("INSERT INTO run_events (run_id, seq, time, kind, payload) VALUES ('r1', 3, 1, 'message', '{}')");
     await q(
       "INSERT INTO schedules (id, job_id, name, cron, time_zone, paused, misfire_policy, overlap_policy, created_at, updated_at) " +
         "VALUES ('s1', 'j1', 'every night', '0 0 * * *', 'UTC', false, 'skip', 'allow', 1, 1)",
     );
-    await q("INSERT INTO credentials (id, name, description, env_names, ciphertext, created_at, updated_at) VALUES ('c1', 'gh', '', '[]', 'x', 1, 1)");
+    await q(
+      "INSERT INTO credentials (id, name, description, env_names, ciphertext, created_at, updated_at) VALUES ('c1', 'gh', '', '[]', 'x', 1, 1)",
+    );
     await q("INSERT INTO skills (id, name, latest_version, created_at, updated_at) VALUES ('k1', 'lint', 1, 1, 1)");
-    await q("INSERT INTO skill_versions (skill_id, version, description, front_matter, file_count, size_bytes, created_at) VALUES ('k1', 1, 'd', '{}', 1, 3, 1)");
-    await q("INSERT INTO skill_files (skill_id, version, path, sha256, size_bytes, executable, content) VALUES ('k1', 1, 'SKILL.md', 'h', 3, false, 'YWJj')");
+    await q(
+      "INSERT INTO skill_versions (skill_id, version, description, front_matter, file_count, size_bytes, created_at) VALUES ('k1', 1, 'd', '{}', 1, 3, 1)",
+    );
+    await q(
+      "INSERT INTO skill_files (skill_id, version, path, sha256, size_bytes, executable, content) VALUES ('k1', 1, 'SKILL.md', 'h', 3, false, 'YWJj')",
+    );
     for (const [id, role] of [
       ["a1", "admin"],
       ["v1", "viewer"],

@@ -76,7 +76,11 @@ describe("WorkspaceService", () => {
   it("refuses to delete a workspace that holds anything unless cascade, which removes it all and revokes its keys", async () => {
     const ws = client(WorkspaceService, server.url, ADMIN_KEY);
     const doomed = (await ws.createWorkspace({ name: "doomed" })).workspace!;
-    const { key } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({ name: "doomed op", role: Role.OPERATOR, workspaceId: doomed.id });
+    const { key } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({
+      name: "doomed op",
+      role: Role.OPERATOR,
+      workspaceId: doomed.id,
+    });
     await client(JobService, server.url, key).createJob({ name: "j", spec: { prompt: "p", agent: "shell" } });
     const { run } = await client(RunService, server.url, key).createRun({ spec: { prompt: "p", agent: "shell", requiredLabels: { pool: "none" } } });
     const refused = await ws.deleteWorkspace({ id: doomed.id }).catch((e: unknown) => ConnectError.from(e));

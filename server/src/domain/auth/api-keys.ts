@@ -147,8 +147,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
   }
 
   /** A key is seen from its own workspace, and instance-admin keys by instance-admin callers. */
-  const visibleIn = (scope: KeyScope, row: ApiKeyRow) =>
-    row.workspaceId === scope.workspaceId || (row.workspaceId === null && scope.instanceAdmin);
+  const visibleIn = (scope: KeyScope, row: ApiKeyRow) => row.workspaceId === scope.workspaceId || (row.workspaceId === null && scope.instanceAdmin);
 
   /**
    * Makes sure a key of this role exists. The admin one is the install's instance-admin key (bound

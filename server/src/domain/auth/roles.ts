@@ -74,9 +74,17 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
   [
     WorkspaceService,
     Object.fromEntries(
-      ["createWorkspace", "getWorkspace", "listWorkspaces", "updateWorkspace", "deleteWorkspace", "addMember", "listMembers", "updateMember", "removeMember"].map(
-        (m) => [m, ADMIN_ONLY],
-      ),
+      [
+        "createWorkspace",
+        "getWorkspace",
+        "listWorkspaces",
+        "updateWorkspace",
+        "deleteWorkspace",
+        "addMember",
+        "listMembers",
+        "updateMember",
+        "removeMember",
+      ].map((m) => [m, ADMIN_ONLY]),
     ),
   ],
 ];

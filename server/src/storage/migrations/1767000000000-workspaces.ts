@@ -61,7 +61,12 @@ export class Workspaces1767000000000 implements MigrationInterface {
           { name: "created_at", type: "bigint" },
         ],
         foreignKeys: [
-          new TableForeignKey({ columnNames: ["workspace_id"], referencedTableName: "workspaces", referencedColumnNames: ["id"], onDelete: "CASCADE" }),
+          new TableForeignKey({
+            columnNames: ["workspace_id"],
+            referencedTableName: "workspaces",
+            referencedColumnNames: ["id"],
+            onDelete: "CASCADE",
+          }),
         ],
       }),
     );
