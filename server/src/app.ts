@@ -14,6 +14,7 @@ import { ScheduleService } from "./gen/flightcontrol/v1/schedule_pb";
 import { SkillService } from "./gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "./gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "./gen/flightcontrol/v1/worker_pb";
+import { WorkspaceService } from "./gen/flightcontrol/v1/workspace_pb";
 import { Health } from "./gen/grpc/health/v1/health_pb";
 import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb";
 import type { ServerConfig } from "./config";
@@ -67,6 +68,9 @@ import { scheduleService } from "./rpc/schedule-service";
 import { skillService } from "./rpc/skill-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
+import { workspaceService } from "./rpc/workspace-service";
+import { createWorkspaces } from "./domain/workspaces/workspaces";
+import { createWorkspaceStore } from "./storage/workspace-store";
 import { createApiKeyStore } from "./storage/api-key-store";
 import { createArtifactStore } from "./storage/artifact-store";
 import { incomingDir, openBlobStore } from "./storage/blobs/open-blob-store";
@@ -103,6 +107,7 @@ export const servedServices: DescService[] = [
   SkillService,
   ApiKeyService,
   SystemService,
+  WorkspaceService,
   Health,
   ServerReflection,
 ];
@@ -138,6 +143,8 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     events,
     assertRunCredentials: credentials.assertRunSpec,
     resolveSkills: skills.resolve,
+    // Bound late: the workspaces module is built below, and no run is created before the server serves.
+    assertQueueRoom: (ws) => workspaces.assertQueueRoom(ws),
     defaultTimeoutSeconds: config.defaultRunTimeoutSeconds,
   });
   // Database work nobody waits for (a disconnect, an expired lease, a start the worker will not
@@ -179,6 +186,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     followUpOf: followUps.assignment,
     skillBundles: (row) => skills.bundles(JSON.parse(row.skills || "[]")),
     onAssigned: (runId, attempt) => leases.assigned(runId, attempt),
+    concurrencyLimit: (ws) => workspaces.concurrencyLimit(ws),
     observeDispatch: (ms) => metrics.dispatchLatency.observe(ms / 1000),
     async failUndeliverable(runId, attempt, error) {
       if (await runs.forceFinish(runId, attempt, "failed", error, Date.now())) events.emit("runChanged", runId, "failed");
@@ -199,6 +207,17 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   const artifactRoot = join(config.dataDir, "artifacts");
   const blobs = await openBlobStore(config.artifacts, artifactRoot);
+  const workspaces = createWorkspaces({
+    store: createWorkspaceStore(db),
+    log,
+    revokeKeysOf: keys.revokeAllIn,
+    countQueued: runs.countQueued,
+    async deleteBlobs(ids) {
+      for (const id of ids) {
+        await blobs.delete(id).catch((err: unknown) => log.warn({ err, artifactId: id }, "could not delete a deleted workspace's artifact blob"));
+      }
+    },
+  });
   const artifactRetention = createArtifactRetention({ store: artifactStore, blobs, retentionDays: config.artifacts.retentionDays, log });
 
   const app: AppContext = {
@@ -230,11 +249,12 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     artifactStore,
     blobs,
     artifactRetention,
+    workspaces,
     artifacts: createArtifacts({ store: artifactStore, blobs, runs }),
     artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
   metrics.observeState({
-    runsByStatus: async () => (await runs.countByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),
+    runsByStatus: async () => (await runs.countAllByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),
     workers: () => {
       const s = [...registry.sessions.values()];
       return { connected: s.length, slots: s.reduce((n, w) => n + w.capacity, 0), busy: s.reduce((n, w) => n + w.runs.size, 0) };
@@ -258,6 +278,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(ScheduleService, scheduleService(app));
     router.service(SkillService, skillService(app));
     router.service(ApiKeyService, apiKeyService(app));
+    router.service(WorkspaceService, workspaceService(app));
     router.service(SystemService, systemService({ runs, registry, version, dialect: db.dialect, startedAt: app.startedAt }));
     router.service(
       Health,
@@ -274,7 +295,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const probes = createProbes(sql, db.health, () => shuttingDown);
   const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
   const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
-  const serveArtifact = createArtifactDownload(keys, app.artifacts);
+  const serveArtifact = createArtifactDownload(keys, workspaces, app.artifacts);
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({
@@ -287,7 +308,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     // out to many WatchRun streams would otherwise be gzipped once per subscriber (11 % of the
     // server's CPU with 20 gRPC watchers). Put a compressing proxy in front for slow links.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
-    requestGate: authGate(keys, createStreamLimiter(config.limits), identities),
+    requestGate: authGate(keys, workspaces, createStreamLimiter(config.limits), identities),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
     interceptors: [

@@ -16,6 +16,7 @@ import type { McpSecrets } from "./domain/mcp/secrets";
 import type { Lifecycle } from "./domain/runs/lifecycle";
 import type { Scheduler } from "./domain/schedules/scheduler";
 import type { Skills } from "./domain/skills/skills";
+import type { Workspaces } from "./domain/workspaces/workspaces";
 import type { Logger } from "./logger";
 import type { Metrics } from "./observability/metrics";
 import type { ArtifactStore } from "./storage/artifact-store";
@@ -67,4 +68,6 @@ export interface AppContext {
   artifacts: Artifacts;
   artifactUploads: ArtifactUploads;
   artifactRetention: ArtifactRetention;
+  /** Workspaces and their members; which one a request acts in. */
+  workspaces: Workspaces;
 }

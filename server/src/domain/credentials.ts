@@ -37,16 +37,16 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
   const seal = (env: Record<string, string>) => fernetEncrypt(keyring, JSON.stringify(env));
   const names = (env: Record<string, string>) => JSON.stringify(Object.keys(env).sort());
 
-  async function get(id: string): Promise<CredentialRow> {
-    const row = await store.get(id);
+  async function get(ws: string, id: string): Promise<CredentialRow> {
+    const row = await store.get(ws, id);
     if (!row) throw notFound("credential", id);
     return row;
   }
 
   /** The rows of these ids, in their order; throws NotFound naming the first missing one. */
-  async function rows(ids: string[]): Promise<CredentialRow[]> {
+  async function rows(ws: string, ids: string[]): Promise<CredentialRow[]> {
     if (!ids.length) return [];
-    const byId = new Map((await store.byIds(ids)).map((r) => [r.id, r]));
+    const byId = new Map((await store.byIds(ws, ids)).map((r) => [r.id, r]));
     return ids.map((id) => {
       const row = byId.get(id);
       if (!row) throw notFound("credential", id);
@@ -80,9 +80,9 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
 
   return {
     get,
-    list: () => store.list(),
+    list: (ws: string) => store.list(ws),
 
-    async create(name: string, description: string, env: Record<string, string>, allowed: string[] = []): Promise<CredentialRow> {
+    async create(ws: string, name: string, description: string, env: Record<string, string>, allowed: string[] = []): Promise<CredentialRow> {
       const now = Date.now();
       const row: CredentialRow = {
         id: newId(now),
@@ -93,6 +93,7 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
         allowedJobIds: JSON.stringify(allowed),
         createdAt: now,
         updatedAt: now,
+        workspaceId: ws,
       };
       await store.insert(row);
       return row;
@@ -102,8 +103,8 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
      * An empty env keeps the stored variables: values are write-only, so "unchanged" is sent as none.
      * `allowed` undefined keeps the job limit; an empty list lifts it.
      */
-    async update(id: string, description: string | undefined, env: Record<string, string>, allowed?: string[]): Promise<CredentialRow> {
-      const row = await get(id);
+    async update(ws: string, id: string, description: string | undefined, env: Record<string, string>, allowed?: string[]): Promise<CredentialRow> {
+      const row = await get(ws, id);
       if (description !== undefined) row.description = description;
       if (Object.keys(env).length) {
         row.ciphertext = seal(env);
@@ -112,33 +113,33 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
       if (allowed !== undefined) row.allowedJobIds = JSON.stringify(allowed);
       row.updatedAt = Date.now();
       const { description: d, ciphertext, envNames, allowedJobIds: a, updatedAt } = row;
-      if (!(await store.update(id, { description: d, ciphertext, envNames, allowedJobIds: a, updatedAt }))) throw notFound("credential", id);
+      if (!(await store.update(ws, id, { description: d, ciphertext, envNames, allowedJobIds: a, updatedAt }))) throw notFound("credential", id);
       return row;
     },
 
-    async remove(id: string): Promise<void> {
-      if (!(await store.remove(id))) throw notFound("credential", id);
+    async remove(ws: string, id: string): Promise<void> {
+      if (!(await store.remove(ws, id))) throw notFound("credential", id);
     },
 
     /** For a job definition: its credentials exist and its MCP references resolve to them. */
-    async assertJobSpec(spec: JobSpec): Promise<void> {
-      assertReferencesResolve(spec, await rows(spec.credentialIds));
-      await rows(repositoryCredentialIds(spec));
+    async assertJobSpec(ws: string, spec: JobSpec): Promise<void> {
+      assertReferencesResolve(spec, await rows(ws, spec.credentialIds));
+      await rows(ws, repositoryCredentialIds(spec));
     },
 
     /**
      * For a new run (jobId undefined for an ad-hoc one): the job spec checks, and every credential
      * the run uses allows runs of this job (PermissionDenied naming the credential otherwise).
      */
-    async assertRunSpec(spec: JobSpec, jobId: string | undefined): Promise<void> {
-      const attached = await rows(spec.credentialIds);
+    async assertRunSpec(ws: string, spec: JobSpec, jobId: string | undefined): Promise<void> {
+      const attached = await rows(ws, spec.credentialIds);
       for (const row of attached) {
         const why = refusal(row, jobId);
         if (why) throw permissionDenied(why);
       }
       assertReferencesResolve(spec, attached);
       // The repository's credential reaches git only, but who may use it is the same rule.
-      for (const row of await rows(repositoryCredentialIds(spec))) {
+      for (const row of await rows(ws, repositoryCredentialIds(spec))) {
         const why = refusal(row, jobId);
         if (why) throw permissionDenied(why);
       }
@@ -148,9 +149,9 @@ export function createCredentials(store: CredentialStore, keyring: FernetKeyring
      * The given credentials opened for a run of `jobId`, in order. Throws a plain Error (the run
      * cannot be delivered) when one no longer exists or no longer allows this job.
      */
-    async open(ids: string[], jobId: string | undefined): Promise<OpenedCredential[]> {
+    async open(ws: string, ids: string[], jobId: string | undefined): Promise<OpenedCredential[]> {
       if (!ids.length) return [];
-      const byId = new Map((await store.byIds(ids)).map((r) => [r.id, r]));
+      const byId = new Map((await store.byIds(ws, ids)).map((r) => [r.id, r]));
       return ids.map((id) => {
         const row = byId.get(id);
         if (!row) throw new Error(`credential ${id} no longer exists; edit the job or recreate the credential`);

@@ -19,8 +19,9 @@ export interface RunSecrets {
  * the run's job, or no longer holds a referenced variable.
  */
 export function createRunSecrets(credentials: Pick<Credentials, "open">, mcp: McpSecrets) {
-  return async (spec: JobSpec, jobId: string | undefined): Promise<RunSecrets> => {
-    const opened = await credentials.open(spec.credentialIds, jobId);
+  return async (ws: string, spec: JobSpec, jobId: string | undefined): Promise<RunSecrets> => {
+    // Only the run's own workspace's credentials: an id of another workspace is "no longer exists".
+    const opened = await credentials.open(ws, spec.credentialIds, jobId);
     const env: Record<string, string> = {};
     for (const c of opened) Object.assign(env, c.env);
     const byName = new Map(opened.map((c) => [c.name, c.env]));
@@ -33,7 +34,7 @@ export function createRunSecrets(credentials: Pick<Credentials, "open">, mcp: Mc
       }
       return value;
     });
-    const [git] = await credentials.open(repositoryCredentialIds(spec), jobId);
+    const [git] = await credentials.open(ws, repositoryCredentialIds(spec), jobId);
     return { env, spec: resolved, gitEnv: git?.env ?? {} };
   };
 }

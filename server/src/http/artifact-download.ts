@@ -4,6 +4,8 @@ import { Role } from "../gen/flightcontrol/v1/api_key_pb";
 import type { ApiKeys } from "../domain/auth/api-keys";
 import { roleName, rolePolicy } from "../domain/auth/roles";
 import type { Artifacts } from "../domain/artifacts/artifacts";
+import type { Workspaces } from "../domain/workspaces/workspaces";
+import { WORKSPACE_HEADER } from "../rpc/interceptors/auth";
 import { isDomainError } from "../domain/errors";
 import { SECURITY_HEADERS } from "./static-files";
 
@@ -16,8 +18,15 @@ const PATH = /^\/artifacts\/([0-9a-fA-F-]{36})$/;
  * `Authorization: Bearer <key>` (never a key in the URL, which would end up in logs and history).
  * Sent as an attachment with its name, its sha256 as the ETag, and the dashboard's security headers;
  * `If-None-Match` with that ETag gets 304. Returns false for any other request.
+ *
+ * The artifact must be in the request's workspace (the key's own, or the one an instance-admin key
+ * names in x-workspace-id, as for the RPCs); any other is 404.
  */
-export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts: Pick<Artifacts, "open" | "openForWorker">) {
+export function createArtifactDownload(
+  keys: Pick<ApiKeys, "lookup">,
+  workspaces: Pick<Workspaces, "resolve">,
+  artifacts: Pick<Artifacts, "open" | "openForWorker">,
+) {
   const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra });
     res.end(body);
@@ -52,7 +61,10 @@ export function createArtifactDownload(keys: Pick<ApiKeys, "lookup">, artifacts:
       text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
       return true;
     }
-    const open = asWorker ? (a: string) => artifacts.openForWorker(a, principal.keyId) : artifacts.open;
+    const header = req.headers[WORKSPACE_HEADER];
+    const open = asWorker
+      ? (a: string) => artifacts.openForWorker(a, principal.keyId)
+      : async (a: string) => artifacts.open(await workspaces.resolve(principal, typeof header === "string" ? header : undefined), a);
     const opened = await open(id.toLowerCase()).catch((err: unknown) => {
       if (isDomainError(err) && (err.kind === "not_found" || err.kind === "permission_denied")) return err;
       throw err;

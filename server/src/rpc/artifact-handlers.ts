@@ -3,6 +3,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { DownloadArtifactResponseSchema, RunService } from "../gen/flightcontrol/v1/run_pb";
 import type { Artifacts } from "../domain/artifacts/artifacts";
 import { artifactToProto } from "./convert-artifact";
+import { workspaceOf } from "./interceptors/auth";
 
 export interface ArtifactHandlersDeps {
   artifacts: Artifacts;
@@ -14,12 +15,12 @@ const CHUNK_BYTES = 256 * 1024;
 /** RunService's artifact methods: the listing of a run, and one artifact's bytes as a stream. */
 export function artifactHandlers(app: ArtifactHandlersDeps): Pick<ServiceImpl<typeof RunService>, "listArtifacts" | "downloadArtifact"> {
   return {
-    async listArtifacts(req) {
-      return { artifacts: (await app.artifacts.list(req.runId)).map(artifactToProto) };
+    async listArtifacts(req, ctx) {
+      return { artifacts: (await app.artifacts.list(workspaceOf(ctx), req.runId)).map(artifactToProto) };
     },
 
     async *downloadArtifact(req, ctx): AsyncGenerator<MessageInitShape<typeof DownloadArtifactResponseSchema>> {
-      const { body } = await app.artifacts.open(req.id);
+      const { body } = await app.artifacts.open(workspaceOf(ctx), req.id);
       const stop = () => body.destroy();
       ctx.signal.addEventListener("abort", stop);
       try {

@@ -90,6 +90,7 @@ export function apiKeyToProto(row: ApiKeyRow): ApiKey {
     lastUsedTime: ts(row.lastUsedAt),
     revokeTime: ts(row.revokedAt),
     workerLabels: JSON.parse(row.workerLabels || "{}"),
+    workspaceId: row.workspaceId ?? "",
   });
 }
 

@@ -21,6 +21,7 @@ import type { JobDefinitionRow } from "../storage/entities";
 import type { JobListRow, JobStore } from "../storage/job-store";
 import { decodeCursor, encodeCursor, jobToProto, runToProto } from "./convert";
 import { fillPage } from "./fill-page";
+import { workspaceOf } from "./interceptors/auth";
 
 export interface JobServiceDeps {
   jobs: JobStore;
@@ -32,45 +33,47 @@ export interface JobServiceDeps {
 }
 
 export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatcher, skills }: JobServiceDeps): ServiceImpl<typeof JobService> {
-  const get = async (id: string) => {
-    const row = await jobs.get(id);
+  const get = async (ws: string, id: string) => {
+    const row = await jobs.get(ws, id);
     if (!row) throw notFound("job", id);
     return row;
   };
 
   /** Everything a spec must pass before it is stored in a job; `previous` is the job's stored spec. */
-  const checkedSpec = async (requested: JobSpec, previous?: JobSpec) => {
+  const checkedSpec = async (ws: string, requested: JobSpec, previous?: JobSpec) => {
     assertSpecWithinLimit(requested);
     assertSpecTemplate(requested);
     const spec = mcpSecrets.seal(requested, previous);
     const stored = storedSpec(spec);
-    await credentials.assertJobSpec(spec);
-    await skills.assertJobSpec(spec);
+    await credentials.assertJobSpec(ws, spec);
+    await skills.assertJobSpec(ws, spec);
     return stored;
   };
 
-  const insertJob = async (name: string, description: string, requested: JobSpec) => {
-    const stored = await checkedSpec(requested);
+  const insertJob = async (ws: string, name: string, description: string, requested: JobSpec) => {
+    const stored = await checkedSpec(ws, requested);
     const now = Date.now();
-    const row: JobDefinitionRow = { id: newId(now), name, description, ...stored, createdAt: now, updatedAt: now };
+    const row: JobDefinitionRow = { id: newId(now), name, description, ...stored, createdAt: now, updatedAt: now, workspaceId: ws };
     await jobs.insert(row);
     return row;
   };
 
   return {
-    async createJob(req) {
-      return { job: jobToProto(await insertJob(req.name, req.description, req.spec ?? create(JobSpecSchema))) };
+    async createJob(req, ctx) {
+      return { job: jobToProto(await insertJob(workspaceOf(ctx), req.name, req.description, req.spec ?? create(JobSpecSchema))) };
     },
 
-    async getJob(req) {
-      return { job: jobToProto(await get(req.id)) };
+    async getJob(req, ctx) {
+      return { job: jobToProto(await get(workspaceOf(ctx), req.id)) };
     },
 
-    async listJobs(req) {
+    async listJobs(req, ctx) {
+      const workspaceId = workspaceOf(ctx);
       const withSpec = req.view === JobView.FULL;
       const page = await fillPage(
         {
-          read: (afterName: string | undefined, limit: number) => jobs.list({ afterName, nameContains: req.query || undefined, limit, withSpec }),
+          read: (afterName: string | undefined, limit: number) =>
+            jobs.list({ workspaceId, afterName, nameContains: req.query || undefined, limit, withSpec }),
           cursorOf: (j: JobListRow) => j.name,
           toProto: jobToProto,
           schema: JobSchema,
@@ -83,28 +86,30 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       return { jobs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
-    async updateJob(req) {
-      const row = await get(req.id);
+    async updateJob(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
       if (req.name !== undefined) row.name = req.name;
       if (req.description !== undefined) row.description = req.description;
       // A "***" in an MCP value keeps what this job stored there (the client was shown only that).
-      if (req.spec) Object.assign(row, await checkedSpec(req.spec, specFromJson(row.spec)));
+      if (req.spec) Object.assign(row, await checkedSpec(ws, req.spec, specFromJson(row.spec)));
       row.updatedAt = Date.now();
       if (!(await jobs.update(row))) throw notFound("job", req.id);
       return { job: jobToProto(row) };
     },
 
-    async deleteJob(req) {
+    async deleteJob(req, ctx) {
       // Runs keep their snapshot and survive; schedules go with the job (foreign key cascade).
-      if (!(await jobs.remove(req.id))) throw notFound("job", req.id);
+      if (!(await jobs.remove(workspaceOf(ctx), req.id))) throw notFound("job", req.id);
       return {};
     },
 
-    async triggerJob(req) {
+    async triggerJob(req, ctx) {
       // The stored spec, not jobToProto's: that one shows MCP secrets as "***".
-      const job = await get(req.id);
+      const job = await get(workspaceOf(ctx), req.id);
       const applied = applyParameters(specFromJson(job.spec), req.parameters);
       const run = await lifecycle.createRun({
+        workspaceId: job.workspaceId,
         spec: applied.spec,
         jobId: job.id,
         jobName: job.name,
@@ -116,17 +121,17 @@ export function jobService({ jobs, credentials, mcpSecrets, lifecycle, dispatche
       return { run: runToProto(run) };
     },
 
-    async importRecipe(req) {
+    async importRecipe(req, ctx) {
       const recipe = recipeToJob(req.recipe);
       const name = req.name || recipe.name;
       if (!/^\P{Cc}{1,100}$/u.test(name)) {
         throw invalidArgument("recipe: its title is not a valid job name (1 to 100 characters, no control characters); give the job a name");
       }
-      return { job: jobToProto(await insertJob(name, recipe.description.slice(0, 4000), recipe.spec)) };
+      return { job: jobToProto(await insertJob(workspaceOf(ctx), name, recipe.description.slice(0, 4000), recipe.spec)) };
     },
 
-    async exportRecipe(req) {
-      const job = await get(req.id);
+    async exportRecipe(req, ctx) {
+      const job = await get(workspaceOf(ctx), req.id);
       return { recipe: jobToRecipe({ name: job.name, description: job.description, spec: redactMcpSecrets(specFromJson(job.spec)) }) };
     },
   };

@@ -18,6 +18,8 @@ import { watchChanges } from "../domain/watch-changes";
 import { waitingReason } from "../domain/dispatch/waiting-reason";
 import { decodeCursor, encodeCursor, runToProto as runRowToProto } from "./convert";
 import { fillPage } from "./fill-page";
+import { workspaceOf } from "./interceptors/auth";
+import type { Workspaces } from "../domain/workspaces/workspaces";
 import { watchRun, type WatchRunDeps } from "./watch-run";
 import { artifactHandlers, type ArtifactHandlersDeps } from "./artifact-handlers";
 
@@ -30,18 +32,32 @@ export interface RunServiceDeps extends WatchRunDeps, ArtifactHandlersDeps {
   /** A cancelled held run's worker is told through its session. */
   registry: Registry;
   events: EventBus;
+  /** A queued run held back by its workspace's max_concurrent_runs says so (GetRun, ListRuns). */
+  workspaces?: Pick<Workspaces, "concurrencyLimit">;
 }
 
 export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> {
   // A queued run says why it waits, if a worker could not take it even with a free slot.
-  const runToProto = (row: RunListRow) =>
-    runRowToProto(row, row.status === "queued" ? waitingReason(app.registry, row.agent, JSON.parse(row.requiredLabels || "{}"), networkOf(row)) : "");
+  const runToProto = (row: RunListRow, limitReason = "") =>
+    runRowToProto(
+      row,
+      row.status === "queued"
+        ? waitingReason(app.registry, row.workspaceId, row.agent, JSON.parse(row.requiredLabels || "{}"), networkOf(row)) || limitReason
+        : "",
+    );
 
   /** JobSpec.network of a row read with its spec (protobuf JSON: "network" when not empty); "" without one. */
   const networkOf = (row: RunListRow): string => (row.spec ? ((JSON.parse(row.spec) as { network?: string }).network ?? "") : "");
 
-  const get = async (id: string) => {
-    const row = await app.runs.get(id);
+  /** Why the workspace's queued runs wait if it is at its max_concurrent_runs, else "": one lookup per request. */
+  const limitReasonOf = async (ws: string): Promise<string> => {
+    const limit = (await app.workspaces?.concurrencyLimit(ws)) ?? 0;
+    if (!limit || (await app.runs.countActive(ws)) < limit) return "";
+    return `this workspace already has ${limit} runs assigned or running, its limit (max_concurrent_runs); the run starts when one ends`;
+  };
+
+  const get = async (ws: string, id: string) => {
+    const row = await app.runs.getIn(ws, id);
     if (!row) throw notFound("run", id);
     return row;
   };
@@ -49,13 +65,14 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
   return {
     ...artifactHandlers(app),
 
-    async createRun(req) {
+    async createRun(req, ctx) {
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);
       assertSpecTemplate(req.spec!);
       // An ad-hoc run has nobody to give values: its parameters take their defaults.
       const applied = applyParameters(req.spec!, {}, "spec.parameters");
       const row = await app.lifecycle.createRun({
+        workspaceId: workspaceOf(ctx),
         spec: app.mcpSecrets.seal(applied.spec),
         jobName: name,
         trigger: TriggerKind.AD_HOC,
@@ -66,13 +83,17 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       return { run: runToProto(row) };
     },
 
-    async getRun(req) {
-      return { run: runToProto(await get(req.id)) };
+    async getRun(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
+      return { run: runToProto(row, row.status === "queued" ? await limitReasonOf(ws) : "") };
     },
 
-    async listRuns(req) {
+    async listRuns(req, ctx) {
       const withSpec = req.view === RunView.FULL;
+      const limitReason = await limitReasonOf(workspaceOf(ctx));
       const filter = {
+        workspaceId: workspaceOf(ctx),
         jobId: req.jobId || undefined,
         workerId: req.workerId || undefined,
         scheduleId: req.scheduleId || undefined,
@@ -85,7 +106,7 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
         {
           read: (beforeId: string | undefined, limit: number) => app.runs.list({ ...filter, beforeId, limit }),
           cursorOf: (r: RunListRow) => r.id,
-          toProto: runToProto,
+          toProto: (r: RunListRow) => runToProto(r, limitReason),
           schema: RunSchema,
           // A full run may hold a 256 KiB spec: a few at a time, as the 1 MiB page takes only a few.
           chunk: withSpec ? 8 : 100,
@@ -96,30 +117,32 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       return { runs: page.items, nextPageToken: page.next ? encodeCursor(page.next) : "" };
     },
 
-    async cancelRun(req) {
-      const row = await get(req.id);
+    async cancelRun(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
       const reason = req.reason || "cancelled by request";
       if (isTerminal(row.status)) {
         throw failedPrecondition(`run ${row.id} already ended as ${row.status}`);
       }
       await cancelRun(app, row, reason);
-      return { run: runToProto(await get(row.id)) };
+      return { run: runToProto(await get(ws, row.id)) };
     },
 
-    async retryRun(req) {
-      const row = await app.lifecycle.retryRun(req.id);
+    async retryRun(req, ctx) {
+      const row = await app.lifecycle.retryRun(workspaceOf(ctx), req.id);
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },
 
-    async continueRun(req) {
-      const row = await app.lifecycle.continueRun(req.id, req.prompt);
+    async continueRun(req, ctx) {
+      const row = await app.lifecycle.continueRun(workspaceOf(ctx), req.id, req.prompt);
       app.dispatcher.kick();
       return { run: runToProto(row) };
     },
 
-    async listRunLogs(req) {
-      await get(req.runId);
+    async listRunLogs(req, ctx) {
+      // Logs and events have no workspace of their own: they are reached through their run's.
+      await get(workspaceOf(ctx), req.runId);
       const limit = req.pageSize || 1000;
       const items = await app.logs.list(req.runId, Number(req.afterSeq), limit);
       const next = items.length ? items[items.length - 1].seq : req.afterSeq;
@@ -129,13 +152,15 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
     watchRun: (req, ctx) => watchRun(app, req, ctx),
 
     async *watchRuns(req, ctx: HandlerContext): AsyncGenerator<WatchRunsResponse> {
+      const ws = workspaceOf(ctx);
       const changed = watchChanges(app.events, ctx.signal, { runChanged: (id) => id });
       // An empty first message sends the response headers, so a client knows the stream is open.
       yield create(WatchRunsResponseSchema, {});
       for await (const ids of changed) {
         for (const id of ids) {
           const row = req.view === RunView.FULL ? await app.runs.getShared(id) : await app.runs.getSharedWithoutSpec(id);
-          if (row && (!req.jobId || row.jobId === req.jobId)) yield create(WatchRunsResponseSchema, { run: runToProto(row) });
+          if (row && row.workspaceId === ws && (!req.jobId || row.jobId === req.jobId))
+            yield create(WatchRunsResponseSchema, { run: runToProto(row) });
         }
       }
     },

@@ -12,6 +12,7 @@ import type { ScheduleRow } from "../storage/entities";
 import type { JobStore } from "../storage/job-store";
 import type { ScheduleStore } from "../storage/schedule-store";
 import { ts } from "./convert";
+import { workspaceOf } from "./interceptors/auth";
 import { applyParameters } from "../domain/parameters/apply-parameters";
 import { specFromJson } from "../storage/codecs";
 
@@ -68,27 +69,29 @@ export interface ScheduleServiceDeps {
 }
 
 export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleServiceDeps): ServiceImpl<typeof ScheduleService> {
-  const get = async (id: string) => {
-    const row = await store.get(id);
+  const get = async (ws: string, id: string) => {
+    const row = await store.get(ws, id);
     if (!row) throw notFound("schedule", id);
     return row;
   };
   /** The values as stored, once they fit the job's parameters (InvalidArgument naming the parameter). */
-  const checkedParameters = async (jobId: string, values: Record<string, string>) => {
-    const job = await jobs.get(jobId);
+  const checkedParameters = async (ws: string, jobId: string, values: Record<string, string>) => {
+    const job = await jobs.get(ws, jobId);
     if (!job) throw notFound("job", jobId);
     return JSON.stringify(applyParameters(specFromJson(job.spec), values).values);
   };
   // Every change re-arms the scheduler's one timer, which may now be due sooner (or never).
-  const changed = async (id: string) => {
+  const changed = async (ws: string, id: string) => {
     scheduler.changed();
-    return { schedule: scheduleToProto(await get(id)) };
+    return { schedule: scheduleToProto(await get(ws, id)) };
   };
 
   return {
-    async createSchedule(req) {
+    async createSchedule(req, ctx) {
+      const ws = workspaceOf(ctx);
       const t = timing(req.cron, req.timeZone);
-      const parameters = await checkedParameters(req.jobId, req.parameters);
+      // The job must be of this workspace: checkedParameters reads it there (NotFound otherwise).
+      const parameters = await checkedParameters(ws, req.jobId, req.parameters);
       const now = scheduler.now();
       const row: ScheduleRow = {
         id: newId(now),
@@ -104,55 +107,59 @@ export function scheduleService({ schedules: store, jobs, scheduler }: ScheduleS
         createdAt: now,
         updatedAt: now,
         parameters,
+        workspaceId: ws,
       };
       // The job may still go away before the insert: the store reports that as NotFound too.
       await store.insert(row);
-      return changed(row.id);
+      return changed(ws, row.id);
     },
 
-    async getSchedule(req) {
-      return { schedule: scheduleToProto(await get(req.id)) };
+    async getSchedule(req, ctx) {
+      return { schedule: scheduleToProto(await get(workspaceOf(ctx), req.id)) };
     },
 
-    async listSchedules(req) {
-      return { schedules: (await store.list(req.jobId || undefined)).map(scheduleToProto) };
+    async listSchedules(req, ctx) {
+      return { schedules: (await store.list(workspaceOf(ctx), req.jobId || undefined)).map(scheduleToProto) };
     },
 
-    async updateSchedule(req) {
-      const row = await get(req.id);
+    async updateSchedule(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
       const now = scheduler.now();
       const t = timing(req.cron ?? row.cron, req.timeZone ?? row.timeZone);
-      const patch: Parameters<typeof store.update>[1] = { ...t, updatedAt: now };
+      const patch: Parameters<typeof store.update>[2] = { ...t, updatedAt: now };
       if (req.name !== undefined) patch.name = req.name;
       if (req.misfirePolicy !== undefined) patch.misfirePolicy = misfireToColumn(req.misfirePolicy);
       if (req.overlapPolicy !== undefined) patch.overlapPolicy = overlapToColumn(req.overlapPolicy);
-      if (req.updateParameters) patch.parameters = await checkedParameters(row.jobId, req.parameters);
+      if (req.updateParameters) patch.parameters = await checkedParameters(ws, row.jobId, req.parameters);
       // New timing starts from now; otherwise the pending firing stays as it is (and may be claimed
       // meanwhile, which this update must not undo).
       if (!row.paused && (t.cron !== row.cron || t.timeZone !== row.timeZone)) patch.nextRunAt = nextAfter(t.cron, t.timeZone, now);
-      if (!(await store.update(row.id, patch))) throw notFound("schedule", req.id);
-      return changed(row.id);
+      if (!(await store.update(ws, row.id, patch))) throw notFound("schedule", req.id);
+      return changed(ws, row.id);
     },
 
-    async deleteSchedule(req) {
-      if (!(await store.remove(req.id))) throw notFound("schedule", req.id);
+    async deleteSchedule(req, ctx) {
+      if (!(await store.remove(workspaceOf(ctx), req.id))) throw notFound("schedule", req.id);
       scheduler.changed();
       return {};
     },
 
-    async pauseSchedule(req) {
-      if (!(await store.pause(req.id, scheduler.now()))) throw notFound("schedule", req.id);
-      return changed(req.id);
+    async pauseSchedule(req, ctx) {
+      const ws = workspaceOf(ctx);
+      if (!(await store.pause(ws, req.id, scheduler.now()))) throw notFound("schedule", req.id);
+      return changed(ws, req.id);
     },
 
-    async resumeSchedule(req) {
-      const row = await get(req.id);
+    async resumeSchedule(req, ctx) {
+      const ws = workspaceOf(ctx);
+      const row = await get(ws, req.id);
       // Firings that fell in the pause are not "missed": the schedule simply carries on from now.
       if (row.paused) {
         const now = scheduler.now();
-        await store.resume(row.id, nextAfter(row.cron, row.timeZone, now), now);
+        await store.resume(ws, row.id, nextAfter(row.cron, row.timeZone, now), now);
       }
-      return changed(row.id);
+      return changed(ws, row.id);
     },
   };
 }

@@ -4,6 +4,7 @@ import { SkillSchema, SkillVersionSchema, type Skill, type SkillFile, type Skill
 import { frontMatterOf, type SkillDetail, type Skills, type SkillUpload } from "../domain/skills/skills";
 import type { SkillAtVersion } from "../storage/skill-store";
 import { ts } from "./convert";
+import { workspaceOf } from "./interceptors/auth";
 
 export interface SkillServiceDeps {
   skills: Skills;
@@ -39,12 +40,12 @@ const upload = (archive: Uint8Array, files: SkillFile[]): SkillUpload => ({
 
 export function skillService({ skills }: SkillServiceDeps): ServiceImpl<typeof SkillService> {
   return {
-    async createSkill(req) {
-      return { skill: skillToProto(await skills.create(upload(req.archive, req.files))) };
+    async createSkill(req, ctx) {
+      return { skill: skillToProto(await skills.create(workspaceOf(ctx), upload(req.archive, req.files))) };
     },
 
-    async getSkill(req) {
-      const d = await skills.get(req.id, req.version);
+    async getSkill(req, ctx) {
+      const d = await skills.get(workspaceOf(ctx), req.id, req.version);
       return {
         skill: skillToProto(d),
         versions: d.versions.map((v) =>
@@ -59,16 +60,16 @@ export function skillService({ skills }: SkillServiceDeps): ServiceImpl<typeof S
       };
     },
 
-    async listSkills() {
-      return { skills: (await skills.list()).map(skillToProto) };
+    async listSkills(_req, ctx) {
+      return { skills: (await skills.list(workspaceOf(ctx))).map(skillToProto) };
     },
 
-    async updateSkill(req) {
-      return { skill: skillToProto(await skills.update(req.id, upload(req.archive, req.files))) };
+    async updateSkill(req, ctx) {
+      return { skill: skillToProto(await skills.update(workspaceOf(ctx), req.id, upload(req.archive, req.files))) };
     },
 
-    async deleteSkill(req) {
-      await skills.remove(req.id);
+    async deleteSkill(req, ctx) {
+      await skills.remove(workspaceOf(ctx), req.id);
       return {};
     },
   };

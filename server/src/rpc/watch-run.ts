@@ -9,6 +9,7 @@ import type { LogStore } from "../storage/log-store";
 import type { RunStore } from "../storage/run-store";
 import { runToProto } from "./convert";
 import { nodeRequestKey } from "./node-request";
+import { workspaceOf } from "./interceptors/auth";
 
 export interface WatchRunDeps {
   runs: Pick<RunStore, "get" | "getWithoutSpec" | "getShared" | "getSharedWithoutSpec">;
@@ -34,7 +35,13 @@ export async function* watchRun(app: WatchRunDeps, req: WatchRunRequest, ctx: Ha
   const full = req.view === RunView.FULL;
   // The first read is the stream's own: one shared with a stream that subscribed earlier in this
   // tick could predate a change this one was not yet subscribed to hear about.
-  const first = () => (full ? app.runs.get(runId) : app.runs.getWithoutSpec(runId));
+  // A run of another workspace is not there (NotFound, like a missing one); later reads need no
+  // check, since a run never changes workspace.
+  const ws = workspaceOf(ctx);
+  const first = async () => {
+    const row = await (full ? app.runs.get(runId) : app.runs.getWithoutSpec(runId));
+    return row?.workspaceId === ws ? row : null;
+  };
   const read = () => (full ? app.runs.getShared(runId) : app.runs.getSharedWithoutSpec(runId));
   let live: RunOutput[] = [];
   let liveBytes = 0;

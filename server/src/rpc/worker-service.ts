@@ -7,6 +7,7 @@ import { createWorkerProtocol } from "../domain/dispatch/worker-protocol";
 import { watchChanges } from "../domain/watch-changes";
 import type { WorkerRow } from "../storage/entities";
 import { workerToProto } from "./convert";
+import { workspaceOf } from "./interceptors/auth";
 import { createWorkerStream } from "./worker-stream";
 
 export function workerService(app: AppContext): ServiceImpl<typeof WorkerService> {
@@ -39,17 +40,17 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
   const connect = createWorkerStream(protocol, app.log);
 
   return {
-    async listWorkers(req) {
-      const rows = await app.workers.list();
+    async listWorkers(req, ctx) {
+      const rows = await app.workers.list(workspaceOf(ctx));
       return { workers: rows.filter((r) => req.includeOffline || r.state !== "offline").map(toProto) };
     },
 
-    async getWorker(req) {
-      return { worker: toProto(await app.workers.get(req.id)) };
+    async getWorker(req, ctx) {
+      return { worker: toProto(await app.workers.get(workspaceOf(ctx), req.id)) };
     },
 
-    async drainWorker(req) {
-      const row = await app.workers.get(req.id);
+    async drainWorker(req, ctx) {
+      const row = await app.workers.get(workspaceOf(ctx), req.id);
       const session = app.registry.get(row.id);
       if (session && !session.draining) {
         app.registry.setDraining(session);
@@ -64,18 +65,19 @@ export function workerService(app: AppContext): ServiceImpl<typeof WorkerService
     },
 
     async *watchWorkers(_req, ctx: HandlerContext): AsyncGenerator<WatchWorkersResponse> {
+      const ws = workspaceOf(ctx);
       const changed = watchChanges(app.events, ctx.signal, {
         workerChanged: (id) => id,
         // Slot usage changes with every run transition; resend the holder so "busy slots" stay live.
         runChanged: (runId) => app.registry.holderOf(runId)?.workerId,
       });
       // A snapshot first: the client gets the fleet and knows the stream is open, then changes follow.
-      const online = (await app.workers.list()).filter((row) => row.state !== "offline");
+      const online = (await app.workers.list(ws)).filter((row) => row.state !== "offline");
       for (const row of online) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
       if (!online.length) yield create(WatchWorkersResponseSchema, {});
       for await (const ids of changed) {
         for (const id of ids) {
-          const row = await app.workers.find(id);
+          const row = await app.workers.find(ws, id);
           if (row) yield create(WatchWorkersResponseSchema, { worker: toProto(row) });
         }
       }

@@ -6,7 +6,7 @@ import type { WorkerProtocol } from "../domain/dispatch/worker-protocol";
 import { isDomainError } from "../domain/errors";
 import type { Logger } from "../logger";
 import { toConnectError } from "./errors";
-import { principalKey } from "./interceptors/auth";
+import { principalKey, workspaceOf } from "./interceptors/auth";
 
 /**
  * WorkerService.Connect's stream plumbing: reads the Hello, feeds each later message to the worker
@@ -45,6 +45,7 @@ export function createWorkerStream(protocol: WorkerProtocol, log: Logger) {
         keyId: principal.keyId,
         keyName: principal.name,
         workerLabels: principal.workerLabels,
+        workspaceId: workspaceOf(ctx),
       });
     } catch (err) {
       throw toConnectError(err);

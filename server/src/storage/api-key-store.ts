@@ -9,9 +9,15 @@ export function createApiKeyStore(db: Database) {
   return {
     get: (id: string): Promise<ApiKeyRow | null> => repo.findOneBy({ id }),
     byHash: (keyHash: string): Promise<ApiKeyRow | null> => repo.findOneBy({ keyHash }),
-    /** Oldest first. */
-    list: (includeRevoked: boolean): Promise<ApiKeyRow[]> =>
-      repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { id: "ASC" } }),
+    /** The keys of a workspace, and the instance-admin keys too when `withInstanceAdmin`; oldest first. */
+    list: (workspaceId: string, includeRevoked: boolean, withInstanceAdmin: boolean): Promise<ApiKeyRow[]> => {
+      const revoked = includeRevoked ? {} : { revokedAt: IsNull() };
+      const where = [{ workspaceId, ...revoked }, ...(withInstanceAdmin ? [{ workspaceId: IsNull(), ...revoked }] : [])];
+      return repo.find({ where, order: { id: "ASC" } });
+    },
+    /** Ids of a workspace's active keys. */
+    activeIn: async (workspaceId: string): Promise<string[]> =>
+      (await repo.find({ select: { id: true }, where: { workspaceId, revokedAt: IsNull() } })).map((r) => r.id),
     /** Which of these keys are revoked: one query, however many streams hold them. */
     revokedAmong: async (ids: string[]): Promise<Array<Pick<ApiKeyRow, "id" | "name">>> =>
       ids.length ? repo.find({ select: { id: true, name: true }, where: { id: In(ids), revokedAt: Not(IsNull()) } }) : [],

@@ -6,21 +6,26 @@ import { CredentialEntity, type CredentialRow } from "./entities";
 /** The fields an update may change. */
 export type CredentialPatch = Partial<Pick<CredentialRow, "description" | "envNames" | "ciphertext" | "allowedJobIds" | "updatedAt">>;
 
-/** Credentials as stored: names and ciphertext only; sealing and opening is the domain's (domain/credentials.ts). */
+/**
+ * Credentials as stored: names and ciphertext only; sealing and opening is the domain's
+ * (domain/credentials.ts). Every read and write names the workspace: a credential of another one
+ * is not there.
+ */
 export function createCredentialStore(db: Database) {
   const ds = db.dataSource;
   const repo = ds.getRepository(CredentialEntity);
 
   return {
-    get: (id: string): Promise<CredentialRow | null> => repo.findOneBy({ id }),
-    list: (): Promise<CredentialRow[]> => repo.find({ order: { name: "ASC" } }),
-    /** The rows of these ids that exist, in no particular order. */
-    byIds: (ids: string[]): Promise<CredentialRow[]> => repo.find({ where: { id: In(ids) } }),
+    get: (workspaceId: string, id: string): Promise<CredentialRow | null> => repo.findOneBy({ id, workspaceId }),
+    list: (workspaceId: string): Promise<CredentialRow[]> => repo.find({ where: { workspaceId }, order: { name: "ASC" } }),
+    /** The rows of these ids that exist in the workspace, in no particular order. */
+    byIds: (workspaceId: string, ids: string[]): Promise<CredentialRow[]> => repo.find({ where: { id: In(ids), workspaceId } }),
 
     insert: async (row: CredentialRow): Promise<void> => void (await uniquely(`a credential named "${row.name}"`, () => repo.insert(row))),
     /** False if the credential is gone. */
-    update: async (id: string, patch: CredentialPatch): Promise<boolean> => ((await repo.update({ id }, patch)).affected ?? 0) > 0,
-    remove: async (id: string): Promise<boolean> => ((await repo.delete({ id })).affected ?? 0) > 0,
+    update: async (workspaceId: string, id: string, patch: CredentialPatch): Promise<boolean> =>
+      ((await repo.update({ id, workspaceId }, patch)).affected ?? 0) > 0,
+    remove: async (workspaceId: string, id: string): Promise<boolean> => ((await repo.delete({ id, workspaceId })).affected ?? 0) > 0,
 
     /**
      * Replaces every credential's ciphertext with reseal(ciphertext), all in one transaction so a

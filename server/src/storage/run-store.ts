@@ -4,6 +4,7 @@ import { JobRunEntity, type JobRunRow, type RunStatusColumn } from "./entities";
 import type { Sql } from "./sql";
 
 export interface RunFilter {
+  workspaceId: string;
   jobId?: string;
   statuses?: RunStatusColumn[];
   workerId?: string;
@@ -23,6 +24,7 @@ export type RunListRow = Omit<JobRunRow, "spec"> & { spec?: string };
 
 export interface QueuedRun {
   id: string;
+  workspace_id: string;
   agent: string;
   required_labels: string;
   /** JobSpec.network (null when the spec leaves it empty): "none" runs go only to sandboxing workers. */
@@ -64,6 +66,10 @@ export function createRunStore(db: Database, sql: Sql) {
     const r = await via.get<Record<string, unknown>>(`SELECT ${select} FROM job_runs WHERE id = ?`, [id]);
     return r ? fromSql(r) : null;
   };
+  const getIn = async (workspaceId: string, id: string) => {
+    const r = await sql.get<Record<string, unknown>>(`SELECT ${select} FROM job_runs WHERE id = ? AND workspace_id = ?`, [id, workspaceId]);
+    return r ? fromSql(r) : null;
+  };
   const getWithoutSpec = async (id: string): Promise<RunListRow | null> => {
     const r = await sql.get<Record<string, unknown>>(`SELECT ${selectWithoutSpec} FROM job_runs WHERE id = ?`, [id]);
     return r ? fromSql<RunListRow>(r) : null;
@@ -88,7 +94,10 @@ export function createRunStore(db: Database, sql: Sql) {
         insertSql,
         columns.map((c) => row[c.propertyName as keyof JobRunRow]),
       )),
+    /** By id alone: for the worker session and the dispatcher, whose run ids come from a workspace's own queue. */
     get,
+    /** The run if it belongs to the workspace: what every RPC reads. */
+    getIn,
     /** get without the spec column: for views that leave it out. */
     getWithoutSpec,
     /** A read of the run for a live stream: concurrent readers in the same tick share it. Do not mutate. */
@@ -98,7 +107,7 @@ export function createRunStore(db: Database, sql: Sql) {
 
     /** Newest first; the spec column is not even read unless `withSpec`. */
     async list(f: RunFilter): Promise<RunListRow[]> {
-      const qb = repo.createQueryBuilder("r").orderBy("r.id", "DESC").limit(f.limit);
+      const qb = repo.createQueryBuilder("r").where("r.workspaceId = :ws", { ws: f.workspaceId }).orderBy("r.id", "DESC").limit(f.limit);
       if (!f.withSpec) qb.select(listColumns);
       if (f.jobId) qb.andWhere("r.jobId = :jobId", { jobId: f.jobId });
       if (f.workerId) qb.andWhere("r.workerId = :workerId", { workerId: f.workerId });
@@ -125,7 +134,7 @@ export function createRunStore(db: Database, sql: Sql) {
     /** Queued runs of one priority that may be dispatched now, oldest first, after a given id (keyset paging on idx_job_runs_queue). */
     queued: (now: number, priority: number, afterId: string, limit: number) =>
       sql.all<QueuedRun>(
-        `SELECT id, agent, required_labels, ${sql.dialect === "postgres" ? "spec::json ->> 'network'" : "json_extract(spec, '$.network')"} AS network FROM job_runs WHERE status = 'queued' AND priority = ? AND id > ? AND available_at <= ? ORDER BY id LIMIT ?`,
+        `SELECT id, workspace_id, agent, required_labels, ${sql.dialect === "postgres" ? "spec::json ->> 'network'" : "json_extract(spec, '$.network')"} AS network FROM job_runs WHERE status = 'queued' AND priority = ? AND id > ? AND available_at <= ? ORDER BY id LIMIT ?`,
         [priority, afterId, now, limit],
       ),
 
@@ -223,13 +232,44 @@ export function createRunStore(db: Database, sql: Sql) {
         [parentRunId, apiKeyId],
       )) !== undefined,
 
-    countByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+    /** Queued runs of a workspace (its max_queued_runs). */
+    countQueued: async (workspaceId: string) =>
+      Number(
+        (await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status = 'queued'", [workspaceId]))
+          ?.n ?? 0,
+      ),
 
-    windowCounts: (since: number) =>
-      sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE finished_at >= ? GROUP BY status", [since]),
+    /** Assigned or running runs of a workspace (its max_concurrent_runs); `via` a dispatch pass's transaction. */
+    countActive: async (workspaceId: string, via: Sql = sql) =>
+      Number(
+        (
+          await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [
+            workspaceId,
+          ])
+        )?.n ?? 0,
+      ),
 
-    createdSince: async (since: number) =>
-      Number((await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE id >= ? ", [idFloor(since)]))?.n ?? 0),
+    /** Across the install: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
+    countAllByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+
+    countByStatus: (workspaceId: string) =>
+      sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE workspace_id = ? GROUP BY status", [workspaceId]),
+
+    windowCounts: (workspaceId: string, since: number) =>
+      sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND finished_at >= ? GROUP BY status", [
+        workspaceId,
+        since,
+      ]),
+
+    createdSince: async (workspaceId: string, since: number) =>
+      Number(
+        (
+          await sql.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND id >= ? ", [
+            workspaceId,
+            idFloor(since),
+          ])
+        )?.n ?? 0,
+      ),
   };
 }
 

@@ -11,7 +11,9 @@ export type ScheduleDefinition = Partial<
 >;
 
 /**
- * Schedules. Reads go through TypeORM; everything that moves `next_run_at` is one guarded UPDATE,
+ * Schedules, read and changed within their workspace; the scheduler's own firing queries (due,
+ * earliest, claim, recordRun) span every workspace, each firing creating its run in the schedule's.
+ * Reads go through TypeORM; everything that moves `next_run_at` is one guarded UPDATE,
  * so an RPC and a firing (or two replicas' firings) never overwrite each other's state.
  */
 export function createScheduleStore(db: Database, sql: Sql) {
@@ -28,18 +30,27 @@ export function createScheduleStore(db: Database, sql: Sql) {
         throw err;
       }
     },
-    get: (id: string) => repo.findOneBy({ id }),
-    list: (jobId?: string) => repo.find({ where: jobId ? { jobId } : {}, order: { name: "ASC", id: "ASC" } }),
-    remove: async (id: string) => ((await repo.delete({ id })).affected ?? 0) > 0,
+    get: (workspaceId: string, id: string) => repo.findOneBy({ id, workspaceId }),
+    list: (workspaceId: string, jobId?: string) =>
+      repo.find({ where: jobId ? { jobId, workspaceId } : { workspaceId }, order: { name: "ASC", id: "ASC" } }),
+    remove: async (workspaceId: string, id: string) => ((await repo.delete({ id, workspaceId })).affected ?? 0) > 0,
 
     /** Changes definition fields only; returns false if the schedule is gone. */
-    update: async (id: string, patch: ScheduleDefinition) => ((await repo.update({ id }, patch)).affected ?? 0) > 0,
+    update: async (workspaceId: string, id: string, patch: ScheduleDefinition) => ((await repo.update({ id, workspaceId }, patch)).affected ?? 0) > 0,
 
-    pause: (id: string, now: number) => sql.run("UPDATE schedules SET paused = ?, next_run_at = NULL, updated_at = ? WHERE id = ?", [true, now, id]),
+    pause: (workspaceId: string, id: string, now: number) =>
+      sql.run("UPDATE schedules SET paused = ?, next_run_at = NULL, updated_at = ? WHERE id = ? AND workspace_id = ?", [true, now, id, workspaceId]),
 
     /** Unpauses with a fresh next time; a schedule that was not paused keeps its own. */
-    resume: (id: string, next: number | null, now: number) =>
-      sql.run("UPDATE schedules SET paused = ?, next_run_at = ?, updated_at = ? WHERE id = ? AND paused = ?", [false, next, now, id, true]),
+    resume: (workspaceId: string, id: string, next: number | null, now: number) =>
+      sql.run("UPDATE schedules SET paused = ?, next_run_at = ?, updated_at = ? WHERE id = ? AND workspace_id = ? AND paused = ?", [
+        false,
+        next,
+        now,
+        id,
+        workspaceId,
+        true,
+      ]),
 
     /** Active schedules whose next firing is at or before `now`, oldest firing first. */
     due: (now: number, limit: number) =>

@@ -17,7 +17,9 @@ const FILE_COLUMNS = "skill_id, version, path, sha256, size_bytes, executable, c
 /**
  * Skills, their versions and their files. A version is written whole, with the skill's pointer to
  * it, in one transaction: a refused or failed write leaves nothing behind, and readers never see a
- * version without its files. Versions are never changed once written.
+ * version without its files. Versions are never changed once written. A skill is read and written
+ * within its workspace; its versions and files are reached through it (the domain reads the skill
+ * first), except by a run's Assign, whose skill references were resolved in the run's workspace.
  */
 export function createSkillStore(db: Database, sql: Sql) {
   const skills = db.dataSource.getRepository(SkillEntity);
@@ -49,16 +51,17 @@ export function createSkillStore(db: Database, sql: Sql) {
   }
 
   return {
-    get: (id: string): Promise<SkillRow | null> => skills.findOneBy({ id }),
-    /** The rows of these ids that exist, in no particular order. */
-    byIds: (ids: string[]): Promise<SkillRow[]> => (ids.length ? skills.find({ where: { id: In(ids) } }) : Promise.resolve([])),
+    get: (workspaceId: string, id: string): Promise<SkillRow | null> => skills.findOneBy({ id, workspaceId }),
+    /** The rows of these ids that exist in the workspace, in no particular order. */
+    byIds: (workspaceId: string, ids: string[]): Promise<SkillRow[]> =>
+      ids.length ? skills.find({ where: { id: In(ids), workspaceId } }) : Promise.resolve([]),
     version: (skillId: string, version: number): Promise<SkillVersionRow | null> => versions.findOneBy({ skillId, version }),
     /** Every version of a skill, newest first. */
     versions: (skillId: string): Promise<SkillVersionRow[]> => versions.find({ where: { skillId }, order: { version: "DESC" } }),
 
     /** Every skill at its latest version, in name order. */
-    async list(): Promise<SkillAtVersion[]> {
-      const rows = await skills.find({ order: { name: "ASC" } });
+    async list(workspaceId: string): Promise<SkillAtVersion[]> {
+      const rows = await skills.find({ where: { workspaceId }, order: { name: "ASC" } });
       if (!rows.length) return [];
       const latest = await versions.find({ where: rows.map((r) => ({ skillId: r.id, version: r.latestVersion })) });
       const byId = new Map(latest.map((v) => [v.skillId, v]));
@@ -77,12 +80,13 @@ export function createSkillStore(db: Database, sql: Sql) {
     async insert(skill: SkillRow, v: SkillVersionRow, fileRows: SkillFileRow[]): Promise<void> {
       try {
         await sql.transaction(async (tx) => {
-          await tx.run("INSERT INTO skills (id, name, latest_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", [
+          await tx.run("INSERT INTO skills (id, name, latest_version, created_at, updated_at, workspace_id) VALUES (?, ?, ?, ?, ?, ?)", [
             skill.id,
             skill.name,
             skill.latestVersion,
             skill.createdAt,
             skill.updatedAt,
+            skill.workspaceId,
           ]);
           await writeVersion(tx, v, fileRows);
         });
@@ -99,17 +103,15 @@ export function createSkillStore(db: Database, sql: Sql) {
      * Stores v as the skill's next version, provided its latest is still `previous`: of two
      * concurrent updates one wins and the other is FailedPrecondition. False if the skill is gone.
      */
-    async addVersion(previous: number, v: SkillVersionRow, fileRows: SkillFileRow[]): Promise<boolean> {
+    async addVersion(workspaceId: string, previous: number, v: SkillVersionRow, fileRows: SkillFileRow[]): Promise<boolean> {
       try {
         return await sql.transaction(async (tx) => {
-          const moved = await tx.run("UPDATE skills SET latest_version = ?, updated_at = ? WHERE id = ? AND latest_version = ?", [
-            v.version,
-            v.createdAt,
-            v.skillId,
-            previous,
-          ]);
+          const moved = await tx.run(
+            "UPDATE skills SET latest_version = ?, updated_at = ? WHERE id = ? AND workspace_id = ? AND latest_version = ?",
+            [v.version, v.createdAt, v.skillId, workspaceId, previous],
+          );
           if (moved !== 1) {
-            if (await tx.get("SELECT id FROM skills WHERE id = ?", [v.skillId])) {
+            if (await tx.get("SELECT id FROM skills WHERE id = ? AND workspace_id = ?", [v.skillId, workspaceId])) {
               throw failedPrecondition(`skill ${v.skillId} got a new version while this one was uploaded; upload it again`);
             }
             return false;
@@ -124,18 +126,19 @@ export function createSkillStore(db: Database, sql: Sql) {
     },
 
     /** Deletes the skill with its versions and files (foreign keys cascade); false if it was not there. */
-    remove: async (id: string): Promise<boolean> => ((await skills.delete({ id })).affected ?? 0) > 0,
+    remove: async (workspaceId: string, id: string): Promise<boolean> => ((await skills.delete({ id, workspaceId })).affected ?? 0) > 0,
 
     /**
      * Names of the jobs whose spec names the skill. The spec is JSON text holding the id as a
      * quoted string; an exact substring search finds it on both dialects without an index, which
      * suits a rare operation (deleting a skill).
      */
-    async jobsUsing(id: string): Promise<string[]> {
+    async jobsUsing(workspaceId: string, id: string): Promise<string[]> {
       const contains = sql.dialect === "postgres" ? "strpos" : "instr";
-      const rows = await sql.all<{ name: string }>(`SELECT name FROM job_definitions WHERE ${contains}(spec, ?) > 0 ORDER BY name`, [
-        JSON.stringify(id),
-      ]);
+      const rows = await sql.all<{ name: string }>(
+        `SELECT name FROM job_definitions WHERE workspace_id = ? AND ${contains}(spec, ?) > 0 ORDER BY name`,
+        [workspaceId, JSON.stringify(id)],
+      );
       return rows.map((r) => r.name);
     },
   };

@@ -5,15 +5,20 @@ import { WorkerEntity, type WorkerRow, type WorkerStateColumn } from "./entities
 export type WorkerFields = Omit<WorkerRow, "id" | "name" | "sessionTokenHash" | "apiKeyId">;
 export type WorkerSessionFields = Pick<WorkerRow, "sessionTokenHash" | "apiKeyId">;
 
-/** The workers table: one row per worker name, kept across reconnects so a worker keeps its id. */
+/**
+ * The workers table: one row per worker name, kept across reconnects so a worker keeps its id.
+ * Names stay unique across the install, since a name is a worker's identity to its sessions
+ * (worker-hello.ts); the RPCs see a workspace's workers only, through `inWorkspace` and `list`.
+ */
 export function createWorkerStore(db: Database) {
   const repo = db.dataSource.getRepository(WorkerEntity);
 
   return {
     get: (id: string): Promise<WorkerRow | null> => repo.findOneBy({ id }),
+    inWorkspace: (workspaceId: string, id: string): Promise<WorkerRow | null> => repo.findOneBy({ id, workspaceId }),
     byName: (name: string): Promise<WorkerRow | null> => repo.findOneBy({ name }),
-    /** Every worker ever seen, in name order. */
-    list: (): Promise<WorkerRow[]> => repo.find({ order: { name: "ASC" } }),
+    /** Every worker of the workspace ever seen, in name order. */
+    list: (workspaceId: string): Promise<WorkerRow[]> => repo.find({ where: { workspaceId }, order: { name: "ASC" } }),
 
     /** Updates the row of this name, or inserts one with newId (and `session`); returns the row as now stored. */
     async upsert(name: string, fields: WorkerFields, newId: string, session: WorkerSessionFields): Promise<WorkerRow> {

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { JobDefinitionEntity } from "../../src/storage/entities";
 import { at, fakeClock, iso, openEnv, type Env } from "./harness";
@@ -25,7 +26,7 @@ it("deleting a job deletes its schedules in the database, and the scheduler forg
 
   // JobService.DeleteJob deletes the row; nothing tells the scheduler.
   await env.db.dataSource.getRepository(JobDefinitionEntity).delete({ id: doomed });
-  expect((await env.store.list()).map((s) => s.id)).toEqual([c]);
+  expect((await env.store.list(DEFAULT_WORKSPACE_ID)).map((s) => s.id)).toEqual([c]);
   expect(clock.timers.map((t) => iso(t.at))).toEqual(["2025-06-01T10:00:03.000Z"]);
 
   // The armed timer finds nothing due and re-arms for what is left.

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { upcoming } from "../../src/domain/schedules/cron";
 import { at, fakeClock, iso, openEnv, type Env } from "./harness";
@@ -20,7 +21,7 @@ async function fireBetween(cron: string, timeZone: string, from: string, to: str
   await clock.advanceTo(at(to));
   const runs = await env.runsOf(id);
   // Every run was created at the instant it was due: the fake timer fired exactly then.
-  expect((await env.store.get(id))!.lastRunAt).toBe(at(JSON.parse(runs[runs.length - 1].labels).scheduled_time));
+  expect((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.lastRunAt).toBe(at(JSON.parse(runs[runs.length - 1].labels).scheduled_time));
   return env.fired(id);
 }
 

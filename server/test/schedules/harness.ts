@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,6 +101,7 @@ export async function openEnv(file?: string) {
         lastRunAt: null,
         lastRunId: null,
         parameters: "{}",
+        workspaceId: DEFAULT_WORKSPACE_ID,
         createdAt: now,
         updatedAt: now,
       };
@@ -109,7 +111,7 @@ export async function openEnv(file?: string) {
 
     /** Runs the schedule created, oldest first. */
     async runsOf(scheduleId: string): Promise<RunListRow[]> {
-      return (await runs.list({ scheduleId, limit: 10_000 })).reverse();
+      return (await runs.list({ workspaceId: DEFAULT_WORKSPACE_ID, scheduleId, limit: 10_000 })).reverse();
     },
 
     /** The due times of the schedule's runs, as the runs record them. */

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lifecycle } from "../../src/domain/runs/lifecycle";
 import { nextAfter } from "../../src/domain/schedules/cron";
@@ -36,7 +37,7 @@ describe("misfire policy", () => {
   it("skip: nothing runs for the missed firings; the schedule jumps to the next future time and carries on", async () => {
     const { clock, id } = await downFrom10To1320("skip");
     expect(await env.fired(id)).toEqual(["2025-06-01T10:00:00.000Z"]);
-    const row = (await env.store.get(id))!;
+    const row = (await env.store.get(DEFAULT_WORKSPACE_ID, id))!;
     expect(iso(row.nextRunAt)).toBe("2025-06-01T14:00:00.000Z");
     expect(iso(row.lastRunAt)).toBe("2025-06-01T10:00:00.000Z");
 
@@ -50,7 +51,7 @@ describe("misfire policy", () => {
     expect(runs).toHaveLength(2);
     // The catch-up names the first firing it stands for, and says it is a catch-up.
     expect(JSON.parse(runs[1].labels)).toMatchObject({ scheduled_time: "2025-06-01T11:00:00.000Z", catch_up: "true" });
-    const row = (await env.store.get(id))!;
+    const row = (await env.store.get(DEFAULT_WORKSPACE_ID, id))!;
     expect(row.lastRunId).toBe(runs[1].id);
     expect(iso(row.lastRunAt)).toBe("2025-06-01T13:20:00.000Z"); // when the catch-up actually ran
     expect(iso(row.nextRunAt)).toBe("2025-06-01T14:00:00.000Z");
@@ -67,7 +68,7 @@ describe("misfire policy", () => {
     env.scheduler(clock).start();
     await clock.advance(0);
     expect(await env.fired(id)).toEqual(["2025-06-01T10:00:01.000Z"]);
-    expect(iso((await env.store.get(id))!.nextRunAt)).toBe("2025-06-01T10:01:01.000Z");
+    expect(iso((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.nextRunAt)).toBe("2025-06-01T10:01:01.000Z");
     await clock.advance(2000);
     expect(await env.fired(id)).toHaveLength(3);
   });
@@ -80,7 +81,7 @@ describe("misfire policy", () => {
     await clock.advance(0);
     const runs = await env.runsOf(id);
     expect(runs.map((r) => JSON.parse(r.labels))).toEqual([{ schedule: "test schedule", scheduled_time: "2025-06-01T11:00:00.000Z" }]);
-    expect(iso((await env.store.get(id))!.lastRunAt)).toBe("2025-06-01T11:00:00.000Z");
+    expect(iso((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.lastRunAt)).toBe("2025-06-01T11:00:00.000Z");
   });
 
   it(`one millisecond past the tolerance it is missed`, async () => {
@@ -90,7 +91,7 @@ describe("misfire policy", () => {
     env.scheduler(clock).start();
     await clock.advance(0);
     expect(await env.fired(id)).toEqual([]);
-    expect(iso((await env.store.get(id))!.nextRunAt)).toBe("2025-06-01T12:00:00.000Z");
+    expect(iso((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.nextRunAt)).toBe("2025-06-01T12:00:00.000Z");
   });
 
   it("a backlog is not a misfire: 250 schedules due on the same second all run even if handling them takes longer than the tolerance", async () => {
@@ -117,13 +118,13 @@ describe("misfire policy", () => {
     const id = await env.schedule(await env.job(), clock.now(), { cron: "0 * * * *", misfire: "run_once" });
     const scheduler = env.scheduler(clock);
     scheduler.start();
-    await env.store.pause(id, clock.now());
+    await env.store.pause(DEFAULT_WORKSPACE_ID, id, clock.now());
     scheduler.changed();
     await clock.advanceTo(at("2025-06-01T12:30:00Z"));
     expect(await env.fired(id)).toEqual([]);
 
     // As ResumeSchedule does: the next time after now, not the 10:00 the pause held back.
-    await env.store.resume(id, nextAfter("0 * * * *", "UTC", clock.now()), clock.now());
+    await env.store.resume(DEFAULT_WORKSPACE_ID, id, nextAfter("0 * * * *", "UTC", clock.now()), clock.now());
     scheduler.changed();
     await clock.advanceTo(at("2025-06-01T13:30:00Z"));
     expect(await env.fired(id)).toEqual(["2025-06-01T13:00:00.000Z"]);

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSendQueue } from "../../../shared-src/send-queue";
 import type { ConnectResponse } from "../../src/gen/flightcontrol/v1/worker_pb";
@@ -30,14 +31,14 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     await clock.advanceTo(at("2025-06-01T10:00:20Z"));
     const runs = await env.runsOf(id);
     expect(runs.map((r) => r.status)).toEqual(["queued", "queued"]);
-    expect((await env.store.get(id))!.lastRunId).toBe(runs[1].id);
+    expect((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.lastRunId).toBe(runs[1].id);
   });
 
   it("skip: no run while the previous is active, next_run_at still advances; once it ends, runs resume", async () => {
     const { clock, id, first } = await every10s("skip");
     await clock.advanceTo(at("2025-06-01T10:00:30Z"));
     expect(await env.runsOf(id)).toHaveLength(1);
-    let row = (await env.store.get(id))!;
+    let row = (await env.store.get(DEFAULT_WORKSPACE_ID, id))!;
     expect(iso(row.nextRunAt)).toBe("2025-06-01T10:00:40.000Z");
     expect(row.lastRunId).toBe(first.id);
     expect(iso(row.lastRunAt)).toBe("2025-06-01T10:00:10.000Z");
@@ -46,7 +47,7 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     await clock.advanceTo(at("2025-06-01T10:00:40Z"));
     const runs = await env.runsOf(id);
     expect(await env.fired(id)).toEqual(["2025-06-01T10:00:10.000Z", "2025-06-01T10:00:40.000Z"]);
-    row = (await env.store.get(id))!;
+    row = (await env.store.get(DEFAULT_WORKSPACE_ID, id))!;
     expect(row.lastRunId).toBe(runs[1].id);
   });
 
@@ -59,7 +60,7 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     expect(runs.map((r) => r.status)).toEqual(["cancelled", "queued"]);
     expect(runs[0]).toMatchObject({ cancelRequested: true, error: 'cancelled: schedule "overlap cancel_previous" started its next run' });
     expect(changes).toEqual(["first:cancelled", "new:queued"]);
-    expect((await env.store.get(id))!.lastRunId).toBe(runs[1].id);
+    expect((await env.store.get(DEFAULT_WORKSPACE_ID, id))!.lastRunId).toBe(runs[1].id);
   });
 
   it("cancel_previous: a running previous run gets a Cancel pushed to its worker and is marked cancel-requested", async () => {
@@ -69,6 +70,7 @@ describe("overlap policy (the previous run from the schedule is still queued, as
     env.registry.add({
       workerId: "w1",
       name: "worker-1",
+      workspaceId: DEFAULT_WORKSPACE_ID,
       instanceId: "i1",
       labels: {},
       agents: new Set(["shell"]),

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Lifecycle } from "../../src/domain/runs/lifecycle";
 import type { ScheduleStore } from "../../src/storage/schedule-store";
@@ -132,6 +133,6 @@ describe("two scheduler instances on one SQLite file", () => {
     }
     // Each instance's last_run_id write is guarded by its own firing: the row names the last run.
     const runs = await a.runsOf(id);
-    expect((await a.store.get(id))!.lastRunId).toBe(runs[runs.length - 1].id);
+    expect((await a.store.get(DEFAULT_WORKSPACE_ID, id))!.lastRunId).toBe(runs[runs.length - 1].id);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkTiming, nextAfter } from "../../src/domain/schedules/cron";
 import { MAX_SLEEP_MS } from "../../src/domain/schedules/scheduler";
@@ -79,7 +80,7 @@ describe("the scheduler's timer", () => {
     await clock.advance(0);
     expect(clock.timers.map((t) => iso(t.at))).toEqual(["2025-06-01T10:00:30.000Z"]);
 
-    await env.store.pause(soon, clock.now());
+    await env.store.pause(DEFAULT_WORKSPACE_ID, soon, clock.now());
     scheduler.changed();
     await clock.advance(0);
     expect(clock.timers.map((t) => t.at - clock.now())).toEqual([MAX_SLEEP_MS]);

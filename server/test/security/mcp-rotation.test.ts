@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { storedSpec } from "../../src/domain/specs/stored-spec";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +42,7 @@ describe("master key rotation", () => {
       ...storedSpec(sealed),
       createdAt: 1,
       updatedAt: 1,
+      workspaceId: DEFAULT_WORKSPACE_ID,
     });
 
     expect(await resealSealedSpecs(db, createMcpSecrets(parseFernetKeys(`${newKey},${oldKey}`)).rotateJson)).toBe(1);

@@ -8,13 +8,16 @@ import { notFound, permissionDenied } from "../errors";
 export interface ArtifactsDeps {
   store: ArtifactStore;
   blobs: BlobStore;
-  runs: Pick<RunStore, "get" | "followUpHeldByKey">;
+  runs: Pick<RunStore, "getIn" | "followUpHeldByKey">;
 }
 
 /** What a follow-up's worker fetches of its parent: the diff it applies and the session it resumes. */
 const FOLLOW_UP_KINDS: ReadonlySet<string> = new Set(["changes", "session"]);
 
-/** Reading the artifacts runs kept: the listing of a run, and one artifact's bytes. */
+/**
+ * Reading the artifacts runs kept: the listing of a run, and one artifact's bytes. An artifact has
+ * no workspace of its own: it is in its run's, and one of another workspace is NotFound.
+ */
 export function createArtifacts(deps: ArtifactsDeps) {
   const { store, blobs } = deps;
 
@@ -27,15 +30,15 @@ export function createArtifacts(deps: ArtifactsDeps) {
 
   return {
     /** A run's artifacts, oldest first; agent session state is internal and not listed. */
-    async list(runId: string): Promise<ArtifactRow[]> {
-      if (!(await deps.runs.get(runId))) throw notFound("run", runId);
+    async list(ws: string, runId: string): Promise<ArtifactRow[]> {
+      if (!(await deps.runs.getIn(ws, runId))) throw notFound("run", runId);
       return (await store.listByRun(runId)).filter((a) => a.kind !== "session");
     },
 
     /** The artifact's metadata and a stream of its bytes. */
-    async open(id: string): Promise<{ artifact: ArtifactRow; body: Readable }> {
+    async open(ws: string, id: string): Promise<{ artifact: ArtifactRow; body: Readable }> {
       const artifact = await store.get(id);
-      if (!artifact || artifact.kind === "session") throw notFound("artifact", id);
+      if (!artifact || artifact.kind === "session" || !(await deps.runs.getIn(ws, artifact.runId))) throw notFound("artifact", id);
       return { artifact, body: await bytesOf(artifact) };
     },
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
 import type { Logger } from "../../logger";
 import type { ApiKeyStore } from "../../storage/api-key-store";
-import type { ApiKeyRow } from "../../storage/entities";
+import { DEFAULT_WORKSPACE_ID, type ApiKeyRow } from "../../storage/entities";
 import { inBackground } from "../background";
 import { invalidArgument, notFound, unauthenticated } from "../errors";
 import { newId } from "../ids";
@@ -32,6 +32,14 @@ export interface Principal {
   role: Role;
   /** Worker keys: the labels the key is bound to; empty when unbound. */
   workerLabels: Record<string, string>;
+  /** The workspace the key is bound to; null for an instance-admin key, which names one per request. */
+  workspaceId: string | null;
+}
+
+/** Where a key operation looks: the workspace the request acts in, and whether the caller is instance admin. */
+export interface KeyScope {
+  workspaceId: string;
+  instanceAdmin: boolean;
 }
 
 /** What a stream opened with a key ends with once the key is revoked. */
@@ -50,6 +58,8 @@ export interface NewKeyOptions {
   plaintext?: string;
   /** Worker keys only: the labels its workers may present (domain/dispatch/worker-hello.ts). */
   workerLabels?: Record<string, string>;
+  /** The workspace the key acts in; null makes an instance-admin key (the bootstrap admin key only). */
+  workspaceId: string | null;
 }
 
 /**
@@ -85,10 +95,16 @@ export function createApiKeys(deps: ApiKeysDeps) {
       // Bookkeeping only: the request does not wait for it, and a failed write must not fail the request.
       inBackground(log, "recording an API key's last use", () => store.touch(row.id, now), { keyId: row.id });
     }
-    return { keyId: row.id, name: row.name, role: roleFromColumn(row.role), workerLabels: JSON.parse(row.workerLabels || "{}") };
+    return {
+      keyId: row.id,
+      name: row.name,
+      role: roleFromColumn(row.role),
+      workerLabels: JSON.parse(row.workerLabels || "{}"),
+      workspaceId: row.workspaceId,
+    };
   }
 
-  async function create(name: string, role: Role, opts: NewKeyOptions = {}): Promise<{ row: ApiKeyRow; key: string }> {
+  async function create(name: string, role: Role, opts: NewKeyOptions): Promise<{ row: ApiKeyRow; key: string }> {
     const plaintext = opts.plaintext ?? generateKey();
     const workerLabels = opts.workerLabels ?? {};
     if (Object.keys(workerLabels).length && role !== Role.WORKER) {
@@ -106,6 +122,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
       lastUsedAt: null,
       revokedAt: null,
       workerLabels: JSON.stringify(workerLabels),
+      workspaceId: opts.workspaceId,
     };
     await store.insert(row);
     cache.set(row.keyHash, { row, at: Date.now() });
@@ -116,9 +133,9 @@ export function createApiKeys(deps: ApiKeysDeps) {
    * Revokes the key (again is a no-op) and ends every stream open with it on this server (other
    * replicas: revocation-sweep.ts); NotFound if there is no such key.
    */
-  async function revoke(id: string): Promise<ApiKeyRow> {
+  async function revoke(scope: KeyScope | null, id: string): Promise<ApiKeyRow> {
     const row = await store.get(id);
-    if (!row) throw notFound("API key", id);
+    if (!row || (scope && !visibleIn(scope, row))) throw notFound("API key", id);
     if (!row.revokedAt) {
       row.revokedAt = Date.now();
       await store.revoke(id, row.revokedAt);
@@ -129,21 +146,32 @@ export function createApiKeys(deps: ApiKeysDeps) {
     return row;
   }
 
+  /** A key is seen from its own workspace, and instance-admin keys by instance-admin callers. */
+  const visibleIn = (scope: KeyScope, row: ApiKeyRow) => row.workspaceId === scope.workspaceId || (row.workspaceId === null && scope.instanceAdmin);
+
   /**
-   * Makes sure a key of this role exists. A given key is registered if new; with none given, a key is
+   * Makes sure a key of this role exists. The admin one is the install's instance-admin key (bound
+   * to no workspace); the others act in the default workspace. A given key is registered if new; with none given, a key is
    * generated only when no active key of the role exists, and returned so the caller can print it once.
    */
   async function ensureBootstrapKey(name: string, role: Role, given?: string): Promise<string | undefined> {
     if (given) {
       const existing = await store.byHash(hashKey(given));
-      if (!existing) await create(name, role, { plaintext: given });
+      if (!existing) await create(name, role, { plaintext: given, workspaceId: bootstrapWorkspace(role) });
       else if (existing.revokedAt || existing.role !== roleToColumn(role)) {
         throw new Error(`the configured ${name} key exists but is revoked or has another role; set a new one`);
       }
       return given;
     }
     if ((await store.countActive(roleToColumn(role))) > 0) return undefined;
-    return (await create(name, role)).key;
+    return (await create(name, role, { workspaceId: bootstrapWorkspace(role) })).key;
+  }
+
+  /** Revokes every active key of a workspace (it is being deleted); returns how many. */
+  async function revokeAllIn(workspaceId: string): Promise<number> {
+    const ids = await store.activeIn(workspaceId);
+    for (const id of ids) await revoke(null, id);
+    return ids.length;
   }
 
   return {
@@ -151,14 +179,17 @@ export function createApiKeys(deps: ApiKeysDeps) {
     create,
     revoke,
     ensureBootstrapKey,
-    list: (includeRevoked: boolean) => store.list(includeRevoked),
-    /** NotFound if there is no such key. */
-    async get(id: string): Promise<ApiKeyRow> {
+    revokeAllIn,
+    list: (scope: KeyScope, includeRevoked: boolean) => store.list(scope.workspaceId, includeRevoked, scope.instanceAdmin),
+    /** NotFound if there is no such key (or it is not visible from `scope`, when given). */
+    async get(scope: KeyScope | null, id: string): Promise<ApiKeyRow> {
       const row = await store.get(id);
-      if (!row) throw notFound("API key", id);
+      if (!row || (scope && !visibleIn(scope, row))) throw notFound("API key", id);
       return row;
     },
   };
 }
+
+const bootstrapWorkspace = (role: Role): string | null => (role === Role.ADMIN ? null : DEFAULT_WORKSPACE_ID);
 
 export type ApiKeys = ReturnType<typeof createApiKeys>;

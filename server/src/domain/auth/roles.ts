@@ -8,6 +8,7 @@ import { SkillService } from "../../gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "../../gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "../../gen/flightcontrol/v1/worker_pb";
 import { ApiKeyService } from "../../gen/flightcontrol/v1/api_key_pb";
+import { WorkspaceService } from "../../gen/flightcontrol/v1/workspace_pb";
 
 const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
 const READ = [ADMIN, OPERATOR, VIEWER];
@@ -68,6 +69,24 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
   ],
   [ApiKeyService, { createApiKey: ADMIN_ONLY, listApiKeys: ADMIN_ONLY, revokeApiKey: ADMIN_ONLY, whoAmI: [ADMIN, OPERATOR, VIEWER, WORKER] }],
   [SystemService, { getStats: READ, getInfo: READ }],
+  // Admin keys only; which workspaces an admin key sees, and who may create or delete them
+  // (instance-admin keys), is domain/workspaces/workspaces.ts's business.
+  [
+    WorkspaceService,
+    Object.fromEntries(
+      [
+        "createWorkspace",
+        "getWorkspace",
+        "listWorkspaces",
+        "updateWorkspace",
+        "deleteWorkspace",
+        "addMember",
+        "listMembers",
+        "updateMember",
+        "removeMember",
+      ].map((m) => [m, ADMIN_ONLY]),
+    ),
+  ],
 ];
 
 /** Keyed by "package.Service/Method", the form a request's URL path names. */

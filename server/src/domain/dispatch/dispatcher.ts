@@ -20,11 +20,13 @@ export interface DispatcherDeps {
   events: EventBus;
   log: Logger;
   /** The run's credential env and its snapshot with MCP secrets opened; throws if they cannot be. */
-  openSecrets(spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
+  openSecrets(workspaceId: string, spec: JobSpec, jobId: string | undefined): Promise<RunSecrets>;
   /** What a follow-up's worker needs of its parent (Assign.follow_up); undefined for any other run. */
   followUpOf?(row: JobRunRow): Promise<FollowUp | undefined>;
   /** The files of the run's skill versions (JobRunRow.skills); throws if one is gone. */
   skillBundles?(row: JobRunRow): Promise<SkillBundleData[]>;
+  /** Workspaces: the workspace's max_concurrent_runs (0: none); its runs beyond it stay queued. */
+  concurrencyLimit?(workspaceId: string): Promise<number>;
   /** Called once the Assign is on its way, to start the acknowledgement lease. */
   onAssigned(runId: string, attempt: number, workerId: string): void;
   /** A run that cannot be delivered at all (e.g. its credential was deleted). */
@@ -85,12 +87,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
-  function pick(agent: string, required: RequiredLabels, network: string | null) {
+  function pick(workspaceId: string, agent: string, required: RequiredLabels, network: string | null) {
     let best: WorkerSession | undefined;
     let bestFree = 0;
     for (const s of registry.withFreeSlots()) {
       const n = freeSlots(s);
-      if (n > bestFree && matches(s, agent, required, network ?? "")) {
+      // Workspaces: a worker takes only runs of its own key's workspace.
+      if (n > bestFree && s.workspaceId === workspaceId && matches(s, agent, required, network ?? "")) {
         best = s;
         bestFree = n;
       }
@@ -98,9 +101,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     return best;
   }
 
+  /**
+   * Workspaces' concurrency limits for one pass: the limit and the runs assigned or running, read
+   * once per workspace met and counted up as this pass claims. (Replicas dispatching at the same
+   * moment may each claim up to the limit; one server never exceeds it.)
+   */
+  let rooms = new Map<string, { limit: number; active: number }>();
+  /** Reads the limits of the page's workspaces before its transaction, which (on SQLite) may await nothing else. */
+  async function readRooms(workspaceIds: Iterable<string>): Promise<void> {
+    if (!deps.concurrencyLimit) return;
+    for (const id of workspaceIds) {
+      if (rooms.has(id)) continue;
+      const limit = await deps.concurrencyLimit(id);
+      rooms.set(id, { limit, active: limit ? await runs.countActive(id) : 0 });
+    }
+  }
+  const atWorkspaceLimit = (workspaceId: string) => {
+    const room = rooms.get(workspaceId);
+    return room !== undefined && room.limit > 0 && room.active >= room.limit;
+  };
+
   async function pass() {
     const free = registry.withFreeSlots();
     if (!free.size) return;
+    rooms = new Map();
     const now = clock.now();
     for (const priority of await runs.queuedPriorities()) {
       let afterId = "";
@@ -110,14 +134,18 @@ export function createDispatcher(deps: DispatcherDeps) {
         afterId = page[page.length - 1].id;
         // One transaction for the page's claims: a commit per claim would cost more than the claim.
         const claimed: Array<[JobRunRow, WorkerSession]> = [];
+        await readRooms(new Set(page.map((q) => q.workspace_id)));
         try {
           await runs.transaction(async (tx) => {
             for (const q of page) {
-              const target = pick(q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>), q.network);
+              if (atWorkspaceLimit(q.workspace_id)) continue;
+              const target = pick(q.workspace_id, q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>), q.network);
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
               registry.hold(target, q.id, row.attempt, row.lastSeq);
+              const room = rooms.get(q.workspace_id);
+              if (room) room.active++;
               claimed.push([row, target]);
               if (!free.size) break;
             }
@@ -156,7 +184,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     let followUp: FollowUp | undefined;
     let skills: SkillBundleData[];
     try {
-      secrets = await deps.openSecrets(specFromJson(row.spec), row.jobId ?? undefined);
+      secrets = await deps.openSecrets(row.workspaceId, specFromJson(row.spec), row.jobId ?? undefined);
       followUp = await deps.followUpOf?.(row);
       skills = (await deps.skillBundles?.(row)) ?? [];
     } catch (err) {

@@ -5,6 +5,8 @@ import type { SendQueue } from "../../../../shared-src/send-queue";
 export interface WorkerSession {
   workerId: string;
   name: string;
+  /** Workspaces: the session takes only runs of its key's workspace (dispatcher.ts pick). */
+  workspaceId: string;
   instanceId: string;
   labels: Record<string, string>;
   agents: Set<string>;

@@ -6,10 +6,11 @@ import { needsSandbox, sandboxes, type Registry } from "./registry";
  * has the labels it requires, none of those sandboxes runs when the run's network is "none", or
  * every one of them is draining. "" when some worker could take it once a slot is free, which is
  * ordinary queueing rather than something to fix. `network` is JobSpec.network, when the caller
- * read the spec.
+ * read the spec. Only the workers of the run's workspace count: no other can take it (and another
+ * workspace's fleet is not shown).
  */
-export function waitingReason(registry: Registry, agent: string, required: Record<string, string>, network = ""): string {
-  const sessions = [...registry.sessions.values()];
+export function waitingReason(registry: Registry, workspaceId: string, agent: string, required: Record<string, string>, network = ""): string {
+  const sessions = [...registry.sessions.values()].filter((s) => s.workspaceId === workspaceId);
   const offering = sessions.filter((s) => s.agents.has(agent));
   if (offering.length === 0) return `no connected worker offers ${agent}`;
   const wanted = Object.entries(required);

@@ -18,6 +18,8 @@ export interface WorkerIdentity {
   keyName: string;
   /** The labels the key is bound to; empty when unbound. */
   workerLabels: Record<string, string>;
+  /** The workspace of the key: the session is offered only that workspace's runs. */
+  workspaceId: string;
 }
 
 /** 256 random bits, base64url: the session's token, which the worker presents to resume it. */
@@ -141,7 +143,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     }
     const now = clock.now();
     const token = newSessionToken();
-    const row = await workers.upsertFromHello(hello, now);
+    const row = await workers.upsertFromHello(hello, identity.workspaceId, now);
     if (current) {
       // The same process reconnected before its old stream was noticed dead: the new stream wins.
       registry.remove(current);
@@ -150,6 +152,7 @@ export function createWorkerHello(deps: WorkerHelloDeps) {
     const session: WorkerSession = {
       workerId: row.id,
       name: row.name,
+      workspaceId: identity.workspaceId,
       instanceId: hello.instanceId,
       labels: { ...hello.labels },
       agents: new Set(hello.agents),

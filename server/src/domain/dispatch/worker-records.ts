@@ -10,15 +10,15 @@ import { newId } from "../ids";
  */
 export function createWorkerRecords(store: WorkerStore) {
   return {
-    list: () => store.list(),
-    /** The row, or null: for readers that skip a worker deleted meanwhile. */
-    find: (id: string) => store.get(id),
+    list: (workspaceId: string) => store.list(workspaceId),
+    /** The row if it is in the workspace, or null: for readers that skip a worker deleted (or moved) meanwhile. */
+    find: (workspaceId: string, id: string) => store.inWorkspace(workspaceId, id),
     byName: (name: string) => store.byName(name),
     setState: store.setState,
     setOffline: store.setOffline,
 
     /** A new row starts with no session: nothing can resume it until setSession (worker-hello.ts). */
-    upsertFromHello: (hello: Hello, now: number): Promise<WorkerRow> =>
+    upsertFromHello: (hello: Hello, workspaceId: string, now: number): Promise<WorkerRow> =>
       store.upsert(
         hello.name,
         {
@@ -33,6 +33,7 @@ export function createWorkerRecords(store: WorkerStore) {
           connectedAt: now,
           lastHeartbeatAt: now,
           disconnectedAt: null,
+          workspaceId,
         },
         newId(now),
         { sessionTokenHash: "", apiKeyId: "" },
@@ -40,8 +41,9 @@ export function createWorkerRecords(store: WorkerStore) {
     /** Who holds the worker's name from now on: only a Hello with this session's token (and key) resumes it. */
     setSession: store.setSession,
 
-    async get(id: string): Promise<WorkerRow> {
-      const row = await store.get(id);
+    /** NotFound unless the worker is in the workspace. */
+    async get(workspaceId: string, id: string): Promise<WorkerRow> {
+      const row = await store.inWorkspace(workspaceId, id);
       if (!row) throw notFound("worker", id);
       return row;
     },

@@ -19,13 +19,17 @@ export interface LifecycleDeps {
    * runs of this job (PermissionDenied; jobId undefined for an ad-hoc run), or an MCP reference
    * does not resolve to them.
    */
-  assertRunCredentials(spec: JobSpec, jobId: string | undefined): Promise<void>;
-  /** The current version of each of the spec's skills; throws NotFound naming a skill that is gone. */
-  resolveSkills(ids: string[]): Promise<RunSkillRef[]>;
+  assertRunCredentials(workspaceId: string, spec: JobSpec, jobId: string | undefined): Promise<void>;
+  /** The current version of each of the spec's skills (of the workspace); throws NotFound naming a skill that is gone. */
+  resolveSkills(workspaceId: string, ids: string[]): Promise<RunSkillRef[]>;
   defaultTimeoutSeconds: number;
+  /** Throws ResourceExhausted while the workspace's queue is at its max_queued_runs. */
+  assertQueueRoom?(workspaceId: string): Promise<void>;
 }
 
 export interface NewRun {
+  /** The workspace the run belongs to: its credentials and skills must be of the same one. */
+  workspaceId: string;
   /** As stored: MCP literals already sealed (domain/mcp/secrets.ts). */
   spec: JobSpec;
   jobId?: string;
@@ -67,8 +71,9 @@ export function createLifecycle(deps: LifecycleDeps) {
     // Checked on every path that makes a run (CreateRun, TriggerJob, schedules, RetryRun): a job
     // stored before the limit existed, or a run retried from one, is refused here too.
     const stored = storedSpec(spec);
-    await deps.assertRunCredentials(spec, input.jobId);
-    const skills = input.skills ?? (await deps.resolveSkills(spec.skillIds));
+    await deps.assertQueueRoom?.(input.workspaceId);
+    await deps.assertRunCredentials(input.workspaceId, spec, input.jobId);
+    const skills = input.skills ?? (await deps.resolveSkills(input.workspaceId, spec.skillIds));
     const now = Date.now();
     const row: JobRunRow = {
       id: newId(now),
@@ -106,19 +111,21 @@ export function createLifecycle(deps: LifecycleDeps) {
       agentSessionId: "",
       parameters: JSON.stringify(input.parameters ?? {}),
       skills: JSON.stringify(skills),
+      workspaceId: input.workspaceId,
     };
     await runs.insert(row);
     events.emit("runChanged", row.id, row.status);
     return row;
   }
 
-  async function retryRun(id: string): Promise<JobRunRow> {
-    const row = await runs.get(id);
+  async function retryRun(ws: string, id: string): Promise<JobRunRow> {
+    const row = await runs.getIn(ws, id);
     if (!row) throw notFound("run", id);
     if (isActive(row.status)) {
       throw failedPrecondition(`run ${id} is still ${row.status}; cancel it or wait for it to finish before retrying`);
     }
     return createRun({
+      workspaceId: row.workspaceId,
       spec: specFromJson(row.spec),
       jobId: row.jobId ?? undefined,
       jobName: row.jobName,
@@ -139,8 +146,8 @@ export function createLifecycle(deps: LifecycleDeps) {
    * When the parent committed to a branch, the follow-up commits to that branch too, so its push
    * extends it; where its work starts from is the worker's business (Assign.follow_up).
    */
-  async function continueRun(id: string, prompt: string): Promise<JobRunRow> {
-    const parent = await runs.get(id);
+  async function continueRun(ws: string, id: string, prompt: string): Promise<JobRunRow> {
+    const parent = await runs.getIn(ws, id);
     if (!parent) throw notFound("run", id);
     if (isActive(parent.status)) {
       throw failedPrecondition(
@@ -152,6 +159,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     const branch = changesFromJson(parent.changes)?.branch;
     if (spec.repository && branch) spec.repository.branch = branch;
     return createRun({
+      workspaceId: parent.workspaceId,
       spec,
       jobId: parent.jobId ?? undefined,
       jobName: parent.jobName,

@@ -11,7 +11,8 @@ import type { ScheduleStore } from "../../storage/schedule-store";
 
 export interface FireDeps {
   store: ScheduleStore;
-  getJob(id: string): Promise<JobDefinitionRow | null>;
+  /** The schedule's job, looked up in the schedule's workspace. */
+  getJob(workspaceId: string, id: string): Promise<JobDefinitionRow | null>;
   runs: RunStore;
   lifecycle: Pick<Lifecycle, "createRun">;
   cancel: CancelDeps;
@@ -57,7 +58,7 @@ export async function fire(deps: FireDeps, s: ScheduleRow, now: number, lookedAt
 
   if (overlapping) await cancelRun(deps.cancel, overlapping, `cancelled: schedule "${s.name}" started its next run`);
   // The job may have been deleted since the schedule was read (its schedules go with it).
-  const job = await deps.getJob(s.jobId);
+  const job = await deps.getJob(s.workspaceId, s.jobId);
   if (!job) return { kind: "job_gone" };
   const labels: Record<string, string> = { schedule: s.name, scheduled_time: new Date(due).toISOString() };
   if (missed) labels.catch_up = "true";
@@ -65,6 +66,7 @@ export async function fire(deps: FireDeps, s: ScheduleRow, now: number, lookedAt
   // refusal now is the firing's error (the scheduler logs it), as any other failure to create.
   const applied = applyParameters(specFromJson(job.spec), JSON.parse(s.parameters || "{}"), `schedule "${s.name}" parameters`);
   const run = await deps.lifecycle.createRun({
+    workspaceId: s.workspaceId,
     spec: applied.spec,
     jobId: job.id,
     jobName: job.name,

@@ -46,7 +46,7 @@ export function createScheduler(deps: SchedulerDeps) {
     store,
     runs: deps.runs,
     lifecycle: deps.lifecycle,
-    getJob: (id) => deps.jobs.get(id),
+    getJob: (workspaceId, id) => deps.jobs.get(workspaceId, id),
     cancel: { runs: deps.runs, registry: deps.registry, events: deps.events },
     misfireToleranceMs: deps.misfireToleranceMs ?? MISFIRE_TOLERANCE_MS,
   };

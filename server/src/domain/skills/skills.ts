@@ -83,14 +83,14 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
     return { name: fm.name, versionRow, fileRows, at };
   }
 
-  async function getRow(id: string): Promise<SkillRow> {
-    const row = await store.get(id);
+  async function getRow(ws: string, id: string): Promise<SkillRow> {
+    const row = await store.get(ws, id);
     if (!row) throw notFound("skill", id);
     return row;
   }
 
-  async function detail(id: string, version = 0): Promise<SkillDetail> {
-    const row = await getRow(id);
+  async function detail(ws: string, id: string, version = 0): Promise<SkillDetail> {
+    const row = await getRow(ws, id);
     const v = version || row.latestVersion;
     const at = await store.version(id, v);
     if (!at) throw notFound("skill version", `${id}@${v}`);
@@ -99,9 +99,9 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
   }
 
   /** The latest version of each skill, in the spec's order: what a new run snapshots. */
-  async function resolve(ids: string[]): Promise<RunSkillRef[]> {
+  async function resolve(ws: string, ids: string[]): Promise<RunSkillRef[]> {
     if (!ids.length) return [];
-    const byId = new Map((await store.byIds(ids)).map((r) => [r.id, r]));
+    const byId = new Map((await store.byIds(ws, ids)).map((r) => [r.id, r]));
     const names = new Map<string, string>();
     return ids.map((id) => {
       const row = byId.get(id);
@@ -117,46 +117,46 @@ export function createSkills(store: SkillStore, now: () => number = Date.now) {
   }
 
   return {
-    async create(upload: SkillUpload): Promise<SkillDetail> {
+    async create(ws: string, upload: SkillUpload): Promise<SkillDetail> {
       const id = newId(now());
       const p = await prepare(id, 1, upload);
-      await store.insert({ id, name: p.name, latestVersion: 1, createdAt: p.at, updatedAt: p.at }, p.versionRow, p.fileRows);
-      return detail(id);
+      await store.insert({ id, name: p.name, latestVersion: 1, createdAt: p.at, updatedAt: p.at, workspaceId: ws }, p.versionRow, p.fileRows);
+      return detail(ws, id);
     },
 
     /** A new version; its SKILL.md must keep the skill's name (the folder it is installed as). */
-    async update(id: string, upload: SkillUpload): Promise<SkillDetail> {
-      const row = await getRow(id);
+    async update(ws: string, id: string, upload: SkillUpload): Promise<SkillDetail> {
+      const row = await getRow(ws, id);
       const p = await prepare(id, row.latestVersion + 1, upload);
       if (p.name !== row.name) {
         throw invalidArgument(
           `SKILL.md: front matter field "name" is "${p.name}" but this skill is "${row.name}"; a new version keeps the name (create a new skill for another name)`,
         );
       }
-      if (!(await store.addVersion(row.latestVersion, p.versionRow, p.fileRows))) throw notFound("skill", id);
-      return detail(id);
+      if (!(await store.addVersion(ws, row.latestVersion, p.versionRow, p.fileRows))) throw notFound("skill", id);
+      return detail(ws, id);
     },
 
     get: detail,
-    list: (): Promise<SkillAtVersion[]> => store.list(),
+    list: (ws: string): Promise<SkillAtVersion[]> => store.list(ws),
 
     /** Refused while a job names the skill: its next trigger would fail. Runs already created keep failing loudly instead. */
-    async remove(id: string): Promise<void> {
-      const jobs = await store.jobsUsing(id);
+    async remove(ws: string, id: string): Promise<void> {
+      const jobs = await store.jobsUsing(ws, id);
       if (jobs.length) {
         throw failedPrecondition(
           `skill ${id} is used by job${jobs.length > 1 ? "s" : ""} ${jobs.map((j) => `"${j}"`).join(", ")}; remove it from them first`,
         );
       }
-      if (!(await store.remove(id))) throw notFound("skill", id);
+      if (!(await store.remove(ws, id))) throw notFound("skill", id);
     },
 
     /**
      * When a job is saved: every skill exists, and no two share a name (they would be installed
      * into the same folder).
      */
-    async assertJobSpec(spec: JobSpec): Promise<void> {
-      await resolve(spec.skillIds);
+    async assertJobSpec(ws: string, spec: JobSpec): Promise<void> {
+      await resolve(ws, spec.skillIds);
     },
 
     resolve,

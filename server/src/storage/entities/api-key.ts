@@ -13,6 +13,8 @@ export interface ApiKeyRow {
   revokedAt: number | null;
   /** JSON object: the labels a worker key is bound to; "{}" means unbound. */
   workerLabels: string;
+  /** The workspace the key acts in; null for an instance-admin key (the bootstrap admin key), which names one per request. */
+  workspaceId: string | null;
 }
 
 export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
@@ -28,5 +30,6 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
     lastUsedAt: { ...epochMs(true), name: "last_used_at" },
     revokedAt: { ...epochMs(true), name: "revoked_at" },
     workerLabels: { ...text(), name: "worker_labels", default: "{}" },
+    workspaceId: { type: "varchar", length: 36, nullable: true, name: "workspace_id" },
   },
 });

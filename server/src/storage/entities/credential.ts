@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, str, text } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 export interface CredentialRow {
   id: string;
@@ -13,6 +14,8 @@ export interface CredentialRow {
   allowedJobIds: string;
   createdAt: number;
   updatedAt: number;
+  /** The workspace the row belongs to (entities/workspace.ts). */
+  workspaceId: string;
 }
 
 export const CredentialEntity = new EntitySchema<CredentialRow>({
@@ -20,12 +23,15 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
   tableName: "credentials",
   columns: {
     id: id(),
-    name: { ...str(100), unique: true },
+    name: str(100),
     description: text(),
     envNames: { ...text(), name: "env_names" },
     ciphertext: text(),
     allowedJobIds: { ...text(), name: "allowed_job_ids", default: "[]" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    workspaceId: workspaceColumn(),
   },
+  // Names are unique per workspace.
+  indices: [{ name: "idx_credentials_name", columns: ["workspaceId", "name"], unique: true }],
 });

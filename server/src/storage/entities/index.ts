@@ -8,8 +8,11 @@ import { RunEventEntity } from "./run-event";
 import { ScheduleEntity } from "./schedule";
 import { SkillEntity, SkillFileEntity, SkillVersionEntity } from "./skill";
 import { WorkerEntity } from "./worker";
+import { WorkspaceEntity, WorkspaceMemberEntity } from "./workspace";
 
 export const entities = [
+  WorkspaceEntity,
+  WorkspaceMemberEntity,
   JobDefinitionEntity,
   JobRunEntity,
   JobLogEntity,
@@ -37,7 +40,11 @@ export {
   SkillFileEntity,
   SkillVersionEntity,
   WorkerEntity,
+  WorkspaceEntity,
+  WorkspaceMemberEntity,
 };
+export { DEFAULT_WORKSPACE_ID, DEFAULT_WORKSPACE_NAME } from "./workspace";
+export type { WorkspaceMemberRow, WorkspaceRow } from "./workspace";
 export type { ApiKeyRow } from "./api-key";
 export type { ArtifactKindColumn, ArtifactRow } from "./artifact";
 export type { CredentialRow } from "./credential";

@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, str, text } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 export interface JobDefinitionRow {
   id: string;
@@ -11,6 +12,8 @@ export interface JobDefinitionRow {
   specSummary: string;
   createdAt: number;
   updatedAt: number;
+  /** The workspace the row belongs to (entities/workspace.ts). */
+  workspaceId: string;
 }
 
 export const JobDefinitionEntity = new EntitySchema<JobDefinitionRow>({
@@ -18,11 +21,14 @@ export const JobDefinitionEntity = new EntitySchema<JobDefinitionRow>({
   tableName: "job_definitions",
   columns: {
     id: id(),
-    name: { ...str(100), unique: true },
+    name: str(100),
     description: text(),
     spec: text(),
     specSummary: { ...text(), name: "spec_summary", default: "" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    workspaceId: workspaceColumn(),
   },
+  // Names are unique per workspace.
+  indices: [{ name: "idx_job_definitions_name", columns: ["workspaceId", "name"], unique: true }],
 });

@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, int, ref, str, text, bool } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 /** Status as stored: RunStatus's name without its prefix, lower case; the sets of them are in domain/runs/status.ts. */
 export type RunStatusColumn = "queued" | "assigned" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
@@ -54,6 +55,8 @@ export interface JobRunRow {
   parameters: string;
   /** JSON array of {id, name, version}: the skill versions the run installs. */
   skills: string;
+  /** The workspace the run belongs to; its logs, events and artifacts are reached through it. */
+  workspaceId: string;
 }
 
 export const JobRunEntity = new EntitySchema<JobRunRow>({
@@ -96,6 +99,7 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     agentSessionId: { ...str(256), name: "agent_session_id", default: "" },
     parameters: { ...text(), default: "{}" },
     skills: { ...text(), default: "[]" },
+    workspaceId: workspaceColumn(),
   },
   indices: [
     // The queue scan: queued runs by priority then age (ids are time-ordered).
@@ -106,5 +110,11 @@ export const JobRunEntity = new EntitySchema<JobRunRow>({
     { name: "idx_job_runs_finished", columns: ["finishedAt"] },
     // ListRuns(parent_run_id): a run's follow-ups.
     { name: "idx_job_runs_parent", columns: ["parentRunId", "id"] },
+    // ListRuns of a workspace, newest first.
+    { name: "idx_job_runs_workspace", columns: ["workspaceId", "id"] },
+    // GetStats and the queue limit count a workspace's runs by status from the index alone.
+    { name: "idx_job_runs_workspace_status", columns: ["workspaceId", "status"] },
+    // GetStats' windows: a workspace's runs finished since a time, without walking its queued ones.
+    { name: "idx_job_runs_workspace_finished", columns: ["workspaceId", "finishedAt"] },
   ],
 });

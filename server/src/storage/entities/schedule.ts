@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { bool, epochMs, id, ref, str, text } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 /** Policies as stored: the enum name without its prefix, lower case (domain/schedules/policies.ts converts). */
 export type MisfireColumn = "skip" | "run_once";
@@ -22,6 +23,8 @@ export interface ScheduleRow {
   updatedAt: number;
   /** JSON object: the parameter values every run of this schedule gets. */
   parameters: string;
+  /** The workspace the row belongs to (entities/workspace.ts). */
+  workspaceId: string;
 }
 
 export const ScheduleEntity = new EntitySchema<ScheduleRow>({
@@ -42,6 +45,7 @@ export const ScheduleEntity = new EntitySchema<ScheduleRow>({
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
     parameters: { ...text(), default: "{}" },
+    workspaceId: workspaceColumn(),
   },
   indices: [
     { name: "idx_schedules_due", columns: ["paused", "nextRunAt"] },

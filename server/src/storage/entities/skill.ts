@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { bool, epochMs, id, int, str, text } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 /** A skill: its name (unique, SKILL.md's `name`) and which of its versions is the latest. */
 export interface SkillRow {
@@ -8,6 +9,8 @@ export interface SkillRow {
   latestVersion: number;
   createdAt: number;
   updatedAt: number;
+  /** The workspace the row belongs to (entities/workspace.ts). */
+  workspaceId: string;
 }
 
 /** One stored version of a skill; versions are never changed once written. */
@@ -42,11 +45,14 @@ export const SkillEntity = new EntitySchema<SkillRow>({
   tableName: "skills",
   columns: {
     id: id(),
-    name: { ...str(64), unique: true },
+    name: str(64),
     latestVersion: { ...int(), name: "latest_version" },
     createdAt: { ...epochMs(), name: "created_at" },
     updatedAt: { ...epochMs(), name: "updated_at" },
+    workspaceId: workspaceColumn(),
   },
+  // Names are unique per workspace; versions and files are reached through their skill.
+  indices: [{ name: "idx_skills_name", columns: ["workspaceId", "name"], unique: true }],
 });
 
 export const SkillVersionEntity = new EntitySchema<SkillVersionRow>({

@@ -1,5 +1,6 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, id, int, str, text } from "../columns";
+import { workspaceColumn } from "./workspace";
 
 /** A worker's state as stored: connected, connected but taking no new runs, or gone. */
 export type WorkerStateColumn = "online" | "draining" | "offline";
@@ -25,6 +26,8 @@ export interface WorkerRow {
   sessionTokenHash: string;
   /** The API key the latest session connected with. */
   apiKeyId: string;
+  /** The workspace of the key it connected with: it is offered only that workspace's runs. */
+  workspaceId: string;
 }
 
 export const WorkerEntity = new EntitySchema<WorkerRow>({
@@ -46,5 +49,6 @@ export const WorkerEntity = new EntitySchema<WorkerRow>({
     disconnectedAt: { ...epochMs(true), name: "disconnected_at" },
     sessionTokenHash: { ...str(64), name: "session_token_hash", default: "" },
     apiKeyId: { ...str(36), name: "api_key_id", default: "" },
+    workspaceId: workspaceColumn(),
   },
 });

@@ -8,6 +8,7 @@ import { Artifacts1765000000200 } from "./1765000000200-artifacts";
 import { RunFollowUps1765000000400 } from "./1765000000400-run-follow-ups";
 import { SkillsAndParameters1766000000000 } from "./1766000000000-skills-and-parameters";
 import { WorkerAgentVersions1766000000100 } from "./1766000000100-worker-agent-versions";
+import { Workspaces1767000000000 } from "./1767000000000-workspaces";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   RunFollowUps1765000000400,
   SkillsAndParameters1766000000000,
   WorkerAgentVersions1766000000100,
+  Workspaces1767000000000,
 ];

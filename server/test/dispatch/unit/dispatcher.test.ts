@@ -21,7 +21,7 @@ function world() {
           .filter((r) => r.priority === priority && r.id > afterId && r.availableAt <= now)
           .sort((a, b) => a.id.localeCompare(b.id))
           .slice(0, limit)
-          .map((r) => ({ id: r.id, agent: r.agent, required_labels: r.requiredLabels })),
+          .map((r) => ({ id: r.id, workspace_id: r.workspaceId, agent: r.agent, required_labels: r.requiredLabels })),
       ),
     nextAvailableAt: async (now: number) =>
       db.query(
@@ -59,7 +59,7 @@ function world() {
     log: silent,
     background: db.retry.run,
     clock,
-    openSecrets: async (spec) => {
+    openSecrets: async (_workspaceId, spec) => {
       if (credentials.fail) throw credentials.fail();
       return { env: {}, spec, gitEnv: {} };
     },

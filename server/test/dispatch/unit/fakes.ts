@@ -1,3 +1,4 @@
+import { DEFAULT_WORKSPACE_ID } from "../../../src/storage/entities";
 import { pino } from "pino";
 import type { ConnectResponse } from "../../../src/gen/flightcontrol/v1/worker_pb";
 import { createOutageRetry } from "../../../src/domain/dispatch/outage-retry";
@@ -78,6 +79,7 @@ export function session(workerId: string, over: Partial<WorkerSession> = {}): Te
   return {
     workerId,
     name: `worker-${workerId}`,
+    workspaceId: DEFAULT_WORKSPACE_ID,
     instanceId: `instance-${workerId}`,
     labels: {},
     agents: new Set(["shell"]),
@@ -128,6 +130,7 @@ export function runRow(id: string, over: Partial<JobRunRow> = {}): JobRunRow {
     lastSeq: 0,
     cancelRequested: false,
     updatedAt: 0,
+    workspaceId: DEFAULT_WORKSPACE_ID,
     ...over,
   } as JobRunRow;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createRegistry, matches } from "../../../src/domain/dispatch/registry";
 import { waitingReason } from "../../../src/domain/dispatch/waiting-reason";
+import { DEFAULT_WORKSPACE_ID } from "../../../src/storage/entities";
 import { session } from "./fakes";
 
 // JobSpec.network "none" needs a worker that sandboxes its runs (Hello.sandbox); other runs go anywhere.
@@ -22,16 +23,16 @@ describe('matching runs with network "none"', () => {
   it("the waiting reason names the missing sandbox after the agent and labels, and says nothing once one connects", () => {
     const registry = createRegistry();
     registry.add(session("plain", { labels: { zone: "a" } }));
-    expect(waitingReason(registry, "shell", {}, "none")).toBe(
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "shell", {}, "none")).toBe(
       "no connected worker that offers shell sandboxes runs (network: none needs ORCH_SANDBOX=bubblewrap or auto with a working bubblewrap)",
     );
-    expect(waitingReason(registry, "shell", { zone: "a" }, "none")).toBe(
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "shell", { zone: "a" }, "none")).toBe(
       "no connected worker that offers shell with those labels sandboxes runs (network: none needs ORCH_SANDBOX=bubblewrap or auto with a working bubblewrap)",
     );
-    expect(waitingReason(registry, "shell", {}, "")).toBe("");
-    expect(waitingReason(registry, "goose", {}, "none")).toBe("no connected worker offers goose");
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "shell", {}, "")).toBe("");
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "goose", {}, "none")).toBe("no connected worker offers goose");
     registry.add(session("boxed", { sandbox: "bubblewrap", labels: { zone: "b" } }));
-    expect(waitingReason(registry, "shell", {}, "none")).toBe("");
-    expect(waitingReason(registry, "shell", { zone: "a" }, "none")).toMatch(/sandboxes runs/);
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "shell", {}, "none")).toBe("");
+    expect(waitingReason(registry, DEFAULT_WORKSPACE_ID, "shell", { zone: "a" }, "none")).toMatch(/sandboxes runs/);
   });
 });

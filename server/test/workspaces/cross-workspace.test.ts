@@ -1,0 +1,281 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { create, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
+import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
+import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
+import { ScheduleService } from "../../src/gen/flightcontrol/v1/schedule_pb";
+import { SkillService } from "../../src/gen/flightcontrol/v1/skill_pb";
+import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
+import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
+import { WorkspaceService } from "../../src/gen/flightcontrol/v1/workspace_pb";
+import { bearer, client } from "../../../testkit/clients";
+import { ADMIN_KEY } from "../../../testkit/keys";
+import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { waitFor } from "../../../testkit/wait-for";
+import { handWorker, hello } from "../../../testkit/worker-session";
+import { snapshotDb, type DbSnapshot } from "../security/support/db";
+
+/** Every service generated from proto/flightcontrol/v1 (as the role matrix finds them): a new RPC must be added below. */
+const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
+const services: DescService[] = (
+  await Promise.all(
+    readdirSync(genDir)
+      .filter((f) => f.endsWith("_pb.ts"))
+      .map((f) => import(new URL(f, genDir).href)),
+  )
+).flatMap((mod: Record<string, unknown>) => Object.values(mod).filter((v): v is DescService => (v as DescService | undefined)?.kind === "service"));
+const rpc = (m: DescMethod) => `${m.parent.name}/${m.name}`;
+
+/** Workspace B's objects, which workspace A's admin key asks for. */
+interface B {
+  workspace: string;
+  job: string;
+  run: string;
+  credential: string;
+  schedule: string;
+  skill: string;
+  worker: string;
+  apiKey: string;
+  artifact: string;
+}
+
+/**
+ * What each RPC is asked, naming B's objects, and how it must answer: "notFound", or a check that
+ * the answer shows nothing of B. Null: the RPC names no object and is covered elsewhere (the
+ * reason says where).
+ */
+type Expect = { request: Record<string, unknown>; expect: "notFound" } | { request: Record<string, unknown>; expect: (res: unknown[]) => void };
+const hasNone = (b: B, res: unknown[]) => {
+  const text = JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  for (const [kind, id] of Object.entries(b)) expect(text, `the answer shows B's ${kind}`).not.toContain(id);
+};
+
+function cases(b: B): Record<string, Expect | { skip: string }> {
+  const nf = (request: Record<string, unknown>): Expect => ({ request, expect: "notFound" });
+  const none = (request: Record<string, unknown> = {}): Expect => ({ request, expect: (res) => hasNone(b, res) });
+  const spec = { prompt: "echo x", agent: "shell" };
+  return {
+    "JobService/CreateJob": nf({ name: "j", spec: { ...spec, credentialIds: [b.credential] } }),
+    "JobService/GetJob": nf({ id: b.job }),
+    "JobService/ListJobs": none({ pageSize: 100 }),
+    "JobService/UpdateJob": nf({ id: b.job, name: "renamed" }),
+    "JobService/DeleteJob": nf({ id: b.job }),
+    "JobService/TriggerJob": nf({ id: b.job }),
+    "JobService/ImportRecipe": { skip: "names no object: it creates a job in the caller's own workspace" },
+    "JobService/ExportRecipe": nf({ id: b.job }),
+    "SkillService/CreateSkill": { skip: "names no object: it creates a skill in the caller's own workspace" },
+    "SkillService/GetSkill": nf({ id: b.skill }),
+    "SkillService/ListSkills": none(),
+    "SkillService/UpdateSkill": nf({
+      id: b.skill,
+      files: [{ path: "SKILL.md", content: new TextEncoder().encode("---\nname: s\ndescription: d\n---\n") }],
+    }),
+    "SkillService/DeleteSkill": nf({ id: b.skill }),
+    "RunService/CreateRun": nf({ spec: { ...spec, credentialIds: [b.credential] } }),
+    "RunService/GetRun": nf({ id: b.run }),
+    "RunService/ListRuns": none({ pageSize: 100 }),
+    "RunService/CancelRun": nf({ id: b.run }),
+    "RunService/RetryRun": nf({ id: b.run }),
+    "RunService/ContinueRun": nf({ id: b.run, prompt: "more" }),
+    "RunService/ListRunLogs": nf({ runId: b.run }),
+    "RunService/WatchRun": nf({ runId: b.run }),
+    "RunService/WatchRuns": { skip: "a separate test below: B's run changes while A watches" },
+    "RunService/ListArtifacts": nf({ runId: b.run }),
+    "RunService/DownloadArtifact": nf({ id: b.artifact }),
+    "CredentialService/CreateCredential": nf({ name: "c", env: { K: "v" }, allowedJobIds: [b.job] }),
+    "CredentialService/ListCredentials": none(),
+    "CredentialService/UpdateCredential": nf({ id: b.credential, description: "x" }),
+    "CredentialService/DeleteCredential": nf({ id: b.credential }),
+    "WorkerService/ListWorkers": none({ includeOffline: true }),
+    "WorkerService/GetWorker": nf({ id: b.worker }),
+    "WorkerService/DrainWorker": nf({ id: b.worker }),
+    "WorkerService/WatchWorkers": none(),
+    "WorkerService/Connect": { skip: "worker-isolation.test.ts: a worker of A is never offered B's runs" },
+    "ScheduleService/CreateSchedule": nf({ jobId: b.job, name: "s", cron: "0 0 1 1 *", paused: true }),
+    "ScheduleService/GetSchedule": nf({ id: b.schedule }),
+    "ScheduleService/ListSchedules": none(),
+    "ScheduleService/UpdateSchedule": nf({ id: b.schedule, cron: "0 0 2 1 *" }),
+    "ScheduleService/DeleteSchedule": nf({ id: b.schedule }),
+    "ScheduleService/PauseSchedule": nf({ id: b.schedule }),
+    "ScheduleService/ResumeSchedule": nf({ id: b.schedule }),
+    "ApiKeyService/CreateApiKey": nf({ name: "k", role: Role.VIEWER, workspaceId: b.workspace }),
+    "ApiKeyService/ListApiKeys": none({ includeRevoked: true }),
+    "ApiKeyService/RevokeApiKey": nf({ id: b.apiKey }),
+    "ApiKeyService/WhoAmI": { skip: "names no object: it describes the caller's own key" },
+    "SystemService/GetStats": { skip: "a separate test below: B's queued run is not in A's queue depth" },
+    "SystemService/GetInfo": { skip: "names no object: version and database kind only" },
+    "WorkspaceService/CreateWorkspace": { skip: "names no object (and a bound key may not create workspaces: workspaces.test.ts)" },
+    "WorkspaceService/GetWorkspace": nf({ id: b.workspace }),
+    "WorkspaceService/ListWorkspaces": none(),
+    "WorkspaceService/UpdateWorkspace": nf({ id: b.workspace, name: "taken-over" }),
+    "WorkspaceService/DeleteWorkspace": nf({ id: b.workspace, cascade: true }),
+    "WorkspaceService/AddMember": nf({ workspaceId: b.workspace, email: "x@example.com", role: Role.VIEWER }),
+    "WorkspaceService/ListMembers": nf({ workspaceId: b.workspace }),
+    "WorkspaceService/UpdateMember": nf({ workspaceId: b.workspace, email: "member@example.com", role: Role.ADMIN }),
+    "WorkspaceService/RemoveMember": nf({ workspaceId: b.workspace, email: "member@example.com" }),
+  };
+}
+
+let server: TestServer;
+let b: B;
+let keyA: string;
+let transport: Transport;
+
+/** Calls a method with workspace A's admin key; the answers (a stream's first few), or the error's code. */
+async function call(m: DescMethod, init: Record<string, unknown>): Promise<unknown[] | Code> {
+  const headers = {};
+  try {
+    if (m.methodKind === "unary")
+      return [(await transport.unary(m as DescMethodUnary, undefined, 10_000, headers, create(m.input, init as never))).message];
+    const ac = new AbortController();
+    const out: unknown[] = [];
+    const res = await transport.stream(
+      m as DescMethodStreaming,
+      ac.signal,
+      10_000,
+      headers,
+      createAsyncIterable([create(m.input, init as never)]) as never,
+    );
+    try {
+      // A watch stays open: its first answers (a snapshot) are what can show B's objects.
+      const reading = (async () => {
+        for await (const msg of res.message) out.push(msg);
+      })();
+      await Promise.race([reading, new Promise((r) => setTimeout(r, 300))]);
+    } finally {
+      ac.abort();
+    }
+    return out;
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const url = server.url;
+  const ws = client(WorkspaceService, url, ADMIN_KEY);
+  const a = (await ws.createWorkspace({ name: "team-a" })).workspace!.id;
+  const bId = (await ws.createWorkspace({ name: "team-b" })).workspace!.id;
+  const admin = client(ApiKeyService, url, ADMIN_KEY);
+  keyA = (await admin.createApiKey({ name: "a admin", role: Role.ADMIN, workspaceId: a })).key;
+  const keyB = (await admin.createApiKey({ name: "b admin", role: Role.ADMIN, workspaceId: bId })).key;
+  const workerKeyB = (await admin.createApiKey({ name: "b worker", role: Role.WORKER, workspaceId: bId })).key;
+  transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer(keyA)] });
+
+  // B's objects, made with B's own key (no header needed).
+  const { credential } = await client(CredentialService, url, keyB).createCredential({ name: "shared-name", env: { TOKEN: "b-secret" } });
+  const { job } = await client(JobService, url, keyB).createJob({ name: "shared-name", spec: { prompt: "echo b", agent: "shell" } });
+  const { run } = await client(RunService, url, keyB).createRun({ spec: { prompt: "echo b", agent: "shell", requiredLabels: { pool: "nowhere" } } });
+  const { schedule } = await client(ScheduleService, url, keyB).createSchedule({ jobId: job!.id, name: "s", cron: "0 0 1 1 *", paused: true });
+  const { skill } = await client(SkillService, url, keyB).createSkill({
+    files: [{ path: "SKILL.md", content: new TextEncoder().encode("---\nname: b-skill\ndescription: B's skill\n---\nbody\n") }],
+  });
+  const { apiKey } = await admin.createApiKey({ name: "b viewer", role: Role.VIEWER, workspaceId: bId });
+  await client(WorkspaceService, url, keyB).addMember({ workspaceId: bId, email: "member@example.com", role: Role.VIEWER });
+  const w = handWorker(url, { case: "hello", value: hello("b-worker") }, workerKeyB);
+  const worker = await w.workerId();
+  await w.close();
+  await waitFor(async () => (await client(WorkerService, url, keyB).getWorker({ id: worker })).worker?.state === WorkerState.OFFLINE, {
+    what: "B's worker offline",
+  });
+  // An artifact of B's run, with its bytes, as a worker's upload would leave it.
+  const artifact = "0190cccc-0000-7000-8000-0000000000b1";
+  const tmp = join(mkdtempSync(join(tmpdir(), "fc-ws-artifact-")), "blob");
+  writeFileSync(tmp, "b's diff");
+  await server.app.blobs.put(artifact, tmp);
+  await server.app.artifactStore.insertOnce({
+    id: artifact,
+    runId: run!.id,
+    uploadId: "u1",
+    name: "changes.diff",
+    sizeBytes: 8,
+    sha256: "0".repeat(64),
+    contentType: "text/plain",
+    kind: "file",
+    createdAt: Date.now(),
+  });
+  b = {
+    workspace: bId,
+    job: job!.id,
+    run: run!.id,
+    credential: credential!.id,
+    schedule: schedule!.id,
+    skill: skill!.id,
+    worker,
+    apiKey: apiKey!.id,
+    artifact,
+  };
+}, 60_000);
+afterAll(async () => {
+  await server?.cleanup();
+});
+
+describe("a key of workspace A asking for workspace B's objects", () => {
+  it("has a case for every RPC of every flightcontrol.v1 service", () => {
+    const table = cases({} as B);
+    const missing = services
+      .flatMap((s) => s.methods)
+      .map(rpc)
+      .filter((p) => !(p in table));
+    expect(missing, "add these RPCs to the cross-workspace table").toEqual([]);
+  });
+
+  for (const service of services) {
+    for (const m of service.methods) {
+      it(`${rpc(m)}: NotFound, or nothing of B, and the database unchanged`, async (ctx) => {
+        const c = cases(b)[rpc(m)];
+        if (!c || "skip" in c) return ctx.skip(c && "skip" in c ? c.skip : "no case");
+        const before: DbSnapshot = await snapshotDb(server.app.sql);
+        const outcome = await call(m, c.request);
+        if (c.expect === "notFound") expect(typeof outcome === "number" ? Code[outcome] : "answered").toBe("NotFound");
+        else {
+          expect(Array.isArray(outcome), `${rpc(m)} failed with ${Code[outcome as Code]}`).toBe(true);
+          c.expect(outcome as unknown[]);
+        }
+        expect(await snapshotDb(server.app.sql)).toEqual(before);
+      });
+    }
+  }
+
+  it("names are unique per workspace: A may use the names B uses", async () => {
+    await client(CredentialService, server.url, keyA).createCredential({ name: "shared-name", env: { TOKEN: "a" } });
+    await client(JobService, server.url, keyA).createJob({ name: "shared-name", spec: { prompt: "echo a", agent: "shell" } });
+  });
+
+  it("SystemService/GetStats counts A's runs only", async () => {
+    const stats = await client(SystemService, server.url, keyA).getStats({});
+    expect(stats.queueDepth).toBe(0n);
+  });
+
+  it("RunService/WatchRuns does not show B's run changing", async () => {
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const stream = client(RunService, server.url, keyA).watchRuns({}, { signal: ac.signal });
+    const reading = (async () => {
+      try {
+        for await (const msg of stream) if (msg.run) seen.push(msg.run.id);
+      } catch {
+        // aborted
+      }
+    })();
+    // A change A can see after B's: once it arrives, B's (sent first) would have too.
+    await new Promise((r) => setTimeout(r, 200));
+    server.app.events.emit("runChanged", b.run, "queued");
+    const { run: own } = await client(RunService, server.url, keyA).createRun({
+      spec: { prompt: "echo a", agent: "shell", requiredLabels: { pool: "nowhere" } },
+    });
+    await waitFor(async () => seen.includes(own!.id), { what: "A's own run in its watch" });
+    ac.abort();
+    await reading;
+    expect(seen).not.toContain(b.run);
+  });
+});
