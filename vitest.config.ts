@@ -12,8 +12,11 @@ export default defineConfig({
       "server",
       "worker",
       "ui",
-      // The dashboard e2e project drives Debian's Chromium against a real server and workers.
+      // The dashboard e2e project drives Debian's Chromium against a real server and workers; it runs
+      // after the projects above (groupOrder 1), then the server's load-measuring files (groupOrder 2),
+      // each alone, so that neither measures the other's load.
       "ui/e2e/vitest.config.ts",
+      "server/vitest.solo.config.ts",
       // Code shared by server, worker and bench (shared-src/) and the test kit's own unit tests.
       { test: { name: "shared", include: ["shared-src/**/*.test.ts", "testkit/**/*.test.ts"] } },
     ],

@@ -1,3 +1,3 @@
-import { processSuiteConfig } from "../testkit/vitest-process-suite";
+import { processSuiteConfig, SOLO_SERVER_FILES } from "../testkit/vitest-process-suite";
 
-export default processSuiteConfig();
+export default processSuiteConfig({ exclude: SOLO_SERVER_FILES });

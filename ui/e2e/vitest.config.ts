@@ -18,6 +18,7 @@ export default defineConfig({
     pool: "forks",
     // Each file starts its own server and browser; two at once would only compete for 2 cores.
     fileParallelism: false,
+    sequence: { groupOrder: 1 },
     // As in testkit/vitest-process-suite.ts: the tests run as root here, where the claude-code
     // adapter refuses to start claude unless the operator sets IS_SANDBOX=1; the fake needs no confining.
     env: process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {},
