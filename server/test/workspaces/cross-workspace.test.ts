@@ -259,16 +259,21 @@ describe("a key of workspace A asking for workspace B's objects", () => {
   it("RunService/WatchRuns does not show B's run changing", async () => {
     const ac = new AbortController();
     const seen: string[] = [];
+    let opened = false;
     const stream = client(RunService, server.url, keyA).watchRuns({}, { signal: ac.signal });
     const reading = (async () => {
       try {
-        for await (const msg of stream) if (msg.run) seen.push(msg.run.id);
+        for await (const msg of stream) {
+          // The first message, without a run, says the stream is open.
+          opened = true;
+          if (msg.run) seen.push(msg.run.id);
+        }
       } catch {
         // aborted
       }
     })();
+    await waitFor(async () => opened, { what: "A's WatchRuns to open" });
     // A change A can see after B's: once it arrives, B's (sent first) would have too.
-    await new Promise((r) => setTimeout(r, 200));
     server.app.events.emit("runChanged", b.run, "queued");
     const { run: own } = await client(RunService, server.url, keyA).createRun({
       spec: { prompt: "echo a", agent: "shell", requiredLabels: { pool: "nowhere" } },
