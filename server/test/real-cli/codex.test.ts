@@ -182,13 +182,7 @@ describe("real Codex", () => {
     await waitFor(() => script.requests.length === 1, { what: "codex to call the model" });
     expect(agentPids(script.tag).length).toBeGreaterThan(0);
     await stack.runs().cancelRun({ id: run!.id });
-    const done = await waitFor(
-      async () => {
-        const r = (await stack.runs().getRun({ id: run!.id })).run!;
-        return r.finishTime ? r : undefined;
-      },
-      { what: "the cancelled run to finish" },
-    );
+    const done = await stack.finished(run!.id);
     expect(done.status).toBe(RunStatus.CANCELLED);
     await waitFor(() => agentPids(script.tag).length === 0, { what: "codex to exit" });
   });
