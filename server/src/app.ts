@@ -22,6 +22,9 @@ import type { AppContext } from "./context";
 import { createApiKeys } from "./domain/auth/api-keys";
 import { createIdentityStreams } from "./domain/auth/identity-streams";
 import { startRevocationSweep } from "./domain/auth/revocation-sweep";
+import { createAuthenticator } from "./domain/auth/authenticate";
+import { createOidc } from "./domain/auth/oidc";
+import { createSessions } from "./domain/auth/sessions";
 import { loadMasterKeyring } from "./domain/crypto/master-key";
 import { createCredentials } from "./domain/credentials";
 import { createMcpSecrets } from "./domain/mcp/secrets";
@@ -45,6 +48,7 @@ import { createFront } from "./http/front";
 import { createArtifactDownload } from "./http/artifact-download";
 import { createMetricsEndpoint } from "./http/metrics-endpoint";
 import { createProbes } from "./http/probes";
+import { createSignIn } from "./http/sign-in";
 import { streamingRequestPaths } from "./http/request-deadline";
 import { createStaticHandler, SECURITY_HEADERS } from "./http/static-files";
 import { createLogger, type Logger } from "./logger";
@@ -83,6 +87,7 @@ import { createRunStore } from "./storage/run-store";
 import { createScheduleStore } from "./storage/schedule-store";
 import { createSkillStore } from "./storage/skill-store";
 import { createWorkerStore } from "./storage/worker-store";
+import { createPersonStore } from "./storage/person-store";
 import { createSql } from "./storage/sql";
 
 export interface RunningServer {
@@ -128,7 +133,12 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const identities = createIdentityStreams();
   const keyStore = createApiKeyStore(db);
   const keys = createApiKeys({ store: keyStore, log, streams: identities });
-  const stopRevocationSweep = startRevocationSweep({ streams: identities, store: keyStore, log });
+  const personStore = createPersonStore(db);
+  // People sign in only with an identity provider configured; without one, API keys are the only way in.
+  const sessions = config.oidc
+    ? createSessions({ store: personStore, log, adminEmails: config.adminEmails, ttlMs: config.sessionTtlSeconds * 1000, streams: identities })
+    : undefined;
+  const stopRevocationSweep = startRevocationSweep({ streams: identities, store: keyStore, sessionsGone: personStore.goneAmong, log });
   const credentials = createCredentials(createCredentialStore(db), master.keyring);
   const mcpSecrets = createMcpSecrets(master.keyring);
   const jobs = createJobStore(db);
@@ -295,7 +305,16 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const probes = createProbes(sql, db.health, () => shuttingDown);
   const serveStatic = createStaticHandler(config.uiDir, { sourceMaps: config.uiSourceMaps });
   const serveMetrics = createMetricsEndpoint(metrics.registry, config.metricsToken);
-  const serveArtifact = createArtifactDownload(keys, workspaces, app.artifacts);
+  const authenticate = createAuthenticator({ keys, workspaces, sessions });
+  const serveArtifact = createArtifactDownload(authenticate, app.artifacts);
+  const serveSignIn = createSignIn({
+    oidc: config.oidc && createOidc(config.oidc, master.keyring),
+    sessions,
+    log,
+    publicUrl: config.publicUrl,
+    tls: !!config.tlsCert,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
   // Aborting this ends every in-flight handler (watch streams, worker sessions) at shutdown.
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({
@@ -308,7 +327,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     // out to many WatchRun streams would otherwise be gzipped once per subscriber (11 % of the
     // server's CPU with 20 gRPC watchers). Put a compressing proxy in front for slow links.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
-    requestGate: authGate(keys, workspaces, createStreamLimiter(config.limits), identities),
+    requestGate: authGate(authenticate, createStreamLimiter(config.limits), identities),
     contextValues: (req) => createContextValues().set(nodeRequestKey, req),
     // The domain's errors become Connect codes inside observe, which would count them as Internal.
     interceptors: [
@@ -327,6 +346,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
             if (await probes(req as never, res as never)) return;
             if (await serveMetrics(req as never, res as never)) return;
             if (await serveArtifact(req as never, res as never)) return;
+            if (await serveSignIn(req as never, res as never)) return;
             if (serveStatic(req as never, res as never)) return;
             res.writeHead(404, { ...SECURITY_HEADERS, "content-type": "text/plain" });
             res.end("not found");

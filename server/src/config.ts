@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import type { OidcSettings } from "./domain/auth/oidc";
 
 /** Server settings, read once from ORCH_* environment variables (README.md, Configuration; .env.example lists each). */
 export interface ServerConfig {
@@ -32,6 +33,14 @@ export interface ServerConfig {
   /** Serve the dashboard's source maps (.map files); off unless ORCH_UI_SOURCEMAPS=1. */
   uiSourceMaps: boolean;
   artifacts: ArtifactSettings;
+  /** People sign in through this identity provider; unset: API keys only. */
+  oidc?: OidcSettings;
+  /** Lower-case emails that are instance admin when they sign in (ORCH_ADMIN_EMAILS); empty: the first person to sign in is. */
+  adminEmails: string[];
+  /** ORCH_PUBLIC_URL: the dashboard's address as browsers see it (behind a proxy); else each request's Host. */
+  publicUrl?: string;
+  /** How long a sign-in lasts. */
+  sessionTtlSeconds: number;
 }
 
 /**
@@ -118,7 +127,33 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     metricsToken: env.ORCH_METRICS_TOKEN || undefined,
     uiSourceMaps: env.ORCH_UI_SOURCEMAPS === "1",
     artifacts: loadArtifactSettings(env),
+    oidc: loadOidcSettings(env),
+    adminEmails: (env.ORCH_ADMIN_EMAILS ?? "")
+      .split(",")
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+    publicUrl: loadPublicUrl(env),
+    sessionTtlSeconds: Math.max(1, intFrom(env, "ORCH_SESSION_TTL_HOURS", 12)) * 3600,
   };
+}
+
+function loadOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = env.ORCH_OIDC_ISSUER?.trim();
+  if (!issuer) return undefined;
+  if (!/^https?:\/\//.test(issuer)) throw new Error(`ORCH_OIDC_ISSUER must be the provider's issuer URL (https://…), got "${issuer}"`);
+  const clientId = env.ORCH_OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new Error("ORCH_OIDC_ISSUER is set but ORCH_OIDC_CLIENT_ID is not: set the client id registered with the identity provider");
+  const scopes = env.ORCH_OIDC_SCOPES?.trim() || "openid email profile";
+  if (!scopes.split(/\s+/).includes("openid")) throw new Error(`ORCH_OIDC_SCOPES must include openid, got "${scopes}"`);
+  return { issuer, clientId, clientSecret: env.ORCH_OIDC_CLIENT_SECRET || undefined, scopes };
+}
+
+function loadPublicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.ORCH_PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/]+\/?$/.test(raw))
+    throw new Error(`ORCH_PUBLIC_URL must be an origin such as https://flightcontrol.example.com, got "${raw}"`);
+  return raw.replace(/\/$/, "");
 }
 
 function loadArtifactSettings(env: NodeJS.ProcessEnv): ArtifactSettings {

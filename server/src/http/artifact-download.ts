@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { Role } from "../gen/flightcontrol/v1/api_key_pb";
-import type { ApiKeys } from "../domain/auth/api-keys";
+import type { Authenticate } from "../domain/auth/authenticate";
 import { roleName, rolePolicy } from "../domain/auth/roles";
 import type { Artifacts } from "../domain/artifacts/artifacts";
-import type { Workspaces } from "../domain/workspaces/workspaces";
 import { WORKSPACE_HEADER } from "../rpc/interceptors/auth";
-import { isDomainError } from "../domain/errors";
+import { isDomainError, notFound } from "../domain/errors";
+import { readCookie, SESSION_COOKIE } from "./cookies";
 import { SECURITY_HEADERS } from "./static-files";
 
 /** The same roles as RunService.DownloadArtifact: one role table for both ways in. */
@@ -15,18 +15,15 @@ const PATH = /^\/artifacts\/([0-9a-fA-F-]{36})$/;
 
 /**
  * GET (or HEAD) /artifacts/<id>: an artifact's bytes for curl and the dashboard, with
- * `Authorization: Bearer <key>` (never a key in the URL, which would end up in logs and history).
+ * `Authorization: Bearer <key>` (never a key in the URL, which would end up in logs and history) or
+ * a signed-in person's session cookie.
  * Sent as an attachment with its name, its sha256 as the ETag, and the dashboard's security headers;
  * `If-None-Match` with that ETag gets 304. Returns false for any other request.
  *
- * The artifact must be in the request's workspace (the key's own, or the one an instance-admin key
- * names in x-workspace-id, as for the RPCs); any other is 404.
+ * The artifact must be in the request's workspace (resolved as for the RPCs: the key's own, or the
+ * one an instance-admin key or a person names in x-workspace-id); any other is 404.
  */
-export function createArtifactDownload(
-  keys: Pick<ApiKeys, "lookup">,
-  workspaces: Pick<Workspaces, "resolve">,
-  artifacts: Pick<Artifacts, "open" | "openForWorker">,
-) {
+export function createArtifactDownload(authenticate: Authenticate, artifacts: Pick<Artifacts, "open" | "openForWorker">) {
   const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra });
     res.end(body);
@@ -39,16 +36,26 @@ export function createArtifactDownload(
       text(res, 405, "artifacts are read with GET", { allow: "GET, HEAD" });
       return true;
     }
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-    if (!match) {
-      text(res, 401, "missing API key: send the header 'Authorization: Bearer <key>'", { "www-authenticate": 'Bearer realm="flightcontrol"' });
+    const header = req.headers[WORKSPACE_HEADER];
+    const caller = await authenticate(
+      {
+        authorization: req.headers.authorization,
+        sessionToken: readCookie(req.headers.cookie, SESSION_COOKIE),
+        workspace: typeof header === "string" ? header : undefined,
+      },
+      // A GET only reads, and a cross-site page cannot read the answer: the cookie alone will do, so
+      // the dashboard can offer a plain download link.
+      { requireCsrf: false },
+    ).catch((err: unknown) => {
+      if (isDomainError(err) && (err.kind === "unauthenticated" || err.kind === "not_found")) return err;
+      throw err;
+    });
+    if (isDomainError(caller)) {
+      if (caller.kind === "not_found") text(res, 404, caller.message);
+      else text(res, 401, caller.message, { "www-authenticate": 'Bearer realm="flightcontrol"' });
       return true;
     }
-    const principal = await keys.lookup(match[1]);
-    if (!principal) {
-      text(res, 401, "API key is unknown or revoked", { "www-authenticate": 'Bearer realm="flightcontrol"' });
-      return true;
-    }
+    const { principal, workspaceId } = caller;
     // A worker key is not in the role table's list, but a follow-up's worker fetches its parent's
     // diff and session here; openForWorker allows exactly that and refuses the rest (403).
     const asWorker = principal.role === Role.WORKER;
@@ -61,10 +68,12 @@ export function createArtifactDownload(
       text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
       return true;
     }
-    const header = req.headers[WORKSPACE_HEADER];
     const open = asWorker
       ? (a: string) => artifacts.openForWorker(a, principal.keyId)
-      : async (a: string) => artifacts.open(await workspaces.resolve(principal, typeof header === "string" ? header : undefined), a);
+      : async (a: string) => {
+          if (!workspaceId) throw notFound("artifact", a);
+          return artifacts.open(workspaceId, a);
+        };
     const opened = await open(id.toLowerCase()).catch((err: unknown) => {
       if (isDomainError(err) && (err.kind === "not_found" || err.kind === "permission_denied")) return err;
       throw err;

@@ -3,8 +3,8 @@ import type { ApiKeyService } from "../gen/flightcontrol/v1/api_key_pb";
 import type { ApiKeys, KeyScope } from "../domain/auth/api-keys";
 import { failedPrecondition } from "../domain/errors";
 import type { Workspaces } from "../domain/workspaces/workspaces";
-import { apiKeyToProto } from "./convert";
-import { principalKey, workspaceOf } from "./interceptors/auth";
+import { apiKeyToProto, personToProto } from "./convert";
+import { principalKey, workspaceKey, workspaceOf } from "./interceptors/auth";
 
 export interface ApiKeyServiceDeps {
   keys: Pick<ApiKeys, "create" | "list" | "revoke" | "get">;
@@ -39,7 +39,8 @@ export function apiKeyService({ keys, workspaces }: ApiKeyServiceDeps): ServiceI
       // Authentication is the edge's business (the auth gate has already run), so this stays a Connect code.
       const p = ctx.values.get(principalKey);
       if (!p) throw new ConnectError("no API key on this request", Code.Unauthenticated);
-      return { apiKey: apiKeyToProto(await keys.get(null, p.keyId)) };
+      const who = p.person ? { person: personToProto(p.person) } : { apiKey: apiKeyToProto(await keys.get(null, p.keyId)) };
+      return { ...who, workspaceId: ctx.values.get(workspaceKey) ?? "", role: p.role, instanceAdmin: p.workspaceId === null };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ApiKeySchema, type ApiKey } from "../gen/flightcontrol/v1/api_key_pb";
+import { ApiKeySchema, PersonSchema, type ApiKey, type Person } from "../gen/flightcontrol/v1/api_key_pb";
 import { CredentialSchema, type Credential } from "../gen/flightcontrol/v1/credential_pb";
 import { JobSchema, type Job } from "../gen/flightcontrol/v1/job_pb";
 import { RunSchema, type Run } from "../gen/flightcontrol/v1/run_pb";
@@ -11,7 +11,7 @@ import { redactMcpSecrets } from "../domain/mcp/secrets";
 import type { RunSkillRef } from "../domain/skills/skills";
 import { statusFromColumn, triggerFromColumn } from "../domain/runs/status";
 import { changesFromJson, specFromJson, specSummaryFromJson, usageFromJson } from "../storage/codecs";
-import type { ApiKeyRow, CredentialRow, WorkerRow } from "../storage/entities";
+import type { ApiKeyRow, CredentialRow, PersonRow, WorkerRow } from "../storage/entities";
 import type { JobListRow } from "../storage/job-store";
 import type { RunListRow } from "../storage/run-store";
 
@@ -93,6 +93,16 @@ export function apiKeyToProto(row: ApiKeyRow): ApiKey {
     workspaceId: row.workspaceId ?? "",
   });
 }
+
+export const personToProto = (row: PersonRow): Person =>
+  create(PersonSchema, {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    instanceAdmin: row.instanceAdmin,
+    createTime: ts(row.createdAt),
+    lastSignInTime: ts(row.lastSignInAt),
+  });
 
 export function workerToProto(row: WorkerRow, activeRunIds: string[]): Worker {
   return create(WorkerSchema, {

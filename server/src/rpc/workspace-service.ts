@@ -24,10 +24,13 @@ const workspaceToProto = (row: WorkspaceRow): Workspace =>
 const memberToProto = (row: WorkspaceMemberRow): Member =>
   create(MemberSchema, { workspaceId: row.workspaceId, email: row.email, role: roleFromColumn(row.role), createTime: ts(row.createdAt) });
 
-/** WorkspaceService: the caller's own key decides which workspaces it sees (domain/workspaces/workspaces.ts). */
+/** WorkspaceService: the caller (its key, or a person's memberships) decides which workspaces it sees (domain/workspaces/workspaces.ts). */
 export function workspaceService({ workspaces }: WorkspaceServiceDeps): ServiceImpl<typeof WorkspaceService> {
   // The gate has put the principal there for every RPC of this (non-public) service.
-  const caller = (ctx: HandlerContext) => ({ workspaceId: ctx.values.get(principalKey)!.workspaceId });
+  const caller = (ctx: HandlerContext) => {
+    const p = ctx.values.get(principalKey)!;
+    return { workspaceId: p.workspaceId, memberOf: p.memberOf };
+  };
 
   return {
     async createWorkspace(req, ctx) {

@@ -43,6 +43,8 @@ function expectedRoles(m: DescMethod): Role[] {
     ["JobService", "RunService", "ScheduleService", "SkillService", "SystemService"].includes(service) ||
     (service === "WorkerService" && ["ListWorkers", "GetWorker", "WatchWorkers", "DrainWorker"].includes(m.name)) ||
     path(m) === "flightcontrol.v1.CredentialService/ListCredentials" ||
+    // Every member sees the workspaces it may act in and who else is in them (the dashboard's switcher and members page).
+    (service === "WorkspaceService" && read) ||
     path(m) === "flightcontrol.v1.ApiKeyService/WhoAmI";
   const worker = ["flightcontrol.v1.WorkerService/Connect", "flightcontrol.v1.ApiKeyService/WhoAmI"].includes(path(m));
   const session = path(m) === "flightcontrol.v1.WorkerService/Connect";

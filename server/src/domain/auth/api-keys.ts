@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
 import type { Logger } from "../../logger";
 import type { ApiKeyStore } from "../../storage/api-key-store";
-import { DEFAULT_WORKSPACE_ID, type ApiKeyRow } from "../../storage/entities";
+import { DEFAULT_WORKSPACE_ID, type ApiKeyRow, type PersonRow } from "../../storage/entities";
 import { inBackground } from "../background";
 import { invalidArgument, notFound, unauthenticated } from "../errors";
 import { newId } from "../ids";
@@ -26,14 +26,24 @@ export const keyPrefix = (key: string): string => key.slice(0, 11);
 export const roleToColumn = (role: Role): string => Role[role].toLowerCase();
 export const roleFromColumn = (value: string): Role => Role[value.toUpperCase() as keyof typeof Role] ?? Role.UNSPECIFIED;
 
+/** Who made a request: an API key, or a signed-in person (domain/auth/authenticate.ts). */
 export interface Principal {
+  /** The identity its streams are tracked under: the key's id, or the person's session's. */
   keyId: string;
   name: string;
+  /** In the workspace the request acts in. */
   role: Role;
   /** Worker keys: the labels the key is bound to; empty when unbound. */
   workerLabels: Record<string, string>;
-  /** The workspace the key is bound to; null for an instance-admin key, which names one per request. */
+  /**
+   * The workspace the key is bound to; null for an instance-admin key or person, which names one
+   * per request. A person who is not instance admin is bound to the one the request acts in.
+   */
   workspaceId: string | null;
+  /** Set when a signed-in person made the request. */
+  person?: PersonRow;
+  /** A person who is not instance admin: the workspaces they are a member of. */
+  memberOf?: readonly string[];
 }
 
 /** Where a key operation looks: the workspace the request acts in, and whether the caller is instance admin. */

@@ -69,23 +69,22 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
   ],
   [ApiKeyService, { createApiKey: ADMIN_ONLY, listApiKeys: ADMIN_ONLY, revokeApiKey: ADMIN_ONLY, whoAmI: [ADMIN, OPERATOR, VIEWER, WORKER] }],
   [SystemService, { getStats: READ, getInfo: READ }],
-  // Admin keys only; which workspaces an admin key sees, and who may create or delete them
-  // (instance-admin keys), is domain/workspaces/workspaces.ts's business.
+  // Reading is for every role (the dashboard's workspace switcher and members page); which
+  // workspaces a caller sees, and who may create or delete them (instance admins), is
+  // domain/workspaces/workspaces.ts's business.
   [
     WorkspaceService,
-    Object.fromEntries(
-      [
-        "createWorkspace",
-        "getWorkspace",
-        "listWorkspaces",
-        "updateWorkspace",
-        "deleteWorkspace",
-        "addMember",
-        "listMembers",
-        "updateMember",
-        "removeMember",
-      ].map((m) => [m, ADMIN_ONLY]),
-    ),
+    {
+      createWorkspace: ADMIN_ONLY,
+      getWorkspace: READ,
+      listWorkspaces: READ,
+      updateWorkspace: ADMIN_ONLY,
+      deleteWorkspace: ADMIN_ONLY,
+      addMember: ADMIN_ONLY,
+      listMembers: READ,
+      updateMember: ADMIN_ONLY,
+      removeMember: ADMIN_ONLY,
+    },
   ],
 ];
 
@@ -99,6 +98,15 @@ export const rolePolicy: ReadonlyMap<string, ReadonlySet<Role>> = new Map(
     }),
   ),
 );
+
+/**
+ * What a signed-in person who is a member of no workspace may still call: enough for the dashboard
+ * to say who they are and that they have no workspace yet.
+ */
+export const workspaceFreeMethods: ReadonlySet<string> = new Set([
+  `${ApiKeyService.typeName}/${ApiKeyService.method.whoAmI.name}`,
+  `${WorkspaceService.typeName}/${WorkspaceService.method.listWorkspaces.name}`,
+]);
 
 /** Services anyone may call: probes and schema discovery carry no data. */
 export const publicServices: ReadonlySet<string> = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]);

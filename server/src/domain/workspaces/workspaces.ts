@@ -5,9 +5,14 @@ import type { Logger } from "../../logger";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted } from "../errors";
 import { newId } from "../ids";
 
-/** Who is asking, as far as workspaces care: the workspace its key is bound to (null: an instance-admin key). */
+/**
+ * Who is asking, as far as workspaces care: the workspace its key is bound to (null: an
+ * instance-admin key or person; a signed-in person is bound to the one the request acts in).
+ */
 export interface WorkspaceCaller {
   workspaceId: string | null;
+  /** A signed-in person who is not instance admin: every workspace they are a member of. */
+  memberOf?: readonly string[];
 }
 
 export interface WorkspacesDeps {
@@ -65,7 +70,9 @@ export function createWorkspaces(deps: WorkspacesDeps) {
 
   const instanceAdminOnly = (caller: WorkspaceCaller, what: string) => {
     if (caller.workspaceId !== null) {
-      throw permissionDenied(`only an instance-admin key (one bound to no workspace, such as the bootstrap admin key) may ${what}`);
+      throw permissionDenied(
+        `only an instance admin (a person named by ORCH_ADMIN_EMAILS, or an API key bound to no workspace such as the bootstrap admin key) may ${what}`,
+      );
     }
   };
 
@@ -101,9 +108,10 @@ export function createWorkspaces(deps: WorkspacesDeps) {
 
     get: visible,
 
-    /** Every workspace for an instance-admin key; a bound key's own. */
+    /** Every workspace for an instance admin; a person's memberships; a bound key's own. */
     async list(caller: WorkspaceCaller): Promise<WorkspaceRow[]> {
       if (caller.workspaceId === null) return store.list();
+      if (caller.memberOf) return (await store.list()).filter((w) => caller.memberOf!.includes(w.id));
       const own = await store.get(caller.workspaceId);
       return own ? [own] : [];
     },

@@ -4,6 +4,7 @@ import { CredentialEntity } from "./credential";
 import { JobDefinitionEntity } from "./job-definition";
 import { JobLogEntity } from "./job-log";
 import { JobRunEntity } from "./job-run";
+import { PersonEntity, SessionEntity } from "./person";
 import { RunEventEntity } from "./run-event";
 import { ScheduleEntity } from "./schedule";
 import { SkillEntity, SkillFileEntity, SkillVersionEntity } from "./skill";
@@ -13,6 +14,8 @@ import { WorkspaceEntity, WorkspaceMemberEntity } from "./workspace";
 export const entities = [
   WorkspaceEntity,
   WorkspaceMemberEntity,
+  PersonEntity,
+  SessionEntity,
   JobDefinitionEntity,
   JobRunEntity,
   JobLogEntity,
@@ -34,8 +37,10 @@ export {
   JobDefinitionEntity,
   JobLogEntity,
   JobRunEntity,
+  PersonEntity,
   RunEventEntity,
   ScheduleEntity,
+  SessionEntity,
   SkillEntity,
   SkillFileEntity,
   SkillVersionEntity,
@@ -51,6 +56,7 @@ export type { CredentialRow } from "./credential";
 export type { JobDefinitionRow } from "./job-definition";
 export type { JobLogRow } from "./job-log";
 export type { JobRunRow, RunStatusColumn, TriggerColumn } from "./job-run";
+export type { PersonRow, SessionRow } from "./person";
 export type { RunEventRow } from "./run-event";
 export type { MisfireColumn, OverlapColumn, ScheduleRow } from "./schedule";
 export type { SkillFileRow, SkillRow, SkillVersionRow } from "./skill";

@@ -9,6 +9,7 @@ import { RunFollowUps1765000000400 } from "./1765000000400-run-follow-ups";
 import { SkillsAndParameters1766000000000 } from "./1766000000000-skills-and-parameters";
 import { WorkerAgentVersions1766000000100 } from "./1766000000100-worker-agent-versions";
 import { Workspaces1767000000000 } from "./1767000000000-workspaces";
+import { PeopleAndSessions1768000000000 } from "./1768000000000-people-and-sessions";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SkillsAndParameters1766000000000,
   WorkerAgentVersions1766000000100,
   Workspaces1767000000000,
+  PeopleAndSessions1768000000000,
 ];
