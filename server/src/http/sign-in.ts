@@ -128,6 +128,6 @@ export function createSignIn(deps: SignInDeps) {
 
 /** A same-origin path to land on after signing in; anything else (another site, a protocol-relative URL) is "/". */
 export function safeReturnTo(raw: string | null): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\") || /[\r\n]/.test(raw)) return "/";
+  if (!raw?.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\") || /[\r\n]/.test(raw)) return "/";
   return raw;
 }
