@@ -272,8 +272,9 @@ export function createRunStore(db: Database, sql: Sql) {
     /** Assigned or running runs of a workspace (its max_concurrent_runs). */
     countActive,
 
-    /** Across the install: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
-    countAllByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+    /** Across the install, by workspace: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
+    countAllByStatus: () =>
+      sql.all<StatusCount & { workspace_id: string }>("SELECT workspace_id, status, COUNT(*) AS n FROM job_runs GROUP BY workspace_id, status"),
 
     countByStatus: (workspaceId: string) =>
       sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE workspace_id = ? GROUP BY status", [workspaceId]),
