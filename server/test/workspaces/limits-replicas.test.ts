@@ -101,6 +101,13 @@ describe("max_concurrent_runs across replicas", () => {
         { timeout: 10_000 },
       );
 
+      // The worst case for the limit: whenever a run ends on either replica, both dispatch at once and
+      // race for the freed slot (a replica is otherwise kicked only by its own workers' finishes).
+      for (const s of servers) {
+        s.app.events.on("runChanged", (_id, status) => {
+          if (status === "succeeded") for (const other of servers) other.app.dispatcher.kick();
+        });
+      }
       // The burst: half through each replica at once, so both dispatch while the other is claiming.
       const created = await Promise.all(
         Array.from({ length: RUNS }, (_, i) =>
