@@ -264,7 +264,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
   metrics.observeState({
-    runsByStatus: async () => (await runs.countAllByStatus()).map((r) => ({ status: r.status, n: Number(r.n) })),
+    runsByStatus: async () => (await runs.countAllByStatus()).map((r) => ({ workspace: r.workspace_id, status: r.status, n: Number(r.n) })),
     workers: () => {
       const s = [...registry.sessions.values()];
       return { connected: s.length, slots: s.reduce((n, w) => n + w.capacity, 0), busy: s.reduce((n, w) => n + w.runs.size, 0) };

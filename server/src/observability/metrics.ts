@@ -61,9 +61,9 @@ export function createMetrics() {
         });
       // Gauges read from the database show no value while it is down, rather than failing the whole
       // scrape: the process metrics and flightcontrol_database_up are what matters then.
-      const fromDatabase = async (g: Gauge, fill: (rows: Array<{ status: string; n: number }>) => void) => {
+      const fromDatabase = async (g: Gauge, fill: (rows: RunCount[]) => void) => {
         g.reset();
-        let rows: Array<{ status: string; n: number }>;
+        let rows: RunCount[];
         try {
           rows = await read.runsByStatus();
         } catch {
@@ -71,12 +71,15 @@ export function createMetrics() {
         }
         fill(rows);
       };
-      gauge("flightcontrol_runs", "Runs by status", ["status"], (g) =>
+      // By workspace id too, so an operator sees each team's queue; queue_depth stays the install's total.
+      gauge("flightcontrol_runs", "Runs by workspace and status", ["workspace", "status"], (g) =>
         fromDatabase(g, (rows) => {
-          for (const { status, n } of rows) g.set({ status }, n);
+          for (const { workspace, status, n } of rows) g.set({ workspace, status }, n);
         }),
       );
-      gauge("flightcontrol_queue_depth", "Queued runs", [], (g) => fromDatabase(g, (rows) => g.set(rows.find((r) => r.status === "queued")?.n ?? 0)));
+      gauge("flightcontrol_queue_depth", "Queued runs", [], (g) =>
+        fromDatabase(g, (rows) => g.set(rows.reduce((sum, r) => sum + (r.status === "queued" ? r.n : 0), 0))),
+      );
       gauge("flightcontrol_workers_connected", "Connected worker sessions", [], (g) => g.set(read.workers().connected));
       gauge("flightcontrol_worker_slots", "Worker run slots", ["state"], (g) => {
         const w = read.workers();
@@ -89,8 +92,15 @@ export function createMetrics() {
   return m;
 }
 
+/** How many runs of one workspace (its id) have one status. */
+export interface RunCount {
+  workspace: string;
+  status: string;
+  n: number;
+}
+
 export interface StateReader {
-  runsByStatus(): Promise<Array<{ status: string; n: number }>>;
+  runsByStatus(): Promise<RunCount[]>;
   workers(): { connected: number; slots: number; busy: number };
   watchers(): number;
 }

@@ -50,6 +50,9 @@ export interface FinishFields {
   agentSessionId: string;
 }
 
+/** The first key of the claim locks (lockClaims), so they cannot collide with other advisory locks on the database. */
+const CLAIM_LOCKS = 0x46430001;
+
 /**
  * The per-run hot path (insert, read by id, claim, start) is plain prepared SQL whose column list
  * and conversions come from the entity's metadata, so it cannot drift from the schema; list
@@ -74,6 +77,14 @@ export function createRunStore(db: Database, sql: Sql) {
     const r = await sql.get<Record<string, unknown>>(`SELECT ${selectWithoutSpec} FROM job_runs WHERE id = ?`, [id]);
     return r ? fromSql<RunListRow>(r) : null;
   };
+  const countActive = async (workspaceId: string, via: Sql = sql) =>
+    Number(
+      (
+        await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [
+          workspaceId,
+        ])
+      )?.n ?? 0,
+    );
   const listColumns = columns.filter((c) => c.propertyName !== "spec").map((c) => `r.${c.propertyName}`);
 
   // Every live stream re-reads a run when it changes; reads of the same run in the same tick share
@@ -155,6 +166,25 @@ export function createRunStore(db: Database, sql: Sql) {
         [workerId, workerName, now, now, id],
       );
       return r ? fromSql(r) : undefined;
+    },
+
+    /**
+     * For a dispatch pass's transaction, before it claims runs of workspaces with a
+     * max_concurrent_runs: every other claim of those workspaces' runs, on any replica, waits until
+     * this transaction ends, and their assigned+running counts are returned, which stay exact (or
+     * only fall, as runs finish) until then. So the limit holds across replicas. Postgres: an
+     * advisory lock per workspace, taken in id order so that two replicas cannot deadlock on them.
+     * SQLite: the transaction (BEGIN IMMEDIATE) already excludes every other writer.
+     */
+    lockClaims: async (workspaceIds: string[], via: Sql): Promise<Map<string, number>> => {
+      const ids = [...new Set(workspaceIds)].sort();
+      if (via.dialect === "postgres") {
+        for (const id of ids) await via.get("SELECT pg_advisory_xact_lock(?, hashtext(?))", [CLAIM_LOCKS, id]);
+      }
+      // Counted after the locks: on Postgres each statement sees what committed before it started.
+      const active = new Map<string, number>();
+      for (const id of ids) active.set(id, await countActive(id, via));
+      return active;
     },
 
     /** Undoes a claim whose Assign could not be delivered; the attempt is not spent. */
@@ -239,18 +269,12 @@ export function createRunStore(db: Database, sql: Sql) {
           ?.n ?? 0,
       ),
 
-    /** Assigned or running runs of a workspace (its max_concurrent_runs); `via` a dispatch pass's transaction. */
-    countActive: async (workspaceId: string, via: Sql = sql) =>
-      Number(
-        (
-          await via.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM job_runs WHERE workspace_id = ? AND status IN ('assigned', 'running')", [
-            workspaceId,
-          ])
-        )?.n ?? 0,
-      ),
+    /** Assigned or running runs of a workspace (its max_concurrent_runs). */
+    countActive,
 
-    /** Across the install: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
-    countAllByStatus: () => sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs GROUP BY status"),
+    /** Across the install, by workspace: the instance's metrics (observability/metrics.ts), which only the metrics token reads. */
+    countAllByStatus: () =>
+      sql.all<StatusCount & { workspace_id: string }>("SELECT workspace_id, status, COUNT(*) AS n FROM job_runs GROUP BY workspace_id, status"),
 
     countByStatus: (workspaceId: string) =>
       sql.all<StatusCount>("SELECT status, COUNT(*) AS n FROM job_runs WHERE workspace_id = ? GROUP BY status", [workspaceId]),

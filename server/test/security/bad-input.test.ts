@@ -132,7 +132,7 @@ describe("ids of the wrong kind and ids that exist nowhere", () => {
 
   it.each(withIds)("%s", async (_name, m, path) => {
     const kind = idKind(m, path)!;
-    const others = (Object.keys(fx) as Array<keyof Fixtures>).filter((k): k is Kind => k !== kind && k !== "scheduleServed");
+    const others = (Object.keys(fx) as Array<keyof Fixtures>).filter((k): k is Kind => k !== kind && k !== "scheduleServed" && k !== "member");
     const wrongId = fc.oneof(
       fc.constantFrom(...others).map((k) => fx[k]),
       fc.uuid({ version: [4, 7] }),
@@ -223,9 +223,13 @@ describe("names", () => {
   // The contract's pattern ^[^\x00-\x1f]+$ stops C0 controls; DEL and the C1 controls are control
   // characters too (Unicode category Cc) and render as nothing or as terminal escapes in the dashboard and logs.
   const controls = [...CONTROL_CHARS, "\u007f", "\u0080", "\u0085", "\u009b", "\u009f"];
-  const named = ["JobService/CreateJob", "ApiKeyService/CreateApiKey", "CredentialService/CreateCredential", "ScheduleService/CreateSchedule"].map(
-    (n) => allMethods.find((m) => rpcName(m) === n)!,
-  );
+  const named = [
+    "JobService/CreateJob",
+    "ApiKeyService/CreateApiKey",
+    "CredentialService/CreateCredential",
+    "ScheduleService/CreateSchedule",
+    "WorkspaceService/CreateWorkspace",
+  ].map((n) => allMethods.find((m) => rpcName(m) === n)!);
 
   it.each(named.map((m) => [rpcName(m), m] as const))("%s refuses a name holding any control character", async (_n, m) => {
     if (m.parent.name === "ScheduleService" && !fx.scheduleServed) throw new Error("ScheduleService is not served");

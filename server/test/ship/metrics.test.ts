@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
+import { WorkspaceService } from "../../src/gen/flightcontrol/v1/workspace_pb";
+import { DEFAULT_WORKSPACE_ID } from "../../src/storage/entities";
 import { client } from "../../../testkit/clients";
 import { waitFor } from "../../../testkit/wait-for";
 import { ADMIN_KEY } from "../../../testkit/keys";
@@ -56,10 +59,27 @@ describe("/metrics", () => {
       get(before, 'flightcontrol_runs_finished_total{status="succeeded"}') + 1,
     );
     expect(get(after, "flightcontrol_dispatch_latency_seconds_count")).toBeGreaterThan(0);
-    expect(get(after, 'flightcontrol_runs{status="succeeded"}')).toBeGreaterThanOrEqual(1);
+    expect(get(after, `flightcontrol_runs{workspace="${DEFAULT_WORKSPACE_ID}",status="succeeded"}`)).toBeGreaterThanOrEqual(1);
     expect(get(after, 'flightcontrol_worker_slots{state="total"}')).toBe(2);
     expect(get(after, 'flightcontrol_rpc_requests_total{method="flightcontrol.v1.RunService/CreateRun",code="ok"}')).toBe(1);
     expect([...after.keys()].some((k) => k.startsWith("flightcontrol_process_"))).toBe(true);
+  });
+
+  it("counts runs by workspace, so each team's queue shows, and queue_depth is the install's total", async () => {
+    const { workspace } = await client(WorkspaceService, server.url, ADMIN_KEY).createWorkspace({ name: "metrics-team" });
+    // No worker serves the new workspace: its runs stay queued.
+    const { key } = await client(ApiKeyService, server.url, ADMIN_KEY).createApiKey({
+      name: "team op",
+      role: Role.OPERATOR,
+      workspaceId: workspace!.id,
+    });
+    const inTeam = client(RunService, server.url, key);
+    for (let i = 0; i < 2; i++) await inTeam.createRun({ spec: { agent: "shell", prompt: `queued ${i}` } });
+    const samples = await scrape();
+    expect(samples.get(`flightcontrol_runs{workspace="${workspace!.id}",status="queued"}`)).toBe(2);
+    expect(samples.get(`flightcontrol_runs{workspace="${workspace!.id}",status="succeeded"}`)).toBeUndefined();
+    const queuedEverywhere = [...samples].filter(([k]) => k.startsWith("flightcontrol_runs{") && k.endsWith(',status="queued"}'));
+    expect(samples.get("flightcontrol_queue_depth")).toBe(queuedEverywhere.reduce((sum, [, n]) => sum + n, 0));
   });
 
   it("echoes a request id on RPC responses", async () => {

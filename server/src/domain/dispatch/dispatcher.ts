@@ -4,6 +4,7 @@ import type { FollowUp } from "../../gen/flightcontrol/v1/worker_pb";
 import { specFromJson } from "../../storage/codecs";
 import type { Logger } from "../../logger";
 import type { RunStore } from "../../storage/run-store";
+import type { Sql } from "../../storage/sql";
 import { inBackground } from "../background";
 import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
@@ -101,30 +102,31 @@ export function createDispatcher(deps: DispatcherDeps) {
     return best;
   }
 
-  /**
-   * Workspaces' concurrency limits for one pass: the limit and the runs assigned or running, read
-   * once per workspace met and counted up as this pass claims. (Replicas dispatching at the same
-   * moment may each claim up to the limit; one server never exceeds it.)
-   */
-  let rooms = new Map<string, { limit: number; active: number }>();
+  /** Workspaces' max_concurrent_runs (0: none), read once per pass per workspace met (cached 2 s by the workspaces module). */
+  let limits = new Map<string, number>();
   /** Reads the limits of the page's workspaces before its transaction, which (on SQLite) may await nothing else. */
-  async function readRooms(workspaceIds: Iterable<string>): Promise<void> {
+  async function readLimits(workspaceIds: Iterable<string>): Promise<void> {
     if (!deps.concurrencyLimit) return;
-    for (const id of workspaceIds) {
-      if (rooms.has(id)) continue;
-      const limit = await deps.concurrencyLimit(id);
-      rooms.set(id, { limit, active: limit ? await runs.countActive(id) : 0 });
-    }
+    for (const id of workspaceIds) if (!limits.has(id)) limits.set(id, await deps.concurrencyLimit(id));
   }
-  const atWorkspaceLimit = (workspaceId: string) => {
-    const room = rooms.get(workspaceId);
-    return room !== undefined && room.limit > 0 && room.active >= room.limit;
-  };
+  /**
+   * Inside the page's transaction: locks the claims of the limited workspaces this replica could
+   * serve now and reads their assigned+running counts, exact across replicas until the commit, so
+   * counting up what this page claims holds the limit. Workspaces without a limit cost nothing.
+   */
+  async function lockRooms(workspaceIds: Set<string>, tx: Sql): Promise<Map<string, { limit: number; active: number }>> {
+    const served = new Set([...registry.withFreeSlots()].map((s) => s.workspaceId));
+    const limited = [...workspaceIds].filter((id) => (limits.get(id) ?? 0) > 0 && served.has(id));
+    const rooms = new Map<string, { limit: number; active: number }>();
+    if (!limited.length) return rooms;
+    for (const [id, active] of await runs.lockClaims(limited, tx)) rooms.set(id, { limit: limits.get(id)!, active });
+    return rooms;
+  }
 
   async function pass() {
     const free = registry.withFreeSlots();
     if (!free.size) return;
-    rooms = new Map();
+    limits = new Map();
     const now = clock.now();
     for (const priority of await runs.queuedPriorities()) {
       let afterId = "";
@@ -134,17 +136,20 @@ export function createDispatcher(deps: DispatcherDeps) {
         afterId = page[page.length - 1].id;
         // One transaction for the page's claims: a commit per claim would cost more than the claim.
         const claimed: Array<[JobRunRow, WorkerSession]> = [];
-        await readRooms(new Set(page.map((q) => q.workspace_id)));
+        const workspaceIds = new Set(page.map((q) => q.workspace_id));
+        await readLimits(workspaceIds);
         try {
           await runs.transaction(async (tx) => {
+            const rooms = await lockRooms(workspaceIds, tx);
             for (const q of page) {
-              if (atWorkspaceLimit(q.workspace_id)) continue;
+              // A limited workspace not locked above (it had no free worker then) waits for the next pass.
+              const room = rooms.get(q.workspace_id);
+              if (room ? room.active >= room.limit : limits.get(q.workspace_id)) continue;
               const target = pick(q.workspace_id, q.agent, Object.entries(JSON.parse(q.required_labels) as Record<string, string>), q.network);
               if (!target) continue;
               const row = await runs.claim(q.id, target.workerId, target.name, clock.now(), tx);
               if (!row) continue;
               registry.hold(target, q.id, row.attempt, row.lastSeq);
-              const room = rooms.get(q.workspace_id);
               if (room) room.active++;
               claimed.push([row, target]);
               if (!free.size) break;

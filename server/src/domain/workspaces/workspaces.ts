@@ -56,10 +56,20 @@ const describeContents = (c: WorkspaceContents): string =>
 export function createWorkspaces(deps: WorkspacesDeps) {
   const { store } = deps;
   /**
-   * max_concurrent_runs by workspace, for the dispatcher, which asks on every pass: re-read after
-   * LIMIT_CACHE_MS, so another replica's change takes effect within that (this one's at once).
+   * Limits by workspace (with its name, for the error naming them), for the dispatcher, which asks
+   * on every pass, and CreateRun, which asks on every run: re-read after LIMIT_CACHE_MS, so another
+   * replica's change takes effect within that (this one's at once).
    */
-  const limits = new Map<string, { limit: number; at: number }>();
+  const limits = new Map<string, { name: string; concurrent: number; queued: number; at: number }>();
+  async function limitsOf(workspaceId: string) {
+    const now = Date.now();
+    const hit = limits.get(workspaceId);
+    if (hit && now - hit.at < LIMIT_CACHE_MS) return hit;
+    const row = await store.get(workspaceId);
+    const read = { name: row?.name ?? workspaceId, concurrent: row?.maxConcurrentRuns ?? 0, queued: row?.maxQueuedRuns ?? 0, at: now };
+    limits.set(workspaceId, read);
+    return read;
+  }
 
   /** The workspace, if the caller may act in it; NotFound otherwise. */
   async function visible(caller: WorkspaceCaller, id: string): Promise<WorkspaceRow> {
@@ -128,26 +138,21 @@ export function createWorkspaces(deps: WorkspacesDeps) {
     /**
      * Refuses a new run while the workspace's queue is full (ResourceExhausted naming the limit).
      * Two runs created at the same moment may both pass: the limit bounds the queue, give or take
-     * the requests in flight.
+     * the requests in flight. The limit comes from the cache, so CreateRun pays one count, not a read of the workspace too.
      */
     async assertQueueRoom(workspaceId: string): Promise<void> {
-      const row = await store.get(workspaceId);
-      if (!row?.maxQueuedRuns) return;
-      if ((await deps.countQueued(workspaceId)) >= row.maxQueuedRuns) {
+      const { name, queued } = await limitsOf(workspaceId);
+      if (!queued) return;
+      if ((await deps.countQueued(workspaceId)) >= queued) {
         throw resourceExhausted(
-          `workspace "${row.name}" already has ${row.maxQueuedRuns} queued runs, its limit (max_queued_runs); wait for some to start or cancel some`,
+          `workspace "${name}" already has ${queued} queued runs, its limit (max_queued_runs); wait for some to start or cancel some`,
         );
       }
     },
 
     /** The workspace's max_concurrent_runs (0: none), for the dispatcher. */
     async concurrencyLimit(workspaceId: string): Promise<number> {
-      const now = Date.now();
-      const hit = limits.get(workspaceId);
-      if (hit && now - hit.at < LIMIT_CACHE_MS) return hit.limit;
-      const limit = (await store.get(workspaceId))?.maxConcurrentRuns ?? 0;
-      limits.set(workspaceId, { limit, at: now });
-      return limit;
+      return (await limitsOf(workspaceId)).concurrent;
     },
 
     async remove(caller: WorkspaceCaller, id: string, cascade: boolean): Promise<void> {

@@ -5,15 +5,16 @@ import { JobService } from "../../../src/gen/flightcontrol/v1/job_pb";
 import { RunService } from "../../../src/gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../../../src/gen/flightcontrol/v1/schedule_pb";
 import { WorkerService, WorkerState } from "../../../src/gen/flightcontrol/v1/worker_pb";
+import { WorkspaceService } from "../../../src/gen/flightcontrol/v1/workspace_pb";
 import { client } from "../../../../testkit/clients";
 import { waitFor } from "../../../../testkit/wait-for";
 import { ADMIN_KEY } from "../../../../testkit/keys";
 import { handWorker, hello } from "../../../../testkit/worker-session";
 
-export type Kind = "job" | "run" | "credential" | "apiKey" | "worker" | "schedule";
+export type Kind = "job" | "run" | "credential" | "apiKey" | "worker" | "schedule" | "workspace";
 
-/** One object of every kind, so requests can name real ids of the wrong kind. */
-export type Fixtures = Record<Kind, string> & { scheduleServed: boolean };
+/** One object of every kind, so requests can name real ids of the wrong kind; `member` is the fixture workspace's member's email. */
+export type Fixtures = Record<Kind, string> & { scheduleServed: boolean; member: string };
 
 export async function createFixtures(url: string): Promise<Fixtures> {
   const creds = client(CredentialService, url, ADMIN_KEY);
@@ -44,5 +45,19 @@ export async function createFixtures(url: string): Promise<Fixtures> {
   } catch {
     // ScheduleService not served: tests that need a schedule say so.
   }
-  return { job: job!.id, run: run!.id, credential: credential!.id, apiKey: apiKey!.id, worker: workerId, schedule, scheduleServed };
+  const workspaces = client(WorkspaceService, url, ADMIN_KEY);
+  const { workspace } = await workspaces.createWorkspace({ name: "fixture workspace", maxConcurrentRuns: 3, maxQueuedRuns: 30 });
+  const member = "fixture-member@example.com";
+  await workspaces.addMember({ workspaceId: workspace!.id, email: member, role: Role.VIEWER });
+  return {
+    job: job!.id,
+    run: run!.id,
+    credential: credential!.id,
+    apiKey: apiKey!.id,
+    worker: workerId,
+    schedule,
+    scheduleServed,
+    workspace: workspace!.id,
+    member,
+  };
 }

@@ -7,6 +7,7 @@ import { file_flightcontrol_v1_schedule } from "../../../src/gen/flightcontrol/v
 import { file_flightcontrol_v1_spec } from "../../../src/gen/flightcontrol/v1/spec_pb";
 import { file_flightcontrol_v1_system } from "../../../src/gen/flightcontrol/v1/system_pb";
 import { file_flightcontrol_v1_worker } from "../../../src/gen/flightcontrol/v1/worker_pb";
+import { file_flightcontrol_v1_workspace } from "../../../src/gen/flightcontrol/v1/workspace_pb";
 import type { Fixtures, Kind } from "./fixtures";
 import type { Json } from "./hostile";
 
@@ -20,6 +21,7 @@ export const flightcontrolServices: DescService[] = [
   file_flightcontrol_v1_spec,
   file_flightcontrol_v1_system,
   file_flightcontrol_v1_worker,
+  file_flightcontrol_v1_workspace,
 ]
   .flatMap((f) => f.services)
   .sort((a, b) => a.typeName.localeCompare(b.typeName));
@@ -89,6 +91,15 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "ApiKeyService/ListApiKeys": { includeRevoked: true },
     "ApiKeyService/RevokeApiKey": { id: f.apiKey },
     "ApiKeyService/WhoAmI": {},
+    "WorkspaceService/CreateWorkspace": { name: "fuzz workspace", maxConcurrentRuns: 2, maxQueuedRuns: 10 },
+    "WorkspaceService/GetWorkspace": { id: f.workspace },
+    "WorkspaceService/ListWorkspaces": {},
+    "WorkspaceService/UpdateWorkspace": { id: f.workspace, name: "fuzz renamed", maxConcurrentRuns: 1, maxQueuedRuns: 5 },
+    "WorkspaceService/DeleteWorkspace": { id: f.workspace, cascade: true },
+    "WorkspaceService/AddMember": { workspaceId: f.workspace, email: "fuzz@example.com", role: "ROLE_VIEWER" },
+    "WorkspaceService/ListMembers": { workspaceId: f.workspace },
+    "WorkspaceService/UpdateMember": { workspaceId: f.workspace, email: f.member, role: "ROLE_OPERATOR" },
+    "WorkspaceService/RemoveMember": { workspaceId: f.workspace, email: f.member },
     "SystemService/GetStats": {},
     "SystemService/GetInfo": {},
   };
@@ -100,7 +111,14 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
 /** Which kind of object an id field names, for fields that name one. */
 export function idKind(m: DescMethod, jsonPath: string[]): Kind | undefined {
   const leaf = jsonPath[jsonPath.length - 1];
-  const byName: Record<string, Kind> = { jobId: "job", runId: "run", workerId: "worker", scheduleId: "schedule", credentialIds: "credential" };
+  const byName: Record<string, Kind> = {
+    jobId: "job",
+    runId: "run",
+    workerId: "worker",
+    scheduleId: "schedule",
+    credentialIds: "credential",
+    workspaceId: "workspace",
+  };
   if (byName[leaf]) return byName[leaf];
   if (leaf !== "id" || jsonPath.length !== 1) return undefined;
   // An artifact id: no fixture kind (no fixture run has artifacts); the work-product tests cover unknown ids.
@@ -112,6 +130,7 @@ export function idKind(m: DescMethod, jsonPath: string[]): Kind | undefined {
     WorkerService: "worker",
     ScheduleService: "schedule",
     ApiKeyService: "apiKey",
+    WorkspaceService: "workspace",
   };
   return byService[m.parent.name];
 }
