@@ -115,7 +115,11 @@ export async function scriptedSignIn(serverUrl: string, login: string, returnTo 
   const jar = (url: URL) => jars.get(url.host) ?? jars.set(url.host, new Map()).get(url.host)!;
   const send = async (url: URL, init: RequestInit = {}) => {
     const cookie = [...jar(url)].map(([k, v]) => `${k}=${v}`).join("; ");
-    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+    const res = await fetch(url, {
+      ...init,
+      redirect: "manual",
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    });
     for (const raw of res.headers.getSetCookie()) {
       const c = parseSetCookie(raw);
       if (c.maxAge === 0 || c.value === "") jar(url).delete(c.name);
@@ -137,7 +141,8 @@ export async function scriptedSignIn(serverUrl: string, login: string, returnTo 
       continue;
     }
     const location = res.headers.get("location");
-    if (!location || res.status < 300 || res.status >= 400) throw new Error(`sign-in stopped at ${url.href} with HTTP ${res.status}: ${await res.text()}`);
+    if (!location || res.status < 300 || res.status >= 400)
+      throw new Error(`sign-in stopped at ${url.href} with HTTP ${res.status}: ${await res.text()}`);
     const next = new URL(location, url);
     if (url.host === server.host && url.pathname === "/auth/callback") {
       const setCookies = res.headers.getSetCookie();
