@@ -64,9 +64,11 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   // First choice after signing in: nothing of the workspace has been fetched yet, except WhoAmI.
   useEffect(() => {
     if (!choice || choice === selected || switching || failure) return;
-    if (selected === null && choice === answeredFor) setWorkspaceId(choice);
-    else select(choice).catch(setFailure);
-  }, [choice, selected, answeredFor, switching, failure, select]);
+    if (selected === null && choice === answeredFor) {
+      if (identityId) rememberWorkspace(identityId, choice);
+      setWorkspaceId(choice);
+    } else select(choice).catch(setFailure);
+  }, [choice, selected, answeredFor, identityId, switching, failure, select]);
 
   const value = useMemo<WorkspaceState>(
     () => ({ workspaces, current: workspaces.find((w) => w.id === selected), select }),
