@@ -52,8 +52,9 @@ export function AuthGate() {
   const { apiKey, method, loading, error, role, signOut } = useAuth();
   if (loading) return <Loading label={apiKey ? "Checking your API key…" : "Checking whether you are signed in…"} />;
   if (!apiKey && !method) {
-    // Without a key, a refused WhoAmI is simply "not signed in"; anything else is worth saying.
-    return <SignInPage notice={error ? `Cannot reach the server: ${errorMessage(error)}` : undefined} />;
+    // Without a key, a refused WhoAmI is simply "not signed in"; anything else (the server is down,
+    // or refuses the signed-in person) is worth saying.
+    return <SignInPage notice={error ? `Could not check your sign-in: ${errorMessage(error)}` : undefined} />;
   }
   if (error || role === undefined) {
     return (

@@ -31,8 +31,14 @@ export function WorkspaceForm({ workspace, onDone }: { workspace?: Workspace; on
   function submit(e: FormEvent) {
     e.preventDefault();
     const fields = { name: name.trim(), maxConcurrentRuns: limit(maxConcurrent), maxQueuedRuns: limit(maxQueued) };
-    if (workspace) update.mutate({ id: workspace.id, ...fields });
-    else create.mutate(fields);
+    if (!workspace) return create.mutate(fields);
+    // Only what changed: unset fields keep their value, and a rename needs no right to change limits.
+    update.mutate({
+      id: workspace.id,
+      name: fields.name !== workspace.name ? fields.name : undefined,
+      maxConcurrentRuns: fields.maxConcurrentRuns !== workspace.maxConcurrentRuns ? fields.maxConcurrentRuns : undefined,
+      maxQueuedRuns: fields.maxQueuedRuns !== workspace.maxQueuedRuns ? fields.maxQueuedRuns : undefined,
+    });
   }
 
   const limitInput = (value: string, set: (v: string) => void) => ({
