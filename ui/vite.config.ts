@@ -20,6 +20,8 @@ export default defineConfig({
       "^/flightcontrol\\.v1\\.": rpcProxy,
       "^/grpc\\.": rpcProxy,
       "/healthz": rpcProxy,
+      // Identity-provider sign-in and sign-out (the session cookies are the control plane's).
+      "^/auth/": rpcProxy,
     },
   },
   preview: { port: 3000 },

@@ -10,6 +10,7 @@ import { createAppTransport } from "./lib/transport";
 import { createQueryClient } from "./lib/query-client";
 import { errorMessage } from "./lib/errors";
 import { Layout } from "./components/Layout";
+import { WorkspaceProvider } from "./components/WorkspaceProvider";
 import { RequirePermission } from "./components/RequirePermission";
 import { Button } from "./components/Button";
 import { Loading } from "./components/PageHeader";
@@ -29,6 +30,9 @@ import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { SkillsPage } from "./pages/SkillsPage";
 import { SkillDetailPage } from "./pages/SkillDetailPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { MembersPage } from "./pages/MembersPage";
+import { WorkspacesPage } from "./pages/WorkspacesPage";
+import { NoWorkspacePage } from "./pages/NoWorkspacePage";
 
 /** Transport, query cache and auth; tests pass a router transport and their own client. */
 export function AppProviders({ transport, queryClient, children }: { transport?: Transport; queryClient?: QueryClient; children: ReactNode }) {
@@ -45,9 +49,13 @@ export function AppProviders({ transport, queryClient, children }: { transport?:
 
 /** Decides between sign-in, the worker-key notice and the dashboard itself. */
 export function AuthGate() {
-  const { apiKey, loading, error, role, signOut } = useAuth();
-  if (!apiKey) return <SignInPage />;
-  if (loading) return <Loading label="Checking your API key…" />;
+  const { apiKey, method, loading, error, role, signOut } = useAuth();
+  if (loading) return <Loading label={apiKey ? "Checking your API key…" : "Checking whether you are signed in…"} />;
+  if (!apiKey && !method) {
+    // Without a key, a refused WhoAmI is simply "not signed in"; anything else (the server is down,
+    // or refuses the signed-in person) is worth saying.
+    return <SignInPage notice={error ? `Could not check your sign-in: ${errorMessage(error)}` : undefined} />;
+  }
   if (error || role === undefined) {
     return (
       <div className="flex min-h-screen items-center justify-center px-4">
@@ -58,14 +66,19 @@ export function AuthGate() {
             <Button variant="primary" onClick={() => window.location.reload()}>
               Try again
             </Button>
-            <Button onClick={signOut}>Sign out</Button>
+            <Button onClick={() => void signOut()}>Sign out</Button>
           </div>
         </div>
       </div>
     );
   }
   if (role === Role.WORKER) return <WorkerKeyPage />;
-  return <AppRoutes />;
+  if (role === Role.UNSPECIFIED) return <NoWorkspacePage />;
+  return (
+    <WorkspaceProvider>
+      <AppRoutes />
+    </WorkspaceProvider>
+  );
 }
 
 export function AppRoutes() {
@@ -121,6 +134,8 @@ export function AppRoutes() {
             </RequirePermission>
           }
         />
+        <Route path="members" element={<MembersPage />} />
+        <Route path="workspaces" element={<WorkspacesPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

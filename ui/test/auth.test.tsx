@@ -49,7 +49,7 @@ function renderApp() {
 async function signIn(key: string) {
   const user = userEvent.setup();
   renderApp();
-  await user.type(screen.getByLabelText("API key"), key);
+  await user.type(await screen.findByLabelText("API key"), key);
   await user.click(screen.getByRole("button", { name: "Sign in" }));
   return user;
 }

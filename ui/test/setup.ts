@@ -1,10 +1,13 @@
 import "@testing-library/jest-dom/vitest";
 import { afterEach } from "vitest";
 import { cleanup } from "@testing-library/react";
+import { setWorkspaceId } from "../src/lib/workspace-store";
 
 afterEach(() => {
   cleanup();
   localStorage.clear();
+  // The selected workspace lives in memory, like the page's own session.
+  setWorkspaceId(null);
 });
 
 // jsdom does no layout. The log viewer's scroller gets a fixed viewport and a scroll height

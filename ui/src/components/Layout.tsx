@@ -3,14 +3,17 @@ import { useAuth } from "../hooks/useAuth";
 import type { Permission } from "../lib/permissions";
 import { ROLE_LABEL } from "../lib/permissions";
 import { Brand } from "./Brand";
-import { Button } from "./Button";
 import { Icon, type IconName } from "./Icon";
+import { SignOutButton } from "./SignOutButton";
+import { WorkspaceSwitcher } from "./WorkspaceSwitcher";
 
 interface NavItem {
   to: string;
   label: string;
   icon: IconName;
   needs?: Permission;
+  /** Only for instance admins (keys bound to no workspace, instance-admin people). */
+  instanceAdmin?: boolean;
   end?: boolean;
 }
 
@@ -23,14 +26,17 @@ const NAV: NavItem[] = [
   { to: "/workers", label: "Workers", icon: "workers" },
   { to: "/credentials", label: "Credentials", icon: "credentials", needs: "credentials:read" },
   { to: "/api-keys", label: "API keys", icon: "keys", needs: "apikeys:manage" },
+  { to: "/members", label: "Members", icon: "members" },
+  { to: "/workspaces", label: "Workspaces", icon: "workspaces", instanceAdmin: true },
 ];
 
 export function Layout() {
-  const { identity, role, can, signOut } = useAuth();
+  const { displayName, person, role, can, instanceAdmin } = useAuth();
   return (
     <div className="flex h-full min-h-screen">
       <aside className="sticky top-0 flex h-screen w-52 shrink-0 flex-col bg-zinc-950 text-zinc-300">
         <Brand className="px-4 py-4 text-white" />
+        <WorkspaceSwitcher />
         {can("runs:write") && (
           <div className="px-3 pb-3">
             <NavLink
@@ -42,7 +48,7 @@ export function Layout() {
           </div>
         )}
         <nav className="flex-1 space-y-0.5 px-2" aria-label="Main">
-          {NAV.filter((n) => !n.needs || can(n.needs)).map((n) => (
+          {NAV.filter((n) => (!n.needs || can(n.needs)) && (!n.instanceAdmin || instanceAdmin)).map((n) => (
             <NavLink
               key={n.to}
               to={n.to}
@@ -57,16 +63,19 @@ export function Layout() {
           ))}
         </nav>
         <div className="border-t border-zinc-800 px-3 py-3 text-xs">
-          <div className="truncate font-medium text-zinc-200" title={identity?.name}>
-            {identity?.name || "API key"}
+          <div className="truncate font-medium text-zinc-200" title={displayName} data-testid="current-identity">
+            {displayName || "API key"}
           </div>
-          <div className="mt-0.5 flex items-center justify-between gap-2">
+          {person?.name && person.email && (
+            <div className="truncate text-zinc-500" title={person.email}>
+              {person.email}
+            </div>
+          )}
+          <div className="mt-0.5 flex flex-wrap items-center justify-between gap-2">
             <span className="rounded bg-zinc-800 px-1.5 py-0.5 text-zinc-300" data-testid="current-role">
               {role !== undefined ? ROLE_LABEL[role] : "…"}
             </span>
-            <Button variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" onClick={signOut}>
-              Sign out
-            </Button>
+            <SignOutButton variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" />
           </div>
         </div>
       </aside>

@@ -10,7 +10,7 @@ export function RequirePermission({ permission, children }: { permission: Permis
   return (
     <div>
       <PageHeader title="Not available" />
-      <p className="text-sm text-zinc-600">Your API key's role does not allow this page.</p>
+      <p className="text-sm text-zinc-600">Your role in this workspace does not allow this page.</p>
     </div>
   );
 }

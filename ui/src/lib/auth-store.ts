@@ -37,3 +37,19 @@ export function subscribeApiKey(listener: Listener): () => void {
     globalThis.removeEventListener?.("storage", onStorage);
   };
 }
+
+// A signed-in person's session lives in an HttpOnly cookie the page cannot see; the server
+// refusing a request made with it (no Authorization header) is how the page learns it ended.
+const sessionListeners = new Set<Listener>();
+
+/** Tells the auth provider that the server refused the session cookie. */
+export function reportSessionRefused(): void {
+  sessionListeners.forEach((l) => l());
+}
+
+export function onSessionRefused(listener: Listener): () => void {
+  sessionListeners.add(listener);
+  return () => {
+    sessionListeners.delete(listener);
+  };
+}

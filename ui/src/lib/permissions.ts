@@ -7,10 +7,12 @@ export type Permission =
   | "workers:drain"
   | "credentials:read"
   | "credentials:write"
-  | "apikeys:manage";
+  | "apikeys:manage"
+  | "members:manage";
 
 // Mirrors the server's role rules (docs/architecture.md §7) so the UI hides what a key may not do; the
-// server still enforces them.
+// server still enforces them. The role is the caller's in the workspace the dashboard acts in
+// (WhoAmI.role), which for a person differs from one workspace to the next.
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   [Role.UNSPECIFIED]: new Set(),
   [Role.ADMIN]: new Set<Permission>([
@@ -21,6 +23,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     "credentials:read",
     "credentials:write",
     "apikeys:manage",
+    "members:manage",
   ]),
   [Role.OPERATOR]: new Set<Permission>(["jobs:write", "runs:write", "schedules:write", "workers:drain"]),
   [Role.VIEWER]: new Set(),
@@ -46,3 +49,6 @@ export const ROLE_DESCRIPTION: Record<Role, string> = {
   [Role.VIEWER]: "Read only.",
   [Role.WORKER]: "Only the worker session; not for the dashboard.",
 };
+
+/** The roles a person can hold in a workspace (worker is for keys only). */
+export const MEMBER_ROLES: readonly Role[] = [Role.ADMIN, Role.OPERATOR, Role.VIEWER];

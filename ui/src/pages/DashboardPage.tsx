@@ -13,6 +13,7 @@ import { PageHeader, Section, Loading } from "../components/PageHeader";
 import { RunTable } from "../components/RunTable";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { useWorkspace } from "../hooks/useWorkspace";
 
 function Stat({ label, value, sub, tone = "text-zinc-900", to }: { label: string; value: ReactNode; sub?: ReactNode; tone?: string; to?: string }) {
   const body = (
@@ -34,6 +35,8 @@ function Stat({ label, value, sub, tone = "text-zinc-900", to }: { label: string
 }
 
 export function DashboardPage() {
+  // GetStats, the runs and the fleet are all the current workspace's (the server scopes them by x-workspace-id).
+  const { current } = useWorkspace();
   const queryClient = useQueryClient();
   const stats = useQuery(SystemService.method.getStats, {});
 
@@ -65,7 +68,23 @@ export function DashboardPage() {
 
   return (
     <div>
-      <PageHeader title="Dashboard" subtitle={<LiveIndicator status={recent.status} />} />
+      <PageHeader
+        title={
+          current ? (
+            <>
+              Dashboard <span className="text-zinc-400">·</span> <span data-testid="dashboard-workspace">{current.name}</span>
+            </>
+          ) : (
+            "Dashboard"
+          )
+        }
+        subtitle={
+          <span className="flex items-center gap-2">
+            {current && <span>Numbers for the {current.name} workspace.</span>}
+            <LiveIndicator status={recent.status} />
+          </span>
+        }
+      />
       <ErrorBanner error={stats.error} />
       {stats.isPending ? (
         <Loading />

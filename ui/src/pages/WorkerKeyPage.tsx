@@ -11,7 +11,7 @@ export function WorkerKeyPage() {
           <strong>{identity?.name}</strong> has the <em>worker</em> role: it can only open a worker session and cannot use the dashboard. Sign in with
           an admin, operator or viewer key instead.
         </p>
-        <Button variant="primary" onClick={signOut}>
+        <Button variant="primary" onClick={() => void signOut()}>
           Sign out
         </Button>
       </div>
