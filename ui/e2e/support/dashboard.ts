@@ -17,11 +17,21 @@ export interface Dashboard {
 }
 
 /**
- * Starts a stack with `workers` and Chromium with one page, signed in as admin when `signedIn` (else
- * at the sign-in screen). What it started is stopped again if a later step fails.
+ * Starts a stack with `workers` (and the server settings in `env`, on `port` if given) and Chromium
+ * with one page, signed in as admin when `signedIn` (else at the sign-in screen). What it started is stopped again if a later step fails.
  */
-export async function openDashboard({ workers = [], signedIn = false }: { workers?: WorkerOptions[]; signedIn?: boolean } = {}): Promise<Dashboard> {
-  const stack = await startStack({ uiDist: inject("uiDist"), workers });
+export async function openDashboard({
+  workers = [],
+  signedIn = false,
+  env,
+  port,
+}: {
+  workers?: WorkerOptions[];
+  signedIn?: boolean;
+  env?: Record<string, string>;
+  port?: number;
+} = {}): Promise<Dashboard> {
+  const stack = await startStack({ uiDist: inject("uiDist"), workers, env, port });
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();

@@ -26,10 +26,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** A real server on a free port with a temp SQLite database, serving the built dashboard. */
-export async function startStack({ uiDist, workers = [] }: { uiDist: string; workers?: WorkerOptions[] }): Promise<Stack> {
+/**
+ * A real server on a free port with a temp SQLite database, serving the built dashboard; `env` adds
+ * server settings (e.g. an identity provider). `port` may be chosen by the caller (a provider must
+ * know the redirect URI before the server exists).
+ */
+export async function startStack({
+  uiDist,
+  workers = [],
+  env = {},
+  port,
+}: {
+  uiDist: string;
+  workers?: WorkerOptions[];
+  env?: Record<string, string>;
+  port?: number;
+}): Promise<Stack> {
   const dataDir = tempDir("fc-ui-e2e-");
-  const server = await startServerProcess(dataDir, await freePort(), { ORCH_UI_DIR: uiDist }, { readyTimeoutMs: 60_000 });
+  const server = await startServerProcess(dataDir, port ?? (await freePort()), { ORCH_UI_DIR: uiDist, ...env }, { readyTimeoutMs: 60_000 });
   const url = server.url;
   const procs = new Map<string, WorkerProcess>();
   const stack: Stack = {
