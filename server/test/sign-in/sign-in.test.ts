@@ -244,7 +244,7 @@ describe("sign-in settings", () => {
       expect(await (await fetch(`${plain.url}/auth/config`)).json()).toEqual({ oidc: false });
       const res = await fetch(`${plain.url}/auth/login`, { redirect: "manual" });
       expect(res.status).toBe(404);
-      expect((await res.json()).error).toMatch(/ORCH_OIDC_ISSUER, ORCH_OIDC_CLIENT_ID and ORCH_OIDC_CLIENT_SECRET/);
+      expect(((await res.json()) as { error: string }).error).toMatch(/ORCH_OIDC_ISSUER, ORCH_OIDC_CLIENT_ID and ORCH_OIDC_CLIENT_SECRET/);
       // A cookie means nothing to a server without sign-in: the key is still demanded.
       expect(
         await codeOf(
