@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 import { create, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { CredentialService } from "../../src/gen/flightcontrol/v1/credential_pb";
 import { JobService } from "../../src/gen/flightcontrol/v1/job_pb";
-import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
+import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { ScheduleService } from "../../src/gen/flightcontrol/v1/schedule_pb";
 import { SkillService } from "../../src/gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "../../src/gen/flightcontrol/v1/system_pb";
@@ -18,6 +18,7 @@ import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worke
 import { WorkspaceService } from "../../src/gen/flightcontrol/v1/workspace_pb";
 import { bearer, client } from "../../../testkit/clients";
 import { ADMIN_KEY } from "../../../testkit/keys";
+import { scriptedSignIn, startTestIdentityProvider, type TestIdentityProvider } from "../../../testkit/oidc-provider";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
 import { handWorker, hello } from "../../../testkit/worker-session";
@@ -125,12 +126,21 @@ function cases(b: B): Record<string, Expect | { skip: string }> {
 }
 
 let server: TestServer;
+let idp: TestIdentityProvider;
 let b: B;
 let keyA: string;
-let transport: Transport;
 
-/** Calls a method with workspace A's admin key; the answers (a stream's first few), or the error's code. */
-async function call(m: DescMethod, init: Record<string, unknown>): Promise<unknown[] | Code> {
+/**
+ * Who asks, each an admin of workspace A and nothing else: A's admin key, and a person signed in
+ * through the identity provider who is A's admin member (cookie and CSRF header, as the dashboard).
+ */
+const CALLERS = ["a key of workspace A", "a person signed in as workspace A's admin"] as const;
+type Caller = (typeof CALLERS)[number];
+const transports = {} as Record<Caller, Transport>;
+
+/** Calls a method as `who`; the answers (a stream's first few), or the error's code. */
+async function call(who: Caller, m: DescMethod, init: Record<string, unknown>): Promise<unknown[] | Code> {
+  const transport = transports[who];
   const headers = {};
   try {
     if (m.methodKind === "unary")
@@ -160,7 +170,10 @@ async function call(m: DescMethod, init: Record<string, unknown>): Promise<unkno
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  idp = await startTestIdentityProvider();
+  server = await startTestServer({ oidc: idp.settings, adminEmails: ["root@example.com"] });
+  idp.allowRedirect(`${server.url}/auth/callback`);
+  idp.addAccount({ email: "ada@example.com" });
   const url = server.url;
   const ws = client(WorkspaceService, url, ADMIN_KEY);
   const a = (await ws.createWorkspace({ name: "team-a" })).workspace!.id;
@@ -169,7 +182,15 @@ beforeAll(async () => {
   keyA = (await admin.createApiKey({ name: "a admin", role: Role.ADMIN, workspaceId: a })).key;
   const keyB = (await admin.createApiKey({ name: "b admin", role: Role.ADMIN, workspaceId: bId })).key;
   const workerKeyB = (await admin.createApiKey({ name: "b worker", role: Role.WORKER, workspaceId: bId })).key;
-  transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer(keyA)] });
+  transports["a key of workspace A"] = createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer(keyA)] });
+  await ws.addMember({ workspaceId: a, email: "ada@example.com", role: Role.ADMIN });
+  const ada = await scriptedSignIn(url, "ada@example.com");
+  const asAda: Interceptor = (next) => (req) => {
+    req.header.set("cookie", ada.cookie);
+    req.header.set("x-csrf-token", ada.csrf);
+    return next(req);
+  };
+  transports["a person signed in as workspace A's admin"] = createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [asAda] });
 
   // B's objects, made with B's own key (no header needed).
   const { credential } = await client(CredentialService, url, keyB).createCredential({ name: "shared-name", env: { TOKEN: "b-secret" } });
@@ -217,9 +238,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server?.cleanup();
+  await idp?.close();
 });
 
-describe("a key of workspace A asking for workspace B's objects", () => {
+describe.each(CALLERS)("%s asking for workspace B's objects", (who) => {
   it("has a case for every RPC of every flightcontrol.v1 service", () => {
     const table = cases({} as B);
     const missing = services
@@ -235,7 +257,7 @@ describe("a key of workspace A asking for workspace B's objects", () => {
         const c = cases(b)[rpc(m)];
         if (!c || "skip" in c) return ctx.skip(c && "skip" in c ? c.skip : "no case");
         const before: DbSnapshot = await snapshotDb(server.app.sql);
-        const outcome = await call(m, c.request);
+        const outcome = await call(who, m, c.request);
         if (c.expect === "notFound") expect(typeof outcome === "number" ? Code[outcome] : "answered").toBe("NotFound");
         else {
           expect(Array.isArray(outcome), `${rpc(m)} failed with ${Code[outcome as Code]}`).toBe(true);
@@ -246,21 +268,18 @@ describe("a key of workspace A asking for workspace B's objects", () => {
     }
   }
 
-  it("names are unique per workspace: A may use the names B uses", async () => {
-    await client(CredentialService, server.url, keyA).createCredential({ name: "shared-name", env: { TOKEN: "a" } });
-    await client(JobService, server.url, keyA).createJob({ name: "shared-name", spec: { prompt: "echo a", agent: "shell" } });
-  });
-
   it("SystemService/GetStats counts A's runs only", async () => {
-    const stats = await client(SystemService, server.url, keyA).getStats({});
-    expect(stats.queueDepth).toBe(0n);
+    const stats = await createClient(SystemService, transports[who]).getStats({});
+    // A's own queued runs (an earlier caller's test may have queued one), and B's queued run not among them.
+    const { runs } = await createClient(RunService, transports[who]).listRuns({ pageSize: 100 });
+    expect(stats.queueDepth).toBe(BigInt(runs.filter((r) => r.status === RunStatus.QUEUED).length));
   });
 
   it("RunService/WatchRuns does not show B's run changing", async () => {
     const ac = new AbortController();
     const seen: string[] = [];
     let opened = false;
-    const stream = client(RunService, server.url, keyA).watchRuns({}, { signal: ac.signal });
+    const stream = createClient(RunService, transports[who]).watchRuns({}, { signal: ac.signal });
     const reading = (async () => {
       try {
         for await (const msg of stream) {
@@ -275,12 +294,19 @@ describe("a key of workspace A asking for workspace B's objects", () => {
     await waitFor(async () => opened, { what: "A's WatchRuns to open" });
     // A change A can see after B's: once it arrives, B's (sent first) would have too.
     server.app.events.emit("runChanged", b.run, "queued");
-    const { run: own } = await client(RunService, server.url, keyA).createRun({
+    const { run: own } = await createClient(RunService, transports[who]).createRun({
       spec: { prompt: "echo a", agent: "shell", requiredLabels: { pool: "nowhere" } },
     });
     await waitFor(async () => seen.includes(own!.id), { what: "A's own run in its watch" });
     ac.abort();
     await reading;
     expect(seen).not.toContain(b.run);
+  });
+});
+
+describe("names", () => {
+  it("names are unique per workspace: A may use the names B uses", async () => {
+    await client(CredentialService, server.url, keyA).createCredential({ name: "shared-name", env: { TOKEN: "a" } });
+    await client(JobService, server.url, keyA).createJob({ name: "shared-name", spec: { prompt: "echo a", agent: "shell" } });
   });
 });
