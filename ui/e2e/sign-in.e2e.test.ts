@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { freePort } from "../../testkit/free-port";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../../testkit/oidc-provider";
 import { rpc } from "./support/api";
+import { shoot } from "./support/screenshot";
 import type { DashboardApp } from "./support/app";
 import { openDashboard, type Dashboard } from "./support/dashboard";
 import type { Stack } from "./support/stack";
@@ -64,6 +65,8 @@ describe("signing in with the identity provider", () => {
 
     // Straight to a page: the sign-in screen offers the provider, and brings the person back here.
     await app.goto("/runs");
+    await page.getByRole("link", { name: "Sign in with your identity provider" }).waitFor();
+    await shoot(page, "sign-in-provider");
     await page.getByRole("link", { name: "Sign in with your identity provider" }).click();
     // The provider's own login page (oidc-provider's), on its own origin.
     await page.waitForURL((u) => u.origin === idp.issuer);

@@ -4,6 +4,7 @@ import type { Stack } from "./support/stack";
 import type { DashboardApp } from "./support/app";
 import { openDashboard, type Dashboard } from "./support/dashboard";
 import { rpc } from "./support/api";
+import { shoot } from "./support/screenshot";
 
 let dashboard: Dashboard;
 let stack: Stack;
@@ -85,6 +86,12 @@ describe("workspaces in the dashboard", () => {
     expect(inBlue.members).toEqual([expect.objectContaining({ email: "grace@example.com", role: "ROLE_OPERATOR" })]);
     const inRed = await rpc<{ members?: unknown[] }>(stack.url, stack.adminKey, "WorkspaceService/ListMembers", { workspaceId: red.id });
     expect(inRed.members ?? []).toEqual([]);
+    await shoot(page, "members");
+
+    // The instance admin's page of every workspace, with their limits.
+    await app.goto("/workspaces");
+    await page.getByTestId("workspace-table").getByText("e2e-red").waitFor();
+    await shoot(page, "workspaces");
 
     expect(dashboard.pageErrors).toEqual([]);
   });
