@@ -30,6 +30,7 @@ export function createPersonStore(db: Database) {
             subject: row.subject,
             name: row.name,
             lastSignInAt: row.lastSignInAt,
+            // The first person keeps the flag; an ORCH_ADMIN_EMAILS entry is recorded too.
             instanceAdmin: known.instanceAdmin || row.instanceAdmin,
           };
           await repo.update({ id: known.id }, changes);

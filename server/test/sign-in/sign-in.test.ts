@@ -280,6 +280,22 @@ describe("sign-in settings", () => {
             )
           ).instanceAdmin;
         expect([await admin(first), await admin(second), await admin(again)]).toEqual([true, false, true]);
+
+        // Once ORCH_ADMIN_EMAILS is set, it alone decides, for sessions already open too.
+        await s2.stop();
+        const s3 = await startTestServer({ oidc: local.settings, adminEmails: ["second@example.com"] }, s2.dataDir);
+        try {
+          const whoOn3 = async (s: { cookie: string; csrf: string }) =>
+            (
+              await createClient(ApiKeyService, createConnectTransport({ baseUrl: s3.url, httpVersion: "1.1" })).whoAmI(
+                {},
+                { headers: { cookie: s.cookie, "x-csrf-token": s.csrf } },
+              )
+            ).instanceAdmin;
+          expect([await whoOn3(again), await whoOn3(second)]).toEqual([false, true]);
+        } finally {
+          await s3.stop();
+        }
       } finally {
         await s2.cleanup();
       }

@@ -38,6 +38,9 @@ export interface SessionsDeps {
   streams?: IdentityStreams;
 }
 
+/** Bound on the session cache: about a megabyte; beyond it the least recently read are read again. */
+const MAX_CACHED_SESSIONS = 10_000;
+
 const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 
 /** The stream identity of a session: its token hash, which is also its row's key (revocation-sweep.ts looks it up). */
@@ -59,6 +62,11 @@ export const sessionEnded = () => unauthenticated("your session has ended (signe
 export function createSessions(deps: SessionsDeps) {
   const { store, log } = deps;
   const cache = new Map<string, { active: ActiveSession | undefined; at: number }>();
+  /**
+   * With ORCH_ADMIN_EMAILS set, the list decides, at every request: removing an email (and
+   * restarting) takes the rights away. Without it, the flag stored when the first person signed in.
+   */
+  const isInstanceAdmin = (p: PersonRow) => (deps.adminEmails.length ? deps.adminEmails.includes(p.email) : p.instanceAdmin);
 
   /** Records the sign-in and opens a session; the caller sets `token` as the session cookie. */
   async function signIn(claims: PersonClaims): Promise<{ person: PersonRow; token: string; csrf: string; expiresAt: number }> {
@@ -90,8 +98,9 @@ export function createSessions(deps: SessionsDeps) {
     await store.insertSession({ tokenHash: hashToken(token), personId: person.id, createdAt: now, expiresAt });
     // Expired sessions are deleted as people sign in: no timer, and the table stays as small as the signed-in crowd.
     inBackground(log, "delete expired sessions", () => store.deleteExpired(now));
-    log.info({ personId: person.id, email, instanceAdmin: person.instanceAdmin }, "a person signed in");
-    return { person, token, csrf: csrfTokenFor(token), expiresAt };
+    const signedIn = { ...person, instanceAdmin: isInstanceAdmin(person) };
+    log.info({ personId: person.id, email, instanceAdmin: signedIn.instanceAdmin }, "a person signed in");
+    return { person: signedIn, token, csrf: csrfTokenFor(token), expiresAt };
   }
 
   /** The session the cookie's token opens, or undefined (unknown, signed out, expired). */
@@ -104,12 +113,17 @@ export function createSessions(deps: SessionsDeps) {
       let active: ActiveSession | undefined;
       if (found) {
         const memberships = new Map((await store.memberships(found.person.email)).map((m) => [m.workspaceId, roleFromColumn(m.role)] as const));
-        active = { identity: SESSION_IDENTITY_PREFIX + hash, person: found.person, memberships, expiresAt: found.session.expiresAt };
+        const person = { ...found.person, instanceAdmin: isInstanceAdmin(found.person) };
+        active = { identity: SESSION_IDENTITY_PREFIX + hash, person, memberships, expiresAt: found.session.expiresAt };
       }
       hit = { active, at: now };
       // Unknown tokens are not remembered: anyone can invent them, without limit.
-      if (active) cache.set(hash, hit);
-      else cache.delete(hash);
+      cache.delete(hash);
+      if (active) {
+        cache.set(hash, hit);
+        // Sessions that are never used again (expired, or their browser gone) leave the oldest end.
+        if (cache.size > MAX_CACHED_SESSIONS) cache.delete(cache.keys().next().value!);
+      }
     }
     if (!hit.active || hit.active.expiresAt <= now) return undefined;
     return hit.active;
