@@ -4,12 +4,13 @@ import { parseSetCookie } from "cookie";
 import Provider from "oidc-provider";
 import type { OidcSettings } from "../server/src/domain/auth/oidc";
 
-/** A person the test identity provider knows; they sign in with their email as the login. */
+/** A person the test identity provider knows; they sign in with `login` (default: their email), which is also their subject. */
 export interface TestAccount {
   email: string;
+  login?: string;
   name?: string;
-  /** Default true; false makes the provider report the email as unverified. */
-  emailVerified?: boolean;
+  /** Default true; false reports the email as unverified; null leaves the email_verified claim out. */
+  emailVerified?: boolean | null;
 }
 
 export interface TestIdentityProvider {
@@ -48,7 +49,7 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
   return {
     issuer,
     settings: { issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scopes: "openid email profile" },
-    addAccount: (a) => void accounts.set(a.email, a),
+    addAccount: (a) => void accounts.set(a.login ?? a.email, a),
     allowRedirect(redirectUri) {
       const provider = new Provider(issuer, {
         clients: [
@@ -70,7 +71,8 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
           return {
             accountId: id,
             async claims() {
-              return { sub: id, email: account.email, email_verified: account.emailVerified ?? true, name: account.name };
+              const verified = account.emailVerified === null ? {} : { email_verified: account.emailVerified ?? true };
+              return { sub: id, email: account.email, ...verified, name: account.name };
             },
           };
         },

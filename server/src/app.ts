@@ -136,9 +136,17 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const personStore = createPersonStore(db);
   // People sign in only with an identity provider configured; without one, API keys are the only way in.
   const sessions = config.oidc
-    ? createSessions({ store: personStore, log, adminEmails: config.adminEmails, ttlMs: config.sessionTtlSeconds * 1000, streams: identities })
+    ? createSessions({
+        store: personStore,
+        log,
+        adminEmails: config.adminEmails,
+        trustUnverifiedEmail: config.oidcTrustUnverifiedEmail,
+        ttlMs: config.sessionTtlSeconds * 1000,
+        streams: identities,
+      })
     : undefined;
-  const stopRevocationSweep = startRevocationSweep({ streams: identities, store: keyStore, sessionsGone: personStore.goneAmong, log });
+  if (config.oidc) warnAboutSignInSettings(config, log);
+  const stopRevocationSweep = startRevocationSweep({ streams: identities, store: keyStore, staleSessionStreams: sessions?.staleStreams, log });
   const credentials = createCredentials(createCredentialStore(db), master.keyring);
   const mcpSecrets = createMcpSecrets(master.keyring);
   const jobs = createJobStore(db);
@@ -412,4 +420,19 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
       await db.dataSource.destroy();
     },
   };
+}
+
+/** Sign-in settings that work but leave a door open: said once, at start. */
+function warnAboutSignInSettings(config: ServerConfig, log: Logger): void {
+  if (!config.adminEmails.length) {
+    log.warn("ORCH_ADMIN_EMAILS is not set: the first person to sign in through the identity provider becomes instance admin; set it to name them");
+  }
+  if (!config.publicUrl && !config.tlsCert) {
+    log.warn(
+      "ORCH_PUBLIC_URL is not set and this server does not terminate TLS: sign-in cookies are not marked Secure and the redirect URI follows each request's Host; behind an HTTPS proxy, set ORCH_PUBLIC_URL=https://…",
+    );
+  }
+  if (/^http:\/\/(?!(127\.0\.0\.1|localhost|\[::1\])[:/])/.test(config.oidc!.issuer)) {
+    log.warn({ issuer: config.oidc!.issuer }, "the identity provider is reached over plain http: tokens cross the network unencrypted; use https");
+  }
 }

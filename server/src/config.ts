@@ -41,6 +41,8 @@ export interface ServerConfig {
   publicUrl?: string;
   /** How long a sign-in lasts. */
   sessionTtlSeconds: number;
+  /** ORCH_OIDC_TRUST_UNVERIFIED_EMAIL=1: accept emails the provider does not mark verified (it never sends email_verified). */
+  oidcTrustUnverifiedEmail: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       .filter(Boolean),
     publicUrl: loadPublicUrl(env),
     sessionTtlSeconds: Math.max(1, intFrom(env, "ORCH_SESSION_TTL_HOURS", 12)) * 3600,
+    oidcTrustUnverifiedEmail: env.ORCH_OIDC_TRUST_UNVERIFIED_EMAIL === "1",
   };
 }
 

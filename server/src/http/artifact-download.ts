@@ -5,7 +5,7 @@ import type { Authenticate } from "../domain/auth/authenticate";
 import { roleName, rolePolicy } from "../domain/auth/roles";
 import type { Artifacts } from "../domain/artifacts/artifacts";
 import { WORKSPACE_HEADER } from "../rpc/interceptors/auth";
-import { isDomainError, notFound } from "../domain/errors";
+import { isDomainError } from "../domain/errors";
 import { readCookie, SESSION_COOKIE } from "./cookies";
 import { SECURITY_HEADERS } from "./static-files";
 
@@ -56,6 +56,11 @@ export function createArtifactDownload(authenticate: Authenticate, artifacts: Pi
       return true;
     }
     const { principal, workspaceId } = caller;
+    if (workspaceId === undefined) {
+      const email = principal.person?.email ?? principal.name;
+      text(res, 403, `${email} is not a member of any workspace yet: ask a workspace admin to add ${email}`);
+      return true;
+    }
     // A worker key is not in the role table's list, but a follow-up's worker fetches its parent's
     // diff and session here; openForWorker allows exactly that and refuses the rest (403).
     const asWorker = principal.role === Role.WORKER;
@@ -68,12 +73,7 @@ export function createArtifactDownload(authenticate: Authenticate, artifacts: Pi
       text(res, 404, "no such artifact: the path is /artifacts/<artifact id>");
       return true;
     }
-    const open = asWorker
-      ? (a: string) => artifacts.openForWorker(a, principal.keyId)
-      : async (a: string) => {
-          if (!workspaceId) throw notFound("artifact", a);
-          return artifacts.open(workspaceId, a);
-        };
+    const open = asWorker ? (a: string) => artifacts.openForWorker(a, principal.keyId) : (a: string) => artifacts.open(workspaceId, a);
     const opened = await open(id.toLowerCase()).catch((err: unknown) => {
       if (isDomainError(err) && (err.kind === "not_found" || err.kind === "permission_denied")) return err;
       throw err;

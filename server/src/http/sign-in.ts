@@ -70,10 +70,16 @@ export function createSignIn(deps: SignInDeps) {
   async function callback(req: IncomingMessage, res: ServerResponse, url: URL, oidc: Oidc, sessions: NonNullable<SignInDeps["sessions"]>) {
     const providerError = url.searchParams.get("error");
     if (providerError) {
-      return failed(res, `the identity provider refused the sign-in: ${url.searchParams.get("error_description") ?? providerError}`);
+      // Only the error code, and only a well-formed one: anyone can put a "description" in this URL.
+      const code = /^[a-z_]{1,64}$/.test(providerError) ? ` (${providerError})` : "";
+      deps.log.warn({ error: providerError.slice(0, 64) }, "the identity provider refused a sign-in");
+      return failed(res, `the identity provider did not sign you in${code}; try again, or ask your administrator`);
     }
     const tx = oidc.open(readCookie(req.headers.cookie, LOGIN_COOKIE));
-    if (!tx) return failed(res, "this sign-in expired or was started in another browser; sign in again");
+    if (!tx) {
+      deps.log.warn("refused a sign-in callback without its sign-in cookie (expired, another browser, or replayed)");
+      return failed(res, "this sign-in expired or was started in another browser; sign in again");
+    }
     try {
       const claims = await oidc.finish(url.search, tx);
       const { token, csrf } = await sessions.signIn(claims);
@@ -84,8 +90,12 @@ export function createSignIn(deps: SignInDeps) {
         setCookie(CSRF_COOKIE, csrf, { ...base, httpOnly: false, sameSite: "strict", maxAge: deps.sessionTtlSeconds }),
       ]);
     } catch (err) {
-      // A refusal the person can act on is shown to them; anything else (the database) is the server log's.
-      if (isDomainError(err) && err.kind !== "unavailable") return failed(res, err.message);
+      // A refusal the person can act on is shown to them, and logged for the operator (never a token);
+      // anything else (the database) is the server log's.
+      if (isDomainError(err) && err.kind !== "unavailable") {
+        deps.log.warn({ reason: err.message }, "refused a sign-in");
+        return failed(res, err.message);
+      }
       deps.log.error({ err }, "a sign-in failed");
       failed(res, isDomainError(err) ? err.message : "the sign-in failed on the server; try again, or see the server log");
     }
@@ -126,8 +136,14 @@ export function createSignIn(deps: SignInDeps) {
   };
 }
 
-/** A same-origin path to land on after signing in; anything else (another site, a protocol-relative URL) is "/". */
+/**
+ * A same-origin path to land on after signing in; anything else is "/". Browsers drop tabs and
+ * newlines from URLs and read a backslash as a slash, so `/\t/evil.example` would leave the site:
+ * control characters and backslashes are refused outright, then the path must resolve on our origin.
+ */
 export function safeReturnTo(raw: string | null): string {
-  if (!raw?.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\") || /[\r\n]/.test(raw)) return "/";
-  return raw;
+  if (!raw || /[\u0000-\u001f\u007f\\]/.test(raw)) return "/";
+  const resolved = new URL(raw, "http://flightcontrol.invalid");
+  if (resolved.origin !== "http://flightcontrol.invalid" || !raw.startsWith("/")) return "/";
+  return resolved.pathname + resolved.search + resolved.hash;
 }

@@ -23,7 +23,8 @@ export function apiKeyService({ keys, workspaces }: ApiKeyServiceDeps): ServiceI
       // Another workspace than the request's: NotFound unless the caller may act in it (instance admin).
       const workspaceId = req.workspaceId || workspaceOf(ctx);
       if (workspaceId !== workspaceOf(ctx)) await workspaces.get(ctx.values.get(principalKey)!, workspaceId);
-      const { row, key } = await keys.create(req.name, req.role, { workerLabels: req.workerLabels, workspaceId });
+      const createdBy = ctx.values.get(principalKey)?.person?.email;
+      const { row, key } = await keys.create(req.name, req.role, { workerLabels: req.workerLabels, workspaceId, createdBy });
       return { apiKey: apiKeyToProto(row), key };
     },
     async listApiKeys(req, ctx) {

@@ -91,6 +91,7 @@ export function apiKeyToProto(row: ApiKeyRow): ApiKey {
     revokeTime: ts(row.revokedAt),
     workerLabels: JSON.parse(row.workerLabels || "{}"),
     workspaceId: row.workspaceId ?? "",
+    createdBy: row.createdBy ?? "",
   });
 }
 

@@ -15,9 +15,9 @@ export function createApiKeyStore(db: Database) {
       const where = [{ workspaceId, ...revoked }, ...(withInstanceAdmin ? [{ workspaceId: IsNull(), ...revoked }] : [])];
       return repo.find({ where, order: { id: "ASC" } });
     },
-    /** Ids of a workspace's active keys. */
-    activeIn: async (workspaceId: string): Promise<string[]> =>
-      (await repo.find({ select: { id: true }, where: { workspaceId, revokedAt: IsNull() } })).map((r) => r.id),
+    /** Ids of a workspace's active keys (only those `createdBy` made, when given). */
+    activeIn: async (workspaceId: string, createdBy?: string): Promise<string[]> =>
+      (await repo.find({ select: { id: true }, where: { workspaceId, revokedAt: IsNull(), ...(createdBy ? { createdBy } : {}) } })).map((r) => r.id),
     /** Which of these keys are revoked: one query, however many streams hold them. */
     revokedAmong: async (ids: string[]): Promise<Array<Pick<ApiKeyRow, "id" | "name">>> =>
       ids.length ? repo.find({ select: { id: true, name: true }, where: { id: In(ids), revokedAt: Not(IsNull()) } }) : [],

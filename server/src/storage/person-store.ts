@@ -1,6 +1,16 @@
-import { In, LessThan, MoreThan } from "typeorm";
+import { LessThan } from "typeorm";
 import type { Database } from "./data-source";
 import { PersonEntity, SessionEntity, type PersonRow, type SessionRow } from "./entities";
+
+/** How a sign-in was recorded; `emailTaken`: another person (another provider identity) holds the email. */
+export type SignInRecord = { person: PersonRow } | { emailTaken: PersonRow };
+
+/** A live session's person, as the revocation sweep needs it. */
+export interface LiveSession {
+  tokenHash: string;
+  email: string;
+  instanceAdmin: boolean;
+}
 
 /**
  * People who sign in, their sessions, and which workspaces they are members of. Session tokens are
@@ -10,52 +20,53 @@ export function createPersonStore(db: Database) {
   const ds = db.dataSource;
   const people = ds.getRepository(PersonEntity);
   const sessions = ds.getRepository(SessionEntity);
+  /** Memberships by email, in workspace name order (case-insensitively, the same on both dialects). */
+  const membershipsQuery = (emails: string[]) =>
+    ds
+      .createQueryBuilder()
+      .select(['m.email AS "email"', 'm.workspace_id AS "workspaceId"', "m.role AS role"])
+      .from("workspace_members", "m")
+      .innerJoin("workspaces", "w", "w.id = m.workspace_id")
+      .where("m.email IN (:...emails)", { emails })
+      .orderBy("LOWER(w.name)", "ASC")
+      .addOrderBy("w.id", "ASC")
+      .getRawMany<{ email: string; workspaceId: string; role: string }>();
 
   return {
-    byEmail: (email: string): Promise<PersonRow | null> => people.findOneBy({ email }),
     get: (id: string): Promise<PersonRow | null> => people.findOneBy({ id }),
 
     /**
-     * Records a sign-in: a new person is inserted, a known one (by email) gets their provider
-     * identity, name and admin flag refreshed. `firstIsAdmin`: a person inserted into an empty
-     * table becomes instance admin (checked in the same transaction as the insert).
+     * Records a sign-in. A person is their provider identity (issuer, subject): a known one gets
+     * their email, name and last sign-in refreshed; a new one is inserted, unless another identity
+     * holds the email already (`emailTaken`: someone at the provider claims another person's email).
+     * `firstIsAdmin`: a person inserted into an empty table becomes instance admin; concurrent
+     * first sign-ins are serialised (a table lock on Postgres; SQLite has one writer).
      */
-    async signIn(row: PersonRow, firstIsAdmin: boolean): Promise<PersonRow> {
+    async signIn(row: PersonRow, firstIsAdmin: boolean): Promise<SignInRecord> {
       return ds.transaction(async (m) => {
         const repo = m.getRepository(PersonEntity);
-        const known = await repo.findOneBy({ email: row.email });
+        if (db.dialect === "postgres") await m.query("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE");
+        const byEmail = await repo.findOneBy({ email: row.email });
+        const known = await repo.findOneBy({ issuer: row.issuer, subject: row.subject });
+        if (byEmail && byEmail.id !== known?.id) return { emailTaken: byEmail };
         if (known) {
-          const changes = {
-            issuer: row.issuer,
-            subject: row.subject,
-            name: row.name,
-            lastSignInAt: row.lastSignInAt,
-            // The first person keeps the flag; an ORCH_ADMIN_EMAILS entry is recorded too.
-            instanceAdmin: known.instanceAdmin || row.instanceAdmin,
-          };
+          const changes = { email: row.email, name: row.name, lastSignInAt: row.lastSignInAt };
           await repo.update({ id: known.id }, changes);
-          return { ...known, ...changes };
+          return { person: { ...known, ...changes } };
         }
-        const first = firstIsAdmin && (await repo.count()) === 0;
-        const inserted = { ...row, instanceAdmin: row.instanceAdmin || first };
+        const inserted = { ...row, instanceAdmin: firstIsAdmin && (await repo.count()) === 0 };
         await repo.insert(inserted);
-        return inserted;
+        return { person: inserted };
       });
     },
 
     /** The workspaces the person is a member of, with their role there, in workspace name order. */
-    memberships: (email: string): Promise<Array<{ workspaceId: string; role: string }>> =>
-      ds
-        .createQueryBuilder()
-        .select(['m.workspace_id AS "workspaceId"', "m.role AS role"])
-        .from("workspace_members", "m")
-        .innerJoin("workspaces", "w", "w.id = m.workspace_id")
-        .where("m.email = :email", { email })
-        .orderBy("w.name", "ASC")
-        .getRawMany(),
+    memberships: (email: string): Promise<Array<{ workspaceId: string; role: string }>> => membershipsQuery([email]),
+    /** The memberships of several people at once (the revocation sweep): one query. */
+    membershipsOf: async (emails: string[]) => (emails.length ? membershipsQuery(emails) : []),
 
     insertSession: async (row: SessionRow): Promise<void> => void (await sessions.insert(row)),
-    /** The session and its person, in one query; null if there is no such session. */
+    /** The session and its person; null if there is no such session. */
     async session(tokenHash: string): Promise<{ session: SessionRow; person: PersonRow } | null> {
       const session = await sessions.findOneBy({ tokenHash });
       if (!session) return null;
@@ -63,13 +74,19 @@ export function createPersonStore(db: Database) {
       return person ? { session, person } : null;
     },
     deleteSession: async (tokenHash: string): Promise<void> => void (await sessions.delete({ tokenHash })),
-    /** Which of these sessions are over (signed out, or expired): one query. */
-    async goneAmong(tokenHashes: string[]): Promise<string[]> {
-      if (!tokenHashes.length) return [];
-      const where = { tokenHash: In(tokenHashes), expiresAt: MoreThan(Date.now()) };
-      const alive = new Set((await sessions.find({ select: { tokenHash: true }, where })).map((s) => s.tokenHash));
-      return tokenHashes.filter((h) => !alive.has(h));
-    },
+    /** Which of these sessions are live (not signed out, not expired), with their person: one query. */
+    liveAmong: async (tokenHashes: string[], now: number): Promise<LiveSession[]> =>
+      tokenHashes.length
+        ? ds
+            .createQueryBuilder()
+            .select(['s.token_hash AS "tokenHash"', 'p.email AS "email"', 'p.instance_admin AS "instanceAdmin"'])
+            .from("sessions", "s")
+            .innerJoin("people", "p", "p.id = s.person_id")
+            .where("s.token_hash IN (:...tokenHashes)", { tokenHashes })
+            .andWhere("s.expires_at > :now", { now })
+            .getRawMany<LiveSession>()
+            .then((rows) => rows.map((r) => ({ ...r, instanceAdmin: Boolean(r.instanceAdmin) })))
+        : [],
     deleteExpired: async (now: number): Promise<number> => (await sessions.delete({ expiresAt: LessThan(now) })).affected ?? 0,
   };
 }

@@ -45,6 +45,10 @@ beforeAll(async () => {
   idp.allowRedirect(`${server.url}/auth/callback`);
   for (const email of ["root@example.com", "alice@example.com", "bob@example.com"]) idp.addAccount({ email, name: email.split("@")[0] });
   idp.addAccount({ email: "eve@example.com", emailVerified: false });
+  idp.addAccount({ email: "quiet@example.com", emailVerified: null });
+  idp.addAccount({ email: "carol@example.com", name: "carol" });
+  // Someone at the provider who set their email to Alice's.
+  idp.addAccount({ login: "mallory", email: "alice@example.com", name: "mallory" });
 
   const admin = client(WorkspaceService, server.url, ADMIN_KEY);
   for (const name of ["alpha", "beta", "gamma"] as const) {
@@ -56,6 +60,7 @@ beforeAll(async () => {
   }
   await admin.addMember({ workspaceId: ws.alpha, email: "Alice@Example.com", role: Role.OPERATOR });
   await admin.addMember({ workspaceId: ws.beta, email: "alice@example.com", role: Role.VIEWER });
+  await admin.addMember({ workspaceId: ws.gamma, email: "carol@example.com", role: Role.ADMIN });
 }, 60_000);
 afterAll(async () => {
   await server?.cleanup();
@@ -197,6 +202,79 @@ describe("signing in through the identity provider", () => {
     expect(error).toBe("the identity provider reports eve@example.com as unverified; verify it there, then sign in again");
   });
 
+  it("an email the provider does not say is verified is refused, naming the setting that accepts it", async () => {
+    const quiet = await scriptedSignIn(server.url, "quiet@example.com");
+    expect(quiet.session).toBe("");
+    expect(new URL(quiet.location, server.url).searchParams.get("sign_in_error")).toMatch(
+      /no email_verified claim.*ORCH_OIDC_TRUST_UNVERIFIED_EMAIL=1/,
+    );
+  });
+
+  it("a person is their provider identity: another account claiming a known email does not become that person", async () => {
+    await scriptedSignIn(server.url, "alice@example.com");
+    const mallory = await scriptedSignIn(server.url, "mallory");
+    expect(mallory.session).toBe("");
+    expect(new URL(mallory.location, server.url).searchParams.get("sign_in_error")).toBe(
+      "alice@example.com belongs to someone who signed in with another account at the identity provider; sign in with that account, or ask an instance admin",
+    );
+  });
+
+  it("removing a member ends their open streams in that workspace, and the keys they made there", async () => {
+    const carol = await scriptedSignIn(server.url, "carol@example.com");
+    const { apiKey, key } = await asPerson(ApiKeyService, carol, { workspace: ws.gamma }).createApiKey({
+      name: "carol's script",
+      role: Role.OPERATOR,
+    });
+    expect(apiKey?.createdBy).toBe("carol@example.com");
+    expect(apiKey?.workspaceId).toBe(ws.gamma);
+
+    const watch = asPerson(RunService, carol, { workspace: ws.gamma }).watchRuns({});
+    const it = watch[Symbol.asyncIterator]();
+    expect((await it.next()).done).toBe(false);
+    const ended = (async () => {
+      try {
+        while (!(await it.next()).done);
+        return "ended cleanly";
+      } catch (err) {
+        return ConnectError.from(err).rawMessage;
+      }
+    })();
+    // Demoted to viewer: her stream (opened as admin) ends, and the key she made goes.
+    await client(WorkspaceService, server.url, ADMIN_KEY).updateMember({ workspaceId: ws.gamma, email: "carol@example.com", role: Role.VIEWER });
+    expect(await ended).toMatch(/your membership of workspace .* changed/);
+    expect(await codeOf(client(ApiKeyService, server.url, key).whoAmI({}))).toMatch(/^Unauthenticated/);
+
+    // Removed: a stream she opened as viewer ends too, within the sweep's 2 s.
+    const again = asPerson(RunService, carol, { workspace: ws.gamma }).watchRuns({});
+    const it2 = again[Symbol.asyncIterator]();
+    await expect.poll(async () => (await it2.next()).done === false, { timeout: 5_000 }).toBe(true);
+    const ended2 = (async () => {
+      try {
+        while (!(await it2.next()).done);
+        return "ended cleanly";
+      } catch (err) {
+        return Code[ConnectError.from(err).code];
+      }
+    })();
+    await client(WorkspaceService, server.url, ADMIN_KEY).removeMember({ workspaceId: ws.gamma, email: "carol@example.com" });
+    expect(await ended2).toBe("Unauthenticated");
+  });
+
+  it("a proxy's Basic Authorization does not hide the session; a provider's error text is not relayed", async () => {
+    const alice = await scriptedSignIn(server.url, "alice@example.com");
+    const me = await asPerson(ApiKeyService, alice).whoAmI({}, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    expect(me.person?.email).toBe("alice@example.com");
+
+    const res = await fetch(
+      `${server.url}/auth/callback?error=access_denied&error_description=${encodeURIComponent("Account locked: call +1-555-0100")}`,
+      {
+        redirect: "manual",
+      },
+    );
+    const shown = new URL(res.headers.get("location")!, server.url).searchParams.get("sign_in_error");
+    expect(shown).toBe("the identity provider did not sign you in (access_denied); try again, or ask your administrator");
+  });
+
   it("a callback without the sign-in's own cookie (another browser, or replayed) is refused", async () => {
     const res = await fetch(`${server.url}/auth/callback?code=stolen&state=guessed`, { redirect: "manual" });
     expect(res.status).toBe(302);
@@ -205,7 +283,7 @@ describe("signing in through the identity provider", () => {
   });
 
   it("return_to cannot send the browser to another site", async () => {
-    for (const evil of ["https://evil.example/", "//evil.example/", "/\\evil.example"]) {
+    for (const evil of ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example"]) {
       const alice = await scriptedSignIn(server.url, "alice@example.com", evil);
       expect(alice.location).toBe("/");
     }

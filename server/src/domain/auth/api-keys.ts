@@ -70,6 +70,8 @@ export interface NewKeyOptions {
   workerLabels?: Record<string, string>;
   /** The workspace the key acts in; null makes an instance-admin key (the bootstrap admin key only). */
   workspaceId: string | null;
+  /** The signed-in person creating it (their email), whose keys go when they stop being an admin there. */
+  createdBy?: string;
 }
 
 /**
@@ -133,6 +135,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
       revokedAt: null,
       workerLabels: JSON.stringify(workerLabels),
       workspaceId: opts.workspaceId,
+      createdBy: opts.createdBy ?? null,
     };
     await store.insert(row);
     cache.set(row.keyHash, { row, at: Date.now() });
@@ -177,9 +180,12 @@ export function createApiKeys(deps: ApiKeysDeps) {
     return (await create(name, role, { workspaceId: bootstrapWorkspace(role) })).key;
   }
 
-  /** Revokes every active key of a workspace (it is being deleted); returns how many. */
-  async function revokeAllIn(workspaceId: string): Promise<number> {
-    const ids = await store.activeIn(workspaceId);
+  /**
+   * Revokes every active key of a workspace (it is being deleted), or only those `createdBy` made
+   * there (that person is no longer its admin: what they handed out goes with their rights); returns how many.
+   */
+  async function revokeAllIn(workspaceId: string, createdBy?: string): Promise<number> {
+    const ids = await store.activeIn(workspaceId, createdBy);
     for (const id of ids) await revoke(null, id);
     return ids.length;
   }

@@ -44,7 +44,9 @@ export const CSRF_HEADER = "x-csrf-token";
  */
 export function createAuthenticator(deps: AuthenticatorDeps) {
   return async function authenticate(c: Credentials, opts: { requireCsrf: boolean }): Promise<Authenticated> {
-    if (c.authorization !== undefined || !c.sessionToken || !deps.sessions) {
+    // A bearer key wins; any other Authorization (a proxy's Basic credentials) leaves the cookie in charge.
+    const bearer = /^Bearer\s/i.test(c.authorization ?? "");
+    if (bearer || !c.sessionToken || !deps.sessions) {
       const match = /^Bearer\s+(\S+)$/i.exec(c.authorization ?? "");
       if (!match) throw unauthenticated("missing API key: send the header 'Authorization: Bearer <key>'");
       const principal = await deps.keys.lookup(match[1]);

@@ -12,6 +12,15 @@ export function createIdentityStreams() {
   const byIdentity = new Map<string, Set<(err: DomainError) => void>>();
   const occupancy = new Set<(busy: boolean) => void>();
 
+  function end(identity: string, err: DomainError): number {
+    const ends = byIdentity.get(identity);
+    if (!ends) return 0;
+    byIdentity.delete(identity);
+    for (const fn of ends) fn(err);
+    if (!byIdentity.size) for (const fn of occupancy) fn(false);
+    return ends.size;
+  }
+
   return {
     /**
      * Registers a stream held by `identity`; `end` is called once, with the error the stream must end
@@ -32,13 +41,13 @@ export function createIdentityStreams() {
     },
 
     /** The identity's grants changed: ends every stream it holds with `err`. Returns how many. */
-    end(identity: string, err: DomainError): number {
-      const ends = byIdentity.get(identity);
-      if (!ends) return 0;
-      byIdentity.delete(identity);
-      for (const end of ends) end(err);
-      if (!byIdentity.size) for (const fn of occupancy) fn(false);
-      return ends.size;
+    end,
+
+    /** Ends the streams of every identity `match` accepts (a session's, whatever workspace); returns how many. */
+    endWhere(match: (identity: string) => boolean, err: DomainError): number {
+      let n = 0;
+      for (const identity of [...byIdentity.keys()]) if (match(identity)) n += end(identity, err);
+      return n;
     },
 
     /** The identities holding at least one open stream. */

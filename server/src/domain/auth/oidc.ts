@@ -10,7 +10,7 @@ export interface OidcSettings {
   clientId: string;
   /** Absent for a public client (PKCE alone authenticates the exchange). */
   clientSecret?: string;
-  /** Space-separated; must include openid and email. */
+  /** Space-separated; must include openid (config.ts checks), and the provider must release the email claim for them. */
   scopes: string;
 }
 

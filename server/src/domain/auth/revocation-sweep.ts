@@ -5,20 +5,23 @@ import { systemClock, type Clock } from "../clock";
 import { isOutage } from "../dispatch/outage-retry";
 import { keyRevoked, KEY_CACHE_TTL_MS } from "./api-keys";
 import type { IdentityStreams } from "./identity-streams";
-import { SESSION_IDENTITY_PREFIX, sessionEnded } from "./sessions";
+import { SESSION_IDENTITY_PREFIX } from "./sessions";
+import type { DomainError } from "../errors";
 
 export interface RevocationSweepDeps {
   streams: IdentityStreams;
   store: Pick<ApiKeyStore, "revokedAmong">;
-  /** Of these session token hashes, the ones whose session is gone (signed out on another replica). */
-  sessionsGone?: (tokenHashes: string[]) => Promise<string[]>;
+  /** Of these session stream identities, those whose grant is gone, with the error to end them with (Sessions.staleStreams). */
+  staleSessionStreams?: (identities: string[]) => Promise<Array<[string, DomainError]>>;
   log: Logger;
   clock?: Clock;
   intervalMs?: number;
 }
 
 /**
- * Revocations made on ANOTHER replica (a key revoked, a session signed out), for streams open on this one. A revocation on this server
+ * Revocations made on ANOTHER replica (a key revoked, a session signed out), and any change to a
+ * signed-in person's membership (removed, another role, workspace deleted: made anywhere), for
+ * streams open on this one. A revocation on this server
  * ends its streams at once (ApiKeys.revoke pushes it to IdentityStreams); another replica's reaches
  * us only through the shared database, so while any stream is open, one timer re-reads which of the
  * open streams' keys are revoked, in one query, every KEY_CACHE_TTL_MS (2 s): the same bound the key
@@ -50,10 +53,10 @@ export function startRevocationSweep(deps: RevocationSweepDeps): () => void {
         const n = streams.end(key.id, keyRevoked(key.name));
         if (n) log.info({ keyId: key.id, streams: n }, "ended the streams of an API key revoked on another replica");
       }
-      if (sessions.length && deps.sessionsGone) {
-        for (const hash of await deps.sessionsGone(sessions.map((i) => i.slice(SESSION_IDENTITY_PREFIX.length)))) {
-          const n = streams.end(SESSION_IDENTITY_PREFIX + hash, sessionEnded());
-          if (n) log.info({ streams: n }, "ended the streams of a session signed out on another replica");
+      if (sessions.length && deps.staleSessionStreams) {
+        for (const [identity, err] of await deps.staleSessionStreams(sessions)) {
+          const n = streams.end(identity, err);
+          if (n) log.info({ streams: n, reason: err.message }, "ended a signed-in person's streams: their session or membership changed");
         }
       }
     } catch (err) {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Role } from "../../gen/flightcontrol/v1/api_key_pb";
+import { Role } from "../../gen/flightcontrol/v1/api_key_pb";
 import type { Logger } from "../../logger";
 import type { PersonRow } from "../../storage/entities";
 import type { PersonStore } from "../../storage/person-store";
 import { inBackground } from "../background";
-import { permissionDenied, unauthenticated } from "../errors";
+import { type DomainError, permissionDenied, unauthenticated } from "../errors";
 import { newId } from "../ids";
 import { KEY_CACHE_TTL_MS, roleFromColumn } from "./api-keys";
 import type { IdentityStreams } from "./identity-streams";
@@ -34,6 +34,8 @@ export interface SessionsDeps {
   log: Logger;
   /** Lower-case emails made instance admin when they sign in (ORCH_ADMIN_EMAILS); when empty, the first person is. */
   adminEmails: readonly string[];
+  /** ORCH_OIDC_TRUST_UNVERIFIED_EMAIL: accept an email the provider does not say is verified (never one it says is not). */
+  trustUnverifiedEmail?: boolean;
   ttlMs: number;
   streams?: IdentityStreams;
 }
@@ -43,8 +45,23 @@ const MAX_CACHED_SESSIONS = 10_000;
 
 const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 
-/** The stream identity of a session: its token hash, which is also its row's key (revocation-sweep.ts looks it up). */
+/** The identity of a session (its principal's keyId): its token hash, which is also its row's key. */
 export const SESSION_IDENTITY_PREFIX = "session:";
+
+/**
+ * What a person's stream is tracked under (IdentityStreams): the session, and the workspace and
+ * role it was opened with, so that the revocation sweep can tell when that grant is gone.
+ */
+export const sessionStreamIdentity = (sessionIdentity: string, workspaceId: string, role: Role): string =>
+  `${sessionIdentity}/${workspaceId}/${role}`;
+
+function parseStreamIdentity(identity: string): { identity: string; hash: string; workspaceId: string; role: Role } | undefined {
+  const m = /^session:([0-9a-f]{64})\/([^/]*)\/(\d+)$/.exec(identity);
+  return m ? { identity, hash: m[1], workspaceId: m[2], role: Number(m[3]) as Role } : undefined;
+}
+
+const membershipChanged = (workspaceId: string) =>
+  unauthenticated(`your membership of workspace ${workspaceId} changed (removed, or another role); this stream is closed, reconnect`);
 
 /**
  * The session's CSRF token: derived from the session token, so it needs no storage and no other
@@ -79,20 +96,32 @@ export function createSessions(deps: SessionsDeps) {
     if (claims.emailVerified === false) {
       throw permissionDenied(`the identity provider reports ${email} as unverified; verify it there, then sign in again`);
     }
+    if (claims.emailVerified !== true && !deps.trustUnverifiedEmail) {
+      throw permissionDenied(
+        `the identity provider did not say that ${email} is verified (no email_verified claim); Flight Control knows people by email, so it needs a verified one. If your provider never sends email_verified and you trust its emails, set ORCH_OIDC_TRUST_UNVERIFIED_EMAIL=1`,
+      );
+    }
     const now = Date.now();
-    const person = await store.signIn(
+    const recorded = await store.signIn(
       {
         id: newId(now),
         email,
         issuer: claims.issuer,
         subject: claims.subject,
         name: (claims.name ?? "").slice(0, 200),
-        instanceAdmin: deps.adminEmails.includes(email),
+        instanceAdmin: false,
         createdAt: now,
         lastSignInAt: now,
       },
       deps.adminEmails.length === 0,
     );
+    if ("emailTaken" in recorded) {
+      log.warn({ email, issuer: claims.issuer, subject: claims.subject }, "refused a sign-in: another identity at the provider holds this email");
+      throw permissionDenied(
+        `${email} belongs to someone who signed in with another account at the identity provider; sign in with that account, or ask an instance admin`,
+      );
+    }
+    const { person } = recorded;
     const token = randomBytes(32).toString("base64url");
     const expiresAt = now + deps.ttlMs;
     await store.insertSession({ tokenHash: hashToken(token), personId: person.id, createdAt: now, expiresAt });
@@ -134,7 +163,37 @@ export function createSessions(deps: SessionsDeps) {
     const hash = hashToken(token);
     await store.deleteSession(hash);
     cache.delete(hash);
-    deps.streams?.end(SESSION_IDENTITY_PREFIX + hash, sessionEnded());
+    const prefix = `${SESSION_IDENTITY_PREFIX + hash}/`;
+    deps.streams?.endWhere((identity) => identity.startsWith(prefix), sessionEnded());
+  }
+
+  /**
+   * Of the session streams open here (their stream identities), those the person may no longer
+   * hold, each with the error to end it with: the session is over (signed out on another replica,
+   * or expired), or the person's role in the stream's workspace is not the one it opened with
+   * (removed, demoted, promoted, workspace deleted). Two queries, however many streams.
+   */
+  async function staleStreams(identities: string[]): Promise<Array<[string, DomainError]>> {
+    const parsed = identities.map(parseStreamIdentity).filter((p) => p !== undefined);
+    if (!parsed.length) return [];
+    const live = new Map((await store.liveAmong([...new Set(parsed.map((p) => p.hash))], Date.now())).map((l) => [l.tokenHash, l] as const));
+    const roles = new Map<string, Map<string, Role>>();
+    for (const m of await store.membershipsOf([...new Set([...live.values()].map((l) => l.email))])) {
+      if (!roles.has(m.email)) roles.set(m.email, new Map());
+      roles.get(m.email)!.set(m.workspaceId, roleFromColumn(m.role));
+    }
+    const stale: Array<[string, DomainError]> = [];
+    for (const p of parsed) {
+      const session = live.get(p.hash);
+      if (!session) {
+        stale.push([p.identity, sessionEnded()]);
+        continue;
+      }
+      const admin = isInstanceAdmin({ email: session.email, instanceAdmin: session.instanceAdmin } as PersonRow);
+      const now = admin ? Role.ADMIN : roles.get(session.email)?.get(p.workspaceId);
+      if (now !== p.role) stale.push([p.identity, membershipChanged(p.workspaceId)]);
+    }
+    return stale;
   }
 
   /** Whether `given` is the CSRF token of the session `token` opens (constant time). */
@@ -145,7 +204,7 @@ export function createSessions(deps: SessionsDeps) {
     return want.length === got.length && timingSafeEqual(want, got);
   }
 
-  return { signIn, lookup, end, csrfMatches };
+  return { signIn, lookup, end, csrfMatches, staleStreams };
 }
 
 export type Sessions = ReturnType<typeof createSessions>;

@@ -18,8 +18,11 @@ export interface WorkspaceCaller {
 export interface WorkspacesDeps {
   store: WorkspaceStore;
   log: Logger;
-  /** Revokes every active key of a workspace being deleted (ending their streams); returns how many. */
-  revokeKeysOf: (workspaceId: string) => Promise<number>;
+  /**
+   * Revokes every active key of a workspace being deleted (ending their streams), or only the keys
+   * `createdBy` made there; returns how many.
+   */
+  revokeKeysOf: (workspaceId: string, createdBy?: string) => Promise<number>;
   /** Deletes the blobs of a deleted workspace's artifacts; failures are logged, the rows are gone already. */
   deleteBlobs: (ids: string[]) => Promise<void>;
   /** How many of the workspace's runs are queued (for its max_queued_runs). */
@@ -81,10 +84,16 @@ export function createWorkspaces(deps: WorkspacesDeps) {
   const instanceAdminOnly = (caller: WorkspaceCaller, what: string) => {
     if (caller.workspaceId !== null) {
       throw permissionDenied(
-        `only an instance admin (a person named by ORCH_ADMIN_EMAILS, or an API key bound to no workspace such as the bootstrap admin key) may ${what}`,
+        `only an instance admin (a person named by ORCH_ADMIN_EMAILS or the first to sign in, or an API key bound to no workspace such as the bootstrap admin key) may ${what}`,
       );
     }
   };
+
+  /** A person no longer an admin of the workspace: the keys they made there go with their rights. */
+  async function revokeKeysMadeBy(workspaceId: string, email: string) {
+    const n = await deps.revokeKeysOf(workspaceId, email);
+    if (n) deps.log.info({ workspaceId, email, keys: n }, "revoked the API keys a former workspace admin made");
+  }
 
   const checkRole = (role: Role) => {
     if (!MEMBER_ROLES.has(role)) throw invalidArgument("role: a member is ROLE_ADMIN, ROLE_OPERATOR or ROLE_VIEWER");
@@ -191,6 +200,7 @@ export function createWorkspaces(deps: WorkspacesDeps) {
       checkRole(role);
       const key = email.toLowerCase();
       if (!(await store.setMemberRole(workspaceId, key, Role[role].toLowerCase()))) throw notFound("member", key);
+      if (role !== Role.ADMIN) await revokeKeysMadeBy(workspaceId, key);
       return (await store.member(workspaceId, key))!;
     },
 
@@ -198,6 +208,7 @@ export function createWorkspaces(deps: WorkspacesDeps) {
       await visible(caller, workspaceId);
       const key = email.toLowerCase();
       if (!(await store.removeMember(workspaceId, key))) throw notFound("member", key);
+      await revokeKeysMadeBy(workspaceId, key);
     },
   };
 }

@@ -2,6 +2,7 @@ import { Code, ConnectError, createContextKey, type HandlerContext } from "@conn
 import type { Principal } from "../../domain/auth/api-keys";
 import { CSRF_HEADER, type Authenticate } from "../../domain/auth/authenticate";
 import type { IdentityStreams } from "../../domain/auth/identity-streams";
+import { sessionStreamIdentity } from "../../domain/auth/sessions";
 import { publicServices, roleName, rolePolicy, workspaceFreeMethods } from "../../domain/auth/roles";
 import { readCookie, SESSION_COOKIE } from "../../http/cookies";
 import { toConnectError } from "../errors";
@@ -68,7 +69,9 @@ export function authGate(
     ctx.values.set(principalKey, principal);
     ctx.values.set(workspaceKey, workspaceId);
     if (identities && ctx.method.methodKind !== "unary" && !ctx.signal.aborted) {
-      const untrack = identities.track(principal.keyId, (err) => endStream(ctx, toConnectError(err) as ConnectError));
+      // A person's stream also remembers the grant it opened with, which the revocation sweep re-checks.
+      const identity = principal.person ? sessionStreamIdentity(principal.keyId, workspaceId ?? "", principal.role) : principal.keyId;
+      const untrack = identities.track(identity, (err) => endStream(ctx, toConnectError(err) as ConnectError));
       ctx.signal.addEventListener("abort", untrack, { once: true });
     }
   };

@@ -15,6 +15,8 @@ export interface ApiKeyRow {
   workerLabels: string;
   /** The workspace the key acts in; null for an instance-admin key (the bootstrap admin key), which names one per request. */
   workspaceId: string | null;
+  /** The email of the signed-in person who created the key; null when a key created it. */
+  createdBy: string | null;
 }
 
 export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
@@ -31,5 +33,6 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
     revokedAt: { ...epochMs(true), name: "revoked_at" },
     workerLabels: { ...text(), name: "worker_labels", default: "{}" },
     workspaceId: { type: "varchar", length: 36, nullable: true, name: "workspace_id" },
+    createdBy: { ...str(254, true), name: "created_by" },
   },
 });

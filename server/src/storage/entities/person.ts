@@ -40,6 +40,8 @@ export const PersonEntity = new EntitySchema<PersonRow>({
     createdAt: { ...epochMs(), name: "created_at" },
     lastSignInAt: { ...epochMs(), name: "last_sign_in_at" },
   },
+  // Who someone is: their provider's subject, not their email (which they may be able to change).
+  indices: [{ name: "idx_people_identity", columns: ["issuer", "subject"], unique: true }],
 });
 
 export const SessionEntity = new EntitySchema<SessionRow>({

@@ -3,8 +3,9 @@ import { Table, TableForeignKey, TableIndex, type MigrationInterface, type Query
 /**
  * Sign-in through OpenID Connect (issue #16): `people` (one row per person who has signed in, by
  * their provider's verified email) and `sessions` (a signed-in browser, by the SHA-256 of its
- * cookie's token; deleting a person deletes their sessions). Workspace memberships already name
- * people by email (workspace_members), so people can be added before they first sign in.
+ * cookie's token; deleting a person deletes their sessions), and api_keys.created_by (the person who
+ * made a key). A person is their provider's (issuer, subject); workspace memberships name people by
+ * email (workspace_members), so people can be added before they first sign in.
  */
 export class PeopleAndSessions1768000000000 implements MigrationInterface {
   name = "PeopleAndSessions1768000000000";
@@ -40,9 +41,13 @@ export class PeopleAndSessions1768000000000 implements MigrationInterface {
       }),
     );
     await q.createIndex("sessions", new TableIndex({ name: "idx_sessions_expires_at", columnNames: ["expires_at"] }));
+    await q.createIndex("people", new TableIndex({ name: "idx_people_identity", columnNames: ["issuer", "subject"], isUnique: true }));
+    // Keys a person made: revoked when that person stops being an admin of the key's workspace.
+    await q.query("ALTER TABLE api_keys ADD COLUMN created_by varchar(254)");
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn("api_keys", "created_by");
     await q.dropTable("sessions");
     await q.dropTable("people");
   }
