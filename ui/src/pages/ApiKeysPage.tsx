@@ -87,7 +87,7 @@ export function ApiKeysPage() {
                 <th>Name</th>
                 <th className="w-24">Role</th>
                 <th className="w-32">Prefix</th>
-                <th className="w-28">Created</th>
+                <th className="w-40">Created</th>
                 <th className="w-28">Last used</th>
                 <th className="w-32" />
               </tr>
@@ -132,6 +132,8 @@ function KeyRow({ apiKey: k }: { apiKey: ApiKey }) {
       <td className="font-mono text-xs">{k.prefix}…</td>
       <td className="text-xs">
         <RelativeTime ts={k.createTime} />
+        {/* A person's keys are revoked when they stop being an admin here: say whose they are. */}
+        {k.createdBy && <div className="truncate text-zinc-500" title={`created by ${k.createdBy}`}>by {k.createdBy}</div>}
       </td>
       <td className="text-xs">
         <RelativeTime ts={k.lastUsedTime} />
