@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -22,6 +23,8 @@ export const processSuiteConfig = (opts: { include?: string[]; exclude?: string[
       testTimeout: 60_000,
       hookTimeout: 60_000,
       pool: "forks",
+      // The server and worker processes the tests start run from bundles built once per session.
+      globalSetup: [fileURLToPath(new URL("entry-bundles-setup.ts", import.meta.url))],
       ...(opts.solo ? { fileParallelism: false, sequence: { groupOrder: 2 } } : {}),
       // This machine runs the tests as root, where the claude-code adapter refuses to start claude
       // (worker/src/agents/claude-root-check.ts) unless the operator sets IS_SANDBOX=1: the fake

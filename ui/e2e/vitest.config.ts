@@ -12,7 +12,11 @@ export default defineConfig({
     // folder, and an "e2e/**" pattern found nothing: the e2e suite silently left npm test).
     include: ["**/*.e2e.test.ts"],
     environment: "node",
-    globalSetup: [fileURLToPath(new URL("support/global-setup.ts", import.meta.url))],
+    // The dashboard's build, and the server and worker bundles the stacks run (testkit/entry-bundles.ts).
+    globalSetup: [
+      fileURLToPath(new URL("support/global-setup.ts", import.meta.url)),
+      fileURLToPath(new URL("../../testkit/entry-bundles-setup.ts", import.meta.url)),
+    ],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: "forks",
