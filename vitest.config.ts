@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { e2eSuiteConfig, LATENCY_E2E_FILES } from "./ui/e2e/support/suite-config";
 
 export default defineConfig({
   test: {
@@ -12,10 +13,12 @@ export default defineConfig({
       "server",
       "worker",
       "ui",
-      // The dashboard e2e project drives Debian's Chromium against a real server and workers; it runs
-      // after the projects above (groupOrder 1), then the server's load-measuring files (groupOrder 2),
-      // each alone, so that neither measures the other's load.
-      "ui/e2e/vitest.config.ts",
+      // The dashboard e2e files drive Debian's Chromium against a real server and workers, one file
+      // at a time, next to the projects above; those that measure the page's speed run after them,
+      // alone (groupOrder 1), then the server's load-measuring files (groupOrder 2), each alone, so
+      // that none measures another file's load.
+      e2eSuiteConfig({ name: "ui-e2e", exclude: LATENCY_E2E_FILES, groupOrder: 0 }),
+      e2eSuiteConfig({ name: "ui-e2e-solo", include: LATENCY_E2E_FILES, groupOrder: 1 }),
       "server/vitest.solo.config.ts",
       // Code shared by server, worker and bench (shared-src/) and the test kit's own unit tests.
       { test: { name: "shared", include: ["shared-src/**/*.test.ts", "testkit/**/*.test.ts"] } },
