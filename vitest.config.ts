@@ -11,6 +11,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       "server",
+      "server/vitest.isolated.config.ts",
       "worker",
       "ui",
       // The dashboard e2e files drive Debian's Chromium against a real server and workers, one file
