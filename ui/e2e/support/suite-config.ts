@@ -2,12 +2,12 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
- * Dashboard e2e files that measure the page's own speed (runs.e2e.test.ts: frame times while
+ * Dashboard e2e files that measure the page's own speed (log-scroll.e2e.test.ts: frame times while
  * scrolling a 100,000-line log): next to another file's servers and browser on a 2-core machine
  * they measure that file too, so `npm test` runs them alone after the main group. The other e2e
  * files only wait for what a user would see, with timeouts in seconds, and run with the unit files.
  */
-export const LATENCY_E2E_FILES = ["**/runs.e2e.test.ts"];
+export const LATENCY_E2E_FILES = ["**/log-scroll.e2e.test.ts"];
 
 /**
  * The vitest config of (part of) the dashboard e2e suite: a real server and workers, driven through
