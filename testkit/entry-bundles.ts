@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO } from "./paths";
@@ -14,6 +14,8 @@ import { REPO } from "./paths";
 
 /** The environment variable naming the session's bundle directory; startNodeScript runs tsx without it. */
 export const ENTRY_BUNDLES_ENV = "ORCH_TEST_ENTRY_BUNDLES";
+
+const PREFIX = "fc-entry-bundles-";
 
 /** The entry points bundled, relative to the repository. */
 const ENTRIES = ["server/src/main.ts", "worker/src/main.ts"];
@@ -46,7 +48,8 @@ export async function buildEntryBundles(): Promise<{ dir: string; remove(): void
   const { build } = await import("esbuild");
   const cache = join(REPO, "node_modules/.cache");
   mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, "fc-entry-bundles-"));
+  removeStale(cache);
+  const dir = mkdtempSync(join(cache, PREFIX));
   // Readable by the unprivileged user the real-CLI suites run their worker as, as the sources are.
   chmodSync(dir, 0o755);
   try {
@@ -68,6 +71,14 @@ export async function buildEntryBundles(): Promise<{ dir: string; remove(): void
     throw err;
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Bundles a killed session left behind (a day old: no session runs that long). */
+function removeStale(cache: string): void {
+  for (const name of readdirSync(cache)) {
+    const dir = join(cache, name);
+    if (name.startsWith(PREFIX) && Date.now() - statSync(dir).mtimeMs > 24 * 3600_000) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
