@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -9,11 +10,27 @@ import { defineConfig } from "vitest/config";
 export const SOLO_SERVER_FILES = ["test/security/overload.test.ts", "test/dispatch/fleet.test.ts"];
 
 /**
- * The vitest config of a suite whose tests start real servers, workers and agents (server/, worker/):
- * timeouts for process start-up on a loaded machine, and each file in its own process (forks), so
- * a file's exit hooks (testkit/child-process.ts) kill what it started.
+ * Server test files that measure their own process (its heap after GC, its sockets): each runs in a
+ * fresh process (server/vitest.isolated.config.ts). The rest of the server suite shares one process
+ * per vitest worker across files, which spares each file ~1 CPU s of importing the server again.
  */
-export const processSuiteConfig = (opts: { include?: string[]; exclude?: string[]; name?: string; solo?: boolean } = {}) =>
+export const ISOLATED_SERVER_FILES = [
+  "test/security/key-cache.test.ts",
+  "test/security/slow-consumer.test.ts",
+  "test/security/stream-limits.test.ts",
+  "test/security/soak.test.ts",
+  "test/security/list-memory.test.ts",
+  "test/security/idle-connections.test.ts",
+];
+
+/**
+ * The vitest config of a suite whose tests start real servers, workers and agents (server/, worker/):
+ * timeouts for process start-up on a loaded machine, and the files in child processes (forks), whose
+ * exit hooks (testkit/child-process.ts) kill what they started. By default each file has its own
+ * process; `isolate: false` runs a worker's files one after another in one process, for files that
+ * stop what they start themselves and measure nothing process-wide.
+ */
+export const processSuiteConfig = (opts: { include?: string[]; exclude?: string[]; name?: string; solo?: boolean; isolate?: boolean } = {}) =>
   defineConfig({
     test: {
       ...(opts.name ? { name: opts.name } : {}),
@@ -22,6 +39,9 @@ export const processSuiteConfig = (opts: { include?: string[]; exclude?: string[
       testTimeout: 60_000,
       hookTimeout: 60_000,
       pool: "forks",
+      isolate: opts.isolate ?? true,
+      // The server and worker processes the tests start run from bundles built once per session.
+      globalSetup: [fileURLToPath(new URL("entry-bundles-setup.ts", import.meta.url))],
       ...(opts.solo ? { fileParallelism: false, sequence: { groupOrder: 2 } } : {}),
       // This machine runs the tests as root, where the claude-code adapter refuses to start claude
       // (worker/src/agents/claude-root-check.ts) unless the operator sets IS_SANDBOX=1: the fake

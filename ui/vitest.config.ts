@@ -15,5 +15,8 @@ export default defineConfig({
     include: ["test/**/*.test.{ts,tsx}"],
     setupFiles: ["test/setup.ts"],
     css: false,
+    // The files share one process per vitest worker instead of a fresh one each (test/setup.ts
+    // cleans the DOM and localStorage after every test): 54 -> 19 CPU s for the suite.
+    isolate: false,
   },
 });

@@ -68,44 +68,6 @@ describe("runs in the dashboard", () => {
     await row.locator('[data-status="succeeded"]').waitFor({ timeout: 30_000 });
   });
 
-  it("keeps a 100,000-line log smooth: virtualised rows, tail following and jump to latest", async () => {
-    const run = await createShellRun(stack.url, stack.adminKey, `awk 'BEGIN{for(i=1;i<=100000;i++) printf "\\033[36mline\\033[0m %d\\n", i}'`);
-    await app.goto(`/runs/${run.id}`);
-    await app
-      .logLineCount()
-      .filter({ hasText: /^100,00\d lines$/ })
-      .waitFor({ timeout: 90_000 });
-    await expect(app.logLines().count()).resolves.toBeLessThan(200);
-    await expect(page.getByText("following", { exact: true }).isVisible()).resolves.toBe(true);
-
-    // Scroll up like a user: following stops and a jump button appears.
-    await app.logScroller().hover();
-    await page.mouse.wheel(0, -5000);
-    await page.getByRole("button", { name: /Jump to latest/ }).waitFor();
-    await expect(page.getByText("paused", { exact: true }).isVisible()).resolves.toBe(true);
-    const frame = await page.evaluate(async () => {
-      const el = document.querySelector<HTMLElement>("[data-log-scroller]")!;
-      const times: number[] = [];
-      let last = performance.now();
-      for (let i = 0; i < 60; i++) {
-        el.scrollTop = Math.max(0, el.scrollTop - 30_000);
-        await new Promise((r) => requestAnimationFrame(r));
-        const now = performance.now();
-        times.push(now - last);
-        last = now;
-      }
-      times.sort((a, b) => a - b);
-      return { p95: times[Math.floor(times.length * 0.95)]!, rows: document.querySelectorAll("[data-line]").length };
-    });
-    expect(frame.rows).toBeLessThan(200);
-    // Generous: a frame budget miss on a busy 2-core CI box is fine, seconds are not.
-    expect(frame.p95).toBeLessThan(100);
-
-    await page.getByRole("button", { name: /Jump to latest/ }).click();
-    await page.locator('[data-line="100000"], [data-line="100001"]').first().waitFor();
-    await expect(page.getByText("following", { exact: true }).isVisible()).resolves.toBe(true);
-  });
-
   it("cancels a running run and retries it as a new run", async () => {
     const run = await createShellRun(stack.url, stack.adminKey, "echo started; sleep 120");
     await app.goto(`/runs/${run.id}`);

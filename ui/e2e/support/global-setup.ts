@@ -13,13 +13,23 @@ declare module "vitest" {
   }
 }
 
+/** Where an earlier project of the same session built the dashboard (`npm test` has two e2e projects). */
+const BUILT_ENV = "ORCH_TEST_UI_DIST";
+
 /** Builds the dashboard once per session into a temp folder, leaving ui/dist alone. */
 export default async function setup(project: TestProject) {
+  const built = process.env[BUILT_ENV];
+  if (built) {
+    project.provide("uiDist", built);
+    return undefined;
+  }
   const outDir = await mkdtemp(join(tmpdir(), "fc-ui-e2e-dist-"));
+  process.env[BUILT_ENV] = outDir;
   const { build } = await import("vite");
   await build({ root: UI_DIR, configFile: join(UI_DIR, "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true, sourcemap: false } });
   project.provide("uiDist", outDir);
   return async () => {
+    if (process.env[BUILT_ENV] === outDir) delete process.env[BUILT_ENV];
     await rm(outDir, { recursive: true, force: true });
   };
 }
