@@ -39,6 +39,14 @@ describe("a long run log in the dashboard", () => {
     const frame = await page.evaluate(async () => {
       const el = document.querySelector<HTMLElement>("[data-log-scroller]")!;
       const times: number[] = [];
+      // Twenty scroll steps first: the page is fresh (this file runs alone, before any other test
+      // warmed it), and the first frames of a scroll pay for compiling the renderer's code paths.
+      for (let i = 0; i < 20; i++) {
+        el.scrollTop = Math.max(0, el.scrollTop - 30_000);
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      el.scrollTop = el.scrollHeight;
+      await new Promise((r) => requestAnimationFrame(r));
       let last = performance.now();
       for (let i = 0; i < 60; i++) {
         el.scrollTop = Math.max(0, el.scrollTop - 30_000);
@@ -50,6 +58,7 @@ describe("a long run log in the dashboard", () => {
       times.sort((a, b) => a - b);
       return { p95: times[Math.floor(times.length * 0.95)]!, rows: document.querySelectorAll("[data-line]").length };
     });
+    console.log(`log scroll: frame p95 ${frame.p95.toFixed(1)} ms, ${frame.rows} rows in the DOM`);
     expect(frame.rows).toBeLessThan(200);
     // Generous: a frame budget miss on a busy 2-core CI box is fine, seconds are not.
     expect(frame.p95).toBeLessThan(100);
