@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { freePort } from "../../testkit/free-port";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../../testkit/oidc-provider";
-import { rpc } from "./support/api";
+import { rpc, seedWorkspace } from "./support/api";
 import { shoot } from "./support/screenshot";
 import type { DashboardApp } from "./support/app";
 import { openDashboard, type Dashboard } from "./support/dashboard";
@@ -13,20 +13,6 @@ let dashboard: Dashboard;
 let stack: Stack;
 let page: Page;
 let app: DashboardApp;
-
-/** A workspace with one job and one queued run of it, made with the instance-admin key. */
-async function seedWorkspace(name: string) {
-  const { workspace } = await rpc<{ workspace: { id: string } }>(stack.url, stack.adminKey, "WorkspaceService/CreateWorkspace", { name });
-  const { job } = await rpc<{ job: { id: string } }>(
-    stack.url,
-    stack.adminKey,
-    "JobService/CreateJob",
-    { name: `${name}-job`, spec: { agent: "shell", prompt: `echo ${name}` } },
-    workspace.id,
-  );
-  const { run } = await rpc<{ run: { id: string } }>(stack.url, stack.adminKey, "JobService/TriggerJob", { id: job.id }, workspace.id);
-  return { id: workspace.id, runId: run.id };
-}
 
 const switcher = () => page.getByRole("combobox", { name: "Workspace" });
 const runRow = (id: string) => page.locator(`[data-run-id="${id}"]`);
@@ -57,9 +43,9 @@ afterAll(async () => {
 
 describe("signing in with the identity provider", () => {
   it("signs in at the provider, lands in the dashboard, and sees only the workspaces the person is a member of", async () => {
-    const lab = await seedWorkspace("e2e-lab");
-    const ops = await seedWorkspace("e2e-ops");
-    const hidden = await seedWorkspace("e2e-hidden");
+    const lab = await seedWorkspace(stack.url, stack.adminKey, "e2e-lab");
+    const ops = await seedWorkspace(stack.url, stack.adminKey, "e2e-ops");
+    const hidden = await seedWorkspace(stack.url, stack.adminKey, "e2e-hidden");
     await rpc(stack.url, stack.adminKey, "WorkspaceService/AddMember", { workspaceId: lab.id, email: "ada@example.com", role: "ROLE_OPERATOR" });
     await rpc(stack.url, stack.adminKey, "WorkspaceService/AddMember", { workspaceId: ops.id, email: "ada@example.com", role: "ROLE_VIEWER" });
 

@@ -3,34 +3,13 @@ import type { Page } from "playwright-core";
 import type { Stack } from "./support/stack";
 import type { DashboardApp } from "./support/app";
 import { openDashboard, type Dashboard } from "./support/dashboard";
-import { rpc } from "./support/api";
+import { rpc, seedWorkspace } from "./support/api";
 import { shoot } from "./support/screenshot";
 
 let dashboard: Dashboard;
 let stack: Stack;
 let page: Page;
 let app: DashboardApp;
-
-interface Seeded {
-  id: string;
-  name: string;
-  jobId: string;
-  runId: string;
-}
-
-/** A workspace with one job and one (queued: no worker serves it) run of that job, made through the API. */
-async function seedWorkspace(name: string): Promise<Seeded> {
-  const { workspace } = await rpc<{ workspace: { id: string } }>(stack.url, stack.adminKey, "WorkspaceService/CreateWorkspace", { name });
-  const { job } = await rpc<{ job: { id: string } }>(
-    stack.url,
-    stack.adminKey,
-    "JobService/CreateJob",
-    { name: `${name}-job`, spec: { agent: "shell", prompt: `echo ${name}` } },
-    workspace.id,
-  );
-  const { run } = await rpc<{ run: { id: string } }>(stack.url, stack.adminKey, "JobService/TriggerJob", { id: job.id }, workspace.id);
-  return { id: workspace.id, name, jobId: job.id, runId: run.id };
-}
 
 const runRow = (id: string) => page.locator(`[data-run-id="${id}"]`);
 const switcher = () => page.getByRole("combobox", { name: "Workspace" });
@@ -44,8 +23,8 @@ afterAll(() => dashboard?.close());
 
 describe("workspaces in the dashboard", () => {
   it("switches between workspaces, showing only the chosen one's runs and jobs, and manages members", async () => {
-    const red = await seedWorkspace("e2e-red");
-    const blue = await seedWorkspace("e2e-blue");
+    const red = await seedWorkspace(stack.url, stack.adminKey, "e2e-red");
+    const blue = await seedWorkspace(stack.url, stack.adminKey, "e2e-blue");
 
     await app.signIn(stack.adminKey);
     await app.role().getByText("admin").waitFor();

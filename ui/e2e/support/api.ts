@@ -30,3 +30,25 @@ export async function createShellRun(url: string, key: string, command: string, 
   const { run } = await rpc<{ run: RunJson }>(url, key, "RunService/CreateRun", { spec: { agent: "shell", prompt: command, ...extra } });
   return run;
 }
+
+/** What seedWorkspace made: the workspace, its job, and a run of that job (queued: no worker serves it). */
+export interface SeededWorkspace {
+  id: string;
+  name: string;
+  jobId: string;
+  runId: string;
+}
+
+/** A workspace with one job (`<name>-job`, a shell echo) and one run of it, made with an instance-admin key. */
+export async function seedWorkspace(url: string, adminKey: string, name: string): Promise<SeededWorkspace> {
+  const { workspace } = await rpc<{ workspace: { id: string } }>(url, adminKey, "WorkspaceService/CreateWorkspace", { name });
+  const { job } = await rpc<{ job: { id: string } }>(
+    url,
+    adminKey,
+    "JobService/CreateJob",
+    { name: `${name}-job`, spec: { agent: "shell", prompt: `echo ${name}` } },
+    workspace.id,
+  );
+  const { run } = await rpc<{ run: { id: string } }>(url, adminKey, "JobService/TriggerJob", { id: job.id }, workspace.id);
+  return { id: workspace.id, name, jobId: job.id, runId: run.id };
+}
