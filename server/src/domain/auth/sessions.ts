@@ -93,6 +93,7 @@ export function createSessions(deps: SessionsDeps) {
         "the identity provider did not report an email address for you; Flight Control needs one (ask your administrator to release the 'email' claim for the 'email' scope)",
       );
     }
+    if (email.length > 254) throw permissionDenied(`the identity provider reported an email of ${email.length} characters; at most 254 are accepted`);
     if (claims.emailVerified === false) {
       throw permissionDenied(`the identity provider reports ${email} as unverified; verify it there, then sign in again`);
     }
