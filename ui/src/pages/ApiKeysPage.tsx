@@ -133,7 +133,11 @@ function KeyRow({ apiKey: k }: { apiKey: ApiKey }) {
       <td className="text-xs">
         <RelativeTime ts={k.createTime} />
         {/* A person's keys are revoked when they stop being an admin here: say whose they are. */}
-        {k.createdBy && <div className="truncate text-zinc-500" title={`created by ${k.createdBy}`}>by {k.createdBy}</div>}
+        {k.createdBy && (
+          <div className="truncate text-zinc-500" title={`created by ${k.createdBy}`}>
+            by {k.createdBy}
+          </div>
+        )}
       </td>
       <td className="text-xs">
         <RelativeTime ts={k.lastUsedTime} />
