@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { withMirrorLock } from "../../src/repository/mirror-lock";
 import { tempDir } from "../../../testkit/temp-dir";
 import { waitFor } from "../../../testkit/wait-for";
@@ -24,13 +24,20 @@ describe("the mirror lock", () => {
     // A live holder: this process's parent stands in for another worker on the same work dir.
     writeFileSync(`${path}.lock`, String(process.ppid));
     let entered = false;
-    const held = withMirrorLock(path, async () => void (entered = true));
-    // Nothing to wait for: the point is that nothing happens while the holder lives.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(entered).toBe(false);
-    rmSync(`${path}.lock`);
-    await held;
-    expect(entered).toBe(true);
+    // The waiter polls the lock file: each time it finds the holder alive it sleeps a poll interval
+    // (a 100 ms timer). Three such sleeps mean it looked three times and was turned away each time.
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    const polls = () => timers.mock.calls.filter(([, ms]) => ms === 100).length;
+    try {
+      const held = withMirrorLock(path, async () => void (entered = true));
+      await waitFor(async () => polls() >= 3, { what: "the waiter to find the live holder's lock three times" });
+      expect(entered).toBe(false);
+      rmSync(`${path}.lock`);
+      await held;
+      expect(entered).toBe(true);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it("runs holders in this process one at a time, in order", async () => {
