@@ -1,5 +1,4 @@
-import { readdirSync } from "node:fs";
-import { create, type DescMethod, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMethod, type DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -11,19 +10,10 @@ import { ConnectRequestSchema, WorkerService, type ConnectRequest } from "../../
 import { WORKER_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { newKey } from "./helpers";
+import { generatedServices } from "../support/generated-services";
 
-/**
- * Every service generated from proto/flightcontrol/v1, found by listing the generated files: a new
- * service or RPC is covered without editing this test.
- */
-const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
-const services: DescService[] = (
-  await Promise.all(
-    readdirSync(genDir)
-      .filter((f) => f.endsWith("_pb.ts"))
-      .map((f) => import(new URL(f, genDir).href)),
-  )
-).flatMap((mod: Record<string, unknown>) => Object.values(mod).filter((v): v is DescService => (v as DescService | undefined)?.kind === "service"));
+/** Every flightcontrol.v1 service: a new RPC must get a case below. */
+const services = await generatedServices();
 
 const path = (m: DescMethod) => `${m.parent.typeName}/${m.name}`;
 const allMethods = services.flatMap((s) => s.methods);

@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readdirSync } from "node:fs";
-import { create, type DescMethod, type DescMethodStreaming, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMethod, type DescMethodStreaming, type DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -23,16 +22,10 @@ import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
 import { handWorker, hello } from "../../../testkit/worker-session";
 import { snapshotDb, type DbSnapshot } from "../security/support/db";
+import { generatedServices } from "../support/generated-services";
 
-/** Every service generated from proto/flightcontrol/v1 (as the role matrix finds them): a new RPC must be added below. */
-const genDir = new URL("../../src/gen/flightcontrol/v1/", import.meta.url);
-const services: DescService[] = (
-  await Promise.all(
-    readdirSync(genDir)
-      .filter((f) => f.endsWith("_pb.ts"))
-      .map((f) => import(new URL(f, genDir).href)),
-  )
-).flatMap((mod: Record<string, unknown>) => Object.values(mod).filter((v): v is DescService => (v as DescService | undefined)?.kind === "service"));
+/** Every flightcontrol.v1 service: a new RPC must get a case below. */
+const services = await generatedServices();
 const rpc = (m: DescMethod) => `${m.parent.name}/${m.name}`;
 
 /** Workspace B's objects, which workspace A's admin key asks for. */
@@ -138,7 +131,7 @@ const CALLERS = ["a key of workspace A", "a person signed in as workspace A's ad
 type Caller = (typeof CALLERS)[number];
 const transports = {} as Record<Caller, Transport>;
 
-/** Calls a method as `who`; the answers (a stream's first few), or the error's code. */
+/** Calls a method as `who`; the answer (a stream's first), or the error's code. */
 async function call(who: Caller, m: DescMethod, init: Record<string, unknown>): Promise<unknown[] | Code> {
   const transport = transports[who];
   const headers = {};
@@ -155,11 +148,13 @@ async function call(who: Caller, m: DescMethod, init: Record<string, unknown>): 
       createAsyncIterable([create(m.input, init as never)]) as never,
     );
     try {
-      // A watch stays open: its first answers (a snapshot) are what can show B's objects.
-      const reading = (async () => {
-        for await (const msg of res.message) out.push(msg);
-      })();
-      await Promise.race([reading, new Promise((r) => setTimeout(r, 300))]);
+      // A watch stays open; what can show B's objects is its snapshot, which it sends first. A has no
+      // worker online, so its WatchWorkers snapshot is a single message (the "none online" marker, or
+      // B's workers ahead of it if they leaked): the first message settles it.
+      for await (const msg of res.message) {
+        out.push(msg);
+        break;
+      }
     } finally {
       ac.abort();
     }
