@@ -60,7 +60,8 @@ describe("a long run log in the dashboard", () => {
     });
     console.log(`log scroll: frame p95 ${frame.p95.toFixed(1)} ms, ${frame.rows} rows in the DOM`);
     expect(frame.rows).toBeLessThan(200);
-    // Generous: a frame budget miss on a busy 2-core CI box is fine, seconds are not.
+    // Generous: 16–30 ms here with the production bundle; a frame budget miss on a busy 2-core CI box
+    // is fine, seconds are not.
     expect(frame.p95).toBeLessThan(100);
 
     await page.getByRole("button", { name: /Jump to latest/ }).click();
