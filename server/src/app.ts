@@ -141,6 +141,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
         log,
         adminEmails: config.adminEmails,
         trustUnverifiedEmail: config.oidcTrustUnverifiedEmail,
+        allowedDomains: config.oidcAllowedDomains,
         ttlMs: config.sessionTtlSeconds * 1000,
         streams: identities,
       })
@@ -425,7 +426,9 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 /** Sign-in settings that work but leave a door open: said once, at start. */
 function warnAboutSignInSettings(config: ServerConfig, log: Logger): void {
   if (!config.adminEmails.length) {
-    log.warn("ORCH_ADMIN_EMAILS is not set: the first person to sign in through the identity provider becomes instance admin; set it to name them");
+    log.warn(
+      "ORCH_ADMIN_EMAILS is not set: the first person to sign in through the identity provider becomes instance admin; set it to name them (and, if anyone can have an account at the provider, ORCH_OIDC_ALLOWED_DOMAINS to say whose email domains may sign in)",
+    );
   }
   if (!config.publicUrl && !config.tlsCert) {
     log.warn(

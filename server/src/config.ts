@@ -43,6 +43,8 @@ export interface ServerConfig {
   sessionTtlSeconds: number;
   /** ORCH_OIDC_TRUST_UNVERIFIED_EMAIL=1: accept emails the provider does not mark verified (it never sends email_verified). */
   oidcTrustUnverifiedEmail: boolean;
+  /** ORCH_OIDC_ALLOWED_DOMAINS, lower case: the email domains whose people may sign in; empty: anyone the provider vouches for. */
+  oidcAllowedDomains: string[];
 }
 
 /**
@@ -137,6 +139,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     publicUrl: loadPublicUrl(env),
     sessionTtlSeconds: Math.max(1, intFrom(env, "ORCH_SESSION_TTL_HOURS", 12)) * 3600,
     oidcTrustUnverifiedEmail: env.ORCH_OIDC_TRUST_UNVERIFIED_EMAIL === "1",
+    oidcAllowedDomains: loadAllowedDomains(env),
   };
 }
 
@@ -149,6 +152,18 @@ function loadOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
   const scopes = env.ORCH_OIDC_SCOPES?.trim() || "openid email profile";
   if (!scopes.split(/\s+/).includes("openid")) throw new Error(`ORCH_OIDC_SCOPES must include openid, got "${scopes}"`);
   return { issuer, clientId, clientSecret: env.ORCH_OIDC_CLIENT_SECRET || undefined, scopes };
+}
+
+function loadAllowedDomains(env: NodeJS.ProcessEnv): string[] {
+  const domains = (env.ORCH_OIDC_ALLOWED_DOMAINS ?? "")
+    .split(",")
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
+    .filter(Boolean);
+  for (const d of domains) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d))
+      throw new Error(`ORCH_OIDC_ALLOWED_DOMAINS must be comma-separated email domains such as example.com,example.org; "${d}" is not one`);
+  }
+  return domains;
 }
 
 function loadPublicUrl(env: NodeJS.ProcessEnv): string | undefined {

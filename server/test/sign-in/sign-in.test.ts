@@ -338,7 +338,6 @@ describe("sign-in settings", () => {
   });
 
   it("the first person to sign in on a fresh install without ORCH_ADMIN_EMAILS becomes instance admin, and only they", async () => {
-    const fresh = await startTestServer({ oidc: idp.settings });
     const local = await startTestIdentityProvider();
     try {
       // Its own provider: the shared one allows the first server's redirect URI only.
@@ -378,7 +377,49 @@ describe("sign-in settings", () => {
         await s2.cleanup();
       }
     } finally {
-      await fresh.cleanup();
+      await local.close();
+    }
+  });
+
+  it("ORCH_OIDC_ALLOWED_DOMAINS admits only its email domains (and ORCH_ADMIN_EMAILS); narrowing it ends the sessions it leaves out", async () => {
+    const local = await startTestIdentityProvider();
+    for (const email of ["ann@example.com", "zed@elsewhere.net", "sub@mail.example.com", "boss@partner.org"]) local.addAccount({ email });
+    const s1 = await startTestServer({ oidc: local.settings, oidcAllowedDomains: ["example.com"], adminEmails: ["boss@partner.org"] });
+    try {
+      local.allowRedirect(`${s1.url}/auth/callback`);
+      const ann = await scriptedSignIn(s1.url, "ann@example.com");
+      const boss = await scriptedSignIn(s1.url, "boss@partner.org");
+      const refused = async (login: string) => {
+        const attempt = await scriptedSignIn(s1.url, login);
+        expect(attempt.session).toBe("");
+        return new URL(attempt.location, s1.url).searchParams.get("sign_in_error");
+      };
+      expect(await refused("zed@elsewhere.net")).toBe(
+        "zed@elsewhere.net may not sign in here: this Flight Control admits people with an email at example.com only (ORCH_OIDC_ALLOWED_DOMAINS); sign in with such an account, or ask an instance admin",
+      );
+      // A subdomain is another domain: mail.example.com is not example.com.
+      expect(await refused("sub@mail.example.com")).toMatch(/^sub@mail\.example\.com may not sign in here/);
+
+      const whoAmI = (url: string, s: { cookie: string; csrf: string }) =>
+        codeOf(
+          createClient(ApiKeyService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" })).whoAmI(
+            {},
+            { headers: { cookie: s.cookie, "x-csrf-token": s.csrf } },
+          ),
+        );
+      expect([await whoAmI(s1.url, ann), await whoAmI(s1.url, boss)]).toEqual(["ok", "ok"]);
+
+      // The list narrowed to partner.org: Ann's open session ends at the restart; the admin's stays.
+      await s1.stop();
+      const s2 = await startTestServer({ oidc: local.settings, oidcAllowedDomains: ["partner.org"], adminEmails: ["boss@partner.org"] }, s1.dataDir);
+      try {
+        expect(await whoAmI(s2.url, ann)).toBe("Unauthenticated: your session has ended (signed out or expired); sign in again");
+        expect(await whoAmI(s2.url, boss)).toBe("ok");
+      } finally {
+        await s2.stop();
+      }
+    } finally {
+      await s1.cleanup();
       await local.close();
     }
   });

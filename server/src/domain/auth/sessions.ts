@@ -36,6 +36,12 @@ export interface SessionsDeps {
   adminEmails: readonly string[];
   /** ORCH_OIDC_TRUST_UNVERIFIED_EMAIL: accept an email the provider does not say is verified (never one it says is not). */
   trustUnverifiedEmail?: boolean;
+  /**
+   * ORCH_OIDC_ALLOWED_DOMAINS, lower case: when not empty, only people whose email is at one of
+   * these domains (exactly; a subdomain is another domain), or who are named by ORCH_ADMIN_EMAILS,
+   * may sign in, and sessions of anyone else end. For providers anyone can have an account at.
+   */
+  allowedDomains?: readonly string[];
   ttlMs: number;
   streams?: IdentityStreams;
 }
@@ -84,6 +90,10 @@ export function createSessions(deps: SessionsDeps) {
    * restarting) takes the rights away. Without it, the flag stored when the first person signed in.
    */
   const isInstanceAdmin = (p: PersonRow) => (deps.adminEmails.length ? deps.adminEmails.includes(p.email) : p.instanceAdmin);
+  const allowedDomains = deps.allowedDomains ?? [];
+  /** Checked at every session lookup too, so that narrowing the list (and restarting) ends the sessions it leaves out. */
+  const mayEnter = (email: string) =>
+    !allowedDomains.length || allowedDomains.includes(email.slice(email.lastIndexOf("@") + 1)) || deps.adminEmails.includes(email);
 
   /** Records the sign-in and opens a session; the caller sets `token` as the session cookie. */
   async function signIn(claims: PersonClaims): Promise<{ person: PersonRow; token: string; csrf: string; expiresAt: number }> {
@@ -100,6 +110,15 @@ export function createSessions(deps: SessionsDeps) {
     if (claims.emailVerified !== true && !deps.trustUnverifiedEmail) {
       throw permissionDenied(
         `the identity provider did not say that ${email} is verified (no email_verified claim); Flight Control knows people by email, so it needs a verified one. If your provider never sends email_verified and you trust its emails, set ORCH_OIDC_TRUST_UNVERIFIED_EMAIL=1`,
+      );
+    }
+    if (!mayEnter(email)) {
+      log.warn(
+        { email, issuer: claims.issuer, subject: claims.subject },
+        "refused a sign-in: the email's domain is not in ORCH_OIDC_ALLOWED_DOMAINS",
+      );
+      throw permissionDenied(
+        `${email} may not sign in here: this Flight Control admits people with an email at ${allowedDomains.join(", ")} only (ORCH_OIDC_ALLOWED_DOMAINS); sign in with such an account, or ask an instance admin`,
       );
     }
     const now = Date.now();
@@ -141,7 +160,7 @@ export function createSessions(deps: SessionsDeps) {
     if (!hit || now - hit.at > KEY_CACHE_TTL_MS) {
       const found = await store.session(hash);
       let active: ActiveSession | undefined;
-      if (found) {
+      if (found && mayEnter(found.person.email)) {
         const memberships = new Map((await store.memberships(found.person.email)).map((m) => [m.workspaceId, roleFromColumn(m.role)] as const));
         const person = { ...found.person, instanceAdmin: isInstanceAdmin(found.person) };
         active = { identity: SESSION_IDENTITY_PREFIX + hash, person, memberships, expiresAt: found.session.expiresAt };
@@ -186,7 +205,7 @@ export function createSessions(deps: SessionsDeps) {
     const stale: Array<[string, DomainError]> = [];
     for (const p of parsed) {
       const session = live.get(p.hash);
-      if (!session) {
+      if (!session || !mayEnter(session.email)) {
         stale.push([p.identity, sessionEnded()]);
         continue;
       }
