@@ -6,8 +6,10 @@ import { JobSchema, JobService, type CreateJobRequest, type TriggerJobRequest } 
 import { SkillService } from "../src/gen/flightcontrol/v1/skill_pb";
 import { CredentialService } from "../src/gen/flightcontrol/v1/credential_pb";
 import { ParameterType } from "../src/gen/flightcontrol/v1/spec_pb";
+import { RunService, type CreateRunRequest } from "../src/gen/flightcontrol/v1/run_pb";
 import { RunJobButton } from "../src/components/RunJobButton";
 import { JobEditPage } from "../src/pages/JobEditPage";
+import { NewRunPage } from "../src/pages/NewRunPage";
 import { mockTransport, renderPage } from "./support/render";
 
 const JOB_ID = "7c0e8a52-1111-4222-8333-444455556666";
@@ -108,5 +110,37 @@ describe("parameters in the dashboard", () => {
     expect(spec?.parameters.map((p) => [p.name, p.type, p.required])).toEqual([["topic", ParameterType.STRING, true]]);
     expect(spec?.env).toEqual({ GITHUB_TOKEN: "not really" });
     expect(spec?.skillIds).toEqual([SKILL_ID]);
+  }, 20_000);
+
+  it("a new run from a job with parameters asks for their values and sends them with CreateRun", async () => {
+    const user = userEvent.setup();
+    const createdRuns: CreateRunRequest[] = [];
+    const transport = mockTransport((r) => {
+      r.service(CredentialService, { listCredentials: () => ({ credentials: [] }) });
+      r.service(SkillService, { listSkills: () => ({ skills: [] }) });
+      r.service(JobService, { getJob: () => ({ job }) });
+      r.service(RunService, {
+        createRun(req) {
+          createdRuns.push(req);
+          return { run: { id: "5d1c3b2a-1111-4222-8333-444455556666" } };
+        },
+      });
+    });
+    renderPage(<NewRunPage />, { transport, path: `/runs/new?job=${JOB_ID}` });
+    const values = await screen.findByTestId("parameter-values");
+    expect(within(values).getByRole("textbox", { name: "count" })).toHaveValue("3");
+    expect(within(values).getByRole("combobox", { name: "mode" })).toHaveValue("slow");
+
+    // A required value left empty is named before anything is sent.
+    await user.click(screen.getByRole("button", { name: "Queue run" }));
+    expect(await screen.findAllByText("topic is required; give it a value.")).not.toHaveLength(0);
+    expect(createdRuns).toHaveLength(0);
+
+    await user.type(within(values).getByRole("textbox", { name: "topic*" }), "flaky tests");
+    await user.click(screen.getByRole("button", { name: "Queue run" }));
+    await waitFor(() => expect(createdRuns).toHaveLength(1));
+    // The definitions go with the spec; the values beside it, the untouched optional ones as their defaults.
+    expect(createdRuns[0]?.spec?.parameters.map((p) => p.name)).toEqual(["topic", "count", "dry_run", "mode"]);
+    expect(createdRuns[0]?.parameters).toEqual({ topic: "flaky tests", count: "3", dry_run: "false", mode: "slow" });
   }, 20_000);
 });

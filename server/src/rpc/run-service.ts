@@ -69,8 +69,8 @@ export function runService(app: RunServiceDeps): ServiceImpl<typeof RunService> 
       const name = req.name || req.spec!.prompt.replace(/\s+/g, " ").slice(0, 60);
       assertSpecWithinLimit(req.spec!);
       assertSpecTemplate(req.spec!);
-      // An ad-hoc run has nobody to give values: its parameters take their defaults.
-      const applied = applyParameters(req.spec!, {}, "spec.parameters");
+      // The caller's values, checked as TriggerJob checks them; parameters left out take their defaults.
+      const applied = applyParameters(req.spec!, req.parameters);
       const row = await app.lifecycle.createRun({
         workspaceId: workspaceOf(ctx),
         spec: app.mcpSecrets.seal(applied.spec),

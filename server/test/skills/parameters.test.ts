@@ -160,17 +160,32 @@ describe("parameters", () => {
     expect(violationPaths(err)).toEqual(expect.arrayContaining(["spec.parameters[0].name", "spec.parameters[0].type"]));
   });
 
-  it("ad-hoc runs take their parameters' defaults", async () => {
+  it("ad-hoc runs take the values CreateRun gives, checked like TriggerJob's, and defaults for the rest", async () => {
     const { run } = await runs().createRun({
       spec: spec({ prompt: "depth {{depth}}", parameters: [{ name: "depth", type: ParameterType.NUMBER, defaultValue: "2" }] }),
     });
     expect(run!.parameters).toEqual({ depth: "2" });
     expect(run!.spec!.prompt).toBe("depth 2");
-    const missing = await refused(
-      runs().createRun({ spec: spec({ prompt: "hi {{who}}", parameters: [{ name: "who", type: ParameterType.STRING, required: true }] }) }),
-      Code.InvalidArgument,
-    );
-    expect(missing.rawMessage).toMatch(/parameter "who" is required/);
+
+    const greeting = spec({
+      prompt: "hi {{who}} at depth {{depth}}",
+      parameters: [
+        { name: "who", type: ParameterType.STRING, required: true },
+        { name: "depth", type: ParameterType.NUMBER, defaultValue: "2" },
+      ],
+    });
+    const given = await runs().createRun({ spec: greeting, parameters: { who: "ops" } });
+    expect(given.run!.parameters).toEqual({ who: "ops", depth: "2" });
+    expect(given.run!.spec!.prompt).toBe("hi ops at depth 2");
+
+    const before = (await runs().listRuns({ pageSize: 500 })).runs.length;
+    const missing = await refused(runs().createRun({ spec: greeting }), Code.InvalidArgument);
+    expect(missing.rawMessage).toBe('parameters: parameter "who" is required; give it a value');
+    const badType = await refused(runs().createRun({ spec: greeting, parameters: { who: "ops", depth: "deep" } }), Code.InvalidArgument);
+    expect(badType.rawMessage).toMatch(/^parameters: parameter "depth": /);
+    const unknown = await refused(runs().createRun({ spec: greeting, parameters: { who: "ops", colour: "red" } }), Code.InvalidArgument);
+    expect(unknown.rawMessage).toBe('parameters: the job has no parameter "colour" (its parameters are who, depth); remove it');
+    expect((await runs().listRuns({ pageSize: 500 })).runs.length).toBe(before);
   });
 
   it("schedules supply values, checked when the schedule is saved", async () => {

@@ -1,14 +1,18 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { create as createMessage } from "@bufbuild/protobuf";
 import { useNavigate, useSearchParams, Link } from "react-router";
 import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { RunService } from "../gen/flightcontrol/v1/run_pb";
 import { JobService } from "../gen/flightcontrol/v1/job_pb";
+import { ParameterSchema } from "../gen/flightcontrol/v1/spec_pb";
 import { FieldErrors, type FieldViolation } from "../lib/errors";
 import { checkSpecDraft } from "../lib/job-spec-checks";
 import { draftToSpec, emptySpecDraft, specClaims, specToDraft } from "../lib/job-spec-draft";
 import { rowsToMap, type KeyValueRow } from "../lib/labels";
 import { invalidateService } from "../lib/invalidate";
+import { draftToParameter } from "../lib/parameter-draft";
+import { checkValues, initialValues, valuesToSend } from "../lib/parameter-values";
 import { useFormDraft } from "../hooks/useFormDraft";
 import { PageHeader } from "../components/PageHeader";
 import { Field, FieldGroup } from "../components/Field";
@@ -16,8 +20,9 @@ import { JobSpecFields } from "../components/JobSpecFields";
 import { KeyValueEditor } from "../components/KeyValueEditor";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { Button, buttonClass } from "../components/Button";
+import { ParameterValuesFields } from "../components/ParameterValuesFields";
 
-const CLAIMED = [...specClaims("spec"), "name", "labels"];
+const CLAIMED = [...specClaims("spec"), "name", "labels", "parameters"];
 
 /** Ad-hoc run (CreateRun); `?from=<run id>` or `?job=<job id>` starts from an existing definition. */
 export function NewRunPage() {
@@ -29,6 +34,14 @@ export function NewRunPage() {
   const [spec, patchSpec, setSpec] = useFormDraft(emptySpecDraft);
   const [name, setName] = useState("");
   const [labels, setLabels] = useState<KeyValueRow[]>([]);
+  // The values of the parameters the spec declares (a job's definition, a recipe), as TriggerJob
+  // takes them; one never touched shows its default.
+  const declared = useMemo(
+    () => spec.parameters.filter((p) => p.name.trim()).map((p) => createMessage(ParameterSchema, draftToParameter(p))),
+    [spec.parameters],
+  );
+  const [touchedValues, setValues] = useState<Record<string, string>>({});
+  const values = initialValues(declared, touchedValues);
 
   const sourceRun = useQuery(RunService.method.getRun, fromRun ? { id: fromRun } : skipToken);
   const sourceJob = useQuery(JobService.method.getJob, fromJob ? { id: fromJob } : skipToken);
@@ -59,10 +72,10 @@ export function NewRunPage() {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const found = checkSpecDraft(spec, "spec");
+    const found = [...checkSpecDraft(spec, "spec"), ...checkValues(declared, values)];
     setProblems(found);
     if (found.length) return;
-    create.mutate({ name: name.trim(), spec: draftToSpec(spec), labels: rowsToMap(labels) });
+    create.mutate({ name: name.trim(), spec: draftToSpec(spec), labels: rowsToMap(labels), parameters: valuesToSend(declared, values) });
   }
 
   return (
@@ -96,6 +109,18 @@ export function NewRunPage() {
           </div>
           <JobSpecFields draft={spec} onChange={patchSpec} errors={errors} prefix="spec" />
         </div>
+        {declared.length > 0 && (
+          <div className="card space-y-3 p-5">
+            <FieldGroup
+              label="Parameter values"
+              name="parameters"
+              error={errors.get("parameters")}
+              hint="Filled into the prompt and the other templated fields of this run."
+            >
+              <ParameterValuesFields params={declared} values={values} onChange={setValues} errors={errors} />
+            </FieldGroup>
+          </div>
+        )}
       </div>
     </form>
   );
