@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
 import { PersonService } from "../../src/gen/flightcontrol/v1/person_pb";
 import { RunService } from "../../src/gen/flightcontrol/v1/run_pb";
@@ -24,15 +25,17 @@ let alphaAdminKey = "";
 type SignedIn = { cookie: string; csrf: string };
 
 /** A client that sends what the dashboard sends after signing in: the cookie and its CSRF header. */
-function asPerson<S extends DescService>(service: S, signIn: SignedIn, workspace?: string) {
+function asPerson<S extends DescService>(service: S, signIn: SignedIn, workspace?: string, baseUrl = server.url) {
   const headers: Interceptor = (next) => (req) => {
     req.header.set("cookie", signIn.cookie);
     req.header.set("x-csrf-token", signIn.csrf);
     if (workspace) req.header.set("x-workspace-id", workspace);
     return next(req);
   };
-  return createClient(service, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [headers] }));
+  return createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [headers] }));
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 const codeOf = async (p: Promise<unknown>) => {
   try {
@@ -47,8 +50,8 @@ const personOf = async (s: SignedIn) => (await asPerson(ApiKeyService, s).whoAmI
 const signIn = (login: string) => scriptedSignIn(server.url, login);
 
 /** Opens a WatchRuns stream as `s`; `ended` resolves with how it ends (the error's code, or "ended cleanly"). */
-async function openWatch(s: SignedIn, workspace: string): Promise<{ ended: Promise<string> }> {
-  const it = asPerson(RunService, s, workspace).watchRuns({})[Symbol.asyncIterator]();
+async function openWatch(s: SignedIn, workspace: string, baseUrl = server.url): Promise<{ ended: Promise<string> }> {
+  const it = asPerson(RunService, s, workspace, baseUrl).watchRuns({})[Symbol.asyncIterator]();
   // The first message says the stream is open (and registered under its session).
   expect((await it.next()).done).toBe(false);
   const ended = (async () => {
@@ -79,7 +82,15 @@ beforeAll(async () => {
   idp = await startTestIdentityProvider();
   server = await startTestServer({ oidc: idp.settings, adminEmails: ["root@example.com"] });
   idp.allowRedirect(`${server.url}/auth/callback`);
-  for (const email of ["root@example.com", "alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com", "frank@example.com"]) {
+  for (const email of [
+    "root@example.com",
+    "alice@example.com",
+    "bob@example.com",
+    "carol@example.com",
+    "dave@example.com",
+    "frank@example.com",
+    "gina@example.com",
+  ]) {
     idp.addAccount({ email, name: email.split("@")[0] });
   }
   // Dave's provider account, deleted and made again: a new subject with the same email.
@@ -91,6 +102,7 @@ beforeAll(async () => {
     ["alice@example.com", Role.ADMIN],
     ["dave@example.com", Role.VIEWER],
     ["frank@example.com", Role.OPERATOR],
+    ["gina@example.com", Role.OPERATOR],
   ] as const) {
     await admin.addMember({ workspaceId: alpha, email, role });
   }
@@ -150,7 +162,11 @@ describe("PersonService", () => {
     const frankId = (await personOf(frank)).id;
     const watch = await openWatch(frank, alpha);
 
+    const streamOpen = () => server.app.identities.identities().some((i) => i.startsWith(`session:${sha256(frank.session)}/`));
+    expect(streamOpen()).toBe(true);
     expect(await asPerson(PersonService, root).endSessions({ personId: frankId })).toEqual(expect.objectContaining({ endedSessions: 2 }));
+    // On this server at once, before the call returns: not left to the revocation sweep.
+    expect(streamOpen()).toBe(false);
     expect(await watch.ended).toBe("Unauthenticated");
     expect(await codeOf(asPerson(ApiKeyService, frank).whoAmI({}))).toMatch(/^Unauthenticated: your session has ended/);
     const listed = (await asPerson(PersonService, root).listPeople({})).people.find((p) => p.id === frankId);
@@ -159,6 +175,27 @@ describe("PersonService", () => {
     expect((await client(PersonService, server.url, ADMIN_KEY).endSessions({ personId: frankId })).endedSessions).toBe(0);
     // Signing in again works: ending sessions does not lock anyone out.
     expect(await codeOf(asPerson(ApiKeyService, await signIn("frank@example.com")).whoAmI({}))).toBe("ok");
+  });
+
+  it("on another replica, the person's open stream ends within the revocation sweep's 2 s, and requests once its session cache expires", async () => {
+    // A second server on the same database and data directory (the same master key).
+    const replica = await startTestServer({ oidc: idp.settings, adminEmails: ["root@example.com"] }, server.dataDir);
+    try {
+      const gina = await signIn("gina@example.com");
+      const ginaId = (await personOf(gina)).id;
+      const watch = await openWatch(gina, alpha, replica.url);
+      const whoAmIOnReplica = () => codeOf(asPerson(ApiKeyService, gina, undefined, replica.url).whoAmI({}));
+      expect(await whoAmIOnReplica()).toBe("ok");
+
+      const endedAt = Date.now();
+      expect((await client(PersonService, server.url, ADMIN_KEY).endSessions({ personId: ginaId })).endedSessions).toBe(1);
+      expect(await watch.ended).toBe("Unauthenticated");
+      // The sweep runs every 2 s; allow one more period for a loaded machine.
+      expect(Date.now() - endedAt).toBeLessThan(4_500);
+      await vi.waitFor(async () => expect(await whoAmIOnReplica()).toMatch(/^Unauthenticated/), { timeout: 5_000, interval: 100 });
+    } finally {
+      await replica.stop();
+    }
   });
 
   it("a person, even one in no workspace, may end their own sessions (sign out everywhere)", async () => {
