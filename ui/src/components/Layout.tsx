@@ -5,6 +5,7 @@ import { ROLE_LABEL } from "../lib/permissions";
 import { Brand } from "./Brand";
 import { Icon, type IconName } from "./Icon";
 import { SignOutButton } from "./SignOutButton";
+import { SignOutEverywhereButton } from "./SignOutEverywhereButton";
 import { WorkspaceSwitcher } from "./WorkspaceSwitcher";
 
 interface NavItem {
@@ -28,6 +29,7 @@ const NAV: NavItem[] = [
   { to: "/api-keys", label: "API keys", icon: "keys", needs: "apikeys:manage" },
   { to: "/members", label: "Members", icon: "members" },
   { to: "/workspaces", label: "Workspaces", icon: "workspaces", instanceAdmin: true },
+  { to: "/people", label: "People", icon: "people", instanceAdmin: true },
 ];
 
 export function Layout() {
@@ -76,6 +78,9 @@ export function Layout() {
               {role !== undefined ? ROLE_LABEL[role] : "…"}
             </span>
             <SignOutButton variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" />
+          </div>
+          <div className="mt-1 flex flex-wrap justify-end gap-2">
+            <SignOutEverywhereButton variant="ghost" size="sm" className="text-zinc-500 hover:bg-zinc-800 hover:text-white" />
           </div>
         </div>
       </aside>
