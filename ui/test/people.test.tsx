@@ -9,8 +9,9 @@ import { AppProviders, AuthGate } from "../src/App";
 import { ApiKeyService, PersonSchema, Role, type Person } from "../src/gen/flightcontrol/v1/api_key_pb";
 import { PersonService, type DeletePersonRequest, type EndSessionsRequest } from "../src/gen/flightcontrol/v1/person_pb";
 import { WorkspaceService } from "../src/gen/flightcontrol/v1/workspace_pb";
+import { setApiKey } from "../src/lib/auth-store";
 import { authInterceptor } from "../src/lib/transport";
-import { testQueryClient } from "./support/render";
+import { apiKey, testQueryClient } from "./support/render";
 import { DEFAULT_ID, workspace } from "./support/workspace-server";
 
 const ME = "0198a000-0000-7000-8000-0000000000e1";
@@ -41,7 +42,13 @@ function peopleServer({ instanceAdmin }: { instanceAdmin: boolean }) {
   const transport = createRouterTransport(
     (router) => {
       router.service(ApiKeyService, {
-        whoAmI: () => ({ person: people.get(ME), workspaceId: DEFAULT_ID, role: Role.ADMIN, instanceAdmin }),
+        // A key (Authorization) is the key; without one, the session cookie's person.
+        whoAmI: (_req, ctx) => ({
+          ...(ctx.requestHeader.get("Authorization") ? { apiKey: apiKey(Role.ADMIN) } : { person: people.get(ME) }),
+          workspaceId: DEFAULT_ID,
+          role: Role.ADMIN,
+          instanceAdmin,
+        }),
       });
       router.service(WorkspaceService, { listWorkspaces: () => ({ workspaces: [workspace(DEFAULT_ID, "default")] }) });
       router.service(PersonService, {
@@ -143,10 +150,23 @@ describe("sign out everywhere", () => {
     const server = peopleServer({ instanceAdmin: false });
     const user = userEvent.setup();
     renderApp(server);
-    await user.click(await screen.findByRole("button", { name: "Sign out everywhere" }));
+    // Behind a toggle, so that "Sign out" alone names one button.
+    expect(await screen.findByRole("button", { name: "Sign out" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Sign out everywhere" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Session options" }));
+    await user.click(screen.getByRole("button", { name: "Sign out everywhere" }));
     expect(server.ended).toEqual([]);
     await user.click(screen.getByRole("button", { name: "Sign out everywhere?" }));
     await waitFor(() => expect(server.ended).toEqual([expect.objectContaining({ personId: ME })]));
     await waitFor(() => expect(fetch.mock.calls.some(([url]) => url === "/auth/logout")).toBe(true));
+  });
+
+  it("is not offered to an API key, which has no sessions", async () => {
+    const server = peopleServer({ instanceAdmin: true });
+    setApiKey("admin-key");
+    renderApp(server);
+    await waitFor(() => expect(nav()).toHaveTextContent("People"));
+    expect(screen.getByRole("button", { name: "Sign out" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Session options" })).toBeNull();
   });
 });
