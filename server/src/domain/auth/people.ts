@@ -46,7 +46,7 @@ export function createPeople(deps: PeopleDeps) {
     if (!caller.instanceAdmin) throw permissionDenied(`only ${WHO_IS_INSTANCE_ADMIN} may ${what}`);
   };
 
-  /** Deletes the person's sessions here and forgets them; returns how many were live. */
+  /** Forgets sessions the store has deleted (cache, streams on this server); returns how many were still live. */
   function endAll(personId: string, deleted: Array<{ tokenHash: string; expiresAt: number }>): number {
     deps.sessions?.forget(deleted.map((s) => s.tokenHash));
     const now = Date.now();
