@@ -15,6 +15,7 @@ import { SkillService } from "./gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "./gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "./gen/flightcontrol/v1/worker_pb";
 import { WorkspaceService } from "./gen/flightcontrol/v1/workspace_pb";
+import { PersonService } from "./gen/flightcontrol/v1/person_pb";
 import { Health } from "./gen/grpc/health/v1/health_pb";
 import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb";
 import type { ServerConfig } from "./config";
@@ -25,6 +26,7 @@ import { startRevocationSweep } from "./domain/auth/revocation-sweep";
 import { createAuthenticator } from "./domain/auth/authenticate";
 import { createOidc } from "./domain/auth/oidc";
 import { createSessions } from "./domain/auth/sessions";
+import { createPeople } from "./domain/auth/people";
 import { loadMasterKeyring } from "./domain/crypto/master-key";
 import { createCredentials } from "./domain/credentials";
 import { createMcpSecrets } from "./domain/mcp/secrets";
@@ -73,6 +75,7 @@ import { skillService } from "./rpc/skill-service";
 import { systemService } from "./rpc/system-service";
 import { workerService } from "./rpc/worker-service";
 import { workspaceService } from "./rpc/workspace-service";
+import { personService } from "./rpc/person-service";
 import { createWorkspaces } from "./domain/workspaces/workspaces";
 import { createWorkspaceStore } from "./storage/workspace-store";
 import { createApiKeyStore } from "./storage/api-key-store";
@@ -113,6 +116,7 @@ export const servedServices: DescService[] = [
   ApiKeyService,
   SystemService,
   WorkspaceService,
+  PersonService,
   Health,
   ServerReflection,
 ];
@@ -269,6 +273,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     blobs,
     artifactRetention,
     workspaces,
+    people: createPeople({ store: personStore, log, adminEmails: config.adminEmails, sessions }),
     artifacts: createArtifacts({ store: artifactStore, blobs, runs }),
     artifactUploads: createArtifactUploads({ store: artifactStore, blobs, tempDir: incomingDir(artifactRoot), log }),
   };
@@ -298,6 +303,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     router.service(SkillService, skillService(app));
     router.service(ApiKeyService, apiKeyService(app));
     router.service(WorkspaceService, workspaceService(app));
+    router.service(PersonService, personService(app));
     router.service(SystemService, systemService({ runs, registry, version, dialect: db.dialect, startedAt: app.startedAt }));
     router.service(
       Health,

@@ -1,6 +1,7 @@
 import type { ServerConfig } from "./config";
 import type { ApiKeys } from "./domain/auth/api-keys";
 import type { IdentityStreams } from "./domain/auth/identity-streams";
+import type { People } from "./domain/auth/people";
 import type { ArtifactRetention } from "./domain/artifacts/artifact-retention";
 import type { ArtifactUploads } from "./domain/artifacts/artifact-uploads";
 import type { Artifacts } from "./domain/artifacts/artifacts";
@@ -70,4 +71,6 @@ export interface AppContext {
   artifactRetention: ArtifactRetention;
   /** Workspaces and their members; which one a request acts in. */
   workspaces: Workspaces;
+  /** People who have signed in: listing them, ending their sessions, forgetting them (PersonService). */
+  people: People;
 }

@@ -32,6 +32,7 @@ import { SkillDetailPage } from "./pages/SkillDetailPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { MembersPage } from "./pages/MembersPage";
 import { WorkspacesPage } from "./pages/WorkspacesPage";
+import { PeoplePage } from "./pages/PeoplePage";
 import { NoWorkspacePage } from "./pages/NoWorkspacePage";
 
 /** Transport, query cache and auth; tests pass a router transport and their own client. */
@@ -136,6 +137,7 @@ export function AppRoutes() {
         />
         <Route path="members" element={<MembersPage />} />
         <Route path="workspaces" element={<WorkspacesPage />} />
+        <Route path="people" element={<PeoplePage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -95,7 +95,8 @@ export function apiKeyToProto(row: ApiKeyRow): ApiKey {
   });
 }
 
-export const personToProto = (row: PersonRow): Person =>
+/** `activeSessions`: ListPeople's count of the person's live sessions (0 where it is not counted). */
+export const personToProto = (row: PersonRow, activeSessions = 0): Person =>
   create(PersonSchema, {
     id: row.id,
     email: row.email,
@@ -103,6 +104,7 @@ export const personToProto = (row: PersonRow): Person =>
     instanceAdmin: row.instanceAdmin,
     createTime: ts(row.createdAt),
     lastSignInTime: ts(row.lastSignInAt),
+    activeSessions,
   });
 
 export function workerToProto(row: WorkerRow, activeRunIds: string[]): Worker {

@@ -1,4 +1,4 @@
-import { LessThan } from "typeorm";
+import { In, LessThan, MoreThan } from "typeorm";
 import type { Database } from "./data-source";
 import { PersonEntity, SessionEntity, type PersonRow, type SessionRow } from "./entities";
 
@@ -88,6 +88,49 @@ export function createPersonStore(db: Database) {
             .then((rows) => rows.map((r) => ({ ...r, instanceAdmin: Boolean(r.instanceAdmin) })))
         : [],
     deleteExpired: async (now: number): Promise<number> => (await sessions.delete({ expiresAt: LessThan(now) })).affected ?? 0,
+
+    /** Up to `limit` people after the email `afterEmail` (undefined: from the first), in email order. */
+    listPage: (afterEmail: string | undefined, limit: number): Promise<PersonRow[]> =>
+      people.find({ where: afterEmail === undefined ? {} : { email: MoreThan(afterEmail) }, order: { email: "ASC" }, take: limit }),
+
+    /** How many live (not expired) sessions each of these people has, by person id; one query. People without any are absent. */
+    async liveSessionCounts(personIds: string[], now: number): Promise<Map<string, number>> {
+      if (!personIds.length) return new Map();
+      const rows = await ds
+        .createQueryBuilder()
+        .select(['s.person_id AS "personId"', 'COUNT(*) AS "n"'])
+        .from("sessions", "s")
+        .where("s.person_id IN (:...personIds)", { personIds })
+        .andWhere("s.expires_at > :now", { now })
+        .groupBy("s.person_id")
+        .getRawMany<{ personId: string; n: string | number }>();
+      return new Map(rows.map((r) => [r.personId, Number(r.n)] as const));
+    },
+
+    /**
+     * Deletes every session of the person; returns those deleted, so the caller can forget them
+     * (its cache, its open streams). A session opened while this runs is not among them: it began
+     * after the ending did.
+     */
+    deleteSessionsOf: (personId: string): Promise<SessionRow[]> =>
+      ds.transaction(async (m) => {
+        const repo = m.getRepository(SessionEntity);
+        const rows = await repo.findBy({ personId });
+        if (rows.length) await repo.delete({ tokenHash: In(rows.map((r) => r.tokenHash)) });
+        return rows;
+      }),
+
+    /**
+     * Deletes the person and their sessions, in one transaction; returns the sessions deleted, or
+     * null when there is no such person. Memberships name emails and are not touched.
+     */
+    deletePerson: (id: string): Promise<SessionRow[] | null> =>
+      ds.transaction(async (m) => {
+        const removed = await m.getRepository(SessionEntity).findBy({ personId: id });
+        // Read before the person's delete cascades to them: the caller needs their token hashes.
+        const { affected } = await m.getRepository(PersonEntity).delete({ id });
+        return affected ? removed : null;
+      }),
   };
 }
 

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedServices } from "../../src/app";
 import { rolePolicy } from "../../src/domain/auth/roles";
 import { Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
+import { PersonService } from "../../src/gen/flightcontrol/v1/person_pb";
 import { ConnectRequestSchema, WorkerService, type ConnectRequest } from "../../src/gen/flightcontrol/v1/worker_pb";
-import { WORKER_KEY } from "../../../testkit/keys";
+import { client } from "../../../testkit/clients";
+import { ADMIN_KEY, WORKER_KEY } from "../../../testkit/keys";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { newKey } from "./helpers";
 import { generatedServices } from "../support/generated-services";
@@ -36,6 +38,9 @@ function expectedRoles(m: DescMethod): Role[] {
     // Every member sees the workspaces it may act in and who else is in them (the dashboard's switcher and members page).
     (service === "WorkspaceService" && read) ||
     path(m) === "flightcontrol.v1.ApiKeyService/WhoAmI";
+  // People are instance-level (domain/auth/people.ts decides further): listing and forgetting
+  // them is for admins; ending sessions for any member role, which a person ending their own has.
+  if (service === "PersonService") return m.name === "EndSessions" ? [ADMIN, OPERATOR, VIEWER] : [ADMIN];
   const worker = ["flightcontrol.v1.WorkerService/Connect", "flightcontrol.v1.ApiKeyService/WhoAmI"].includes(path(m));
   const session = path(m) === "flightcontrol.v1.WorkerService/Connect";
   return [...(session ? [] : [ADMIN]), ...(operator ? [OPERATOR] : []), ...(operator && read ? [VIEWER] : []), ...(worker ? [WORKER] : [])];
@@ -48,10 +53,22 @@ let served: Set<string>;
 let names = 0;
 const fleet = new AbortController();
 
+/** A person id that exists nowhere: PersonService's requests must be valid to reach its domain's verdict. */
+const NOBODY = "0190cccc-0000-7000-8000-00000000b0d1";
+
 /** A request message the server accepts past authentication: empty, except a worker session opens with a Hello. */
 function firstRequest(m: DescMethod) {
-  return m === WorkerService.method.connect ? hello() : create(m.input);
+  if (m === WorkerService.method.connect) return hello();
+  if (m === PersonService.method.endSessions) return create(PersonService.method.endSessions.input, { personId: NOBODY });
+  if (m === PersonService.method.deletePerson) return create(PersonService.method.deletePerson.input, { id: NOBODY });
+  return create(m.input);
 }
+
+/**
+ * Instance-level RPCs: the table lets a workspace role through, and the domain refuses any key
+ * bound to a workspace (every key of this matrix is bound to the default one) with PermissionDenied.
+ */
+const instanceLevel = (m: DescMethod) => m.parent.typeName === PersonService.typeName;
 
 function hello(): ConnectRequest {
   const name = `matrix-${++names}`;
@@ -169,6 +186,15 @@ describe("role table", () => {
   });
 });
 
+describe("instance-level RPCs", () => {
+  it("pass with the instance-admin key (bound to no workspace): the unknown person is NotFound, not refused", async () => {
+    const people = client(PersonService, server.url, ADMIN_KEY);
+    expect((await people.listPeople({})).people).toEqual([]);
+    const outcomes = await Promise.all([PersonService.method.endSessions, PersonService.method.deletePerson].map((m) => call(m, ADMIN_KEY)));
+    expect(outcomes.map(show)).toEqual(["NotFound", "NotFound"]);
+  });
+});
+
 for (const service of services) {
   describe(`${service.typeName}: every RPC called with every kind of key`, () => {
     const methods = service.methods;
@@ -196,7 +222,7 @@ for (const service of services) {
         for (const m of methods) {
           const outcome = await call(m, keys[role]);
           const allowed = rolePolicy.get(path(m))?.has(role) ?? false;
-          want[path(m)] = allowed ? "allowed" : "PermissionDenied";
+          want[path(m)] = allowed && !instanceLevel(m) ? "allowed" : "PermissionDenied";
           got[path(m)] = outcome === Code.PermissionDenied || outcome === Code.Unauthenticated ? show(outcome) : "allowed";
           // An empty request is bad input, not a reason to fail inside the server.
           if (outcome === Code.Internal || outcome === Code.Unknown || outcome === Code.Unimplemented) crashed.push(`${path(m)}: ${show(outcome)}`);

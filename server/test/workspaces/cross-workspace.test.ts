@@ -39,14 +39,18 @@ interface B {
   worker: string;
   apiKey: string;
   artifact: string;
+  /** A person who signed in and is a member of B only. */
+  person: string;
 }
 
 /**
  * What each RPC is asked, naming B's objects, and how it must answer: "notFound", or a check that
- * the answer shows nothing of B. Null: the RPC names no object and is covered elsewhere (the
- * reason says where).
+ * the answer shows nothing of B, or (instance-level RPCs, which belong to no workspace: people)
+ * "permissionDenied". Null: the RPC names no object and is covered elsewhere (the reason says where).
  */
-type Expect = { request: Record<string, unknown>; expect: "notFound" } | { request: Record<string, unknown>; expect: (res: unknown[]) => void };
+type Expect =
+  | { request: Record<string, unknown>; expect: "notFound" | "permissionDenied" }
+  | { request: Record<string, unknown>; expect: (res: unknown[]) => void };
 const hasNone = (b: B, res: unknown[]) => {
   const text = JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
   for (const [kind, id] of Object.entries(b)) expect(text, `the answer shows B's ${kind}`).not.toContain(id);
@@ -55,6 +59,7 @@ const hasNone = (b: B, res: unknown[]) => {
 function cases(b: B): Record<string, Expect | { skip: string }> {
   const nf = (request: Record<string, unknown>): Expect => ({ request, expect: "notFound" });
   const none = (request: Record<string, unknown> = {}): Expect => ({ request, expect: (res) => hasNone(b, res) });
+  const denied = (request: Record<string, unknown>): Expect => ({ request, expect: "permissionDenied" });
   const spec = { prompt: "echo x", agent: "shell" };
   return {
     "JobService/CreateJob": nf({ name: "j", spec: { ...spec, credentialIds: [b.credential] } }),
@@ -115,6 +120,10 @@ function cases(b: B): Record<string, Expect | { skip: string }> {
     "WorkspaceService/ListMembers": nf({ workspaceId: b.workspace }),
     "WorkspaceService/UpdateMember": nf({ workspaceId: b.workspace, email: "member@example.com", role: Role.ADMIN }),
     "WorkspaceService/RemoveMember": nf({ workspaceId: b.workspace, email: "member@example.com" }),
+    // People belong to no workspace: a workspace admin (key or person) may neither see nor change them.
+    "PersonService/ListPeople": denied({ pageSize: 100 }),
+    "PersonService/EndSessions": denied({ personId: b.person }),
+    "PersonService/DeletePerson": denied({ id: b.person }),
   };
 }
 
@@ -169,6 +178,7 @@ beforeAll(async () => {
   server = await startTestServer({ oidc: idp.settings, adminEmails: ["root@example.com"] });
   idp.allowRedirect(`${server.url}/auth/callback`);
   idp.addAccount({ email: "ada@example.com" });
+  idp.addAccount({ email: "bea@example.com" });
   const url = server.url;
   const ws = client(WorkspaceService, url, ADMIN_KEY);
   const a = (await ws.createWorkspace({ name: "team-a" })).workspace!.id;
@@ -197,6 +207,9 @@ beforeAll(async () => {
   });
   const { apiKey } = await admin.createApiKey({ name: "b viewer", role: Role.VIEWER, workspaceId: bId });
   await client(WorkspaceService, url, keyB).addMember({ workspaceId: bId, email: "member@example.com", role: Role.VIEWER });
+  await client(WorkspaceService, url, keyB).addMember({ workspaceId: bId, email: "bea@example.com", role: Role.ADMIN });
+  const bea = await scriptedSignIn(url, "bea@example.com");
+  const { person } = await client(ApiKeyService, url).whoAmI({}, { headers: { cookie: bea.cookie, "x-csrf-token": bea.csrf } });
   const w = handWorker(url, { case: "hello", value: hello("b-worker") }, workerKeyB);
   const worker = await w.workerId();
   await w.close();
@@ -229,6 +242,7 @@ beforeAll(async () => {
     worker,
     apiKey: apiKey!.id,
     artifact,
+    person: person!.id,
   };
 }, 60_000);
 afterAll(async () => {
@@ -248,12 +262,13 @@ describe.each(CALLERS)("%s asking for workspace B's objects", (who) => {
 
   for (const service of services) {
     for (const m of service.methods) {
-      it(`${rpc(m)}: NotFound, or nothing of B, and the database unchanged`, async (ctx) => {
+      it(`${rpc(m)}: NotFound, or nothing of B (PermissionDenied if instance-level), and the database unchanged`, async (ctx) => {
         const c = cases(b)[rpc(m)];
         if (!c || "skip" in c) return ctx.skip(c && "skip" in c ? c.skip : "no case");
         const before: DbSnapshot = await snapshotDb(server.app.sql);
         const outcome = await call(who, m, c.request);
         if (c.expect === "notFound") expect(typeof outcome === "number" ? Code[outcome] : "answered").toBe("NotFound");
+        else if (c.expect === "permissionDenied") expect(typeof outcome === "number" ? Code[outcome] : "answered").toBe("PermissionDenied");
         else {
           expect(Array.isArray(outcome), `${rpc(m)} failed with ${Code[outcome as Code]}`).toBe(true);
           c.expect(outcome as unknown[]);

@@ -1,10 +1,13 @@
+import { useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAuth } from "../hooks/useAuth";
 import type { Permission } from "../lib/permissions";
 import { ROLE_LABEL } from "../lib/permissions";
 import { Brand } from "./Brand";
+import { Button } from "./Button";
 import { Icon, type IconName } from "./Icon";
 import { SignOutButton } from "./SignOutButton";
+import { SignOutEverywhereButton } from "./SignOutEverywhereButton";
 import { WorkspaceSwitcher } from "./WorkspaceSwitcher";
 
 interface NavItem {
@@ -28,10 +31,11 @@ const NAV: NavItem[] = [
   { to: "/api-keys", label: "API keys", icon: "keys", needs: "apikeys:manage" },
   { to: "/members", label: "Members", icon: "members" },
   { to: "/workspaces", label: "Workspaces", icon: "workspaces", instanceAdmin: true },
+  { to: "/people", label: "People", icon: "people", instanceAdmin: true },
 ];
 
 export function Layout() {
-  const { displayName, person, role, can, instanceAdmin } = useAuth();
+  const { displayName, person, role, can, instanceAdmin, method } = useAuth();
   return (
     <div className="flex h-full min-h-screen">
       <aside className="sticky top-0 flex h-screen w-52 shrink-0 flex-col bg-zinc-950 text-zinc-300">
@@ -77,11 +81,35 @@ export function Layout() {
             </span>
             <SignOutButton variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" />
           </div>
+          {method === "session" && <SessionOptions />}
         </div>
       </aside>
       <main className="min-w-0 flex-1 px-6 py-5">
         <Outlet />
       </main>
+    </div>
+  );
+}
+
+/**
+ * A signed-in person's less common session action, behind a toggle: "Sign out everywhere" beside
+ * "Sign out" would make a search for the sign-out button by name (a person's, or a test's) ambiguous.
+ */
+function SessionOptions() {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="mt-1 flex flex-wrap items-center justify-end gap-2">
+      {open && <SignOutEverywhereButton variant="ghost" size="sm" className="text-zinc-400 hover:bg-zinc-800 hover:text-white" />}
+      <Button
+        variant="ghost"
+        size="sm"
+        className="text-zinc-500 hover:bg-zinc-800 hover:text-white"
+        aria-label="Session options"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        {open ? "×" : "⋯"}
+      </Button>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useAuth } from "../hooks/useAuth";
 import { SignOutButton } from "../components/SignOutButton";
+import { SignOutEverywhereButton } from "../components/SignOutEverywhereButton";
 
 /** A signed-in person who is a member of no workspace yet: only a workspace admin can change that. */
 export function NoWorkspacePage() {
@@ -12,7 +13,10 @@ export function NoWorkspacePage() {
           You are signed in as <strong>{person?.email || displayName}</strong>, but you are not a member of any workspace. Ask a workspace admin to
           add this email on their Members page, then reload.
         </p>
-        <SignOutButton variant="primary" />
+        <div className="flex flex-wrap items-center gap-2">
+          <SignOutButton variant="primary" />
+          <SignOutEverywhereButton />
+        </div>
       </div>
     </div>
   );

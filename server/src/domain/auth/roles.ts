@@ -8,6 +8,7 @@ import { SkillService } from "../../gen/flightcontrol/v1/skill_pb";
 import { SystemService } from "../../gen/flightcontrol/v1/system_pb";
 import { WorkerService } from "../../gen/flightcontrol/v1/worker_pb";
 import { ApiKeyService } from "../../gen/flightcontrol/v1/api_key_pb";
+import { PersonService } from "../../gen/flightcontrol/v1/person_pb";
 import { WorkspaceService } from "../../gen/flightcontrol/v1/workspace_pb";
 
 const { ADMIN, OPERATOR, VIEWER, WORKER } = Role;
@@ -86,6 +87,9 @@ const table: Array<[DescService, Record<string, Role[]>]> = [
       removeMember: ADMIN_ONLY,
     },
   ],
+  // People are instance-level: the table lets a workspace admin through, and domain/auth/people.ts
+  // refuses anyone but an instance admin, except a person ending their own sessions (any role).
+  [PersonService, { listPeople: ADMIN_ONLY, endSessions: READ, deletePerson: ADMIN_ONLY }],
 ];
 
 /** Keyed by "package.Service/Method", the form a request's URL path names. */
@@ -101,11 +105,13 @@ export const rolePolicy: ReadonlyMap<string, ReadonlySet<Role>> = new Map(
 
 /**
  * What a signed-in person who is a member of no workspace may still call: enough for the dashboard
- * to say who they are and that they have no workspace yet.
+ * to say who they are and that they have no workspace yet, and PersonService, which is in no
+ * workspace (its domain decides; such a person may end their own sessions).
  */
 export const workspaceFreeMethods: ReadonlySet<string> = new Set([
   `${ApiKeyService.typeName}/${ApiKeyService.method.whoAmI.name}`,
   `${WorkspaceService.typeName}/${WorkspaceService.method.listWorkspaces.name}`,
+  ...PersonService.methods.map((m) => `${PersonService.typeName}/${m.name}`),
 ]);
 
 /** Services anyone may call: probes and schema discovery carry no data. */

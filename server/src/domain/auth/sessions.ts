@@ -78,6 +78,16 @@ export const csrfTokenFor = (token: string): string => createHash("sha256").upda
 export const sessionEnded = () => unauthenticated("your session has ended (signed out or expired); sign in again");
 
 /**
+ * Whether a person is instance admin. With ORCH_ADMIN_EMAILS set, the list decides, at every
+ * request: removing an email (and restarting) takes the rights away. Without it, the flag stored
+ * when the first person signed in.
+ */
+export const instanceAdminBy =
+  (adminEmails: readonly string[]) =>
+  (p: Pick<PersonRow, "email" | "instanceAdmin">): boolean =>
+    adminEmails.length ? adminEmails.includes(p.email) : p.instanceAdmin;
+
+/**
  * Signed-in people and their sessions. A session is read from the database at most every
  * KEY_CACHE_TTL_MS (as API keys are), memberships with it, so a role change or a sign-out on
  * another replica takes effect within 2 s.
@@ -85,11 +95,7 @@ export const sessionEnded = () => unauthenticated("your session has ended (signe
 export function createSessions(deps: SessionsDeps) {
   const { store, log } = deps;
   const cache = new Map<string, { active: ActiveSession | undefined; at: number }>();
-  /**
-   * With ORCH_ADMIN_EMAILS set, the list decides, at every request: removing an email (and
-   * restarting) takes the rights away. Without it, the flag stored when the first person signed in.
-   */
-  const isInstanceAdmin = (p: PersonRow) => (deps.adminEmails.length ? deps.adminEmails.includes(p.email) : p.instanceAdmin);
+  const isInstanceAdmin = instanceAdminBy(deps.adminEmails);
   const allowedDomains = deps.allowedDomains ?? [];
   /** Checked at every session lookup too, so that narrowing the list (and restarting) ends the sessions it leaves out. */
   const mayEnter = (email: string) =>
@@ -182,9 +188,19 @@ export function createSessions(deps: SessionsDeps) {
   async function end(token: string): Promise<void> {
     const hash = hashToken(token);
     await store.deleteSession(hash);
-    cache.delete(hash);
-    const prefix = `${SESSION_IDENTITY_PREFIX + hash}/`;
-    deps.streams?.endWhere((identity) => identity.startsWith(prefix), sessionEnded());
+    forget([hash]);
+  }
+
+  /**
+   * Sessions whose rows were deleted (signed out, or ended by PersonService): drops them from the
+   * cache and ends their streams on this server, at once. Other replicas: their cache expires
+   * within KEY_CACHE_TTL_MS, and the revocation sweep ends their streams.
+   */
+  function forget(tokenHashes: string[]): void {
+    for (const hash of tokenHashes) cache.delete(hash);
+    const sessions = new Set(tokenHashes.map((hash) => SESSION_IDENTITY_PREFIX + hash));
+    // A stream identity is the session's, then "/workspace/role".
+    deps.streams?.endWhere((identity) => sessions.has(identity.slice(0, identity.indexOf("/"))), sessionEnded());
   }
 
   /**
@@ -209,7 +225,7 @@ export function createSessions(deps: SessionsDeps) {
         stale.push([p.identity, sessionEnded()]);
         continue;
       }
-      const admin = isInstanceAdmin({ email: session.email, instanceAdmin: session.instanceAdmin } as PersonRow);
+      const admin = isInstanceAdmin(session);
       const now = admin ? Role.ADMIN : roles.get(session.email)?.get(p.workspaceId);
       if (now !== p.role) stale.push([p.identity, membershipChanged(p.workspaceId)]);
     }
@@ -224,7 +240,7 @@ export function createSessions(deps: SessionsDeps) {
     return want.length === got.length && timingSafeEqual(want, got);
   }
 
-  return { signIn, lookup, end, csrfMatches, staleStreams };
+  return { signIn, lookup, end, forget, csrfMatches, staleStreams };
 }
 
 export type Sessions = ReturnType<typeof createSessions>;

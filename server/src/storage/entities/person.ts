@@ -57,5 +57,9 @@ export const SessionEntity = new EntitySchema<SessionRow>({
   relations: {
     person: { type: "many-to-one", target: "Person", joinColumn: { name: "person_id" }, onDelete: "CASCADE" },
   } as never,
-  indices: [{ name: "idx_sessions_expires_at", columns: ["expiresAt"] }],
+  indices: [
+    { name: "idx_sessions_expires_at", columns: ["expiresAt"] },
+    // A person's sessions: counted and ended by PersonService.
+    { name: "idx_sessions_person_id", columns: ["personId"] },
+  ],
 });

@@ -10,6 +10,7 @@ import { SkillsAndParameters1766000000000 } from "./1766000000000-skills-and-par
 import { WorkerAgentVersions1766000000100 } from "./1766000000100-worker-agent-versions";
 import { Workspaces1767000000000 } from "./1767000000000-workspaces";
 import { PeopleAndSessions1768000000000 } from "./1768000000000-people-and-sessions";
+import { SessionsByPerson1768000000100 } from "./1768000000100-sessions-by-person";
 
 /** Every migration, oldest first. Listed explicitly so tsx and bundlers need no file globbing. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   WorkerAgentVersions1766000000100,
   Workspaces1767000000000,
   PeopleAndSessions1768000000000,
+  SessionsByPerson1768000000100,
 ];

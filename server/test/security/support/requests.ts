@@ -2,6 +2,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { file_flightcontrol_v1_api_key } from "../../../src/gen/flightcontrol/v1/api_key_pb";
 import { file_flightcontrol_v1_credential } from "../../../src/gen/flightcontrol/v1/credential_pb";
 import { file_flightcontrol_v1_job } from "../../../src/gen/flightcontrol/v1/job_pb";
+import { file_flightcontrol_v1_person } from "../../../src/gen/flightcontrol/v1/person_pb";
 import { file_flightcontrol_v1_run } from "../../../src/gen/flightcontrol/v1/run_pb";
 import { file_flightcontrol_v1_schedule } from "../../../src/gen/flightcontrol/v1/schedule_pb";
 import { file_flightcontrol_v1_spec } from "../../../src/gen/flightcontrol/v1/spec_pb";
@@ -16,6 +17,7 @@ export const flightcontrolServices: DescService[] = [
   file_flightcontrol_v1_api_key,
   file_flightcontrol_v1_credential,
   file_flightcontrol_v1_job,
+  file_flightcontrol_v1_person,
   file_flightcontrol_v1_run,
   file_flightcontrol_v1_schedule,
   file_flightcontrol_v1_spec,
@@ -100,6 +102,10 @@ export function baseRequest(m: DescMethod, f: Fixtures): Record<string, Json> {
     "WorkspaceService/ListMembers": { workspaceId: f.workspace },
     "WorkspaceService/UpdateMember": { workspaceId: f.workspace, email: f.member, role: "ROLE_OPERATOR" },
     "WorkspaceService/RemoveMember": { workspaceId: f.workspace, email: f.member },
+    // The fuzz server has no identity provider, so nobody has signed in: a person id that exists nowhere.
+    "PersonService/ListPeople": { pageSize: 10 },
+    "PersonService/EndSessions": { personId: "0190cccc-0000-7000-8000-00000000b0d1" },
+    "PersonService/DeletePerson": { id: "0190cccc-0000-7000-8000-00000000b0d1" },
     "SystemService/GetStats": {},
     "SystemService/GetInfo": {},
   };
