@@ -35,8 +35,9 @@ async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId
   }
 }
 
-async function serverWith(cleanups: Cleanups): Promise<TestServer> {
-  const s = await startTestServer({ workerLostAfterMs: LOST_AFTER_MS });
+/** A server in this process; with the short lost-worker lease unless `lease` is false (the default 15 s). */
+async function serverWith(cleanups: Cleanups, lease = true): Promise<TestServer> {
+  const s = await startTestServer(lease ? { workerLostAfterMs: LOST_AFTER_MS } : {});
   cleanups.push(() => s.cleanup());
   return s;
 }
@@ -111,7 +112,7 @@ describe("faults", () => {
   // The tests below have no short lease and wait together (each has its own server and workers). The
   // two above run alone: with a 1.5 s lease, a worker fences itself when its in-process server's
   // event loop stalls for a second, which another test's server start-up (migrations) caused when
-  // they ran beside these.
+  // they ran beside these. (Server processes for all five cost more start-up CPU than they save.)
   it.concurrent("survives a server SIGKILL and restart mid-run: the worker keeps its run and every seq is stored exactly once", async (t) => {
     const { expect } = t;
     const cleanups = cleanupsOf(t);
@@ -151,7 +152,7 @@ describe("faults", () => {
   it.concurrent("drains a worker on SIGTERM: nothing new, running runs finish, exit 0", async (t) => {
     const { expect } = t;
     const cleanups = cleanupsOf(t);
-    const server = await serverWith(cleanups);
+    const server = await serverWith(cleanups, false);
     const runs = client(RunService, server.url, ADMIN_KEY);
     const workers = client(WorkerService, server.url, ADMIN_KEY);
     const w = worker(cleanups, server.url, "drainer");
@@ -168,7 +169,7 @@ describe("faults", () => {
   it.concurrent("DrainWorker makes an idle worker exit 0 and it shows offline", async (t) => {
     const { expect } = t;
     const cleanups = cleanupsOf(t);
-    const server = await serverWith(cleanups);
+    const server = await serverWith(cleanups, false);
     const workers = client(WorkerService, server.url, ADMIN_KEY);
     const w = worker(cleanups, server.url, "drained-by-rpc");
     const listed = await waitFor(async () => (await workers.listWorkers({})).workers[0], { what: "worker" });
