@@ -20,8 +20,8 @@ export default defineConfig({
       "ui",
       // The dashboard e2e files drive Debian's Chromium against a real server and workers, next to
       // the projects above; those that measure the page's speed run after them, alone (groupOrder
-      // 1), then the server's load-measuring files (groupOrder 2), each alone, so that none measures
-      // another file's load.
+      // 1), then the server's load-measuring file (overload, groupOrder 2), alone, so that none
+      // measures another file's load.
       e2eSuiteConfig({ name: "@flightcontrol/dashboard-e2e", exclude: LATENCY_E2E_FILES, groupOrder: 0, parallel: true }),
       e2eSuiteConfig({ name: "@flightcontrol/dashboard-e2e-solo", include: LATENCY_E2E_FILES, groupOrder: 1 }),
       "server/vitest.solo.config.ts",

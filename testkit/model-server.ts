@@ -193,6 +193,10 @@ export async function startModelServer(): Promise<ModelServer> {
   // HTTPS through the proxy arrives as CONNECT host:port.
   server.on("connect", (req, socket) => {
     outside.push(req.url ?? "?");
+    // A CONNECT socket is ours alone (the HTTP server no longer handles its errors): a CLI killed
+    // while it is open resets it, which unhandled was an uncaught ECONNRESET in the test process
+    // (seen in a full run, during codex's cancel test).
+    socket.on("error", () => undefined);
     socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

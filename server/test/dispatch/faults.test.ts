@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it, type TestContext } from "vitest";
 import { RunService, RunStatus, type RunOutput } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { client } from "../../../testkit/clients";
@@ -14,10 +14,16 @@ import { startServerProcess, type ServerProcess } from "../../../testkit/server-
 import { startWorker } from "../../../testkit/worker-process";
 
 const LOST_AFTER_MS = 1500;
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+type Cleanups = Array<() => Promise<unknown>>;
+
+/** A test's cleanups, run last-first when it finishes: the tests run at the same time, each with its own. */
+function cleanupsOf({ onTestFinished }: TestContext): Cleanups {
+  const cleanups: Cleanups = [];
+  onTestFinished(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return cleanups;
+}
 
 async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId: string): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
@@ -29,13 +35,14 @@ async function allLogs(runs: ReturnType<typeof client<typeof RunService>>, runId
   }
 }
 
-async function serverWith(): Promise<TestServer> {
-  const s = await startTestServer({ workerLostAfterMs: LOST_AFTER_MS });
+/** A server in this process; with the short lost-worker lease unless `lease` is false (the default 15 s). */
+async function serverWith(cleanups: Cleanups, lease = true): Promise<TestServer> {
+  const s = await startTestServer(lease ? { workerLostAfterMs: LOST_AFTER_MS } : {});
   cleanups.push(() => s.cleanup());
   return s;
 }
 
-function worker(url: string, name: string) {
+function worker(cleanups: Cleanups, url: string, name: string) {
   const w = startWorker(url, { name });
   cleanups.push(() => w.kill());
   return w;
@@ -44,10 +51,12 @@ function worker(url: string, name: string) {
 const getRun = (runs: ReturnType<typeof client<typeof RunService>>, id: string) => runs.getRun({ id }).then((r) => r.run!);
 
 describe("faults", () => {
-  it("requeues a SIGKILLed worker's run within the lost-worker timeout + 2 s and finishes it on another worker", async () => {
-    const server = await serverWith();
+  it("requeues a SIGKILLed worker's run within the lost-worker timeout + 2 s and finishes it on another worker", async (t) => {
+    const { expect } = t;
+    const cleanups = cleanupsOf(t);
+    const server = await serverWith(cleanups);
     const runs = client(RunService, server.url, ADMIN_KEY);
-    const a = worker(server.url, "victim");
+    const a = worker(cleanups, server.url, "victim");
     // Long on the victim (it must still be running when the rescuer is up and the victim is killed,
     // however slowly a loaded machine starts the rescuer), short on the retry: a marker file tells them apart.
     const markerDir = mkdtempSync(join(tmpdir(), "fc-faults-"));
@@ -56,7 +65,7 @@ describe("faults", () => {
     const prompt = `if [ -e ${marker} ]; then n=10; else touch ${marker}; n=600; fi; for i in $(seq 1 $n); do echo $i; sleep 0.05; done`;
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt, maxAttempts: 2 } });
     await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running on the victim" });
-    const b = worker(server.url, "rescuer");
+    const b = worker(cleanups, server.url, "rescuer");
     await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 2, { what: "rescuer" });
     const killedAt = Date.now();
     await a.kill("SIGKILL");
@@ -81,10 +90,12 @@ describe("faults", () => {
     expect(contiguous(seqs(await allLogs(runs, run!.id)))).toBe(true);
   });
 
-  it("ends a lost worker's run as lost when no attempts remain", async () => {
-    const server = await serverWith();
+  it("ends a lost worker's run as lost when no attempts remain", async (t) => {
+    const { expect } = t;
+    const cleanups = cleanupsOf(t);
+    const server = await serverWith(cleanups);
     const runs = client(RunService, server.url, ADMIN_KEY);
-    const a = worker(server.url, "lonely");
+    const a = worker(cleanups, server.url, "lonely");
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "sleep 6", maxAttempts: 1 } });
     await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running" });
     await a.kill("SIGKILL");
@@ -98,14 +109,20 @@ describe("faults", () => {
     expect(done.status).toBe(RunStatus.LOST);
   });
 
-  it("survives a server SIGKILL and restart mid-run: the worker keeps its run and every seq is stored exactly once", async () => {
+  // The tests below have no short lease and wait together (each has its own server and workers). The
+  // two above run alone: with a 1.5 s lease, a worker fences itself when its in-process server's
+  // event loop stalls for a second, which another test's server start-up (migrations) caused when
+  // they ran beside these. (Server processes for all five cost more start-up CPU than they save.)
+  it.concurrent("survives a server SIGKILL and restart mid-run: the worker keeps its run and every seq is stored exactly once", async (t) => {
+    const { expect } = t;
+    const cleanups = cleanupsOf(t);
     const dataDir = mkdtempSync(join(tmpdir(), "fc-restart-"));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const port = await freePort();
     let server: ServerProcess = await startServerProcess(dataDir, port);
     cleanups.push(() => server.kill());
     const runs = client(RunService, server.url, ADMIN_KEY);
-    const w = worker(server.url, "survivor");
+    const w = worker(cleanups, server.url, "survivor");
     const LINES = 3000;
     const { run } = await runs.createRun({
       spec: { agent: "shell", prompt: `for i in $(seq 1 ${LINES}); do echo "line $i"; [ $((i % 50)) -eq 0 ] && sleep 0.05; done` },
@@ -132,11 +149,13 @@ describe("faults", () => {
     expect(numbered).toEqual(Array.from({ length: LINES }, (_, k) => k + 1));
   });
 
-  it("drains a worker on SIGTERM: nothing new, running runs finish, exit 0", async () => {
-    const server = await serverWith();
+  it.concurrent("drains a worker on SIGTERM: nothing new, running runs finish, exit 0", async (t) => {
+    const { expect } = t;
+    const cleanups = cleanupsOf(t);
+    const server = await serverWith(cleanups, false);
     const runs = client(RunService, server.url, ADMIN_KEY);
     const workers = client(WorkerService, server.url, ADMIN_KEY);
-    const w = worker(server.url, "drainer");
+    const w = worker(cleanups, server.url, "drainer");
     const { run } = await runs.createRun({ spec: { agent: "shell", prompt: "sleep 1; echo done" } });
     await waitFor(async () => (await getRun(runs, run!.id)).status === RunStatus.RUNNING, { what: "running" });
     w.child.kill("SIGTERM");
@@ -147,10 +166,12 @@ describe("faults", () => {
     expect((await getRun(runs, later!.id)).status).toBe(RunStatus.QUEUED);
   });
 
-  it("DrainWorker makes an idle worker exit 0 and it shows offline", async () => {
-    const server = await serverWith();
+  it.concurrent("DrainWorker makes an idle worker exit 0 and it shows offline", async (t) => {
+    const { expect } = t;
+    const cleanups = cleanupsOf(t);
+    const server = await serverWith(cleanups, false);
     const workers = client(WorkerService, server.url, ADMIN_KEY);
-    const w = worker(server.url, "drained-by-rpc");
+    const w = worker(cleanups, server.url, "drained-by-rpc");
     const listed = await waitFor(async () => (await workers.listWorkers({})).workers[0], { what: "worker" });
     const { worker: drained } = await workers.drainWorker({ id: listed.id });
     expect(drained!.state).toBe(WorkerState.DRAINING);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, it, type TestContext } from "vitest";
 import { RunService, RunStatus, type Run } from "../../src/gen/flightcontrol/v1/run_pb";
 import { WorkerService, WorkerState } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { Health, HealthCheckResponse_ServingStatus as Serving } from "../../src/gen/grpc/health/v1/health_pb";
@@ -34,11 +34,6 @@ interface Outage {
   end(server: ServerProcess): Promise<void>;
 }
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 async function readyz(server: ServerProcess) {
   const res = await fetch(`${server.url}/readyz`).catch((err: unknown) => {
     const { exitCode, signalCode } = server.child;
@@ -49,7 +44,11 @@ async function readyz(server: ServerProcess) {
   return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
 }
 
-async function scenario(outage: Outage, env: Record<string, string>, launcher?: string[]) {
+async function scenario({ expect, onTestFinished }: TestContext, outage: Outage, env: Record<string, string>, launcher?: string[]) {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  onTestFinished(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
   const dataDir = mkdtempSync(join(tmpdir(), "fc-outage-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const server = await startServerProcess(
@@ -156,14 +155,16 @@ async function scenario(outage: Outage, env: Record<string, string>, launcher?: 
   expect(server.child.exitCode, server.output()).toBeNull();
 }
 
-describe("a database outage under load", () => {
-  it("SQLite: writes fail at the operating system (file size limit: SQLITE_IOERR_WRITE), then succeed again", async () => {
+// The SQLite and the Postgres scenario run at the same time (each its own server, workers, proxy
+// and database; mostly waiting for agents to print and for the outage to show): 26 -> 15-17 s.
+describe.concurrent("a database outage under load", () => {
+  it("SQLite: writes fail at the operating system (file size limit: SQLITE_IOERR_WRITE), then succeed again", async (t) => {
     // RLIMIT_FSIZE makes every write past the limit fail (EFBIG) in the server process alone, with
     // no privileges, as a full or failing disk does; it is lowered and raised on the running process.
     // The launcher ignores SIGXFSZ, which would otherwise kill the process at the first such write
     // (an ignored disposition survives exec, and node keeps it).
     const limit = (server: ServerProcess, soft: string) => execFileSync("prlimit", ["--pid", String(server.child.pid), `--fsize=${soft}:unlimited`]);
-    await scenario({ begin: async (s) => void limit(s, "1"), end: async (s) => void limit(s, "unlimited") }, {}, [
+    await scenario(t, { begin: async (s) => void limit(s, "1"), end: async (s) => void limit(s, "unlimited") }, {}, [
       "sh",
       "-c",
       'trap "" XFSZ; exec "$@"',
@@ -175,11 +176,11 @@ describe("a database outage under load", () => {
     let cluster: TempCluster | undefined;
     afterAll(async () => cluster?.destroy());
 
-    it("the database server is stopped (its sessions terminated) and started again", async () => {
+    it("the database server is stopped (its sessions terminated) and started again", async (t) => {
       cluster = new TempCluster();
       await cluster.start();
       await cluster.createDatabase("fc_outage");
-      await scenario({ begin: () => cluster!.pause(), end: () => cluster!.resume() }, { ORCH_DATABASE_URL: cluster.url("fc_outage") });
+      await scenario(t, { begin: () => cluster!.pause(), end: () => cluster!.resume() }, { ORCH_DATABASE_URL: cluster.url("fc_outage") });
     }, 240_000);
   });
 });

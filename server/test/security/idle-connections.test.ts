@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { loadServerConfig, type ConnectionLimits } from "../../src/config";
 import { RunService, RunStatus } from "../../src/gen/flightcontrol/v1/run_pb";
 import { bearer } from "../../../testkit/clients";
@@ -45,7 +45,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
+// Each test mostly waits for a timeout to fire on a connection of its own: they wait together (both
+// modes and the per-address cap at once), 15 -> 5 s of tests. Every bound is a time the test
+// measures on its own connection, so they hold however many run beside them.
+describe.concurrent.each(["cleartext", "tls"] as const)("over %s", (mode) => {
   const server = () => servers[mode]!;
   const tls = mode === "tls";
   /** A connection already speaking HTTP/1.1 (TLS: handshake done, ALPN http/1.1). */
@@ -63,7 +66,7 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
     await closesWithin(socket, Math.max(LIMITS.prefaceTimeoutMs, LIMITS.idleTimeoutMs) + SLACK, "partial preface");
   });
 
-  it("closes an HTTP/2 session that opens no stream, with a GOAWAY first", async () => {
+  it("closes an HTTP/2 session that opens no stream, with a GOAWAY first", async ({ expect }) => {
     const session = h2connect();
     let goaway = false;
     session.on("goaway", () => (goaway = true));
@@ -98,7 +101,7 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
     }
   });
 
-  it("closes an HTTP/1.1 keep-alive connection that stays idle after its request", async () => {
+  it("closes an HTTP/1.1 keep-alive connection that stays idle after its request", async ({ expect }) => {
     const socket = await h1();
     let answer = "";
     socket.on("data", (d: Buffer) => (answer += d.toString()));
@@ -107,7 +110,7 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
   });
 
-  it("resets an HTTP/2 request whose body never ends", async () => {
+  it("resets an HTTP/2 request whose body never ends", async ({ expect }) => {
     const session = h2connect();
     session.on("error", () => undefined);
     try {
@@ -134,7 +137,7 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
     }
   });
 
-  it("keeps a quiet worker session and quiet Watch streams open past every timeout", async () => {
+  it("keeps a quiet worker session and quiet Watch streams open past every timeout", async ({ expect }) => {
     const nodeOptions = tls ? { rejectUnauthorized: false } : {};
     const grpc = createClient(RunService, createGrpcTransport({ baseUrl: server().url, interceptors: [bearer(ADMIN_KEY)], nodeOptions }));
     const browserLike = createClient(
@@ -167,7 +170,7 @@ describe.each(["cleartext", "tls"] as const)("over %s", (mode) => {
   });
 });
 
-describe("connections per client address", () => {
+describe.concurrent("connections per client address", () => {
   let server: TestServer;
   const CAP = 20;
   beforeAll(async () => {
@@ -177,7 +180,7 @@ describe("connections per client address", () => {
     await server?.cleanup();
   });
 
-  it(`one address gets ${CAP} connections; the next is closed at once, and other addresses are still served`, async () => {
+  it(`one address gets ${CAP} connections; the next is closed at once, and other addresses are still served`, async ({ expect }) => {
     const held = await Promise.all(Array.from({ length: CAP }, () => dial(server.port, { localAddress: "127.0.0.2" })));
     try {
       const extra = await dial(server.port, { localAddress: "127.0.0.2" });

@@ -56,15 +56,13 @@ async function waitForOutput(url: string, key: string, id: string, seq: number):
   );
 }
 
-async function trigger(url: string, key: string, jobId: string, status: Status): Promise<string> {
+async function trigger(url: string, key: string, jobId: string): Promise<string> {
   const { run } = await rpc<{ run: RunJson }>(url, key, "JobService/TriggerJob", { id: jobId });
-  await waitForStatus(url, key, run.id, status);
   return run.id;
 }
 
-async function adHoc(url: string, key: string, body: Record<string, unknown>, status: Status): Promise<string> {
+async function adHoc(url: string, key: string, body: Record<string, unknown>): Promise<string> {
   const { run } = await rpc<{ run: RunJson }>(url, key, "RunService/CreateRun", body);
-  await waitForStatus(url, key, run.id, status);
   return run.id;
 }
 
@@ -154,59 +152,56 @@ export async function seedDemo(url: string, key: string): Promise<DemoData> {
   await rpc(url, key, "ApiKeyService/CreateApiKey", { name: "ci-pipeline", role: "ROLE_OPERATOR" });
   await rpc(url, key, "ApiKeyService/CreateApiKey", { name: "grafana", role: "ROLE_VIEWER" });
 
-  // Oldest first, so the newest (queued, running) top the lists.
-  await trigger(url, key, jobs.flaky, "succeeded");
-  const smoke = await trigger(url, key, jobs.smoke, "succeeded");
-  const deps = await trigger(url, key, jobs.deps, "succeeded");
-  const failed = await adHoc(
-    url,
-    key,
-    {
-      name: "Upgrade the Postgres driver",
-      spec: {
-        agent: "goose",
-        provider: "anthropic",
-        model: "claude-sonnet-4-5",
-        prompt: "Upgrade the Postgres driver in billing-api to pg 9 and make the test suite pass.",
-        credentialIds: [anthropic],
-      },
+  // Created oldest first, one after another, so the newest (queued, running) top the lists; then
+  // they play out at the same time (six slots for seven runs that start) instead of one by one.
+  const firstFlaky = await trigger(url, key, jobs.flaky);
+  const smoke = await trigger(url, key, jobs.smoke);
+  const deps = await trigger(url, key, jobs.deps);
+  const failed = await adHoc(url, key, {
+    name: "Upgrade the Postgres driver",
+    spec: {
+      agent: "goose",
+      provider: "anthropic",
+      model: "claude-sonnet-4-5",
+      prompt: "Upgrade the Postgres driver in billing-api to pg 9 and make the test suite pass.",
+      credentialIds: [anthropic],
     },
-    "failed",
-  );
-  const cancelled = await adHoc(
-    url,
-    key,
-    {
-      spec: {
-        agent: "goose",
-        provider: "openai",
-        model: "gpt-4.1-mini",
-        prompt: "Backfill embeddings for documents that have none, in batches of 500.",
-        credentialIds: [openai],
-      },
-      labels: { team: "search" },
+  });
+  const cancelled = await adHoc(url, key, {
+    spec: {
+      agent: "goose",
+      provider: "openai",
+      model: "gpt-4.1-mini",
+      prompt: "Backfill embeddings for documents that have none, in batches of 500.",
+      credentialIds: [openai],
     },
-    "running",
-  );
-  // Started, message, query and its result, then the long embedding call it is cancelled in.
-  await waitForOutput(url, key, cancelled, 6);
-  await rpc(url, key, "RunService/CancelRun", { id: cancelled });
-  await waitForStatus(url, key, cancelled, "cancelled");
-  const flaky = await trigger(url, key, jobs.flaky, "succeeded");
-  const running = await trigger(url, key, jobs.review, "running");
-  const queued = await adHoc(
-    url,
-    key,
-    {
-      spec: {
-        agent: "goose",
-        provider: "openrouter",
-        model: "meta-llama/llama-3.3-70b-instruct",
-        prompt: "Evaluate the fine-tuned support model on the 2,000-question regression set and compare it with the baseline.",
-        requiredLabels: { gpu: "a100" },
-      },
+    labels: { team: "search" },
+  });
+  const flaky = await trigger(url, key, jobs.flaky);
+  const running = await trigger(url, key, jobs.review);
+  const queued = await adHoc(url, key, {
+    spec: {
+      agent: "goose",
+      provider: "openrouter",
+      model: "meta-llama/llama-3.3-70b-instruct",
+      prompt: "Evaluate the fine-tuned support model on the 2,000-question regression set and compare it with the baseline.",
+      requiredLabels: { gpu: "a100" },
     },
-    "queued",
-  );
+  });
+  await Promise.all([
+    waitForStatus(url, key, firstFlaky, "succeeded"),
+    waitForStatus(url, key, smoke, "succeeded"),
+    waitForStatus(url, key, deps, "succeeded"),
+    waitForStatus(url, key, failed, "failed"),
+    (async () => {
+      // Started, message, query and its result, then the long embedding call it is cancelled in.
+      await waitForOutput(url, key, cancelled, 6);
+      await rpc(url, key, "RunService/CancelRun", { id: cancelled });
+      await waitForStatus(url, key, cancelled, "cancelled");
+    })(),
+    waitForStatus(url, key, flaky, "succeeded"),
+    waitForStatus(url, key, running, "running"),
+    waitForStatus(url, key, queued, "queued"),
+  ]);
   return { jobs, runs: { smoke, deps, failed, cancelled, flaky, running, queued } };
 }

@@ -71,6 +71,7 @@ export async function startStack({
       removeDir(dataDir);
     },
   };
-  for (const w of workers) await stack.startWorker(w);
+  // The workers start at the same time (each has its own name and work dir): a second worker no longer adds its start-up.
+  await Promise.all(workers.map((w) => stack.startWorker(w)));
   return stack;
 }

@@ -32,6 +32,9 @@ export const e2eSuiteConfig = (opts: { name?: string; include?: string[]; exclud
       testTimeout: 120_000,
       hookTimeout: 180_000,
       pool: "forks",
+      // A vitest worker runs its e2e files one after another in one process: each file starts and
+      // stops its own stack and browser, and the playwright and test-kit imports are paid once.
+      isolate: false,
       // Each file starts its own server and browser. One at a time, unless `parallel`: files that
       // only wait for what a user sees may share the machine with any other file (vitest runs a
       // project without file parallelism in a group of its own at the very end of the session, so
