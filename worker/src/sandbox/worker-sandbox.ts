@@ -66,13 +66,18 @@ function resolveBin(bin: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** The programs runs need (node, the agent CLIs) that lie in a hidden path and were not shown back. */
+/**
+ * The programs runs need (node, the agent CLIs) that lie in a hidden path and were not shown back.
+ * /tmp counts: every run gets an empty one of its own (bubblewrap.ts), so a CLI installed or checked
+ * out under /tmp is not there either.
+ */
 export function hiddenBinaries(opts: Omit<BubblewrapOptions, "bin">, binaries: string[], env: NodeJS.ProcessEnv): string[] {
   const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+  const hidden = [...opts.hide, realpathSync("/tmp")];
   return binaries
     .map((b) => resolveBin(b, env))
     .filter((p): p is string => p !== undefined)
-    .filter((p) => opts.hide.some((h) => under(p, h)) && !opts.show.some((s) => under(p, s)));
+    .filter((p) => hidden.some((h) => under(p, h)) && !opts.show.some((s) => under(p, s)));
 }
 
 /**

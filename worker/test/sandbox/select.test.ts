@@ -2,7 +2,7 @@
  * ORCH_SANDBOX: "auto" uses bubblewrap where it works and says once when it cannot, "bubblewrap"
  * refuses to start without it, "off" never sandboxes; and the arguments every run gets.
  */
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadWorkerConfig } from "../../src/config";
@@ -70,6 +70,24 @@ describe("ORCH_SANDBOX", () => {
     const shown = capturedLogger();
     selectSandbox({ ...settings(tempDir("fc-select-"), "bubblewrap"), show: [home] }, shown.log, [agent], env);
     expect(shown.lines.filter((l) => l.level === 40)).toEqual([]);
+  });
+
+  it("counts /tmp as hidden, since each run gets an empty one: a program there warns until shown", () => {
+    // In /tmp itself, whatever TMPDIR says.
+    const dir = mkdtempSync("/tmp/fc-select-tmp-bin-");
+    try {
+      const agent = join(dir, "tmp-agent");
+      writeFileSync(agent, "#!/bin/sh\n", { mode: 0o755 });
+      const env = { ...process.env, HOME: tempDir("fc-select-home-") };
+      const hidden = capturedLogger();
+      selectSandbox(settings(tempDir("fc-select-"), "bubblewrap"), hidden.log, [agent], env);
+      expect(hidden.lines.find((l) => l.level === 40)).toMatchObject({ unreachable: [realpathSync(agent)] });
+      const shown = capturedLogger();
+      selectSandbox({ ...settings(tempDir("fc-select-"), "bubblewrap"), show: [dir] }, shown.log, [agent], env);
+      expect(shown.lines.filter((l) => l.level === 40)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
