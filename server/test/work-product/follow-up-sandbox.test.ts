@@ -12,7 +12,7 @@ import { WorkerService } from "../../src/gen/flightcontrol/v1/worker_pb";
 import { client } from "../../../testkit/clients";
 import { createBareRepo, gitIn, gitRoot, startGitDaemon, type GitDaemon } from "../../../testkit/git-server";
 import { ADMIN_KEY } from "../../../testkit/keys";
-import { FIXTURES } from "../../../testkit/paths";
+import { REPO } from "../../../testkit/paths";
 import { removeDir, tempDir } from "../../../testkit/temp-dir";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
 import { waitFor } from "../../../testkit/wait-for";
@@ -48,9 +48,10 @@ beforeAll(async () => {
     name: "follow-up-sandboxed",
     capacity: 2,
     workDir,
-    // The fake CLIs live in this checkout, which may be under /tmp (a fresh clone there), and every
-    // run gets an empty /tmp of its own: shown back, as an operator would an agent installed there.
-    env: { ORCH_SANDBOX: "bubblewrap", XDG_CONFIG_HOME: operatorConfig, ORCH_SANDBOX_SHOW: FIXTURES },
+    // The fake CLIs (and the node_modules they load) live in this checkout, which may be under /tmp
+    // (a fresh clone there), and every run gets an empty /tmp of its own: shown back, read-only, as an
+    // operator would show an agent installed there.
+    env: { ORCH_SANDBOX: "bubblewrap", XDG_CONFIG_HOME: operatorConfig, ORCH_SANDBOX_SHOW: REPO },
   });
   daemon = await startGitDaemon(root);
   await waitFor(async () => (await client(WorkerService, server.url, ADMIN_KEY).listWorkers({})).workers.length === 1, {
