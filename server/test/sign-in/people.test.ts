@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiKeyService, Role } from "../../src/gen/flightcontrol/v1/api_key_pb";
@@ -11,6 +10,7 @@ import { client } from "../../../testkit/clients";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { scriptedSignIn, startTestIdentityProvider, type TestIdentityProvider } from "../../../testkit/oidc-provider";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { codeOf, signedInClient, type SignedIn } from "../support/signed-in";
 
 /**
  * People administration (PersonService) with a real identity provider: one server and one
@@ -22,29 +22,11 @@ let alpha = "";
 /** An admin key bound to workspace alpha: an admin there, and nothing at the instance level. */
 let alphaAdminKey = "";
 
-type SignedIn = { cookie: string; csrf: string };
-
-/** A client that sends what the dashboard sends after signing in: the cookie and its CSRF header. */
-function asPerson<S extends DescService>(service: S, signIn: SignedIn, workspace?: string, baseUrl = server.url) {
-  const headers: Interceptor = (next) => (req) => {
-    req.header.set("cookie", signIn.cookie);
-    req.header.set("x-csrf-token", signIn.csrf);
-    if (workspace) req.header.set("x-workspace-id", workspace);
-    return next(req);
-  };
-  return createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [headers] }));
-}
+/** A client that sends what the dashboard sends after signing in (to this file's server unless `baseUrl`). */
+const asPerson = <S extends DescService>(service: S, signIn: SignedIn, workspace?: string, baseUrl = server.url) =>
+  signedInClient(service, baseUrl, signIn, { workspace });
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "ok";
-  } catch (err) {
-    return `${Code[ConnectError.from(err).code]}: ${ConnectError.from(err).rawMessage}`;
-  }
-};
 
 const personOf = async (s: SignedIn) => (await asPerson(ApiKeyService, s).whoAmI({})).person!;
 const signIn = (login: string) => scriptedSignIn(server.url, login);

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,34 +10,15 @@ import { client } from "../../../testkit/clients";
 import { ADMIN_KEY } from "../../../testkit/keys";
 import { scriptedSignIn, startTestIdentityProvider, type TestIdentityProvider } from "../../../testkit/oidc-provider";
 import { startTestServer, type TestServer } from "../../../testkit/test-server";
+import { codeOf, signedInClient, type SignedIn } from "../support/signed-in";
 
 let idp: TestIdentityProvider;
 let server: TestServer;
 const ws: Record<"alpha" | "beta" | "gamma", string> = { alpha: "", beta: "", gamma: "" };
 
-/** A client that sends what the dashboard sends after signing in: the cookie, its CSRF header, and a workspace. */
-function asPerson<S extends DescService>(
-  service: S,
-  signIn: { cookie: string; csrf: string },
-  opts: { workspace?: string; csrf?: string | null } = {},
-) {
-  const headers: Interceptor = (next) => (req) => {
-    req.header.set("cookie", signIn.cookie);
-    if (opts.csrf !== null) req.header.set("x-csrf-token", opts.csrf ?? signIn.csrf);
-    if (opts.workspace) req.header.set("x-workspace-id", opts.workspace);
-    return next(req);
-  };
-  return createClient(service, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [headers] }));
-}
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "ok";
-  } catch (err) {
-    return `${Code[ConnectError.from(err).code]}: ${ConnectError.from(err).rawMessage}`;
-  }
-};
+/** A client of this file's server that sends what the dashboard sends after signing in. */
+const asPerson = <S extends DescService>(service: S, signIn: SignedIn, opts: { workspace?: string; csrf?: string | null } = {}) =>
+  signedInClient(service, server.url, signIn, opts);
 
 beforeAll(async () => {
   idp = await startTestIdentityProvider();
